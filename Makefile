@@ -1,0 +1,138 @@
+# xdp-ntpd build.  `make` builds everything; `make run` and `make test` are
+# the two commands the README promises; both install missing Debian packages.
+#
+#   bpf/*.bpf.c --clang--> build/*.bpf.o --bpftool--> build/*.skel.h
+#   userspace/ loader/ (+ skeleton) --gcc--> build/xdp-ntpd
+
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+BUILD     ?= build
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+HOST_ARCH := $(shell uname -m)
+VMLINUX_ARCH := $(subst aarch64,arm64,$(HOST_ARCH))
+BPF_TARGET_ARCH := $(subst x86_64,x86,$(VMLINUX_ARCH))
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages: build, test peers (clients, upstream, scraper), tools.
+DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
+	zlib1g-dev libmnl-dev bpftool libcmocka-dev
+DEB_TEST  := iproute2 ethtool chrony ntpsec-ntpdate sntp xdp-tools tcpdump
+DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
+
+LIBS := libbpf libxdp libmnl libelf
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	  -Ibpf -I$(BUILD) -Iuserspace -Iloader $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lpthread
+
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(BPF_TARGET_ARCH) \
+	      -Ivmlinux/$(VMLINUX_ARCH) -Ibpf
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+BPF_HDRS  := $(wildcard bpf/*.h)
+SKELS     := $(BUILD)/xdp_ntpd.skel.h
+BENCH_BPF := $(BUILD)/xdp_bench.bpf.o
+BENCH_SKEL := $(BUILD)/xdp_bench.skel.h
+
+DAEMON_SRCS := $(wildcard userspace/*.c) $(wildcard loader/*.c)
+DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
+# everything but main(), for the tests to link against
+LIB_OBJS := $(filter-out $(BUILD)/userspace/main.o,$(DAEMON_OBJS))
+
+TEST_BINS := $(BUILD)/tests/test_ntp_proto $(BUILD)/tests/test_xdp \
+	$(BUILD)/tests/test_refstate $(BUILD)/tests/test_cli \
+	$(BUILD)/tests/ntp_rawclient
+BENCH_BINS := $(BUILD)/bench/xdp_bench
+
+.PHONY: all deps run test check-deps bench-micro vmlinux clean
+
+all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o
+
+# Install what is missing, nothing more; apt-get update only when needed.
+deps:
+	@missing=""; for p in $(DEB_ALL); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q $$missing >/dev/null 2>&1 || \
+		{ apt-get update -q && apt-get install -y -q $$missing; }; \
+	fi
+
+$(BUILD) $(BUILD)/userspace $(BUILD)/loader $(BUILD)/tests $(BUILD)/bench:
+	$(Q)mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/xdp_bench.bpf.o: bench/xdp_bench.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<))_bpf > $@
+
+$(BUILD)/userspace/%.o: userspace/%.c $(SKELS) $(BPF_HDRS) $(wildcard userspace/*.h loader/*.h) | $(BUILD)/userspace
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/loader/%.o: loader/%.c $(SKELS) $(BPF_HDRS) $(wildcard userspace/*.h loader/*.h) | $(BUILD)/loader
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/xdp-ntpd: $(DAEMON_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/test_xdp: tests/bpf/test_xdp.c tests/bpf/frames.h $(SKELS) $(LIB_OBJS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/ntp_rawclient: tests/tools/ntp_rawclient.c $(BPF_HDRS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(BUILD)/bench/xdp_bench: bench/xdp_bench.c $(BENCH_SKEL) tests/bpf/frames.h | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/bpf $< -o $@ $(LDLIBS)
+
+tests: $(TEST_BINS)
+
+run: deps all
+	./$(BUILD)/xdp-ntpd
+
+test: deps all $(TEST_BINS)
+	@bash tests/run.sh
+
+bench-micro: deps all $(BENCH_BINS)
+	./$(BUILD)/bench/xdp_bench
+
+# Regenerate this host's vmlinux.h from the running kernel's BTF.
+vmlinux:
+	vmlinux/gen.sh host
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The NTP response builder, written once.  Compiled by clang for the XDP
+ * program and by gcc for the socket server and the unit tests, so the two
+ * paths cannot disagree on a single field.  Everything here is branch-light
+ * static inline arithmetic on registers: no loops, no allocation, no calls.
+ */
+#ifndef NTP_PROTO_H
+#define NTP_PROTO_H
+
+#include "ntpd_shared.h"
+#include <bpf/bpf_endian.h>
+
+#ifdef __bpf__
+#include <bpf/bpf_helpers.h>
+#define NTPD_INLINE static __always_inline
+/* BPF has no load-acquire before v4 ISA; on the JITs we run on (x86 TSO,
+ * arm64 with the sequence re-check) a compiler barrier keeps the order. */
+#define NTPD_LOAD_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
+#define NTPD_READ_BARRIER()	asm volatile("" ::: "memory")
+#else
+#define NTPD_INLINE static inline __attribute__((always_inline))
+#define NTPD_LOAD_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define NTPD_READ_BARRIER()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#endif
+
+/* Unix nanoseconds -> NTP 32.32 timestamp.  The seconds wrap modulo 2^32,
+ * which is exactly the era-0/era-1 encoding RFC 5905 6 prescribes. */
+NTPD_INLINE __u64 ntp_ts_from_unix_ns(__u64 unix_ns)
+{
+	__u64 sec = unix_ns / NSEC_PER_SEC_U64;
+	__u64 nsec = unix_ns - sec * NSEC_PER_SEC_U64;
+	/* nsec < 2^30, so the shift cannot overflow */
+	__u64 frac = (nsec << 32) / NSEC_PER_SEC_U64;
+
+	return ((sec + NTP_UNIX_EPOCH_DELTA) << 32) | frac;
+}
+
+/*
+ * NTP 32.32 timestamp -> Unix nanoseconds, choosing the era that puts the
+ * result within 68 years of pivot_unix_sec (RFC 5905 6, "era" ambiguity).
+ */
+NTPD_INLINE __s64 ntp_ts_to_unix_ns(__u64 ts, __s64 pivot_unix_sec)
+{
+	__s64 pivot_ntp = pivot_unix_sec + (__s64)NTP_UNIX_EPOCH_DELTA;
+	/* signed 32-bit distance from the pivot's position in its era */
+	__s32 delta = (__s32)((__u32)(ts >> 32) - (__u32)pivot_ntp);
+	__s64 sec = pivot_unix_sec + delta;
+	__u64 frac_ns = ((ts & 0xffffffffULL) * NSEC_PER_SEC_U64 + (1ULL << 31)) >> 32;
+
+	return sec * (__s64)NSEC_PER_SEC_U64 + (__s64)frac_ns;
+}
+
+/* Nanoseconds -> NTP short format (16.16 seconds), saturating. */
+NTPD_INLINE __u32 ntp_short_from_ns(__u64 ns)
+{
+	if (ns >= 65536ULL * NSEC_PER_SEC_U64)
+		return 0xffffffffU;
+	return (__u32)((ns << 16) / NSEC_PER_SEC_U64 +
+		       (((ns << 16) % NSEC_PER_SEC_U64) != 0));
+}
+
+/*
+ * RFC 5905 dispersion growth: PHI (15 ppm) of the time since the reference
+ * was last updated, rounded up, saturating at the 16.16 maximum.
+ */
+NTPD_INLINE __u32 ntp_dispersion_grow(__u32 dispersion, __u64 age_ns)
+{
+	/* 2^43 ns (2.4 h) keeps age * PHI * 2^16 inside 64 bits; anything that
+	 * old is stale long before, so the clamp never changes an answer. */
+	__u64 age = age_ns < (1ULL << 43) ? age_ns : (1ULL << 43);
+	__u64 grown = (age * NTP_PHI_PPM * 65536ULL + 999999999999999ULL) /
+		      1000000000000000ULL;
+	__u64 sum = (__u64)dispersion + grown;
+
+	return sum > 0xffffffffULL ? 0xffffffffU : (__u32)sum;
+}
+
+/* The UTC time we serve for a kernel CLOCK_TAI reading. */
+NTPD_INLINE __u64 ntp_served_unix_ns(const struct ntpd_ref_state *st, __u64 tai_ns)
+{
+	return tai_ns - (__u64)st->tai_offset_ns + (__u64)st->correction_ns;
+}
+
+/*
+ * A state is fresh when it was published at most max_age ago.  Unsigned
+ * arithmetic on purpose: a never-published state (0) or one from the future
+ * (the clock stepped back) both come out as a huge age, i.e. stale.
+ */
+NTPD_INLINE int ntp_state_fresh(const struct ntpd_ref_state *st, __u64 now_tai_ns,
+				__u64 max_age_ns)
+{
+	return st->update_tai_ns != 0 && now_tai_ns - st->update_tai_ns <= max_age_ns;
+}
+
+/*
+ * Read the published state without ever seeing a half-written one.
+ * Returns 0, or -1 when the writer lapped us (the caller passes the packet
+ * on rather than spin: the socket server answers it).
+ */
+NTPD_INLINE int ntpd_ref_read(const struct ntpd_ref_buffer *buf,
+			      struct ntpd_ref_state *out)
+{
+	__u32 idx = NTPD_LOAD_ONCE(buf->active) & 1;
+	const struct ntpd_ref_slot *slot = &buf->slot[idx];
+	__u32 seq = NTPD_LOAD_ONCE(slot->seq);
+
+	NTPD_READ_BARRIER();
+	__builtin_memcpy(out, (const void *)&slot->state, sizeof(*out));
+	NTPD_READ_BARRIER();
+	if ((seq & 1) || *(const volatile __u32 *)&slot->seq != seq)
+		return -1;
+	return 0;
+}
+
+/* Verdict on a 48-byte NTP payload's first byte. */
+enum ntp_request_class {
+	NTP_REQ_ANSWER = NTPD_CNT_MAX,	/* not a counter: answer it */
+};
+
+/*
+ * Which requests we answer: versions 1-4 in client mode, and version 1 mode 0
+ * (RFC 1059 clients did not set a mode).  Server-mode packets and mode 6/7
+ * control traffic sent to our port are dropped: answering them is what
+ * reflection and amplification attacks need.  Everything else is passed up so
+ * the kernel and the socket server can have their say.
+ * Returns NTP_REQ_ANSWER or the counter that records why not.
+ */
+NTPD_INLINE __u32 ntp_classify_request(__u8 li_vn_mode)
+{
+	__u8 vn = NTP_VN(li_vn_mode);
+	__u8 mode = NTP_MODE(li_vn_mode);
+
+	if (mode == NTP_MODE_SERVER)
+		return NTPD_CNT_DROP_MODE_SERVER;
+	if (mode >= NTP_MODE_CONTROL)
+		return NTPD_CNT_DROP_MODE_CONTROL;
+	if (vn < NTP_VERSION_MIN || vn > NTP_VERSION_MAX)
+		return NTPD_CNT_PASS_VERSION;
+	if (mode == NTP_MODE_CLIENT || (vn == 1 && mode == NTP_MODE_RESERVED))
+		return NTP_REQ_ANSWER;
+	return NTPD_CNT_PASS_MODE;
+}
+
+/*
+ * Turn a client request into our response, in place, all fields but the
+ * transmit timestamp (set last, by ntp_set_transmit, as late as possible).
+ * `fresh` comes from ntp_state_fresh(): a stale state is announced as
+ * unsynchronised (LI=3, stratum 16) so no client trusts it.
+ */
+NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
+				   const struct ntpd_ref_state *st,
+				   const struct ntpd_config *cfg,
+				   __u64 rx_tai_ns, int fresh)
+{
+	__u8 vn = NTP_VN(pkt->li_vn_mode);
+	__s8 poll = pkt->poll;
+	__u8 leap = fresh ? st->leap : NTP_LEAP_UNSYNC;
+	__u8 stratum = st->stratum;
+	__u64 age = rx_tai_ns - st->update_tai_ns;
+
+	if (!fresh || stratum > NTP_STRATUM_MAX)
+		stratum = NTP_STRATUM_UNSYNC_WIRE;
+	if (poll < cfg->poll_min)
+		poll = cfg->poll_min;
+	if (poll > cfg->poll_max)
+		poll = cfg->poll_max;
+
+	pkt->li_vn_mode = NTP_LI_VN_MODE(leap, vn, NTP_MODE_SERVER);
+	pkt->stratum = stratum;
+	pkt->poll = poll;
+	pkt->precision = st->precision;
+	pkt->root_delay = bpf_htonl(st->root_delay);
+	pkt->root_dispersion = bpf_htonl(ntp_dispersion_grow(st->root_dispersion, age));
+	pkt->refid = st->refid;
+	pkt->reference_ts = bpf_cpu_to_be64(st->reference_ts);
+	/* RFC 5905 8: origin echoes the client's transmit timestamp verbatim */
+	pkt->origin_ts = pkt->transmit_ts;
+	pkt->receive_ts = bpf_cpu_to_be64(ntp_ts_from_unix_ns(ntp_served_unix_ns(st, rx_tai_ns)));
+}
+
+NTPD_INLINE void ntp_set_transmit(struct ntp_packet *pkt,
+				  const struct ntpd_ref_state *st, __u64 tx_tai_ns)
+{
+	pkt->transmit_ts = bpf_cpu_to_be64(ntp_ts_from_unix_ns(ntp_served_unix_ns(st, tx_tai_ns)));
+}
+
+#endif /* NTP_PROTO_H */

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The one header shared by the XDP program and userspace: the NTP wire
+ * layout, the constants both sides must agree on, and every struct that
+ * lives in a BPF map.  Fixed-width fields only; every layout is pinned down
+ * with _Static_assert so the two compilers (clang -target bpf, gcc) can never
+ * disagree silently.
+ */
+#ifndef NTPD_SHARED_H
+#define NTPD_SHARED_H
+
+#ifdef __bpf__
+#include "vmlinux.h"
+#else
+#include <linux/types.h>
+#include <stddef.h>
+#endif
+
+#define NTP_PORT_DEFAULT	123
+#define NTP_PACKET_LEN		48	/* header without extension fields or MAC */
+#define NTP_UNIX_EPOCH_DELTA	2208988800ULL	/* 1900-01-01 to 1970-01-01, s */
+#define NSEC_PER_SEC_U64	1000000000ULL
+
+#define NTP_MODE_RESERVED	0
+#define NTP_MODE_SYM_ACTIVE	1
+#define NTP_MODE_SYM_PASSIVE	2
+#define NTP_MODE_CLIENT		3
+#define NTP_MODE_SERVER		4
+#define NTP_MODE_BROADCAST	5
+#define NTP_MODE_CONTROL	6
+#define NTP_MODE_PRIVATE	7
+
+#define NTP_VERSION_MIN		1
+#define NTP_VERSION_MAX		4
+
+#define NTP_LEAP_NONE		0
+#define NTP_LEAP_INSERT		1
+#define NTP_LEAP_DELETE		2
+#define NTP_LEAP_UNSYNC		3
+
+/* RFC 5905 7.3: stratum 16 (unsynchronised) travels as 0 on the wire. */
+#define NTP_STRATUM_UNSYNC_WIRE	0
+#define NTP_STRATUM_MAX		15
+
+/* RFC 5905 minpoll/maxpoll bounds, log2 seconds. */
+#define NTP_POLL_MIN_DEFAULT	4
+#define NTP_POLL_MAX_DEFAULT	17
+
+/* RFC 5905 PHI: frequency tolerance, 15 ppm, used to grow dispersion. */
+#define NTP_PHI_PPM		15
+
+/* Refuse to serve a reference state older than this by default: the agent
+ * publishes at least once a second, so 10 s means it has missed ten. */
+#define NTPD_MAX_STATE_AGE_NS_DEFAULT	(10ULL * NSEC_PER_SEC_U64)
+
+#define NTPD_TTL_RESPONSE	64
+
+#define NTP_LI_VN_MODE(li, vn, mode) \
+	((__u8)((((li) & 3) << 6) | (((vn) & 7) << 3) | ((mode) & 7)))
+#define NTP_LI(x)	(((x) >> 6) & 3)
+#define NTP_VN(x)	(((x) >> 3) & 7)
+#define NTP_MODE(x)	((x) & 7)
+
+/* RFC 5905 figure 8, without extension fields.  Multi-byte fields are big
+ * endian on the wire; the 64-bit timestamps are 32.32 fixed point seconds
+ * since 1900 (era 0), the 32-bit root delay and dispersion 16.16. */
+struct ntp_packet {
+	__u8 li_vn_mode;
+	__u8 stratum;
+	__s8 poll;
+	__s8 precision;
+	__be32 root_delay;
+	__be32 root_dispersion;
+	__be32 refid;
+	__be64 reference_ts;
+	__be64 origin_ts;
+	__be64 receive_ts;
+	__be64 transmit_ts;
+};
+
+_Static_assert(sizeof(struct ntp_packet) == NTP_PACKET_LEN, "ntp_packet size");
+_Static_assert(__builtin_offsetof(struct ntp_packet, refid) == 12, "ntp refid offset");
+_Static_assert(__builtin_offsetof(struct ntp_packet, reference_ts) == 16, "ntp ref_ts offset");
+_Static_assert(__builtin_offsetof(struct ntp_packet, transmit_ts) == 40, "ntp xmt offset");
+
+/*
+ * What the server says about its own clock.  Written by the agent, read per
+ * packet by the XDP program and the socket server.
+ *
+ * Served UTC time = CLOCK_TAI - tai_offset_ns + correction_ns.  CLOCK_TAI is
+ * what bpf_ktime_get_tai_ns() returns; it is the only wall clock XDP can read.
+ */
+struct ntpd_ref_state {
+	__u64 update_tai_ns;	/* CLOCK_TAI when published; 0 = never */
+	__u64 reference_ts;	/* NTP 32.32, host order: last clock update */
+	__s64 tai_offset_ns;	/* kernel TAI - UTC offset */
+	__s64 correction_ns;	/* added to kernel time (corrected clock model) */
+	__u32 root_delay;	/* NTP 16.16, host order */
+	__u32 root_dispersion;	/* NTP 16.16, host order, as of update_tai_ns */
+	__be32 refid;		/* exactly the four bytes sent on the wire */
+	__u8 leap;		/* NTP_LEAP_* */
+	__u8 stratum;		/* 1..15, or 16 for unsynchronised */
+	__s8 precision;		/* log2 seconds */
+	__u8 reserved;
+};
+
+_Static_assert(sizeof(struct ntpd_ref_state) == 48, "ntpd_ref_state size");
+
+/*
+ * Double buffer with a per-slot sequence count.  The writer fills the
+ * inactive slot (seq odd while writing) and then flips `active`; a reader
+ * that still holds the old slot sees its seq change if the writer comes
+ * round to it again, and retries or passes the packet.  Torn reads are
+ * therefore detectable, never served.
+ */
+struct ntpd_ref_slot {
+	__u32 seq;
+	__u32 reserved;
+	struct ntpd_ref_state state;
+};
+
+struct ntpd_ref_buffer {
+	__u32 active;		/* 0 or 1 */
+	__u32 reserved;
+	struct ntpd_ref_slot slot[2];
+};
+
+_Static_assert(sizeof(struct ntpd_ref_slot) == 56, "ntpd_ref_slot size");
+_Static_assert(sizeof(struct ntpd_ref_buffer) == 120, "ntpd_ref_buffer size");
+_Static_assert(__builtin_offsetof(struct ntpd_ref_buffer, slot) == 8, "ref slot offset");
+
+enum ntpd_stale_action {
+	NTPD_STALE_UNSYNC = 0,	/* answer with LI=3, stratum 16 */
+	NTPD_STALE_PASS = 1,	/* hand the request to the socket server */
+};
+
+/*
+ * Knobs fixed at load time (a const volatile global in the BPF object, so the
+ * verifier prunes what a setting disables).  Knobs that change while serving
+ * live in maps instead.
+ */
+struct ntpd_config {
+	__u64 max_state_age_ns;
+	__be16 ntp_port;	/* network order: compared with the raw header */
+	__s8 poll_min;
+	__s8 poll_max;
+	__u8 stale_action;	/* enum ntpd_stale_action */
+	__u8 verify_udp_csum;	/* 0 only on loopback: CHECKSUM_PARTIAL skbs */
+	__u8 allow_loopback_src; /* 1 only when attached to a loopback device */
+	__u8 reserved;
+};
+
+_Static_assert(sizeof(struct ntpd_config) == 16, "ntpd_config size");
+
+/* Key of the local-address map: IPv6, or IPv4 mapped as ::ffff:a.b.c.d. */
+struct ntpd_local_addr {
+	__u8 addr[16];
+};
+
+#define NTPD_LOCAL_ADDR_MAX	256
+
+/*
+ * Every outcome of the XDP program, one per-CPU counter each.
+ * X(enum suffix, outcome label, reason label)
+ */
+#define NTPD_COUNTER_LIST(X)						\
+	X(ANSWERED_V4,       "answered",  "ipv4")			\
+	X(ANSWERED_V6,       "answered",  "ipv6")			\
+	X(ANSWERED_UNSYNC,   "stale",     "unsynchronised_reply")	\
+	X(PASS_STALE,        "stale",     "passed")			\
+	X(PASS_STATE_BUSY,   "passed",    "state_busy")		\
+	X(PASS_NOT_IP,       "passed",    "not_ip")			\
+	X(PASS_VLAN_DEPTH,   "passed",    "vlan_depth")		\
+	X(PASS_NOT_UDP,      "passed",    "not_udp")			\
+	X(PASS_OTHER_PORT,   "passed",    "other_port")		\
+	X(PASS_IP_OPTIONS,   "passed",    "ip_options")		\
+	X(PASS_FRAGMENT,     "passed",    "fragment")			\
+	X(PASS_IPV6_EXTHDR,  "passed",    "ipv6_extension_header")	\
+	X(PASS_NOT_LOCAL,    "passed",    "not_local")		\
+	X(PASS_LENGTH,       "passed",    "length")			\
+	X(PASS_VERSION,      "passed",    "version")			\
+	X(PASS_MODE,         "passed",    "mode")			\
+	X(PASS_BAD_CSUM,     "passed",    "bad_checksum")		\
+	X(PASS_TRUNCATED,    "malformed", "truncated")		\
+	X(DROP_MODE_SERVER,  "dropped",   "mode_server")		\
+	X(DROP_MODE_CONTROL, "dropped",   "mode_control")		\
+	X(DROP_BAD_SOURCE,   "dropped",   "bad_source")
+
+#define NTPD_COUNTER_ENUM(name, outcome, reason) NTPD_CNT_##name,
+enum ntpd_counter {
+	NTPD_COUNTER_LIST(NTPD_COUNTER_ENUM)
+	NTPD_CNT_MAX
+};
+#undef NTPD_COUNTER_ENUM
+
+/* Value of the single-entry per-CPU counter map: one lookup per packet. */
+struct ntpd_counters {
+	__u64 packets[NTPD_CNT_MAX];
+};
+
+/* Names of the pinned maps, under /sys/fs/bpf/xdp-ntpd/<ifname>/. */
+#define NTPD_PIN_ROOT		"/sys/fs/bpf/xdp-ntpd"
+#define NTPD_MAP_REF_STATE	"ntpd_ref"
+#define NTPD_MAP_COUNTERS	"ntpd_counters"
+#define NTPD_MAP_LOCAL_ADDRS	"ntpd_local"
+
+#endif /* NTPD_SHARED_H */

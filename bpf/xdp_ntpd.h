@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The XDP NTP responder: maps and the per-packet handler.  Kept in a header
+ * so the benchmark object (bench/) runs the very same code.
+ *
+ * Path of a request: Ethernet [+ up to 2 VLAN tags] -> IPv4 (IHL 5, not a
+ * fragment) or IPv6 (no extension header) -> UDP to our port, 48-byte
+ * payload -> destination is one of this interface's addresses -> sane source
+ * -> NTP client mode -> valid UDP checksum -> answer in place, XDP_TX.
+ * Anything else is counted and passed (or dropped where answering or passing
+ * would only serve reflection).
+ */
+#ifndef XDP_NTPD_H
+#define XDP_NTPD_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "ntpd_shared.h"
+#include "ntp_proto.h"
+#include "csum.h"
+#include "parse.h"
+
+/* Written by userspace through mmap(), read here: see ntpd_ref_read(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ntpd_ref_buffer);
+} ntpd_ref SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ntpd_counters);
+} ntpd_counters SEC(".maps");
+
+/* This interface's own addresses, kept current from netlink by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NTPD_LOCAL_ADDR_MAX);
+	__type(key, struct ntpd_local_addr);
+	__type(value, __u8);
+} ntpd_local SEC(".maps");
+
+const volatile struct ntpd_config ntpd_cfg = {
+	.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT,
+	.ntp_port = bpf_htons(NTP_PORT_DEFAULT),
+	.poll_min = NTP_POLL_MIN_DEFAULT,
+	.poll_max = NTP_POLL_MAX_DEFAULT,
+	.stale_action = NTPD_STALE_UNSYNC,
+	.verify_udp_csum = 1,
+	.allow_loopback_src = 0,
+};
+
+NTPD_INLINE void swap_mac(struct ethhdr *eth)
+{
+	__u8 tmp[ETH_ALEN_];
+
+	__builtin_memcpy(tmp, eth->h_source, ETH_ALEN_);
+	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN_);
+	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN_);
+}
+
+/* RFC 5905 and BCP 38 hygiene: never answer a source that cannot be a real
+ * unicast client, because the answer would go to a victim or nowhere. */
+NTPD_INLINE int bad_source_v4(__be32 saddr)
+{
+	__u32 first_octet = bpf_ntohl(saddr) >> 24;
+
+	return first_octet == 0 || first_octet >= 224 ||	/* this-net, multicast, class E, broadcast */
+	       (first_octet == 127 && !ntpd_cfg.allow_loopback_src);
+}
+
+NTPD_INLINE int bad_source_v6(const struct in6_addr *saddr)
+{
+	const __u32 *w = (const __u32 *)saddr;
+
+	if (saddr->in6_u.u6_addr8[0] == 0xff)			/* multicast */
+		return 1;
+	if ((w[0] | w[1]) != 0)
+		return 0;
+	if (w[2] == bpf_htonl(0x0000ffff))			/* v4-mapped */
+		return 1;
+	if (w[2] != 0)
+		return 0;
+	return w[3] == 0 ||					/* unspecified */
+	       (w[3] == bpf_htonl(1) && !ntpd_cfg.allow_loopback_src);
+}
+
+/*
+ * Answer the request at `ntp` in place.  `hdr_sum` is the checksum sum of the
+ * pseudo-header and UDP header, which swapping addresses and ports does not
+ * change.  Returns the counter to bump; *action is set for XDP_TX.
+ */
+NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_sum,
+			 __u64 rx_tai_ns, __u32 answered, int *action)
+{
+	struct ntpd_ref_buffer *buf;
+	struct ntpd_ref_state st;
+	__u32 zero = 0;
+	__u16 check;
+	int fresh;
+
+	/* RFC 768: zero means the sender did not compute one (IPv4 only). */
+	if (ntpd_cfg.verify_udp_csum && (udp->check || answered == NTPD_CNT_ANSWERED_V6) &&
+	    csum_fold64(hdr_sum + csum_ntp_packet(ntp) + udp->check) != 0xffff)
+		return NTPD_CNT_PASS_BAD_CSUM;
+
+	buf = bpf_map_lookup_elem(&ntpd_ref, &zero);
+	if (!buf || ntpd_ref_read(buf, &st))
+		return NTPD_CNT_PASS_STATE_BUSY;
+	fresh = ntp_state_fresh(&st, rx_tai_ns, ntpd_cfg.max_state_age_ns);
+	if (!fresh && ntpd_cfg.stale_action == NTPD_STALE_PASS)
+		return NTPD_CNT_PASS_STALE;
+
+	ntp_fill_response(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, fresh);
+	ntp_set_transmit(ntp, &st, bpf_ktime_get_tai_ns());
+
+	__u16 sport = udp->source;
+	udp->source = udp->dest;
+	udp->dest = sport;
+	check = ~csum_fold64(hdr_sum + csum_ntp_packet(ntp));
+	udp->check = check ? check : 0xffff;	/* RFC 768: 0 would mean "none" */
+
+	*action = XDP_TX;
+	return fresh ? answered : NTPD_CNT_ANSWERED_UNSYNC;
+}
+
+NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len,
+			     struct udphdr **udp_out, struct ntp_packet **ntp_out)
+{
+	struct udphdr *udp = cursor_pull(c, sizeof(*udp));
+
+	if (!udp)
+		return NTPD_CNT_PASS_TRUNCATED;
+	if (udp->dest != ntpd_cfg.ntp_port)
+		return NTPD_CNT_PASS_OTHER_PORT;
+	/* Extension fields and MACs make it longer; the socket server owns those. */
+	if (udp->len != bpf_htons(sizeof(*udp) + NTP_PACKET_LEN) ||
+	    ip_payload_len != sizeof(*udp) + NTP_PACKET_LEN)
+		return NTPD_CNT_PASS_LENGTH;
+	*ntp_out = cursor_pull(c, NTP_PACKET_LEN);
+	if (!*ntp_out)
+		return NTPD_CNT_PASS_TRUNCATED;
+	*udp_out = udp;
+	return NTP_REQ_ANSWER;
+}
+
+NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action)
+{
+	struct ntpd_local_addr key = { .addr = { [10] = 0xff, [11] = 0xff } };
+	struct ntp_packet *ntp = NULL;
+	struct udphdr *udp = NULL;
+	struct iphdr *iph;
+	__u16 *ttl_proto;
+	__u16 old_ttl_proto;
+	__u64 hdr_sum;
+	__u32 ret;
+	__be32 saddr;
+
+	iph = cursor_pull(c, sizeof(*iph));
+	if (!iph)
+		return NTPD_CNT_PASS_TRUNCATED;
+	if (*(__u8 *)iph != 0x45)	/* version 4, IHL 5 */
+		return NTPD_CNT_PASS_IP_OPTIONS;
+	if (iph->protocol != IPPROTO_UDP_)
+		return NTPD_CNT_PASS_NOT_UDP;
+	if (iph->frag_off & bpf_htons(IP_MF_ | IP_OFFSET_))
+		return NTPD_CNT_PASS_FRAGMENT;
+	ret = handle_udp(c, bpf_ntohs(iph->tot_len) - sizeof(*iph), &udp, &ntp);
+	if (ret != NTP_REQ_ANSWER)
+		return ret;
+	if (!udp || !ntp)
+		return NTPD_CNT_PASS_TRUNCATED;
+
+	__builtin_memcpy(&key.addr[12], &iph->daddr, 4);
+	if (!bpf_map_lookup_elem(&ntpd_local, &key))
+		return NTPD_CNT_PASS_NOT_LOCAL;
+	if (bad_source_v4(iph->saddr) || udp->source == 0)
+		return NTPD_CNT_DROP_BAD_SOURCE;
+	ret = ntp_classify_request(ntp->li_vn_mode);
+	if (ret != NTP_REQ_ANSWER)
+		return ret;
+
+	hdr_sum = (__u64)iph->saddr + iph->daddr + bpf_htons(IPPROTO_UDP_) + udp->len +
+		  udp->source + udp->dest + udp->len;
+	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V4, action);
+	if (*action != XDP_TX)
+		return ret;
+
+	saddr = iph->saddr;
+	iph->saddr = iph->daddr;
+	iph->daddr = saddr;
+	ttl_proto = (__u16 *)&iph->ttl;
+	old_ttl_proto = *ttl_proto;
+	iph->ttl = NTPD_TTL_RESPONSE;
+	iph->check = csum_replace16(iph->check, old_ttl_proto, *ttl_proto);
+	return ret;
+}
+
+NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, __u64 rx_tai_ns, int *action)
+{
+	struct ntp_packet *ntp = NULL;
+	struct udphdr *udp = NULL;
+	struct in6_addr saddr;
+	struct ipv6hdr *ip6h;
+	const __u32 *a;
+	__u64 hdr_sum;
+	__u32 ret;
+
+	ip6h = cursor_pull(c, sizeof(*ip6h));
+	if (!ip6h)
+		return NTPD_CNT_PASS_TRUNCATED;
+	if (ip6h->nexthdr != IPPROTO_UDP_)
+		return is_ipv6_extension(ip6h->nexthdr) ? NTPD_CNT_PASS_IPV6_EXTHDR :
+							  NTPD_CNT_PASS_NOT_UDP;
+	ret = handle_udp(c, bpf_ntohs(ip6h->payload_len), &udp, &ntp);
+	if (ret != NTP_REQ_ANSWER)
+		return ret;
+	if (!udp || !ntp)
+		return NTPD_CNT_PASS_TRUNCATED;
+
+	if (!bpf_map_lookup_elem(&ntpd_local, &ip6h->daddr))
+		return NTPD_CNT_PASS_NOT_LOCAL;
+	if (bad_source_v6(&ip6h->saddr) || udp->source == 0)
+		return NTPD_CNT_DROP_BAD_SOURCE;
+	ret = ntp_classify_request(ntp->li_vn_mode);
+	if (ret != NTP_REQ_ANSWER)
+		return ret;
+
+	a = (const __u32 *)&ip6h->saddr;	/* saddr and daddr are contiguous */
+	hdr_sum = (__u64)a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7] +
+		  bpf_htons(IPPROTO_UDP_) + udp->len +
+		  udp->source + udp->dest + udp->len;
+	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V6, action);
+	if (*action != XDP_TX)
+		return ret;
+
+	saddr = ip6h->saddr;
+	ip6h->saddr = ip6h->daddr;
+	ip6h->daddr = saddr;
+	ip6h->hop_limit = NTPD_TTL_RESPONSE;
+	return ret;
+}
+
+NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
+{
+	/* RFC 5905 receive timestamp: as early as the packet is ours. */
+	__u64 rx_tai_ns = bpf_ktime_get_tai_ns();
+	struct hdr_cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	struct ntpd_counters *counters;
+	int action = XDP_PASS;
+	struct ethhdr *eth;
+	__u32 zero = 0;
+	__u32 reason;
+	__be16 proto;
+
+	proto = parse_ethernet(&c, &eth, &reason);
+	if (proto == bpf_htons(ETH_P_IP_))
+		reason = handle_ipv4(&c, rx_tai_ns, &action);
+	else if (proto == bpf_htons(ETH_P_IPV6_))
+		reason = handle_ipv6(&c, rx_tai_ns, &action);
+
+	if (action == XDP_TX && eth)
+		swap_mac(eth);
+	else if (reason == NTPD_CNT_DROP_MODE_SERVER || reason == NTPD_CNT_DROP_MODE_CONTROL ||
+		 reason == NTPD_CNT_DROP_BAD_SOURCE)
+		action = XDP_DROP;
+
+	counters = bpf_map_lookup_elem(&ntpd_counters, &zero);
+	if (counters && reason < NTPD_CNT_MAX)
+		counters->packets[reason]++;
+	return action;
+}
+
+#endif /* XDP_NTPD_H */
