@@ -113,6 +113,35 @@ NTPD_INLINE int ntpd_ref_read(const struct ntpd_ref_buffer *buf,
 	return 0;
 }
 
+/*
+ * Never answer a source that cannot be a real unicast client: the answer
+ * would go to a victim (reflection) or nowhere.  Loopback sources are only
+ * genuine on a loopback device, where the caller allows them.
+ */
+NTPD_INLINE int ntp_bad_source_v4(__be32 saddr, int allow_loopback)
+{
+	__u32 first_octet = bpf_ntohl(saddr) >> 24;
+
+	return first_octet == 0 || first_octet >= 224 ||	/* this-net, multicast, class E, broadcast */
+	       (first_octet == 127 && !allow_loopback);
+}
+
+NTPD_INLINE int ntp_bad_source_v6(const __u8 *saddr, int allow_loopback)
+{
+	const __u32 *w = (const __u32 *)saddr;
+
+	if (saddr[0] == 0xff)					/* multicast */
+		return 1;
+	if ((w[0] | w[1]) != 0)
+		return 0;
+	if (w[2] == bpf_htonl(0x0000ffff))			/* v4-mapped */
+		return 1;
+	if (w[2] != 0)
+		return 0;
+	return w[3] == 0 ||					/* unspecified */
+	       (w[3] == bpf_htonl(1) && !allow_loopback);
+}
+
 /* Verdict on a 48-byte NTP payload's first byte. */
 enum ntp_request_class {
 	NTP_REQ_ANSWER = NTPD_CNT_MAX,	/* not a counter: answer it */

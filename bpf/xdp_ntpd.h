@@ -64,32 +64,6 @@ NTPD_INLINE void swap_mac(struct ethhdr *eth)
 	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN_);
 }
 
-/* RFC 5905 and BCP 38 hygiene: never answer a source that cannot be a real
- * unicast client, because the answer would go to a victim or nowhere. */
-NTPD_INLINE int bad_source_v4(__be32 saddr)
-{
-	__u32 first_octet = bpf_ntohl(saddr) >> 24;
-
-	return first_octet == 0 || first_octet >= 224 ||	/* this-net, multicast, class E, broadcast */
-	       (first_octet == 127 && !ntpd_cfg.allow_loopback_src);
-}
-
-NTPD_INLINE int bad_source_v6(const struct in6_addr *saddr)
-{
-	const __u32 *w = (const __u32 *)saddr;
-
-	if (saddr->in6_u.u6_addr8[0] == 0xff)			/* multicast */
-		return 1;
-	if ((w[0] | w[1]) != 0)
-		return 0;
-	if (w[2] == bpf_htonl(0x0000ffff))			/* v4-mapped */
-		return 1;
-	if (w[2] != 0)
-		return 0;
-	return w[3] == 0 ||					/* unspecified */
-	       (w[3] == bpf_htonl(1) && !ntpd_cfg.allow_loopback_src);
-}
-
 /*
  * Answer the request at `ntp` in place.  `hdr_sum` is the checksum sum of the
  * pseudo-header and UDP header, which swapping addresses and ports does not
@@ -179,7 +153,7 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 	__builtin_memcpy(&key.addr[12], &iph->daddr, 4);
 	if (!bpf_map_lookup_elem(&ntpd_local, &key))
 		return NTPD_CNT_PASS_NOT_LOCAL;
-	if (bad_source_v4(iph->saddr) || udp->source == 0)
+	if (ntp_bad_source_v4(iph->saddr, ntpd_cfg.allow_loopback_src) || udp->source == 0)
 		return NTPD_CNT_DROP_BAD_SOURCE;
 	ret = ntp_classify_request(ntp->li_vn_mode);
 	if (ret != NTP_REQ_ANSWER)
@@ -225,7 +199,8 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 
 	if (!bpf_map_lookup_elem(&ntpd_local, &ip6h->daddr))
 		return NTPD_CNT_PASS_NOT_LOCAL;
-	if (bad_source_v6(&ip6h->saddr) || udp->source == 0)
+	if (ntp_bad_source_v6(ip6h->saddr.in6_u.u6_addr8, ntpd_cfg.allow_loopback_src) ||
+	    udp->source == 0)
 		return NTPD_CNT_DROP_BAD_SOURCE;
 	ret = ntp_classify_request(ntp->li_vn_mode);
 	if (ret != NTP_REQ_ANSWER)

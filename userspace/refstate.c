@@ -91,9 +91,12 @@ int refstate_from_system_clock(struct ntpd_ref_state *st, __u8 stratum)
 	st->precision = system_clock_precision();
 	st->leap = (tx.status & STA_INS) ? NTP_LEAP_INSERT :
 		   (tx.status & STA_DEL) ? NTP_LEAP_DELETE : NTP_LEAP_NONE;
-	/* maxerror (us) is what the disciplining daemon says the clock may be
-	 * off by; 16 s is the kernel's "no idea" ceiling. */
-	st->root_dispersion = ntp_short_from_ns((__u64)tx.maxerror * 1000ULL);
+	/* A disciplined clock: maxerror (us) is what the disciplining daemon says
+	 * it may be off by.  An undisciplined one is its own local reference (as
+	 * chrony's `local stratum`), whose error nobody measures: the kernel's
+	 * 16 s "no idea" figure would only make every client reject it. */
+	if (state != TIME_ERROR)
+		st->root_dispersion = ntp_short_from_ns((__u64)tx.maxerror * 1000ULL);
 	memcpy(&st->refid, "LOCL", 4);
 	return 0;
 }

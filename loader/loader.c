@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "loader.h"
+#include "log.h"
+#include "refstate.h"
+#include "xdp_ntpd.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <xdp/libxdp.h>
+
+#define NTPD_PROG_NAME "xdp_ntpd"
+
+static const char *const mode_names[] = {
+	[NTPD_XDP_AUTO] = "auto",
+	[NTPD_XDP_NATIVE] = "native",
+	[NTPD_XDP_GENERIC] = "generic",
+	[NTPD_XDP_SOCKET] = "socket",
+};
+
+int loader_parse_mode(const char *name, enum ntpd_xdp_mode *mode)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+		if (!strcmp(name, mode_names[i])) {
+			*mode = (enum ntpd_xdp_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *loader_mode_name(enum ntpd_xdp_mode mode)
+{
+	return mode_names[mode];
+}
+
+int loader_ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+		int err = -errno;
+
+		pr_warn("no BPF filesystem at /sys/fs/bpf and mounting one failed: %s\n",
+			strerror(-err));
+		return err;
+	}
+	pr_info("mounted a BPF filesystem at /sys/fs/bpf\n");
+	return 0;
+}
+
+static int xdp_err(int err, char *buf, size_t len)
+{
+	libxdp_strerror(err, buf, len);
+	return err;
+}
+
+/* Our program already on the interface?  Detach it when asked to. */
+static int find_ours(int ifindex, bool detach)
+{
+	struct xdp_program *prog = NULL;
+	struct xdp_multiprog *mp;
+	int ret = -ENOENT;
+
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (!mp || libxdp_get_error(mp))
+		return -ENOENT;
+	if (xdp_multiprog__is_legacy(mp)) {
+		prog = xdp_multiprog__main_prog(mp);
+		if (prog && !strcmp(xdp_program__name(prog), NTPD_PROG_NAME)) {
+			ret = detach ? xdp_multiprog__detach(mp) : 0;
+		}
+		goto out;
+	}
+	while ((prog = xdp_multiprog__next_prog(prog, mp))) {
+		if (strcmp(xdp_program__name(prog), NTPD_PROG_NAME))
+			continue;
+		ret = detach ? xdp_program__detach(prog, ifindex,
+						   xdp_multiprog__attach_mode(mp), 0) : 0;
+		break;
+	}
+out:
+	xdp_multiprog__close(mp);
+	return ret;
+}
+
+static int pin_maps(struct ntpd_attachment *att)
+{
+	struct bpf_map *maps[] = { att->skel->maps.ntpd_ref, att->skel->maps.ntpd_counters,
+				   att->skel->maps.ntpd_local };
+	char path[256];
+	size_t i;
+	int err;
+
+	if (mkdir(NTPD_PIN_ROOT, 0700) && errno != EEXIST)
+		return -errno;
+	if (mkdir(att->pin_dir, 0700) && errno != EEXIST)
+		return -errno;
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", att->pin_dir, bpf_map__name(maps[i]));
+		unlink(path);	/* left by a daemon that died without cleaning up */
+		err = bpf_map__pin(maps[i], path);
+		if (err) {
+			pr_warn("%s: pinning map %s at %s: %s\n", att->ifname,
+				bpf_map__name(maps[i]), path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void unpin_maps(struct ntpd_attachment *att)
+{
+	static const char *const names[] = { NTPD_MAP_REF_STATE, NTPD_MAP_COUNTERS,
+					     NTPD_MAP_LOCAL_ADDRS };
+	char path[256];
+	size_t i;
+
+	if (!att->pin_dir[0])
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", att->pin_dir, names[i]);
+		unlink(path);
+	}
+	rmdir(att->pin_dir);
+}
+
+static bool is_loopback(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	bool loopback = false;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+		loopback = ifr.ifr_flags & IFF_LOOPBACK;
+	close(fd);
+	return loopback;
+}
+
+static int try_attach(struct ntpd_attachment *att, enum xdp_attach_mode xmode)
+{
+	const char *what = xmode == XDP_MODE_NATIVE ? "native" : "generic";
+	char msg[256];
+	int err;
+
+	err = xdp_program__attach(att->prog, att->ifindex, xmode, 0);
+	if (err) {
+		xdp_err(err, msg, sizeof(msg));
+		pr_warn("%s: XDP %s mode attach failed: %s\n", att->ifname, what, msg);
+		return err;
+	}
+	att->generic = xmode == XDP_MODE_SKB;
+	pr_info("%s: XDP attached in %s mode\n", att->ifname, what);
+	return 0;
+}
+
+int loader_attach(struct ntpd_attachment *att, const char *ifname,
+		  enum ntpd_xdp_mode mode, const struct ntpd_config *cfg, bool replace)
+{
+	DECLARE_LIBBPF_OPTS(xdp_program_opts, opts, .prog_name = NTPD_PROG_NAME);
+	char msg[256];
+	int err;
+
+	memset(att, 0, sizeof(*att));
+	att->counters_fd = att->local_addrs_fd = -1;
+	snprintf(att->ifname, sizeof(att->ifname), "%s", ifname);
+	att->ifindex = (int)if_nametoindex(ifname);
+	if (!att->ifindex) {
+		err = -errno;
+		pr_warn("%s: no such interface: %s\n", ifname, strerror(-err));
+		return err;
+	}
+	if (mode == NTPD_XDP_SOCKET)
+		return -EOPNOTSUPP;
+
+	err = loader_ensure_bpffs();
+	if (err)
+		return err;
+
+	if (find_ours(att->ifindex, false) == 0) {
+		if (!replace) {
+			pr_warn("%s: an xdp-ntpd program is already attached; stop the daemon "
+				"that owns it or start with --replace\n", ifname);
+			return -EEXIST;
+		}
+		err = find_ours(att->ifindex, true);
+		if (err) {
+			pr_warn("%s: could not detach the old xdp-ntpd program: %s\n",
+				ifname, strerror(-err));
+			return err;
+		}
+		pr_info("%s: replaced the xdp-ntpd program that was attached\n", ifname);
+	}
+
+	att->skel = xdp_ntpd_bpf__open();
+	if (!att->skel) {
+		err = -errno;
+		pr_warn("%s: opening the BPF object: %s\n", ifname, strerror(-err));
+		goto cleanup;
+	}
+	att->skel->rodata->ntpd_cfg = *cfg;
+	att->skel->rodata->ntpd_cfg.allow_loopback_src = is_loopback(ifname);
+	/* loopback skbs carry CHECKSUM_PARTIAL sums and cannot be corrupted */
+	att->skel->rodata->ntpd_cfg.verify_udp_csum = !is_loopback(ifname);
+
+	opts.obj = att->skel->obj;
+	att->prog = xdp_program__create(&opts);
+	err = (int)libxdp_get_error(att->prog);
+	if (err) {
+		att->prog = NULL;
+		pr_warn("%s: creating the XDP program: %s\n", ifname,
+			(xdp_err(err, msg, sizeof(msg)), msg));
+		goto cleanup;
+	}
+
+	if (mode == NTPD_XDP_NATIVE || mode == NTPD_XDP_AUTO)
+		err = try_attach(att, XDP_MODE_NATIVE);
+	if (mode == NTPD_XDP_GENERIC || (mode == NTPD_XDP_AUTO && err))
+		err = try_attach(att, XDP_MODE_SKB);
+	if (err)
+		goto cleanup;
+	att->attached = true;
+
+	snprintf(att->pin_dir, sizeof(att->pin_dir), "%s/%s", NTPD_PIN_ROOT, ifname);
+	err = pin_maps(att);
+	if (err)
+		goto cleanup;
+	att->counters_fd = bpf_map__fd(att->skel->maps.ntpd_counters);
+	att->local_addrs_fd = bpf_map__fd(att->skel->maps.ntpd_local);
+	att->ref = refstate_mmap(bpf_map__fd(att->skel->maps.ntpd_ref));
+	if (!att->ref) {
+		err = -errno;
+		pr_warn("%s: mapping the reference state: %s\n", ifname, strerror(-err));
+		goto cleanup;
+	}
+	return 0;
+
+cleanup:
+	loader_detach(att);
+	return err;
+}
+
+void loader_detach(struct ntpd_attachment *att)
+{
+	int err;
+
+	refstate_munmap(att->ref);
+	att->ref = NULL;
+	if (att->attached) {
+		err = xdp_program__detach(att->prog, att->ifindex,
+					  att->generic ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
+		if (err)
+			pr_warn("%s: detaching XDP: %s\n", att->ifname, strerror(-err));
+		else
+			pr_info("%s: XDP detached\n", att->ifname);
+		att->attached = false;
+	}
+	unpin_maps(att);
+	att->pin_dir[0] = '\0';
+	xdp_program__close(att->prog);
+	att->prog = NULL;
+	xdp_ntpd_bpf__destroy(att->skel);
+	att->skel = NULL;
+	att->counters_fd = att->local_addrs_fd = -1;
+}
+
+int loader_read_counters(int counters_fd, struct ntpd_counters *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct ntpd_counters *percpu;
+	__u32 zero = 0;
+	int cpu, i, err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(counters_fd, &zero, percpu)) {
+		err = -errno;
+		goto cleanup;
+	}
+	memset(out, 0, sizeof(*out));
+	for (cpu = 0; cpu < ncpus; cpu++)
+		for (i = 0; i < NTPD_CNT_MAX; i++)
+			out->packets[i] += percpu[cpu].packets[i];
+cleanup:
+	free(percpu);
+	return err;
+}
+
+int loader_open_pinned_counters(const char *ifname)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", NTPD_PIN_ROOT, ifname, NTPD_MAP_COUNTERS);
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Attaching the XDP responder to one interface: libxdp (so we share the
+ * interface with other XDP programs through its dispatcher), native mode
+ * first, then generic; maps pinned under NTPD_PIN_ROOT/<ifname>/.
+ */
+#ifndef NTPD_LOADER_H
+#define NTPD_LOADER_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "ntpd_shared.h"
+
+enum ntpd_xdp_mode {
+	NTPD_XDP_AUTO,		/* native, else generic, else socket only */
+	NTPD_XDP_NATIVE,
+	NTPD_XDP_GENERIC,
+	NTPD_XDP_SOCKET,	/* no XDP at all */
+};
+
+struct xdp_ntpd_bpf;
+struct xdp_program;
+
+struct ntpd_attachment {
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	bool attached;
+	bool generic;			/* attached in generic (skb) mode */
+	struct xdp_ntpd_bpf *skel;
+	struct xdp_program *prog;
+	struct ntpd_ref_buffer *ref;	/* mmap of the ref-state map */
+	int counters_fd;
+	int local_addrs_fd;
+	char pin_dir[128];
+};
+
+/* "auto"/"native"/"generic"/"socket" -> mode; -EINVAL on anything else. */
+int loader_parse_mode(const char *name, enum ntpd_xdp_mode *mode);
+const char *loader_mode_name(enum ntpd_xdp_mode mode);
+
+/*
+ * Load and attach to `ifname` in `mode` (native or generic, or auto: native
+ * then generic), pin the maps and map the reference state.  When our program
+ * is already attached there, replace it if `replace`, else refuse (-EEXIST).
+ * Returns 0 or -errno, having logged each attempt's reason.
+ */
+int loader_attach(struct ntpd_attachment *att, const char *ifname,
+		  enum ntpd_xdp_mode mode, const struct ntpd_config *cfg, bool replace);
+
+/* Detach, unpin and free; safe on a never-attached attachment. */
+void loader_detach(struct ntpd_attachment *att);
+
+/* Make sure a BPF filesystem is mounted at /sys/fs/bpf. 0 or -errno. */
+int loader_ensure_bpffs(void);
+
+/* Sum the per-CPU counters behind `counters_fd` into *out. 0 or -errno. */
+int loader_read_counters(int counters_fd, struct ntpd_counters *out);
+
+/* Open the pinned counter map of `ifname` (for --stats). fd or -errno. */
+int loader_open_pinned_counters(const char *ifname);
+
+#endif /* NTPD_LOADER_H */

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef NTPD_LOG_H
+#define NTPD_LOG_H
+
+#include <stdbool.h>
+
+enum log_level { LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+void log_set_level(enum log_level level);
+bool log_enabled(enum log_level level);
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Route libbpf's and libxdp's own messages through log_msg. */
+void log_route_libraries(void);
+
+#define pr_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define pr_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define pr_debug(...)	log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+
+#endif /* NTPD_LOG_H */

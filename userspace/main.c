@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdp-ntpd: attach the XDP responder (or fall back to sockets), keep the
+ * served reference state fresh, serve until SIGINT/SIGTERM, detach cleanly.
+ */
+#include "addrwatch.h"
+#include "loader.h"
+#include "log.h"
+#include "metrics.h"
+#include "options.h"
+#include "privileges.h"
+#include "refstate.h"
+#include "socket_server.h"
+#include "stats.h"
+#include "version.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Exit codes: 0 clean stop, 1 runtime failure, 2 bad command line. */
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+struct daemon {
+	struct ntpd_options opts;
+	struct ntpd_attachment att[NTPD_MAX_IFACES];
+	int n_att;
+	/* served state when no XDP map exists (socket mode) */
+	struct ntpd_ref_buffer mem_ref;
+	struct addrwatch *addrwatch;
+	struct socket_server *sockets;
+	struct metrics_server *metrics;
+};
+
+static void publish_reference(struct daemon *d)
+{
+	struct ntpd_ref_state st;
+	int i, err;
+
+	/* Until the upstream agent lands, the host clock is the reference. */
+	err = refstate_from_system_clock(&st, d->opts.local_stratum);
+	if (err) {
+		pr_warn("reading the system clock state: %s\n", strerror(-err));
+		return;
+	}
+	refstate_publish(&d->mem_ref, &st);
+	for (i = 0; i < d->n_att; i++)
+		if (d->att[i].attached)
+			refstate_publish(d->att[i].ref, &st);
+}
+
+static int attach_all(struct daemon *d)
+{
+	struct ntpd_options *o = &d->opts;
+	int i, err;
+
+	if (o->xdp_mode == NTPD_XDP_SOCKET) {
+		pr_info("socket mode requested: XDP not attached\n");
+		return 0;
+	}
+	for (i = 0; i < o->n_ifaces; i++) {
+		err = loader_attach(&d->att[d->n_att], o->ifaces[i], o->xdp_mode, &o->cfg,
+				    o->replace);
+		if (!err) {
+			d->n_att++;
+			continue;
+		}
+		/* refusing to double-attach is a decision, not a failure to fall back from */
+		if (o->xdp_mode != NTPD_XDP_AUTO || err == -EEXIST || err == -ENODEV) {
+			pr_warn("%s: XDP %s mode unavailable, stopping\n", o->ifaces[i],
+				loader_mode_name(o->xdp_mode));
+			return err;
+		}
+		pr_warn("%s: XDP unavailable (%s): falling back to socket mode\n",
+			o->ifaces[i], strerror(-err));
+	}
+	return 0;
+}
+
+static const struct ntpd_ref_buffer *served_buffer(struct daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->n_att; i++)
+		if (d->att[i].attached)
+			return d->att[i].ref;
+	return &d->mem_ref;
+}
+
+static int start_sockets(struct daemon *d)
+{
+	struct socket_server_params p = {
+		.threads4 = d->opts.threads4,
+		.threads6 = d->opts.threads6,
+		.cfg = d->opts.cfg,
+		.ref = served_buffer(d),
+	};
+
+	p.listen4 = d->opts.listen4.addr;
+	p.listen6 = d->opts.listen6.addr;
+	return socket_server_start(&d->sockets, &p);
+}
+
+static int print_pinned_stats(const struct ntpd_options *o)
+{
+	struct ntpd_counters c;
+	int i, fd, err, ret = 0;
+
+	for (i = 0; i < o->n_ifaces; i++) {
+		fd = loader_open_pinned_counters(o->ifaces[i]);
+		if (fd < 0) {
+			fprintf(stderr, "xdp-ntpd: %s: no pinned counters under %s/%s: %s\n",
+				o->ifaces[i], NTPD_PIN_ROOT, o->ifaces[i], strerror(-fd));
+			ret = EXIT_RUNTIME;
+			continue;
+		}
+		err = loader_read_counters(fd, &c);
+		close(fd);
+		if (err) {
+			fprintf(stderr, "xdp-ntpd: %s: reading counters: %s\n", o->ifaces[i],
+				strerror(-err));
+			ret = EXIT_RUNTIME;
+			continue;
+		}
+		for (int k = 0; k < NTPD_CNT_MAX; k++)
+			printf("%s %s %s %llu\n", o->ifaces[i], stats_counter_outcome(k),
+			       stats_counter_reason(k), (unsigned long long)c.packets[k]);
+	}
+	return ret;
+}
+
+static void serve(struct daemon *d, const sigset_t *sigs)
+{
+	struct timespec period = { .tv_sec = 1 };
+	siginfo_t info;
+	int sig;
+
+	for (;;) {
+		/* the publish period doubles as the signal wait: no extra thread */
+		sig = sigtimedwait(sigs, &info, &period);
+		if (sig < 0) {
+			if (errno == EAGAIN)
+				publish_reference(d);
+			continue;
+		}
+		if (sig == SIGHUP) {
+			pr_info("SIGHUP: nothing to reload yet\n");
+			continue;
+		}
+		pr_info("%s: shutting down\n", strsignal(sig));
+		return;
+	}
+}
+
+static void shutdown_daemon(struct daemon *d)
+{
+	int i;
+
+	metrics_stop(d->metrics);
+	socket_server_stop(d->sockets);
+	addrwatch_stop(d->addrwatch);
+	for (i = 0; i < d->n_att; i++)
+		loader_detach(&d->att[i]);
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	sigset_t sigs;
+	int err, i;
+
+	err = options_parse(&d.opts, argc, argv);
+	if (err)
+		return err > 0 ? 0 : EXIT_USAGE;
+	log_set_level(d.opts.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	log_route_libraries();
+	if (d.opts.stats_only)
+		return print_pinned_stats(&d.opts);
+
+	/* every thread inherits the mask; only serve() takes these signals */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	pr_info("xdp-ntpd %s starting\n", NTPD_VERSION);
+	err = attach_all(&d);
+	if (err)
+		goto cleanup;
+	publish_reference(&d);
+	if (d.n_att) {
+		err = addrwatch_start(&d.addrwatch, d.att, d.n_att);
+		if (err)
+			goto cleanup;
+	}
+	err = start_sockets(&d);
+	if (err)
+		goto cleanup;
+	err = metrics_start(&d.metrics, &d.opts.metrics_listen, d.att, d.n_att, d.sockets);
+	if (err)
+		goto cleanup;
+	err = privileges_drop(d.opts.user, d.opts.chroot_dir, d.n_att > 0);
+	if (err)
+		goto cleanup;
+	for (i = 0; i < d.n_att; i++)
+		pr_info("%s: serving NTP in XDP (%s), maps pinned in %s\n", d.att[i].ifname,
+			d.att[i].generic ? "generic" : "native", d.att[i].pin_dir);
+	pr_info("serving on UDP port %u; reference: system clock at stratum %u\n",
+		d.opts.listen4.port, d.opts.local_stratum);
+	serve(&d, &sigs);
+
+cleanup:
+	shutdown_daemon(&d);
+	return err ? EXIT_RUNTIME : 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Prometheus text endpoint (GET /metrics) served by libmicrohttpd, the
+ * embeddable HTTP server Debian keeps current: we write no HTTP parser.
+ * Counters are summed from the per-CPU maps at scrape time.
+ */
+#ifndef NTPD_METRICS_H
+#define NTPD_METRICS_H
+
+#include "loader.h"
+#include "options.h"
+#include "socket_server.h"
+
+struct metrics_server;
+
+int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *listen,
+		  const struct ntpd_attachment *att, int n_att,
+		  const struct socket_server *sockets);
+void metrics_stop(struct metrics_server *m);
+
+#endif /* NTPD_METRICS_H */

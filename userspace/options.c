@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "options.h"
+#include "version.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NTPD_METRICS_PORT_DEFAULT 9123
+/* rsntp's convention for the local chronyd it takes its time from */
+#define NTPD_UPSTREAM_DEFAULT "127.0.0.1:11123"
+
+enum long_only {
+	OPT_XDP_MODE = 256,
+	OPT_METRICS_LISTEN,
+	OPT_VERSION,
+	OPT_REPLACE,
+	OPT_LOCAL_STRATUM,
+	OPT_MAX_AGE,
+	OPT_STALE_ACTION,
+	OPT_MIN_POLL,
+	OPT_MAX_POLL,
+	OPT_STATS,
+};
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
+	{ "local-stratum", required_argument, NULL, OPT_LOCAL_STRATUM },
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "stale-action", required_argument, NULL, OPT_STALE_ACTION },
+	{ "min-poll", required_argument, NULL, OPT_MIN_POLL },
+	{ "max-poll", required_argument, NULL, OPT_MAX_POLL },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"Usage: xdp-ntpd [OPTIONS]\n"
+"Answer NTP client requests in XDP, before the kernel's network stack, with a\n"
+"multi-threaded UDP socket server for everything XDP passes or cannot handle.\n"
+"\n"
+"  -a ADDR:PORT          IPv4 socket listen address (default 0.0.0.0:123);\n"
+"                        its port is also the port XDP answers on\n"
+"  -b [ADDR]:PORT        IPv6 socket listen address (default [::]:123)\n"
+"  -s HOST[:PORT]        upstream server, repeatable (default " NTPD_UPSTREAM_DEFAULT ")\n"
+"  -4 N, -6 N            socket threads per family (default: one per core; 0 = off)\n"
+"  -u USER               drop privileges to USER after start-up\n"
+"  -r DIR                chroot to DIR after start-up (with -u)\n"
+"  -i, --interface IFACE attach XDP to IFACE, repeatable (default lo)\n"
+"      --xdp-mode MODE   auto|native|generic|socket (default auto: native, then\n"
+"                        generic, then socket mode, each failure logged)\n"
+"      --replace         replace an xdp-ntpd program already on the interface\n"
+"      --metrics-listen ADDR:PORT  metrics HTTP endpoint (default 127.0.0.1:%d)\n"
+"      --local-stratum N serve the system clock at stratum N (default 10)\n"
+"      --max-age SEC     reference state older than this is stale (default 10)\n"
+"      --stale-action unsync|pass  answer stale state as unsynchronised (LI=3)\n"
+"                        or pass requests to the socket server (default unsync)\n"
+"      --min-poll N, --max-poll N  clamp the poll we echo (default 4, 17)\n"
+"      --stats           print the XDP counters of the -i interfaces and exit\n"
+"  -d, --debug           debug logging\n"
+"  -h, --help            this help\n"
+"      --version         print the version\n",
+		NTPD_METRICS_PORT_DEFAULT);
+}
+
+static int parse_long(const char *flag, const char *text, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < min || v > max) {
+		fprintf(stderr, "xdp-ntpd: %s: '%s' is not a number in [%ld, %ld]\n",
+			flag, text, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int options_parse_endpoint(const char *text, __u16 default_port, struct ntpd_endpoint *ep)
+{
+	char buf[sizeof(ep->host) + 8];
+	const char *host = buf, *port = NULL;
+	char *p, *end;
+	long v;
+
+	memset(ep, 0, sizeof(*ep));
+	if (strlen(text) >= sizeof(ep->host) || !*text)
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", text);
+	if (buf[0] == '[') {			/* [v6]:port or [v6] */
+		p = strchr(buf, ']');
+		if (!p || (p[1] && p[1] != ':'))
+			return -EINVAL;
+		*p = '\0';
+		host = buf + 1;
+		port = p[1] ? p + 2 : NULL;
+	} else if ((p = strchr(buf, ':')) && !strchr(p + 1, ':')) {
+		*p = '\0';			/* host:port; a bare v6 has several */
+		port = p + 1;
+	}
+	ep->port = default_port;
+	if (port) {
+		errno = 0;
+		v = strtol(port, &end, 10);
+		if (errno || end == port || *end || v < 1 || v > 65535)
+			return -EINVAL;
+		ep->port = (__u16)v;
+	}
+	if (!*host || strlen(host) >= sizeof(ep->host))
+		return -EINVAL;
+	memcpy(ep->host, host, strlen(host) + 1);
+
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ep->addr;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ep->addr;
+
+	if (inet_pton(AF_INET, ep->host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(ep->port);
+		ep->resolved = true;
+	} else if (inet_pton(AF_INET6, ep->host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(ep->port);
+		ep->resolved = true;
+	}
+	return 0;
+}
+
+static int parse_listen(const char *flag, const char *text, int family,
+			struct ntpd_endpoint *ep)
+{
+	if (options_parse_endpoint(text, NTP_PORT_DEFAULT, ep) || !ep->resolved ||
+	    ep->addr.ss_family != family) {
+		fprintf(stderr, "xdp-ntpd: %s: '%s' is not an %s ADDR:PORT\n", flag, text,
+			family == AF_INET ? "IPv4" : "IPv6 [ADDR]:PORT");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void set_defaults(struct ntpd_options *o)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(o, 0, sizeof(*o));
+	options_parse_endpoint("0.0.0.0:123", NTP_PORT_DEFAULT, &o->listen4);
+	options_parse_endpoint("[::]:123", NTP_PORT_DEFAULT, &o->listen6);
+	options_parse_endpoint("127.0.0.1:9123", NTPD_METRICS_PORT_DEFAULT, &o->metrics_listen);
+	o->threads4 = o->threads6 = cores > 0 ? (int)cores : 1;
+	o->xdp_mode = NTPD_XDP_AUTO;
+	o->local_stratum = 10;
+	o->cfg.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT;
+	o->cfg.poll_min = NTP_POLL_MIN_DEFAULT;
+	o->cfg.poll_max = NTP_POLL_MAX_DEFAULT;
+	o->cfg.stale_action = NTPD_STALE_UNSYNC;
+	o->cfg.verify_udp_csum = 1;
+}
+
+int options_parse(struct ntpd_options *o, int argc, char **argv)
+{
+	long v;
+	int c;
+
+	set_defaults(o);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":a:b:s:4:6:u:r:i:dh", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if (parse_listen("-a", optarg, AF_INET, &o->listen4))
+				return -EINVAL;
+			break;
+		case 'b':
+			if (parse_listen("-b", optarg, AF_INET6, &o->listen6))
+				return -EINVAL;
+			break;
+		case 's':
+			if (o->n_upstreams == NTPD_MAX_UPSTREAMS) {
+				fprintf(stderr, "xdp-ntpd: -s: at most %d upstreams\n",
+					NTPD_MAX_UPSTREAMS);
+				return -EINVAL;
+			}
+			if (options_parse_endpoint(optarg, NTP_PORT_DEFAULT,
+						   &o->upstream[o->n_upstreams])) {
+				fprintf(stderr, "xdp-ntpd: -s: '%s' is not HOST[:PORT]\n", optarg);
+				return -EINVAL;
+			}
+			o->n_upstreams++;
+			break;
+		case '4':
+		case '6':
+			if (parse_long(c == '4' ? "-4" : "-6", optarg, 0, 1024, &v))
+				return -EINVAL;
+			*(c == '4' ? &o->threads4 : &o->threads6) = (int)v;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'r':
+			o->chroot_dir = optarg;
+			break;
+		case 'd':
+			o->debug = true;
+			break;
+		case 'i':
+			if (o->n_ifaces == NTPD_MAX_IFACES) {
+				fprintf(stderr, "xdp-ntpd: -i: at most %d interfaces\n",
+					NTPD_MAX_IFACES);
+				return -EINVAL;
+			}
+			if (!*optarg || strlen(optarg) >= IF_NAMESIZE) {
+				fprintf(stderr, "xdp-ntpd: -i: '%s' is not an interface name\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->ifaces[o->n_ifaces++] = optarg;
+			break;
+		case OPT_XDP_MODE:
+			if (loader_parse_mode(optarg, &o->xdp_mode)) {
+				fprintf(stderr, "xdp-ntpd: --xdp-mode: '%s' is not one of "
+					"auto, native, generic, socket\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_METRICS_LISTEN:
+			if (options_parse_endpoint(optarg, NTPD_METRICS_PORT_DEFAULT,
+						   &o->metrics_listen) || !o->metrics_listen.resolved) {
+				fprintf(stderr, "xdp-ntpd: --metrics-listen: '%s' is not ADDR:PORT\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_REPLACE:
+			o->replace = true;
+			break;
+		case OPT_LOCAL_STRATUM:
+			if (parse_long("--local-stratum", optarg, 1, NTP_STRATUM_MAX, &v))
+				return -EINVAL;
+			o->local_stratum = (__u8)v;
+			break;
+		case OPT_MAX_AGE:
+			if (parse_long("--max-age", optarg, 1, 86400, &v))
+				return -EINVAL;
+			o->cfg.max_state_age_ns = (__u64)v * NSEC_PER_SEC_U64;
+			break;
+		case OPT_STALE_ACTION:
+			if (!strcmp(optarg, "unsync")) {
+				o->cfg.stale_action = NTPD_STALE_UNSYNC;
+			} else if (!strcmp(optarg, "pass")) {
+				o->cfg.stale_action = NTPD_STALE_PASS;
+			} else {
+				fprintf(stderr, "xdp-ntpd: --stale-action: '%s' is not unsync or pass\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_MIN_POLL:
+		case OPT_MAX_POLL:
+			if (parse_long(c == OPT_MIN_POLL ? "--min-poll" : "--max-poll", optarg,
+				       -7, 17, &v))
+				return -EINVAL;
+			*(c == OPT_MIN_POLL ? &o->cfg.poll_min : &o->cfg.poll_max) = (__s8)v;
+			break;
+		case OPT_STATS:
+			o->stats_only = true;
+			break;
+		case OPT_VERSION:
+			printf("xdp-ntpd %s\n", NTPD_VERSION);
+			return 1;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case ':':
+			fprintf(stderr, "xdp-ntpd: option '%s' needs a value\n", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			fprintf(stderr, "xdp-ntpd: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xdp-ntpd: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->cfg.poll_min > o->cfg.poll_max) {
+		fprintf(stderr, "xdp-ntpd: --min-poll %d is above --max-poll %d\n",
+			o->cfg.poll_min, o->cfg.poll_max);
+		return -EINVAL;
+	}
+	if (o->chroot_dir && !o->user) {
+		fprintf(stderr, "xdp-ntpd: -r needs -u: a chroot kept as root is no jail\n");
+		return -EINVAL;
+	}
+	if (o->n_upstreams == 0) {
+		options_parse_endpoint(NTPD_UPSTREAM_DEFAULT, NTP_PORT_DEFAULT, &o->upstream[0]);
+		o->n_upstreams = 1;
+	}
+	if (o->n_ifaces == 0 && o->xdp_mode != NTPD_XDP_SOCKET)
+		o->ifaces[o->n_ifaces++] = "lo";
+	o->cfg.ntp_port = htons(o->listen4.port);
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Command line of the xdp-ntpd daemon.  The short flags are those of rsntp
+ * and gontppool so it can replace either without touching unit files.
+ */
+#ifndef NTPD_OPTIONS_H
+#define NTPD_OPTIONS_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#include "loader.h"
+
+#define NTPD_MAX_IFACES		16
+#define NTPD_MAX_UPSTREAMS	16
+
+struct ntpd_endpoint {
+	char host[256];			/* as given: literal address or name */
+	struct sockaddr_storage addr;	/* resolved when the host is a literal */
+	bool resolved;
+	__u16 port;
+};
+
+struct ntpd_options {
+	struct ntpd_endpoint listen4;	/* -a */
+	struct ntpd_endpoint listen6;	/* -b */
+	struct ntpd_endpoint upstream[NTPD_MAX_UPSTREAMS];	/* -s */
+	int n_upstreams;
+	int threads4;			/* -4, default: one per core */
+	int threads6;			/* -6 */
+	const char *user;		/* -u */
+	const char *chroot_dir;		/* -r */
+	bool debug;			/* -d */
+	const char *ifaces[NTPD_MAX_IFACES];	/* -i */
+	int n_ifaces;
+	enum ntpd_xdp_mode xdp_mode;
+	bool replace;
+	struct ntpd_endpoint metrics_listen;
+	__u8 local_stratum;
+	struct ntpd_config cfg;		/* XDP load-time knobs */
+	bool stats_only;		/* --stats: print pinned counters, exit */
+};
+
+/*
+ * Parse argv into *opts (defaults first).  Returns 0 to run, 1 when the
+ * command was fully handled (--help, --version), or -EINVAL after printing
+ * a message that names the offending flag or value.
+ */
+int options_parse(struct ntpd_options *opts, int argc, char **argv);
+
+/* "ADDR:PORT", "[V6ADDR]:PORT", "HOST:PORT", or a bare host with the
+ * default port.  Returns 0 or -EINVAL. */
+int options_parse_endpoint(const char *text, __u16 default_port,
+			   struct ntpd_endpoint *ep);
+
+#endif /* NTPD_OPTIONS_H */

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "socket_server.h"
+#include "log.h"
+#include "ntp_proto.h"
+#include "refstate.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 32
+/* room for a request with extension fields and a MAC; longer is not NTP */
+#define RX_BUF_LEN 1024
+
+struct worker {
+	struct socket_server *srv;
+	pthread_t thread;
+	bool started;
+	int fd;
+	int family;
+	/* written by this thread only; read racily for stats, like per-CPU maps */
+	struct ntpd_counters counters;
+	/* per-thread buffers: nothing is allocated per packet */
+	struct mmsghdr rx[BATCH];
+	struct mmsghdr tx[BATCH];
+	struct iovec rx_iov[BATCH];
+	struct iovec tx_iov[BATCH];
+	struct sockaddr_storage peer[BATCH];
+	__u8 buf[BATCH][RX_BUF_LEN];
+	char ctrl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
+};
+
+struct socket_server {
+	struct socket_server_params params;
+	struct worker *workers;
+	int n_workers;
+	volatile bool stopping;
+};
+
+static int open_socket(const struct sockaddr_storage *addr)
+{
+	socklen_t len = addr->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+						      sizeof(struct sockaddr_in6);
+	char text[INET6_ADDRSTRLEN] = "?";
+	int one = 1, fd, err;
+
+	fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) ||
+	    (addr->ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))))
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)addr, len))
+		goto fail;
+	return fd;
+fail:
+	err = -errno;
+	inet_ntop(addr->ss_family,
+		  addr->ss_family == AF_INET ?
+			  (const void *)&((const struct sockaddr_in *)addr)->sin_addr :
+			  (const void *)&((const struct sockaddr_in6 *)addr)->sin6_addr,
+		  text, sizeof(text));
+	pr_warn("socket server: cannot listen on %s port %u: %s\n", text,
+		ntohs(((const struct sockaddr_in *)addr)->sin_port), strerror(-err));
+	close(fd);
+	return err;
+}
+
+static __u64 rx_timestamp_tai(struct msghdr *msg, const struct ntpd_ref_state *st)
+{
+	struct cmsghdr *cm;
+	struct timespec ts;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			/* kernel stamps are CLOCK_REALTIME; our state speaks TAI */
+			return (__u64)ts.tv_sec * NSEC_PER_SEC_U64 + (__u64)ts.tv_nsec +
+			       (__u64)st->tai_offset_ns;
+		}
+	}
+	return refstate_tai_now_ns();
+}
+
+static bool bad_peer(const struct sockaddr_storage *peer)
+{
+	if (peer->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)peer;
+
+		/* the kernel already refuses martian loopback from the wire */
+		return sin->sin_port == 0 || ntp_bad_source_v4(sin->sin_addr.s_addr, 1);
+	}
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)peer;
+
+	return sin6->sin6_port == 0 || ntp_bad_source_v6(sin6->sin6_addr.s6_addr, 1);
+}
+
+/* Decide on one datagram; on answer it becomes the response in place.
+ * Returns the counter to bump. */
+static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
+			     const struct ntpd_ref_state *st, int have_state, int *answer)
+{
+	struct ntp_packet *pkt = (struct ntp_packet *)w->buf[i];
+	const struct ntpd_config *cfg = &w->srv->params.cfg;
+	__u64 rx_tai;
+	__u32 verdict;
+	int fresh;
+
+	*answer = 0;
+	if (len < NTP_PACKET_LEN)
+		return NTPD_CNT_PASS_TRUNCATED;
+	if (bad_peer(&w->peer[i]))
+		return NTPD_CNT_DROP_BAD_SOURCE;
+	verdict = ntp_classify_request(pkt->li_vn_mode);
+	if (verdict != NTP_REQ_ANSWER)
+		return verdict;
+	/* Extension fields and MACs: we verify none yet, so we send nothing
+	 * rather than an unauthenticated answer (RFC 7822, RFC 8915). */
+	if (len != NTP_PACKET_LEN)
+		return NTPD_CNT_PASS_LENGTH;
+	if (!have_state)
+		return NTPD_CNT_PASS_STATE_BUSY;
+
+	rx_tai = rx_timestamp_tai(&w->rx[i].msg_hdr, st);
+	fresh = ntp_state_fresh(st, rx_tai, cfg->max_state_age_ns);
+	ntp_fill_response(pkt, st, cfg, rx_tai, fresh);
+	*answer = 1;
+	if (!fresh)
+		return NTPD_CNT_ANSWERED_UNSYNC;
+	return w->family == AF_INET ? NTPD_CNT_ANSWERED_V4 : NTPD_CNT_ANSWERED_V6;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct ntpd_ref_state st;
+	int i, n, n_tx, answer, have_state;
+	__u32 verdict;
+
+	for (i = 0; i < BATCH; i++) {
+		w->rx_iov[i] = (struct iovec){ .iov_base = w->buf[i], .iov_len = RX_BUF_LEN };
+		w->rx[i].msg_hdr = (struct msghdr){
+			.msg_name = &w->peer[i],
+			.msg_iov = &w->rx_iov[i],
+			.msg_iovlen = 1,
+		};
+	}
+
+	while (!w->srv->stopping) {
+		for (i = 0; i < BATCH; i++) {
+			w->rx[i].msg_hdr.msg_namelen = sizeof(w->peer[i]);
+			w->rx[i].msg_hdr.msg_control = w->ctrl[i];
+			w->rx[i].msg_hdr.msg_controllen = sizeof(w->ctrl[i]);
+		}
+		n = recvmmsg(w->fd, w->rx, BATCH, MSG_WAITFORONE, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno != EINTR && !w->srv->stopping)
+				pr_warn("socket server: recvmmsg: %s\n", strerror(errno));
+			if (n < 0 && errno != EINTR)
+				break;
+			continue;
+		}
+		have_state = refstate_read(w->srv->params.ref, &st) == 0;
+		n_tx = 0;
+		for (i = 0; i < n; i++) {
+			verdict = handle_datagram(w, i, w->rx[i].msg_len, &st, have_state, &answer);
+			if (verdict < NTPD_CNT_MAX)
+				w->counters.packets[verdict]++;
+			if (!answer)
+				continue;
+			w->tx_iov[n_tx] = (struct iovec){ .iov_base = w->buf[i],
+							   .iov_len = NTP_PACKET_LEN };
+			w->tx[n_tx].msg_hdr = (struct msghdr){
+				.msg_name = &w->peer[i],
+				.msg_namelen = w->rx[i].msg_hdr.msg_namelen,
+				.msg_iov = &w->tx_iov[n_tx],
+				.msg_iovlen = 1,
+			};
+			n_tx++;
+		}
+		if (!n_tx)
+			continue;
+		/* one transmit timestamp for the batch, taken just before sending */
+		__u64 tx_tai = refstate_tai_now_ns();
+
+		for (i = 0; i < n_tx; i++)
+			ntp_set_transmit(w->tx_iov[i].iov_base, &st, tx_tai);
+		if (sendmmsg(w->fd, w->tx, (unsigned int)n_tx, 0) < 0 && !w->srv->stopping)
+			pr_debug("socket server: sendmmsg: %s\n", strerror(errno));
+	}
+	return NULL;
+}
+
+int socket_server_start(struct socket_server **out, const struct socket_server_params *p)
+{
+	struct socket_server *srv;
+	int i, err = 0, n4, n6;
+
+	n4 = p->listen4.ss_family ? p->threads4 : 0;
+	n6 = p->listen6.ss_family ? p->threads6 : 0;
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return -ENOMEM;
+	srv->params = *p;
+	srv->n_workers = n4 + n6;
+	srv->workers = calloc((size_t)srv->n_workers ? (size_t)srv->n_workers : 1,
+			      sizeof(*srv->workers));
+	if (!srv->workers) {
+		free(srv);
+		return -ENOMEM;
+	}
+	for (i = 0; i < srv->n_workers; i++)
+		srv->workers[i].fd = -1;
+
+	/* bind everything before starting anything: a clash fails start-up */
+	for (i = 0; i < srv->n_workers; i++) {
+		struct worker *w = &srv->workers[i];
+
+		w->srv = srv;
+		w->family = i < n4 ? AF_INET : AF_INET6;
+		w->fd = open_socket(i < n4 ? &p->listen4 : &p->listen6);
+		if (w->fd < 0) {
+			err = w->fd;
+			goto cleanup;
+		}
+	}
+	for (i = 0; i < srv->n_workers; i++) {
+		err = -pthread_create(&srv->workers[i].thread, NULL, worker_main, &srv->workers[i]);
+		if (err)
+			goto cleanup;
+		srv->workers[i].started = true;
+	}
+	pr_info("socket server: %d IPv4 and %d IPv6 threads\n", n4, n6);
+	*out = srv;
+	return 0;
+
+cleanup:
+	socket_server_stop(srv);
+	return err;
+}
+
+void socket_server_stop(struct socket_server *srv)
+{
+	int i;
+
+	if (!srv)
+		return;
+	srv->stopping = true;
+	/* shutdown() wakes a thread blocked in recvmmsg on a UDP socket */
+	for (i = 0; i < srv->n_workers; i++)
+		if (srv->workers[i].fd >= 0)
+			shutdown(srv->workers[i].fd, SHUT_RDWR);
+	for (i = 0; i < srv->n_workers; i++) {
+		if (srv->workers[i].started)
+			pthread_join(srv->workers[i].thread, NULL);
+		if (srv->workers[i].fd >= 0)
+			close(srv->workers[i].fd);
+	}
+	free(srv->workers);
+	free(srv);
+}
+
+void socket_server_counters(const struct socket_server *srv, struct ntpd_counters *out)
+{
+	int i, c;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; srv && i < srv->n_workers; i++)
+		for (c = 0; c < NTPD_CNT_MAX; c++)
+			out->packets[c] += srv->workers[i].counters.packets[c];
+}

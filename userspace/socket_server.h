@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The UDP socket server: the whole product where XDP is unavailable, and the
+ * home of every request XDP passes up.  One thread per socket, each with its
+ * own SO_REUSEPORT socket, batching with recvmmsg/sendmmsg; responses come
+ * from the same ntp_fill_response() as the XDP program's.
+ */
+#ifndef NTPD_SOCKET_SERVER_H
+#define NTPD_SOCKET_SERVER_H
+
+#include <sys/socket.h>
+
+#include "ntpd_shared.h"
+
+struct socket_server;
+
+struct socket_server_params {
+	struct sockaddr_storage listen4;	/* ss_family 0: no IPv4 */
+	struct sockaddr_storage listen6;	/* ss_family 0: no IPv6 */
+	int threads4;
+	int threads6;
+	struct ntpd_config cfg;			/* same knobs as the XDP program */
+	const struct ntpd_ref_buffer *ref;	/* state to serve */
+};
+
+/* Bind every socket, then start the threads.  0 or -errno (and a message
+ * naming the address that could not be bound). */
+int socket_server_start(struct socket_server **out, const struct socket_server_params *p);
+void socket_server_stop(struct socket_server *srv);
+
+/* Counters summed over the threads (same reasons as the XDP counters). */
+void socket_server_counters(const struct socket_server *srv, struct ntpd_counters *out);
+
+#endif /* NTPD_SOCKET_SERVER_H */

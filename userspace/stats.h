@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef NTPD_STATS_H
+#define NTPD_STATS_H
+
+#include <stdio.h>
+
+#include "ntpd_shared.h"
+
+/* "answered" -> "ipv4" etc.: the labels of counter `idx`. */
+const char *stats_counter_outcome(int idx);
+const char *stats_counter_reason(int idx);
+
+/* One line per non-zero counter: "<path> <outcome> <reason> <count>". */
+void stats_print(FILE *out, const char *path, const struct ntpd_counters *c);
+
+#endif /* NTPD_STATS_H */
