@@ -28,7 +28,7 @@ endif
 # Debian packages: build, test peers (clients, upstream, scraper), tools.
 DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
 	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev
-DEB_TEST  := iproute2 ethtool chrony ntpsec-ntpdate sntp xdp-tools tcpdump
+DEB_TEST  := iproute2 ethtool curl util-linux chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 LIBS := libbpf libxdp libmnl libelf libmicrohttpd

@@ -1,0 +1,115 @@
+# shellcheck shell=bash
+# Helpers for the end-to-end tests: TAP output, two namespaces joined by a
+# veth pair, the daemon started and stopped by PID.  Everything created here
+# is removed by e2e_cleanup, which the tests install as an EXIT trap.
+
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN="$E2E_ROOT/build/xdp-ntpd"
+RAWCLIENT="$E2E_ROOT/build/tests/ntp_rawclient"
+PASS_OBJ="$E2E_ROOT/build/xdp_pass.bpf.o"
+
+TAG="x$$"
+NS_SRV="xntp-srv-$TAG"
+NS_CLI="xntp-cli-$TAG"
+VETH_SRV="vs$TAG"		# interface names are at most 15 bytes
+VETH_CLI="vc$TAG"
+SRV4=192.0.2.1
+CLI4=192.0.2.2
+SRV6=2001:db8::1
+CLI6=2001:db8::2
+WORK=$(mktemp -d /tmp/xdp-ntpd-e2e.XXXXXX)
+DAEMON_PID=""
+TESTS_RUN=0
+
+ok()     { TESTS_RUN=$((TESTS_RUN + 1)); echo "ok $TESTS_RUN - $*"; }
+not_ok() { TESTS_RUN=$((TESTS_RUN + 1)); echo "not ok $TESTS_RUN - $*"; }
+# check DESCRIPTION COMMAND...: one TAP line from the command's status
+check() {
+	local desc=$1; shift
+	if "$@" >>"$WORK/check.log" 2>&1; then ok "$desc"; else not_ok "$desc"; tail -5 "$WORK/check.log" | sed 's/^/# /'; fi
+}
+
+in_srv() { ip netns exec "$NS_SRV" "$@"; }
+# The daemon and --stats enter only the network namespace: `ip netns exec`
+# also remounts /sys, which would hide the pinned maps in /sys/fs/bpf.
+in_srv_net() { nsenter --net="/run/netns/$NS_SRV" "$@"; }
+in_cli() { ip netns exec "$NS_CLI" "$@"; }
+
+# wait_for TIMEOUT_S COMMAND...: poll a condition, bounded, never a bare sleep
+wait_for() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.05
+	done
+}
+
+e2e_setup_net() {
+	ip netns add "$NS_SRV"
+	ip netns add "$NS_CLI"
+	ip link add "$VETH_SRV" netns "$NS_SRV" type veth peer name "$VETH_CLI" netns "$NS_CLI"
+	in_srv ip link set lo up
+	in_cli ip link set lo up
+	in_srv ip addr add $SRV4/24 dev "$VETH_SRV"
+	in_cli ip addr add $CLI4/24 dev "$VETH_CLI"
+	in_srv ip addr add $SRV6/64 dev "$VETH_SRV" nodad
+	in_cli ip addr add $CLI6/64 dev "$VETH_CLI" nodad
+	in_srv ip link set "$VETH_SRV" up
+	in_cli ip link set "$VETH_CLI" up
+	# Requests must carry a full UDP checksum as they do off a real wire;
+	# veth's offload would leave a partial one (see docs/testing.md).
+	in_cli ethtool -K "$VETH_CLI" tx off >/dev/null
+	# veth delivers the server's XDP_TX frames only to a peer with XDP
+	in_cli ip link set dev "$VETH_CLI" xdpdrv obj "$PASS_OBJ" sec xdp
+	SRV_MAC=$(in_srv cat /sys/class/net/"$VETH_SRV"/address)
+}
+
+# daemon_start ARGS...: start xdp-ntpd in the server namespace, wait until serving
+daemon_start() {
+	: >"$WORK/daemon.log"
+	nsenter --net="/run/netns/$NS_SRV" "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 "$@" \
+		>"$WORK/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	if ! wait_for 15 grep -q "serving on UDP port" "$WORK/daemon.log"; then
+		echo "# daemon did not come up:"; sed 's/^/#   /' "$WORK/daemon.log"
+		return 1
+	fi
+}
+
+daemon_stop() {
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	local rc=$?
+	DAEMON_PID=""
+	return $rc
+}
+
+# xdp_count OUTCOME REASON: the summed per-CPU counter, from the pinned map
+xdp_count() {
+	in_srv_net "$BIN" --stats -i "$VETH_SRV" | awk -v o="$1" -v r="$2" '$2 == o && $3 == r { print $4 }'
+}
+
+# socket_count OUTCOME REASON: the socket server's counter, from /metrics
+socket_count() {
+	in_srv curl -sf http://127.0.0.1:9123/metrics |
+		awk -v o="outcome=\"$1\"" -v r="reason=\"$2\"" \
+			'/^xdp_ntpd_requests_total\{path="socket"/ && index($0, o) && index($0, r) { print $2 }'
+}
+
+# socket_answered_total: everything the socket server answered
+socket_answered_total() {
+	in_srv curl -sf http://127.0.0.1:9123/metrics |
+		awk '/^xdp_ntpd_requests_total\{path="socket".*outcome="answered"/ { s += $2 } END { print s + 0 }'
+}
+
+e2e_cleanup() {
+	daemon_stop
+	ip netns del "$NS_CLI" 2>/dev/null
+	ip netns del "$NS_SRV" 2>/dev/null
+	rm -rf "/sys/fs/bpf/xdp-ntpd/$VETH_SRV" "$WORK"
+}
+
+e2e_finish() {
+	echo "1..$TESTS_RUN"
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * ntp_rawclient: send one NTP client request as a raw Ethernet frame
+ * (optionally with one 802.1Q tag or an 802.1ad+802.1Q pair) and validate the
+ * answer.  This is how the end-to-end tests drive VLAN paths on a kernel
+ * without the 8021q module: nothing here needs a VLAN interface.
+ *
+ * Exit 0: a valid answer (mode 4, origin = our transmit, both checksums
+ * right, tags kept, TTL/hop limit 64) arrived within the timeout.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ntpd_shared.h"
+
+struct args {
+	const char *ifname;
+	uint8_t dst_mac[6];
+	int family;
+	uint8_t src[16], dst[16];
+	int vlan_outer, vlan_inner;	/* -1: absent */
+	int timeout_ms;
+	uint16_t port;
+};
+
+static uint32_t sum16(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(p[len - 1] << 8);
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* one's complement sum of the UDP pseudo-header, header and payload */
+static uint16_t udp_sum(int family, const uint8_t *src, const uint8_t *dst,
+			const uint8_t *udp, size_t udp_len)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+	uint32_t sum = 0;
+
+	sum = sum16(src, alen, sum);
+	sum = sum16(dst, alen, sum);
+	sum += IPPROTO_UDP + (uint32_t)udp_len;
+	return fold(sum16(udp, udp_len, sum));
+}
+
+static int parse_mac(const char *s, uint8_t *mac)
+{
+	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2],
+		      &mac[3], &mac[4], &mac[5]) == 6 ? 0 : -1;
+}
+
+static size_t build(const struct args *a, const uint8_t *src_mac, uint16_t sport,
+		    uint64_t xmt, uint8_t *f)
+{
+	size_t off = 12, ip_off, udp_off;
+	uint16_t v;
+
+	memcpy(f, a->dst_mac, 6);
+	memcpy(f + 6, src_mac, 6);
+	if (a->vlan_outer >= 0) {
+		v = htons(a->vlan_inner >= 0 ? ETH_P_8021AD : ETH_P_8021Q);
+		memcpy(f + off, &v, 2);
+		v = htons((uint16_t)a->vlan_outer);
+		memcpy(f + off + 2, &v, 2);
+		off += 4;
+	}
+	if (a->vlan_inner >= 0) {
+		v = htons(ETH_P_8021Q);
+		memcpy(f + off, &v, 2);
+		v = htons((uint16_t)a->vlan_inner);
+		memcpy(f + off + 2, &v, 2);
+		off += 4;
+	}
+	v = htons(a->family == AF_INET ? ETH_P_IP : ETH_P_IPV6);
+	memcpy(f + off, &v, 2);
+	ip_off = off + 2;
+	if (a->family == AF_INET) {
+		uint8_t *ip = f + ip_off;
+
+		memset(ip, 0, 20);
+		ip[0] = 0x45;
+		ip[2] = 0; ip[3] = 76;
+		ip[6] = 0x40;		/* DF */
+		ip[8] = 64;
+		ip[9] = IPPROTO_UDP;
+		memcpy(ip + 12, a->src, 4);
+		memcpy(ip + 16, a->dst, 4);
+		v = htons((uint16_t)~fold(sum16(ip, 20, 0)));
+		memcpy(ip + 10, &v, 2);
+		udp_off = ip_off + 20;
+	} else {
+		uint8_t *ip = f + ip_off;
+
+		memset(ip, 0, 40);
+		ip[0] = 0x60;
+		ip[4] = 0; ip[5] = 56;
+		ip[6] = IPPROTO_UDP;
+		ip[7] = 64;
+		memcpy(ip + 8, a->src, 16);
+		memcpy(ip + 24, a->dst, 16);
+		udp_off = ip_off + 40;
+	}
+	uint8_t *udp = f + udp_off;
+	struct ntp_packet *ntp = (struct ntp_packet *)(udp + 8);
+
+	memset(udp, 0, 8 + NTP_PACKET_LEN);
+	v = htons(sport); memcpy(udp, &v, 2);
+	v = htons(a->port); memcpy(udp + 2, &v, 2);
+	v = htons(8 + NTP_PACKET_LEN); memcpy(udp + 4, &v, 2);
+	ntp->li_vn_mode = NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT);
+	ntp->poll = 6;
+	ntp->transmit_ts = xmt;
+	v = htons((uint16_t)~udp_sum(a->family, a->src, a->dst, udp, 8 + NTP_PACKET_LEN));
+	if (!v)
+		v = 0xffff;
+	memcpy(udp + 6, &v, 2);
+	return udp_off + 8 + NTP_PACKET_LEN;
+}
+
+/* Validate a received frame; the outermost tag arrives in auxdata. */
+static int check_reply(const struct args *a, const uint8_t *f, size_t len,
+		       const struct tpacket_auxdata *aux, uint16_t sport, uint64_t xmt)
+{
+	size_t off = 12, alen = a->family == AF_INET ? 4 : 16;
+	int outer_seen = aux && (aux->tp_status & TP_STATUS_VLAN_VALID);
+	int expect_tags = (a->vlan_outer >= 0) + (a->vlan_inner >= 0);
+	const uint8_t *ip, *udp, *saddr, *daddr;
+	const struct ntp_packet *ntp;
+	uint16_t type;
+
+	int tags[2] = { a->vlan_outer, a->vlan_inner }, t = 0;
+
+	/* the kernel moves the outermost tag into auxdata before we see it */
+	if (outer_seen) {
+		if (!expect_tags || (aux->tp_vlan_tci & 0xfff) != (uint16_t)tags[0])
+			return 0;
+		t = 1;
+	}
+	for (; t < expect_tags; t++) {
+		if (len < off + 6 || !(f[off] == 0x81 || f[off] == 0x88) ||
+		    ((f[off + 2] << 8 | f[off + 3]) & 0xfff) != tags[t])
+			return 0;
+		off += 4;
+	}
+	type = (uint16_t)(f[off] << 8 | f[off + 1]);
+	if (type != (a->family == AF_INET ? ETH_P_IP : ETH_P_IPV6))
+		return 0;
+	ip = f + off + 2;
+	if (a->family == AF_INET) {
+		if (len < (size_t)(ip - f) + 20 + 8 + NTP_PACKET_LEN || ip[9] != IPPROTO_UDP)
+			return 0;
+		saddr = ip + 12; daddr = ip + 16; udp = ip + 20;
+	} else {
+		if (len < (size_t)(ip - f) + 40 + 8 + NTP_PACKET_LEN || ip[6] != IPPROTO_UDP)
+			return 0;
+		saddr = ip + 8; daddr = ip + 24; udp = ip + 40;
+	}
+	if ((udp[0] << 8 | udp[1]) != a->port || (udp[2] << 8 | udp[3]) != sport)
+		return 0;	/* not the answer to us (e.g. our own request) */
+	if (memcmp(saddr, a->dst, alen) || memcmp(daddr, a->src, alen)) {
+		fprintf(stderr, "reply addresses not swapped\n");
+		return -1;
+	}
+	if (a->family == AF_INET && (fold(sum16(ip, 20, 0)) != 0xffff || ip[8] != 64)) {
+		fprintf(stderr, "bad IPv4 header checksum or TTL %u\n", ip[8]);
+		return -1;
+	}
+	if (a->family == AF_INET6 && ip[7] != 64) {
+		fprintf(stderr, "hop limit %u, want 64\n", ip[7]);
+		return -1;
+	}
+	if (udp_sum(a->family, saddr, daddr, udp, 8 + NTP_PACKET_LEN) != 0xffff) {
+		fprintf(stderr, "bad UDP checksum\n");
+		return -1;
+	}
+	if (memcmp(f + 6, a->dst_mac, 6)) {
+		fprintf(stderr, "reply source MAC is not the server's\n");
+		return -1;
+	}
+	ntp = (const struct ntp_packet *)(udp + 8);
+	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER || NTP_VN(ntp->li_vn_mode) != 4 ||
+	    ntp->origin_ts != xmt || NTP_LI(ntp->li_vn_mode) == NTP_LEAP_UNSYNC ||
+	    ntp->stratum == 0 || ntp->transmit_ts == 0) {
+		fprintf(stderr, "bad NTP reply: li_vn_mode %#x stratum %u origin ok %d\n",
+			ntp->li_vn_mode, ntp->stratum, ntp->origin_ts == xmt);
+		return -1;
+	}
+	return 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: ntp_rawclient -i IFACE -m SERVER_MAC -s SRC_IP -d DST_IP "
+		"[-o OUTER_VLAN [-v INNER_VLAN]] [-p PORT] [-t TIMEOUT_MS]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .vlan_outer = -1, .vlan_inner = -1, .timeout_ms = 2000, .port = 123 };
+	uint8_t frame[256], buf[2048], src_mac[6];
+	char ctrl[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	struct sockaddr_ll sll = { 0 };
+	const char *src = NULL, *dst = NULL;
+	struct ifreq ifr = { 0 };
+	int c, fd, one = 1, ret;
+	uint16_t sport;
+	uint64_t xmt;
+	size_t len;
+
+	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:")) != -1) {
+		switch (c) {
+		case 'i': a.ifname = optarg; break;
+		case 'm': if (parse_mac(optarg, a.dst_mac)) usage(); break;
+		case 's': src = optarg; break;
+		case 'd': dst = optarg; break;
+		case 'o': a.vlan_outer = atoi(optarg); break;
+		case 'v': a.vlan_inner = atoi(optarg); break;
+		case 'p': a.port = (uint16_t)atoi(optarg); break;
+		case 't': a.timeout_ms = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (!a.ifname || !src || !dst || (a.vlan_inner >= 0 && a.vlan_outer < 0))
+		usage();
+	a.family = strchr(src, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(a.family, src, a.src) != 1 || inet_pton(a.family, dst, a.dst) != 1)
+		usage();
+
+	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (fd < 0) {
+		perror("socket(AF_PACKET)");
+		return 1;
+	}
+	setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a.ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		perror(a.ifname);
+		return 1;
+	}
+	memcpy(src_mac, ifr.ifr_hwaddr.sa_data, 6);
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = (int)if_nametoindex(a.ifname);
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		perror("bind");
+		return 1;
+	}
+	if (getrandom(&xmt, sizeof(xmt), 0) != sizeof(xmt) ||
+	    getrandom(&sport, sizeof(sport), 0) != sizeof(sport))
+		return 1;
+	sport = (uint16_t)(20000 + sport % 40000);
+	len = build(&a, src_mac, sport, xmt, frame);
+	if (send(fd, frame, len, 0) != (ssize_t)len) {
+		perror("send");
+		return 1;
+	}
+
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = ctrl, .msg_controllen = sizeof(ctrl) };
+		struct tpacket_auxdata *aux = NULL;
+		struct cmsghdr *cm;
+		long waited;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (waited >= a.timeout_ms || poll(&p, 1, (int)(a.timeout_ms - waited)) <= 0) {
+			fprintf(stderr, "no reply within %d ms\n", a.timeout_ms);
+			return 1;
+		}
+		n = recvmsg(fd, &msg, 0);
+		if (n <= 0)
+			continue;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+			if (cm->cmsg_level == SOL_PACKET && cm->cmsg_type == PACKET_AUXDATA)
+				aux = (struct tpacket_auxdata *)CMSG_DATA(cm);
+		ret = check_reply(&a, buf, (size_t)n, aux, sport, xmt);
+		if (ret < 0)
+			return 1;
+		if (ret > 0) {
+			printf("valid reply from %s%s\n", dst,
+			       a.vlan_inner >= 0 ? " (QinQ)" : a.vlan_outer >= 0 ? " (VLAN)" : "");
+			return 0;
+		}
+	}
+}
