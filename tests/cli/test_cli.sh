@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The command line: bad flags and values exit non-zero with a message that
+# names the problem; --help and --version succeed.  Nothing here attaches.
+set -u
+BIN="$(cd "$(dirname "$0")/../.." && pwd)/build/xdp-ntpd"
+n=0
+
+# rejects "DESCRIPTION" "EXPECTED MESSAGE FRAGMENT" ARGS...
+rejects() {
+	local desc=$1 want=$2 out rc; shift 2
+	n=$((n + 1))
+	out=$("$BIN" "$@" 2>&1); rc=$?
+	if [ $rc -eq 2 ] && grep -qF -- "$want" <<<"$out"; then
+		echo "ok $n - rejects $desc"
+	else
+		echo "not ok $n - rejects $desc (status $rc, output: $out)"
+	fi
+}
+
+accepts() {
+	local desc=$1 want=$2 out rc; shift 2
+	n=$((n + 1))
+	out=$("$BIN" "$@" 2>&1); rc=$?
+	if [ $rc -eq 0 ] && grep -qF -- "$want" <<<"$out"; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc (status $rc, output: $out)"
+	fi
+}
+
+rejects "an unknown flag" "unknown option '--bogus'" --bogus
+rejects "a stray argument" "unexpected argument 'extra'" extra
+rejects "an unknown XDP mode" "--xdp-mode: 'turbo'" --xdp-mode turbo
+rejects "a malformed IPv4 listen address" "-a: '1.2.3'" -a 1.2.3
+rejects "an IPv6 address given to -a" "-a: '[::1]:123'" -a '[::1]:123'
+rejects "an IPv4 address given to -b" "-b: '127.0.0.1:123'" -b 127.0.0.1:123
+rejects "port 0" "-a: '0.0.0.0:0'" -a 0.0.0.0:0
+rejects "port 70000" "-a: '0.0.0.0:70000'" -a 0.0.0.0:70000
+rejects "a negative thread count" "-4: '-1'" -4 -1
+rejects "a non-numeric thread count" "-6: 'many'" -6 many
+rejects "a missing flag value" "needs a value" -s
+rejects "stratum 16 as local stratum" "--local-stratum: '16'" --local-stratum 16
+rejects "min poll above max poll" "--min-poll 10 is above --max-poll 6" --min-poll 10 --max-poll 6
+rejects "an unknown stale action" "--stale-action: 'guess'" --stale-action guess
+rejects "a chroot without a user" "-r needs -u" -r /var/empty
+rejects "an over-long interface name" "-i: 'abcdefghijklmnopq'" -i abcdefghijklmnopq
+rejects "a metrics address that is not an address" "--metrics-listen: 'nowhere'" --metrics-listen nowhere
+accepts "--help prints usage" "Usage: xdp-ntpd" --help
+accepts "-h prints usage" "--xdp-mode MODE" -h
+accepts "--version prints the version" "xdp-ntpd 0." --version
+
+echo "1..$n"

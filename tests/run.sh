@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Run every suite, in TAP, and end with the line CI reads: "N passed, N failed".
+# Unit and BPF suites are cmocka binaries (TAP via CMOCKA_MESSAGE_OUTPUT);
+# CLI and end-to-end suites are scripts printing TAP themselves.
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+export CMOCKA_MESSAGE_OUTPUT=TAP
+
+run_suite() {
+	local name=$1 out rc ok nok; shift
+	echo "# suite: $name"
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out"
+	ok=$(grep -c '^ok ' <<<"$out")
+	nok=$(grep -c '^not ok ' <<<"$out")
+	# a suite that dies or fails without saying which test failed still fails
+	if [ $rc -ne 0 ] && [ "$nok" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc"
+		nok=1
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + nok))
+}
+
+for t in build/tests/test_ntp_proto build/tests/test_refstate build/tests/test_xdp; do
+	if [ -x "$t" ]; then
+		run_suite "$(basename "$t")" "$t"
+	else
+		echo "not ok - $t was not built"
+		failed=$((failed + 1))
+	fi
+done
+for t in tests/cli/test_*.sh tests/e2e/test_*.sh; do
+	run_suite "$t" bash "$t"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
