@@ -45,6 +45,13 @@ rejects "an unknown stale action" "--stale-action: 'guess'" --stale-action guess
 rejects "a chroot without a user" "-r needs -u" -r /var/empty
 rejects "an over-long interface name" "-i: 'abcdefghijklmnopq'" -i abcdefghijklmnopq
 rejects "a metrics address that is not an address" "--metrics-listen: 'nowhere'" --metrics-listen nowhere
+n=$((n + 1))
+out=$("$BIN" -i nosuch0 -a 127.0.0.1:10999 -b '[::1]:10999' --metrics-listen 127.0.0.1:10998 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -q "nosuch0: no such interface" <<<"$out"; then
+	echo "ok $n - exits 1 naming an interface that does not exist"
+else
+	echo "not ok $n - exits 1 naming an interface that does not exist (status $rc: $out)"
+fi
 accepts "--help prints usage" "Usage: xdp-ntpd" --help
 accepts "-h prints usage" "--xdp-mode MODE" -h
 accepts "--version prints the version" "xdp-ntpd 0." --version

@@ -102,4 +102,30 @@ else
 	not_ok "socket: daemon starts without XDP"
 fi
 
+# auto mode: native where the driver has it; sockets where BPF is not allowed
+if daemon_start -i "$VETH_SRV"; then
+	check "auto: picks native mode on veth" sh -c "ip -n $NS_SRV link show $VETH_SRV | grep -qw xdp"
+	daemon_stop
+else
+	not_ok "auto: picks native mode on veth"
+fi
+# Root without CAP_BPF, CAP_SYS_ADMIN, CAP_NET_ADMIN and CAP_PERFMON: BPF is
+# refused, so auto mode must land in socket mode and say why.
+NO_BPF="setpriv --bounding-set -bpf,-sys_admin,-net_admin,-perfmon --inh-caps -bpf,-sys_admin,-net_admin,-perfmon"
+: >"$WORK/daemon.log"
+nsenter --net="/run/netns/$NS_SRV" $NO_BPF "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 \
+	-i "$VETH_SRV" >"$WORK/daemon.log" 2>&1 &
+DAEMON_PID=$!
+if wait_for 15 grep -q "serving on UDP port" "$WORK/daemon.log"; then
+	check "no BPF rights: auto mode falls back to sockets and says why" \
+		grep -q "XDP unavailable (Operation not permitted): falling back to socket mode" "$WORK/daemon.log"
+	before=$(socket_count answered ipv4)
+	check "no BPF rights: ntpdig answered" client_ntpdig $SRV4
+	check "no BPF rights: by the socket server" counter_moved socket_count answered ipv4 "$before" 1
+else
+	not_ok "no BPF rights: auto mode falls back to sockets"
+	sed 's/^/#   /' "$WORK/daemon.log"
+fi
+daemon_stop
+
 e2e_finish
