@@ -155,16 +155,60 @@ static bool is_loopback(const char *ifname)
 	return loopback;
 }
 
-static int try_attach(struct ntpd_attachment *att, enum xdp_attach_mode xmode)
+static void close_program(struct ntpd_attachment *att)
+{
+	xdp_program__close(att->prog);
+	att->prog = NULL;
+	xdp_ntpd_bpf__destroy(att->skel);
+	att->skel = NULL;
+}
+
+/* A fresh object per attempt: a failed load leaves libxdp's program unusable. */
+static int open_program(struct ntpd_attachment *att, const struct ntpd_config *cfg)
+{
+	DECLARE_LIBBPF_OPTS(xdp_program_opts, opts, .prog_name = NTPD_PROG_NAME);
+	bool loopback = is_loopback(att->ifname);
+	char msg[256];
+	int err;
+
+	att->skel = xdp_ntpd_bpf__open();
+	if (!att->skel) {
+		err = -errno;
+		pr_warn("%s: opening the BPF object: %s\n", att->ifname, strerror(-err));
+		return err;
+	}
+	att->skel->rodata->ntpd_cfg = *cfg;
+	att->skel->rodata->ntpd_cfg.allow_loopback_src = loopback;
+	/* loopback skbs carry CHECKSUM_PARTIAL sums and cannot be corrupted */
+	att->skel->rodata->ntpd_cfg.verify_udp_csum = !loopback;
+
+	opts.obj = att->skel->obj;
+	att->prog = xdp_program__create(&opts);
+	err = (int)libxdp_get_error(att->prog);
+	if (err) {
+		att->prog = NULL;
+		xdp_err(err, msg, sizeof(msg));
+		pr_warn("%s: creating the XDP program: %s\n", att->ifname, msg);
+		close_program(att);
+	}
+	return err;
+}
+
+static int try_attach(struct ntpd_attachment *att, const struct ntpd_config *cfg,
+		      enum xdp_attach_mode xmode)
 {
 	const char *what = xmode == XDP_MODE_NATIVE ? "native" : "generic";
 	char msg[256];
 	int err;
 
+	err = open_program(att, cfg);
+	if (err)
+		return err;
 	err = xdp_program__attach(att->prog, att->ifindex, xmode, 0);
 	if (err) {
 		xdp_err(err, msg, sizeof(msg));
 		pr_warn("%s: XDP %s mode attach failed: %s\n", att->ifname, what, msg);
+		close_program(att);
 		return err;
 	}
 	att->generic = xmode == XDP_MODE_SKB;
@@ -175,9 +219,7 @@ static int try_attach(struct ntpd_attachment *att, enum xdp_attach_mode xmode)
 int loader_attach(struct ntpd_attachment *att, const char *ifname,
 		  enum ntpd_xdp_mode mode, const struct ntpd_config *cfg, bool replace)
 {
-	DECLARE_LIBBPF_OPTS(xdp_program_opts, opts, .prog_name = NTPD_PROG_NAME);
-	char msg[256];
-	int err;
+	int err = 0;
 
 	memset(att, 0, sizeof(*att));
 	att->counters_fd = att->local_addrs_fd = -1;
@@ -210,31 +252,10 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 		pr_info("%s: replaced the xdp-ntpd program that was attached\n", ifname);
 	}
 
-	att->skel = xdp_ntpd_bpf__open();
-	if (!att->skel) {
-		err = -errno;
-		pr_warn("%s: opening the BPF object: %s\n", ifname, strerror(-err));
-		goto cleanup;
-	}
-	att->skel->rodata->ntpd_cfg = *cfg;
-	att->skel->rodata->ntpd_cfg.allow_loopback_src = is_loopback(ifname);
-	/* loopback skbs carry CHECKSUM_PARTIAL sums and cannot be corrupted */
-	att->skel->rodata->ntpd_cfg.verify_udp_csum = !is_loopback(ifname);
-
-	opts.obj = att->skel->obj;
-	att->prog = xdp_program__create(&opts);
-	err = (int)libxdp_get_error(att->prog);
-	if (err) {
-		att->prog = NULL;
-		pr_warn("%s: creating the XDP program: %s\n", ifname,
-			(xdp_err(err, msg, sizeof(msg)), msg));
-		goto cleanup;
-	}
-
 	if (mode == NTPD_XDP_NATIVE || mode == NTPD_XDP_AUTO)
-		err = try_attach(att, XDP_MODE_NATIVE);
+		err = try_attach(att, cfg, XDP_MODE_NATIVE);
 	if (mode == NTPD_XDP_GENERIC || (mode == NTPD_XDP_AUTO && err))
-		err = try_attach(att, XDP_MODE_SKB);
+		err = try_attach(att, cfg, XDP_MODE_SKB);
 	if (err)
 		goto cleanup;
 	att->attached = true;
@@ -275,10 +296,7 @@ void loader_detach(struct ntpd_attachment *att)
 	}
 	unpin_maps(att);
 	att->pin_dir[0] = '\0';
-	xdp_program__close(att->prog);
-	att->prog = NULL;
-	xdp_ntpd_bpf__destroy(att->skel);
-	att->skel = NULL;
+	close_program(att);
 	att->counters_fd = att->local_addrs_fd = -1;
 }
 
