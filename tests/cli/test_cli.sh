@@ -5,28 +5,19 @@ set -u
 BIN="$(cd "$(dirname "$0")/../.." && pwd)/build/xdp-ntpd"
 n=0
 
-# rejects "DESCRIPTION" "EXPECTED MESSAGE FRAGMENT" ARGS...
-rejects() {
-	local desc=$1 want=$2 out rc; shift 2
+# expect STATUS "DESCRIPTION" "EXPECTED MESSAGE FRAGMENT" ARGS...
+expect() {
+	local want_rc=$1 desc=$2 want=$3 out rc; shift 3
 	n=$((n + 1))
 	out=$("$BIN" "$@" 2>&1); rc=$?
-	if [ $rc -eq 2 ] && grep -qF -- "$want" <<<"$out"; then
-		echo "ok $n - rejects $desc"
-	else
-		echo "not ok $n - rejects $desc (status $rc, output: $out)"
-	fi
-}
-
-accepts() {
-	local desc=$1 want=$2 out rc; shift 2
-	n=$((n + 1))
-	out=$("$BIN" "$@" 2>&1); rc=$?
-	if [ $rc -eq 0 ] && grep -qF -- "$want" <<<"$out"; then
+	if [ $rc -eq "$want_rc" ] && grep -qF -- "$want" <<<"$out"; then
 		echo "ok $n - $desc"
 	else
-		echo "not ok $n - $desc (status $rc, output: $out)"
+		echo "not ok $n - $desc (status $rc, want $want_rc; output: $out)"
 	fi
 }
+rejects() { expect 2 "rejects $1" "${@:2}"; }
+accepts() { expect 0 "$@"; }
 
 rejects "an unknown flag" "unknown option '--bogus'" --bogus
 rejects "a stray argument" "unexpected argument 'extra'" extra
@@ -45,13 +36,8 @@ rejects "an unknown stale action" "--stale-action: 'guess'" --stale-action guess
 rejects "a chroot without a user" "-r needs -u" -r /var/empty
 rejects "an over-long interface name" "-i: 'abcdefghijklmnopq'" -i abcdefghijklmnopq
 rejects "a metrics address that is not an address" "--metrics-listen: 'nowhere'" --metrics-listen nowhere
-n=$((n + 1))
-out=$("$BIN" -i nosuch0 -a 127.0.0.1:10999 -b '[::1]:10999' --metrics-listen 127.0.0.1:10998 2>&1); rc=$?
-if [ $rc -eq 1 ] && grep -q "nosuch0: no such interface" <<<"$out"; then
-	echo "ok $n - exits 1 naming an interface that does not exist"
-else
-	echo "not ok $n - exits 1 naming an interface that does not exist (status $rc: $out)"
-fi
+expect 1 "exits 1 naming an interface that does not exist" "nosuch0: no such interface" \
+	-i nosuch0 -a 127.0.0.1:10999 -b '[::1]:10999' --metrics-listen 127.0.0.1:10998
 accepts "--help prints usage" "Usage: xdp-ntpd" --help
 accepts "-h prints usage" "--xdp-mode MODE" -h
 accepts "--version prints the version" "xdp-ntpd 0." --version
