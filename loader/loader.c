@@ -288,11 +288,15 @@ void loader_detach(struct ntpd_attachment *att)
 	if (att->attached) {
 		err = xdp_program__detach(att->prog, att->ifindex,
 					  att->generic ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
-		if (err)
-			pr_warn("%s: detaching XDP: %s\n", att->ifname, strerror(-err));
-		else
-			pr_info("%s: XDP detached\n", att->ifname);
 		att->attached = false;
+		if (err) {
+			/* replaced by a newer daemon (--replace): the pins are its now */
+			pr_warn("%s: our XDP program is no longer attached (%s); leaving the "
+				"pinned maps to whoever replaced it\n", att->ifname, strerror(-err));
+			att->pin_dir[0] = '\0';
+		} else {
+			pr_info("%s: XDP detached\n", att->ifname);
+		}
 	}
 	unpin_maps(att);
 	att->pin_dir[0] = '\0';

@@ -28,6 +28,40 @@ second_daemon_refused() {
 	[ $rc -ne 0 ] && echo "$out" | grep -q "already attached"
 }
 
+# address_follows add|del ADDR: the netlink watch updates the XDP map
+address_follows() {
+	local op=$1 addr=$2 before
+	in_srv ip addr "$op" "$addr/24" dev "$VETH_SRV"
+	if [ "$op" = add ]; then
+		# bounded poll: the daemon learns of the address asynchronously
+		wait_for 5 in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d "$addr" -t 200
+	else
+		before=$(xdp_count passed not_local)
+		wait_for 5 sh -c "! ip netns exec $NS_CLI $RAWCLIENT -i $VETH_CLI -m $SRV_MAC -s $CLI4 -d $addr -t 200 &&
+			[ \$(nsenter --net=/run/netns/$NS_SRV $BIN --stats -i $VETH_SRV | awk '\$3 == \"not_local\" { print \$4 }') -gt $before ]"
+	fi
+}
+
+# A second daemon with --replace takes over; the first, when stopped, must
+# leave the newcomer's program and pins alone.
+replace_works() {
+	local second rc
+	nsenter --net="/run/netns/$NS_SRV" "$BIN" -i "$VETH_SRV" --replace -a $SRV4:1123 \
+		-b "[$SRV6]:1123" --metrics-listen 127.0.0.1:9124 >"$WORK/second.log" 2>&1 &
+	second=$!
+	wait_for 15 grep -q "serving on UDP port" "$WORK/second.log" || { cat "$WORK/second.log"; kill $second; return 1; }
+	grep -q "replaced the xdp-ntpd program" "$WORK/second.log" || { kill $second; return 1; }
+	daemon_stop	# the first daemon
+	rc=0
+	ip -n "$NS_SRV" link show "$VETH_SRV" | grep -qw xdp || rc=1
+	test -e "/sys/fs/bpf/xdp-ntpd/$VETH_SRV/ntpd_counters" || rc=1
+	in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -p 1123 || rc=1
+	kill -TERM $second; wait $second
+	# back to one daemon on port 123 for the tests that follow
+	daemon_start -i "$VETH_SRV" --xdp-mode native || rc=1
+	return $rc
+}
+
 client_ntpdig() { in_cli timeout 10 ntpdig -t 2 "$1" | grep -q " s10 "; }
 client_sntp()   { in_cli timeout 10 sntp -t 2 "$1" | grep -q " s10 "; }
 client_chronyd() {
@@ -73,6 +107,11 @@ for mode in native generic; do
 	check "$mode: metrics report the XDP answers" sh -c "ip netns exec $NS_SRV curl -sf http://127.0.0.1:9123/metrics | grep -q 'path=\"xdp_$mode\",interface=\"$VETH_SRV\",outcome=\"answered\",reason=\"ipv4\"} [1-9]'"
 	if [ $mode = native ]; then
 		check "second daemon on the same interface refuses with a clear message" second_daemon_refused
+		check "an address added while serving is answered by XDP" \
+			address_follows add 192.0.2.3
+		check "an address removed while serving is no longer answered by XDP" \
+			address_follows del 192.0.2.3
+		check "--replace takes over the interface from a running daemon" replace_works
 		# Offloaded (partial) checksums cannot be verified in XDP: passed up,
 		# the kernel accepts them, and the socket server answers.
 		in_cli ethtool -K "$VETH_CLI" tx on >/dev/null
