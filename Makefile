@@ -27,18 +27,18 @@ endif
 
 # Debian packages: build, test peers (clients, upstream, scraper), tools.
 DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
-	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev
+	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev
 DEB_TEST  := iproute2 ethtool curl util-linux chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
-LIBS := libbpf libxdp libmnl libelf libmicrohttpd
+LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	  -Ibpf -I$(BUILD) -Iuserspace -Iloader $(PKG_CFLAGS)
-LDLIBS += $(PKG_LIBS) -lpthread
+LDLIBS += $(PKG_LIBS) -lpthread -lm
 
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(BPF_TARGET_ARCH) \
 	      -Ivmlinux/$(VMLINUX_ARCH) -Ibpf
@@ -122,7 +122,7 @@ $(BUILD)/bench/xdp_bench: bench/xdp_bench.c $(BENCH_SKEL) tests/bpf/frames.h | $
 tests: $(TEST_BINS)
 
 run: deps all
-	./$(BUILD)/xdp-ntpd
+	./$(BUILD)/xdp-ntpd --local-stratum 10
 
 test: deps all $(TEST_BINS)
 	@bash tests/run.sh

@@ -4,6 +4,7 @@
  * served reference state fresh, serve until SIGINT/SIGTERM, detach cleanly.
  */
 #include "addrwatch.h"
+#include "agent.h"
 #include "loader.h"
 #include "log.h"
 #include "metrics.h"
@@ -35,23 +36,40 @@ struct daemon {
 	struct addrwatch *addrwatch;
 	struct socket_server *sockets;
 	struct metrics_server *metrics;
+	struct agent *agent;
+	const char *serving_from;	/* last reference source logged */
 };
 
 static void publish_reference(struct daemon *d)
 {
+	const char *why = "unsynchronised";
 	struct ntpd_ref_state st;
-	int i, err;
+	int i;
 
-	/* Until the upstream agent lands, the host clock is the reference. */
-	err = refstate_from_system_clock(&st, d->opts.local_stratum);
-	if (err) {
-		pr_warn("reading the system clock state: %s\n", strerror(-err));
-		return;
+	agent_reference_state(d->agent, refstate_tai_now_ns(), &st, &why);
+	if (why != d->serving_from) {
+		pr_info("serving time from: %s (stratum %u)\n", why, st.stratum);
+		d->serving_from = why;
 	}
 	refstate_publish(&d->mem_ref, &st);
 	for (i = 0; i < d->n_att; i++)
 		if (d->att[i].attached)
 			refstate_publish(d->att[i].ref, &st);
+}
+
+static int start_agent(struct daemon *d)
+{
+	struct agent_config cfg = {
+		.upstreams = d->opts.upstream,
+		.n_upstreams = d->opts.n_upstreams,
+		.min_poll = d->opts.upstream_min_poll,
+		.max_poll = d->opts.upstream_max_poll,
+		.max_missed = d->opts.max_missed,
+		.local_stratum = d->opts.local_stratum,
+		.model = (enum clock_model)d->opts.clock_model,
+	};
+
+	return agent_start(&d->agent, &cfg);
 }
 
 static int attach_all(struct daemon *d)
@@ -166,6 +184,7 @@ static void shutdown_daemon(struct daemon *d)
 	addrwatch_stop(d->addrwatch);
 	for (i = 0; i < d->n_att; i++)
 		loader_detach(&d->att[i]);
+	agent_stop(d->agent);
 }
 
 int main(int argc, char **argv)
@@ -190,6 +209,9 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	pr_info("xdp-ntpd %s starting\n", NTPD_VERSION);
+	err = start_agent(&d);
+	if (err)
+		goto cleanup;
 	err = attach_all(&d);
 	if (err)
 		goto cleanup;
@@ -211,8 +233,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < d.n_att; i++)
 		pr_info("%s: serving NTP in XDP (%s), maps pinned in %s\n", d.att[i].ifname,
 			d.att[i].generic ? "generic" : "native", d.att[i].pin_dir);
-	pr_info("serving on UDP port %u; reference: system clock at stratum %u\n",
-		d.opts.listen4.port, d.opts.local_stratum);
+	pr_info("serving on UDP port %u\n", d.opts.listen4.port);
 	serve(&d, &sigs);
 
 cleanup:

@@ -26,6 +26,10 @@ enum long_only {
 	OPT_MIN_POLL,
 	OPT_MAX_POLL,
 	OPT_STATS,
+	OPT_CLOCK,
+	OPT_UPSTREAM_MIN_POLL,
+	OPT_UPSTREAM_MAX_POLL,
+	OPT_MAX_MISSED,
 };
 
 static const struct option long_options[] = {
@@ -42,6 +46,10 @@ static const struct option long_options[] = {
 	{ "min-poll", required_argument, NULL, OPT_MIN_POLL },
 	{ "max-poll", required_argument, NULL, OPT_MAX_POLL },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "clock", required_argument, NULL, OPT_CLOCK },
+	{ "upstream-min-poll", required_argument, NULL, OPT_UPSTREAM_MIN_POLL },
+	{ "upstream-max-poll", required_argument, NULL, OPT_UPSTREAM_MAX_POLL },
+	{ "max-missed", required_argument, NULL, OPT_MAX_MISSED },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -64,7 +72,15 @@ static void usage(FILE *out)
 "                        generic, then socket mode, each failure logged)\n"
 "      --replace         replace an xdp-ntpd program already on the interface\n"
 "      --metrics-listen ADDR:PORT  metrics HTTP endpoint (default 127.0.0.1:%d)\n"
-"      --local-stratum N serve the system clock at stratum N (default 10)\n"
+"      --local-stratum N with no upstream usable, serve the system clock at\n"
+"                        stratum N (default: serve unsynchronised, LI=3)\n"
+"      --clock MODEL     system|corrected|auto: serve the kernel clock as it is\n"
+"                        (disciplined by chronyd/ntpd), or with our correction\n"
+"                        from the upstreams; auto asks adjtimex (default)\n"
+"      --upstream-min-poll N, --upstream-max-poll N  upstream poll interval\n"
+"                        bounds, log2 s (default 4, 10; loopback: every second)\n"
+"      --max-missed N    polls without answer before an upstream is\n"
+"                        unreachable (default 8)\n"
 "      --max-age SEC     reference state older than this is stale (default 10)\n"
 "      --stale-action unsync|pass  answer stale state as unsynchronised (LI=3)\n"
 "                        or pass requests to the socket server (default unsync)\n"
@@ -163,7 +179,11 @@ static void set_defaults(struct ntpd_options *o)
 	options_parse_endpoint("127.0.0.1:9123", NTPD_METRICS_PORT_DEFAULT, &o->metrics_listen);
 	o->threads4 = o->threads6 = cores > 0 ? (int)cores : 1;
 	o->xdp_mode = NTPD_XDP_AUTO;
-	o->local_stratum = 10;
+	o->local_stratum = 0;
+	o->clock_model = 0;	/* auto */
+	o->upstream_min_poll = 4;
+	o->upstream_max_poll = 10;
+	o->max_missed = 8;
 	o->cfg.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT;
 	o->cfg.poll_min = NTP_POLL_MIN_DEFAULT;
 	o->cfg.poll_max = NTP_POLL_MAX_DEFAULT;
@@ -276,6 +296,32 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 				return -EINVAL;
 			*(c == OPT_MIN_POLL ? &o->cfg.poll_min : &o->cfg.poll_max) = (__s8)v;
 			break;
+		case OPT_CLOCK:
+			if (!strcmp(optarg, "auto")) {
+				o->clock_model = 0;
+			} else if (!strcmp(optarg, "system")) {
+				o->clock_model = 1;
+			} else if (!strcmp(optarg, "corrected")) {
+				o->clock_model = 2;
+			} else {
+				fprintf(stderr, "xdp-ntpd: --clock: '%s' is not system, corrected "
+					"or auto\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_UPSTREAM_MIN_POLL:
+		case OPT_UPSTREAM_MAX_POLL:
+			if (parse_long(c == OPT_UPSTREAM_MIN_POLL ? "--upstream-min-poll" :
+				       "--upstream-max-poll", optarg, 0, 17, &v))
+				return -EINVAL;
+			*(c == OPT_UPSTREAM_MIN_POLL ? &o->upstream_min_poll :
+						       &o->upstream_max_poll) = (int)v;
+			break;
+		case OPT_MAX_MISSED:
+			if (parse_long("--max-missed", optarg, 1, 64, &v))
+				return -EINVAL;
+			o->max_missed = (int)v;
+			break;
 		case OPT_STATS:
 			o->stats_only = true;
 			break;
@@ -301,6 +347,11 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 	if (o->cfg.poll_min > o->cfg.poll_max) {
 		fprintf(stderr, "xdp-ntpd: --min-poll %d is above --max-poll %d\n",
 			o->cfg.poll_min, o->cfg.poll_max);
+		return -EINVAL;
+	}
+	if (o->upstream_min_poll > o->upstream_max_poll) {
+		fprintf(stderr, "xdp-ntpd: --upstream-min-poll %d is above --upstream-max-poll %d\n",
+			o->upstream_min_poll, o->upstream_max_poll);
 		return -EINVAL;
 	}
 	if (o->chroot_dir && !o->user) {

@@ -36,7 +36,11 @@ struct ntpd_options {
 	enum ntpd_xdp_mode xdp_mode;
 	bool replace;
 	struct ntpd_endpoint metrics_listen;
-	__u8 local_stratum;
+	__u8 local_stratum;		/* 0: none */
+	int clock_model;		/* enum clock_model */
+	int upstream_min_poll;
+	int upstream_max_poll;
+	int max_missed;
 	struct ntpd_config cfg;		/* XDP load-time knobs */
 	bool stats_only;		/* --stats: print pinned counters, exit */
 };

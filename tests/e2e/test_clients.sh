@@ -47,7 +47,7 @@ address_follows() {
 replace_works() {
 	local second rc
 	nsenter --net="/run/netns/$NS_SRV" "$BIN" -i "$VETH_SRV" --replace -a $SRV4:1123 \
-		-b "[$SRV6]:1123" --metrics-listen 127.0.0.1:9124 >"$WORK/second.log" 2>&1 &
+		-b "[$SRV6]:1123" --metrics-listen 127.0.0.1:9124 --local-stratum 10 >"$WORK/second.log" 2>&1 &
 	second=$!
 	wait_for 15 grep -q "serving on UDP port" "$WORK/second.log" || { cat "$WORK/second.log"; kill $second; return 1; }
 	grep -q "replaced the xdp-ntpd program" "$WORK/second.log" || { kill $second; return 1; }
@@ -153,7 +153,7 @@ fi
 NO_BPF="setpriv --bounding-set -bpf,-sys_admin,-net_admin,-perfmon --inh-caps -bpf,-sys_admin,-net_admin,-perfmon"
 : >"$WORK/daemon.log"
 nsenter --net="/run/netns/$NS_SRV" $NO_BPF "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 \
-	-i "$VETH_SRV" >"$WORK/daemon.log" 2>&1 &
+	--local-stratum 10 -i "$VETH_SRV" >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
 if wait_for 15 grep -q "serving on UDP port" "$WORK/daemon.log"; then
 	check "no BPF rights: auto mode falls back to sockets and says why" \

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "agent.h"
+#include "log.h"
+#include "ntp_proto.h"
+#include "refstate.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/timex.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BURST_COUNT	4	/* iburst: samples at start-up */
+#define REPLY_TIMEOUT_S	1.0
+#define FREQ_POINTS	16	/* offsets kept for the frequency estimate */
+#define MAX_FREQ	500e-6	/* beyond this a clock is broken, not slow */
+
+struct source {
+	struct ntpd_endpoint ep;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	bool resolved;
+	bool loopback;
+	struct clock_filter filter;
+	int fd;			/* in flight when >= 0 */
+	__u64 nonce;
+	__u64 t1_tai;
+	double deadline;	/* monotonic s */
+	double next_poll;
+	int poll;
+	int burst_left;
+	int good_in_row;
+	int missed;
+	__u8 reach;
+	bool denied;
+	enum source_state state;
+	__u64 kod_rate, kod_deny, samples, bad_responses;
+	struct ntp_sample best;
+	double jitter;
+	bool have_best;
+};
+
+struct offset_point {
+	double t;	/* CLOCK_TAI s */
+	double offset;
+};
+
+struct agent {
+	struct agent_config cfg;
+	struct source src[NTPD_MAX_UPSTREAMS];
+	int n;
+	pthread_t thread;
+	bool thread_started;
+	int stop_fd;
+	pthread_mutex_t lock;	/* guards everything below and the sources' status */
+	enum clock_model model;
+	bool synced;
+	struct sel_result result;
+	int sys_peer;
+	__u64 update_tai_ns;
+	struct offset_point pts[FREQ_POINTS];
+	int n_pts;
+	double corr_offset, corr_freq, corr_t0;
+	__s8 precision;
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static __s64 kernel_tai_offset_ns(void)
+{
+	struct timex tx = { 0 };
+
+	adjtimex(&tx);
+	return (__s64)tx.tai * (__s64)NSEC_PER_SEC_U64;
+}
+
+__be32 agent_refid_for(const struct sockaddr_storage *addr)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	__be32 refid = 0;
+
+	if (addr->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)addr)->sin_addr.s_addr;
+	/* RFC 5905 7.3: the first four octets of the MD5 of the IPv6 address */
+	if (EVP_Digest(&((const struct sockaddr_in6 *)addr)->sin6_addr, 16, md, &md_len,
+		       EVP_md5(), NULL) && md_len >= 4)
+		memcpy(&refid, md, 4);
+	return refid;
+}
+
+static bool is_loopback_addr(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->sin6_addr);
+}
+
+static int resolve(struct source *s)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	char port[8];
+	int err;
+
+	if (s->ep.resolved) {
+		s->addr = s->ep.addr;
+	} else {
+		snprintf(port, sizeof(port), "%u", s->ep.port);
+		err = getaddrinfo(s->ep.host, port, &hints, &res);
+		if (err || !res) {
+			pr_warn("upstream %s: cannot resolve: %s\n", s->ep.host, gai_strerror(err));
+			return -ENOENT;
+		}
+		memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
+		freeaddrinfo(res);
+	}
+	s->addr_len = s->addr.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+						     sizeof(struct sockaddr_in6);
+	s->resolved = true;
+	s->loopback = is_loopback_addr(&s->addr);
+	return 0;
+}
+
+/* log2 of the interval to the next poll, with the burst and loopback rules */
+static double poll_interval(const struct agent *a, const struct source *s)
+{
+	/* rsntp's habit: a local chronyd is asked every second */
+	if (s->loopback)
+		return 1.0;
+	if (s->burst_left > 0)
+		return a->cfg.min_poll < 1 ? ldexp(1, a->cfg.min_poll) : 2.0;
+	return ldexp(1, s->poll);
+}
+
+static void close_request(struct source *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+static void send_request(struct agent *a, struct source *s, double now)
+{
+	struct ntp_packet req;
+	int one = 1;
+
+	s->next_poll = now + poll_interval(a, s);
+	if (s->burst_left > 0)
+		s->burst_left--;
+	if (!s->resolved && resolve(s))
+		goto missed;
+	/* a fresh socket each time: a fresh random source port (RFC 9109), and
+	 * connect() makes the kernel drop anything not from the server's
+	 * address and port */
+	s->fd = socket(s->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->fd < 0)
+		goto missed;
+	setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	if (connect(s->fd, (struct sockaddr *)&s->addr, s->addr_len))
+		goto fail;
+	if (getrandom(&s->nonce, sizeof(s->nonce), 0) != sizeof(s->nonce))
+		goto fail;
+	ntp_client_build_request(&req, s->nonce);
+	s->t1_tai = refstate_tai_now_ns();
+	if (send(s->fd, &req, sizeof(req), 0) != sizeof(req))
+		goto fail;
+	s->deadline = now + REPLY_TIMEOUT_S;
+	return;
+fail:
+	pr_debug("upstream %s: sending: %s\n", s->ep.host, strerror(errno));
+	close_request(s);
+missed:
+	s->missed++;
+	s->reach <<= 1;
+	if (s->ep.resolved == false && s->missed >= a->cfg.max_missed)
+		s->resolved = false;	/* names move: look it up again */
+}
+
+static __u64 rx_time_tai(struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+	struct timespec ts;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			return (__u64)ts.tv_sec * NSEC_PER_SEC_U64 + (__u64)ts.tv_nsec +
+			       (__u64)kernel_tai_offset_ns();
+		}
+	}
+	return refstate_tai_now_ns();
+}
+
+/* Least-squares frequency over the recent combined offsets (corrected model). */
+static void update_correction(struct agent *a, double t, double offset)
+{
+	double st = 0, so = 0, stt = 0, sto = 0, n, slope = 0;
+	int i;
+
+	if (a->n_pts == FREQ_POINTS)
+		memmove(a->pts, a->pts + 1, sizeof(a->pts[0]) * (FREQ_POINTS - 1));
+	else
+		a->n_pts++;
+	a->pts[a->n_pts - 1] = (struct offset_point){ t, offset };
+	n = a->n_pts;
+	for (i = 0; i < a->n_pts; i++) {
+		double x = a->pts[i].t - t;
+
+		st += x;
+		so += a->pts[i].offset;
+		stt += x * x;
+		sto += x * a->pts[i].offset;
+	}
+	if (a->n_pts >= 3 && n * stt - st * st > 1e-9)
+		slope = (n * sto - st * so) / (n * stt - st * st);
+	if (slope > MAX_FREQ)
+		slope = MAX_FREQ;
+	if (slope < -MAX_FREQ)
+		slope = -MAX_FREQ;
+	a->corr_freq = slope;
+	a->corr_offset = offset;
+	a->corr_t0 = t;
+}
+
+/* Re-run selection over the usable sources.  Called with the lock held. */
+static void reselect(struct agent *a)
+{
+	struct sel_candidate cand[NTPD_MAX_UPSTREAMS];
+	int map[NTPD_MAX_UPSTREAMS], n = 0, i;
+	double now = (double)refstate_tai_now_ns() / 1e9;
+
+	for (i = 0; i < a->n; i++) {
+		struct source *s = &a->src[i];
+
+		if (s->denied) {
+			s->state = SOURCE_DENIED;
+			continue;
+		}
+		if (s->missed >= a->cfg.max_missed ||
+		    !clock_filter_best(&s->filter, now, &s->best, &s->jitter)) {
+			s->have_best = false;
+			s->state = SOURCE_UNREACHABLE;
+			continue;
+		}
+		s->have_best = true;
+		s->state = SOURCE_CANDIDATE;
+		cand[n] = (struct sel_candidate){ .sample = s->best, .jitter = s->jitter };
+		map[n++] = i;
+	}
+	a->synced = n > 0 && selection_run(cand, n, &a->result);
+	a->sys_peer = -1;
+	for (i = 0; i < n; i++)
+		a->src[map[i]].state = cand[i].truechimer ? SOURCE_SELECTED : SOURCE_FALSETICKER;
+	if (!a->synced)
+		return;
+	a->sys_peer = map[a->result.system_peer];
+	a->src[a->sys_peer].state = SOURCE_SYSTEM_PEER;
+	a->update_tai_ns = refstate_tai_now_ns();
+	update_correction(a, now, a->result.offset);
+}
+
+static void receive_reply(struct agent *a, struct source *s)
+{
+	char ctrl[CMSG_SPACE(sizeof(struct timespec))];
+	__u8 buf[1024];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctrl, .msg_controllen = sizeof(ctrl) };
+	enum ntp_response_verdict v;
+	struct ntp_sample sample;
+	ssize_t n;
+
+	n = recvmsg(s->fd, &msg, 0);
+	if (n < 0)
+		return;	/* ICMP error or spurious wake-up: the deadline handles it */
+	v = ntp_client_parse_response(buf, (size_t)n, s->nonce, s->t1_tai, rx_time_tai(&msg),
+				      kernel_tai_offset_ns(), a->precision, &sample);
+	if (v == NTP_RESP_BAD_ORIGIN) {
+		s->bad_responses++;
+		return;	/* not ours: keep waiting for the real one */
+	}
+	close_request(s);
+	pthread_mutex_lock(&a->lock);
+	switch (v) {
+	case NTP_RESP_OK:
+		s->samples++;
+		s->missed = 0;
+		s->reach = (__u8)(s->reach << 1 | 1);
+		clock_filter_add(&s->filter, &sample);
+		/* a steady source earns a longer interval, one step at a time */
+		if (++s->good_in_row >= 4 && s->poll < a->cfg.max_poll) {
+			s->poll++;
+			s->good_in_row = 0;
+		}
+		break;
+	case NTP_RESP_KOD_RATE:
+		/* RFC 5905 7.4: reduce the rate; we double the interval twice */
+		s->kod_rate++;
+		s->poll = s->poll + 2 < a->cfg.max_poll ? s->poll + 2 : a->cfg.max_poll;
+		s->burst_left = 0;
+		s->next_poll = mono_now() + ldexp(1, s->poll);
+		pr_warn("upstream %s: kiss-o'-death RATE, polling every %g s\n", s->ep.host,
+			ldexp(1, s->poll));
+		break;
+	case NTP_RESP_KOD_DENY:
+	case NTP_RESP_KOD_RSTR:
+		s->kod_deny++;
+		s->denied = true;
+		pr_warn("upstream %s: kiss-o'-death %s, no longer used\n", s->ep.host,
+			v == NTP_RESP_KOD_DENY ? "DENY" : "RSTR");
+		break;
+	default:
+		s->bad_responses++;
+		s->reach <<= 1;
+		pr_debug("upstream %s: response rejected: %s\n", s->ep.host,
+			 ntp_response_verdict_name(v));
+		break;
+	}
+	reselect(a);
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void *agent_thread(void *arg)
+{
+	struct agent *a = arg;
+	struct pollfd fds[NTPD_MAX_UPSTREAMS + 1];
+	int idx[NTPD_MAX_UPSTREAMS];
+	double now, wake;
+	int i, n, timeout_ms;
+
+	for (;;) {
+		now = mono_now();
+		wake = now + 1.0;
+		n = 0;
+		pthread_mutex_lock(&a->lock);
+		for (i = 0; i < a->n; i++) {
+			struct source *s = &a->src[i];
+
+			if (s->denied)
+				continue;
+			if (s->fd >= 0 && now >= s->deadline) {
+				close_request(s);
+				s->reach <<= 1;
+				s->good_in_row = 0;
+				s->poll = a->cfg.min_poll;
+				if (++s->missed == a->cfg.max_missed)
+					pr_warn("upstream %s: unreachable after %d missed polls\n",
+						s->ep.host, s->missed);
+				if (!s->ep.resolved && s->missed >= a->cfg.max_missed)
+					s->resolved = false;
+				reselect(a);
+			}
+			if (s->fd < 0 && now >= s->next_poll)
+				send_request(a, s, now);
+			if (s->fd >= 0) {
+				fds[n] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
+				idx[n++] = i;
+				if (s->deadline < wake)
+					wake = s->deadline;
+			} else if (s->next_poll < wake) {
+				wake = s->next_poll;
+			}
+		}
+		pthread_mutex_unlock(&a->lock);
+		fds[n] = (struct pollfd){ .fd = a->stop_fd, .events = POLLIN };
+		timeout_ms = (int)ceil((wake - now) * 1000);
+		if (poll(fds, (nfds_t)n + 1, timeout_ms > 0 ? timeout_ms : 0) < 0 && errno != EINTR)
+			break;
+		if (fds[n].revents)
+			break;
+		for (i = 0; i < n; i++)
+			if (fds[i].revents)
+				receive_reply(a, &a->src[idx[i]]);
+	}
+	return NULL;
+}
+
+static __s8 clock_precision(void)
+{
+	struct ntpd_ref_state st;
+
+	return refstate_from_system_clock(&st, 1) ? -20 : st.precision;
+}
+
+int agent_start(struct agent **out, const struct agent_config *cfg)
+{
+	struct timex tx = { 0 };
+	struct agent *a;
+	int i, err;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->cfg = *cfg;
+	a->stop_fd = -1;
+	pthread_mutex_init(&a->lock, NULL);
+	a->precision = clock_precision();
+	a->model = cfg->model;
+	if (a->model == CLOCK_MODEL_AUTO) {
+		a->model = adjtimex(&tx) == TIME_ERROR ? CLOCK_MODEL_CORRECTED : CLOCK_MODEL_SYSTEM;
+		pr_info("clock model: %s (the kernel says the clock is %ssynchronised)\n",
+			a->model == CLOCK_MODEL_SYSTEM ? "system" : "corrected",
+			a->model == CLOCK_MODEL_SYSTEM ? "" : "not ");
+	}
+	a->n = cfg->n_upstreams;
+	for (i = 0; i < a->n; i++) {
+		struct source *s = &a->src[i];
+
+		s->ep = cfg->upstreams[i];
+		s->fd = -1;
+		s->poll = cfg->min_poll;
+		s->burst_left = BURST_COUNT;
+		s->state = SOURCE_UNREACHABLE;
+		resolve(s);	/* failure is retried at each poll */
+	}
+	a->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (a->stop_fd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = -pthread_create(&a->thread, NULL, agent_thread, a);
+	if (err)
+		goto cleanup;
+	a->thread_started = true;
+	*out = a;
+	return 0;
+cleanup:
+	agent_stop(a);
+	return err;
+}
+
+void agent_stop(struct agent *a)
+{
+	__u64 one = 1;
+	int i;
+
+	if (!a)
+		return;
+	if (a->thread_started) {
+		if (write(a->stop_fd, &one, sizeof(one)) != sizeof(one))
+			pr_warn("agent: cannot signal stop\n");
+		pthread_join(a->thread, NULL);
+	}
+	for (i = 0; i < a->n; i++)
+		close_request(&a->src[i]);
+	if (a->stop_fd >= 0)
+		close(a->stop_fd);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+static __u32 short_from_s(double s)
+{
+	return ntp_short_from_ns(s > 0 ? (__u64)(s * 1e9) : 0);
+}
+
+void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_state *st,
+			   const char **why)
+{
+	const struct source *sp;
+	double now = (double)now_tai_ns / 1e9;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->synced) {
+		sp = &a->src[a->sys_peer];
+		memset(st, 0, sizeof(*st));
+		st->update_tai_ns = now_tai_ns;
+		st->tai_offset_ns = kernel_tai_offset_ns();
+		st->reference_ts = ntp_ts_from_unix_ns(a->update_tai_ns - (__u64)st->tai_offset_ns);
+		st->stratum = (__u8)(sp->best.stratum + 1);
+		st->refid = agent_refid_for(&sp->addr);
+		st->leap = a->result.leap;
+		st->precision = a->precision;
+		st->root_delay = short_from_s(a->result.delay);
+		/* the served clock may be off by the offset we do not correct */
+		st->root_dispersion = short_from_s(a->result.dispersion +
+			(a->model == CLOCK_MODEL_SYSTEM ? fabs(a->result.offset) : 0));
+		if (a->model == CLOCK_MODEL_CORRECTED)
+			st->correction_ns = (__s64)llround((a->corr_offset +
+				a->corr_freq * (now - a->corr_t0)) * 1e9);
+		*why = "upstream";
+	} else if (a->cfg.local_stratum) {
+		refstate_from_system_clock(st, a->cfg.local_stratum);
+		st->update_tai_ns = now_tai_ns;
+		*why = "local";
+	} else {
+		memset(st, 0, sizeof(*st));
+		st->update_tai_ns = now_tai_ns;
+		st->tai_offset_ns = kernel_tai_offset_ns();
+		st->stratum = 16;
+		st->leap = NTP_LEAP_UNSYNC;
+		st->precision = a->precision;
+		memcpy(&st->refid, "INIT", 4);
+		*why = "unsynchronised";
+	}
+	pthread_mutex_unlock(&a->lock);
+}
+
+int agent_source_count(const struct agent *a)
+{
+	return a ? a->n : 0;
+}
+
+enum clock_model agent_clock_model(const struct agent *a)
+{
+	return a->model;
+}
+
+const char *agent_source_state_name(enum source_state s)
+{
+	static const char *const names[] = {
+		[SOURCE_UNREACHABLE] = "unreachable", [SOURCE_CANDIDATE] = "candidate",
+		[SOURCE_SELECTED] = "selected", [SOURCE_SYSTEM_PEER] = "system_peer",
+		[SOURCE_FALSETICKER] = "falseticker", [SOURCE_DENIED] = "denied",
+	};
+	return names[s];
+}
+
+void agent_source_status(struct agent *a, int i, struct agent_source_status *out)
+{
+	const struct source *s = &a->src[i];
+	char addr[INET6_ADDRSTRLEN] = "";
+
+	pthread_mutex_lock(&a->lock);
+	memset(out, 0, sizeof(*out));
+	if (s->resolved)
+		inet_ntop(s->addr.ss_family, s->addr.ss_family == AF_INET ?
+			  (const void *)&((const struct sockaddr_in *)&s->addr)->sin_addr :
+			  (const void *)&((const struct sockaddr_in6 *)&s->addr)->sin6_addr,
+			  addr, sizeof(addr));
+	snprintf(out->name, sizeof(out->name), "%s", s->ep.host);
+	out->state = s->state;
+	out->reach = s->reach;
+	out->reachable = s->reach != 0 && !s->denied;
+	out->poll = s->loopback ? 0 : s->poll;
+	out->stratum = s->have_best ? s->best.stratum : 0;
+	out->offset = s->best.offset;
+	out->delay = s->best.delay;
+	out->dispersion = s->best.dispersion;
+	out->jitter = s->jitter;
+	out->kod_rate = s->kod_rate;
+	out->kod_deny = s->kod_deny;
+	out->samples = s->samples;
+	out->bad_responses = s->bad_responses;
+	pthread_mutex_unlock(&a->lock);
+}

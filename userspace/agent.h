@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The upstream agent: polls every -s server from its own thread, filters and
+ * selects, and tells the publisher what reference state to serve.
+ */
+#ifndef NTPD_AGENT_H
+#define NTPD_AGENT_H
+
+#include <stdbool.h>
+
+#include "options.h"
+#include "selection.h"
+
+enum clock_model {
+	CLOCK_MODEL_AUTO,
+	CLOCK_MODEL_SYSTEM,	/* the host clock is disciplined by someone else */
+	CLOCK_MODEL_CORRECTED,	/* we publish a correction XDP adds to it */
+};
+
+enum source_state {
+	SOURCE_UNREACHABLE,
+	SOURCE_CANDIDATE,	/* has samples, not (yet) in a selection */
+	SOURCE_SELECTED,	/* truechimer */
+	SOURCE_SYSTEM_PEER,
+	SOURCE_FALSETICKER,
+	SOURCE_DENIED,		/* KoD DENY/RSTR: never used again */
+};
+
+struct agent_config {
+	const struct ntpd_endpoint *upstreams;
+	int n_upstreams;
+	int min_poll;		/* log2 s */
+	int max_poll;
+	int max_missed;		/* polls without answer before unreachable */
+	__u8 local_stratum;	/* 0: none; serve unsynchronised without upstreams */
+	enum clock_model model;
+};
+
+/* What a source looks like from outside, for logs, metrics and tests. */
+struct agent_source_status {
+	char name[300];
+	enum source_state state;
+	bool reachable;
+	__u8 reach;		/* shift register of the last 8 polls */
+	int poll;
+	__u8 stratum;
+	double offset, delay, dispersion, jitter;
+	__u64 kod_rate, kod_deny, samples, bad_responses;
+};
+
+struct agent;
+
+int agent_start(struct agent **out, const struct agent_config *cfg);
+void agent_stop(struct agent *a);
+
+/*
+ * The state to publish now (CLOCK_TAI `now_tai_ns`).  Fills *st and returns
+ * true; `*why` says where the time comes from for logs ("upstream",
+ * "local", "unsynchronised").
+ */
+void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_state *st,
+			   const char **why);
+
+int agent_source_count(const struct agent *a);
+void agent_source_status(struct agent *a, int i, struct agent_source_status *out);
+const char *agent_source_state_name(enum source_state s);
+enum clock_model agent_clock_model(const struct agent *a);
+
+/* refid of an upstream address: IPv4 itself, else MD5(IPv6)[0..3] (RFC 5905). */
+__be32 agent_refid_for(const struct sockaddr_storage *addr);
+
+#endif /* NTPD_AGENT_H */
