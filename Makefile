@@ -57,7 +57,7 @@ LIB_OBJS := $(filter-out $(BUILD)/userspace/main.o,$(DAEMON_OBJS))
 
 TEST_BINS := $(BUILD)/tests/test_ntp_proto $(BUILD)/tests/test_xdp \
 	$(BUILD)/tests/test_refstate $(BUILD)/tests/test_cli \
-	$(BUILD)/tests/ntp_rawclient
+	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver
 BENCH_BINS := $(BUILD)/bench/xdp_bench
 
 .PHONY: all deps run test check-deps bench-micro vmlinux clean
@@ -112,6 +112,10 @@ $(BUILD)/tests/test_xdp: tests/bpf/test_xdp.c tests/bpf/frames.h $(SKELS) $(LIB_
 	$(Q)$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/ntp_rawclient: tests/tools/ntp_rawclient.c $(BPF_HDRS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(BUILD)/tests/ntp_fakeserver: tests/tools/ntp_fakeserver.c $(BPF_HDRS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 

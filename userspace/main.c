@@ -224,7 +224,12 @@ int main(int argc, char **argv)
 	err = start_sockets(&d);
 	if (err)
 		goto cleanup;
-	err = metrics_start(&d.metrics, &d.opts.metrics_listen, d.att, d.n_att, d.sockets);
+	struct metrics_sources msrc = {
+		.att = d.att, .n_att = d.n_att, .sockets = d.sockets,
+		.agent = d.agent, .served = served_buffer(&d),
+	};
+
+	err = metrics_start(&d.metrics, &d.opts.metrics_listen, &msrc);
 	if (err)
 		goto cleanup;
 	err = privileges_drop(d.opts.user, d.opts.chroot_dir, d.n_att > 0);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "metrics.h"
 #include "log.h"
+#include "ntp_proto.h"
+#include "refstate.h"
 #include "stats.h"
 #include "version.h"
 
@@ -12,9 +14,7 @@
 
 struct metrics_server {
 	struct MHD_Daemon *httpd;
-	const struct ntpd_attachment *att;
-	int n_att;
-	const struct socket_server *sockets;
+	struct metrics_sources src;
 };
 
 static void write_counters(FILE *out, const char *path, const char *iface,
@@ -27,6 +27,93 @@ static void write_counters(FILE *out, const char *path, const char *iface,
 			"outcome=\"%s\",reason=\"%s\"} %llu\n", path, iface,
 			stats_counter_outcome(i), stats_counter_reason(i),
 			(unsigned long long)c->packets[i]);
+}
+
+static void family(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void write_upstreams(FILE *out, struct agent *agent)
+{
+	int n = agent_source_count(agent), i;
+	struct agent_source_status st[NTPD_MAX_UPSTREAMS];
+
+	for (i = 0; i < n; i++)
+		agent_source_status(agent, i, &st[i]);
+#define PER_UPSTREAM(metric, type, help, fmt, expr)					\
+	do {										\
+		family(out, metric, type, help);					\
+		for (i = 0; i < n; i++)							\
+			fprintf(out, metric "{upstream=\"%s\"} " fmt "\n", st[i].name, expr); \
+	} while (0)
+	PER_UPSTREAM("xdp_ntpd_upstream_reachable", "gauge",
+		     "1 if the upstream answered within the last missed-poll limit.", "%d",
+		     st[i].reachable);
+	PER_UPSTREAM("xdp_ntpd_upstream_offset_seconds", "gauge",
+		     "Upstream clock minus ours, best sample of the clock filter.", "%.9f",
+		     st[i].offset);
+	PER_UPSTREAM("xdp_ntpd_upstream_delay_seconds", "gauge",
+		     "Round-trip delay of the best sample.", "%.9f", st[i].delay);
+	PER_UPSTREAM("xdp_ntpd_upstream_dispersion_seconds", "gauge",
+		     "Dispersion of the best sample.", "%.9f", st[i].dispersion);
+	PER_UPSTREAM("xdp_ntpd_upstream_stratum", "gauge", "Stratum the upstream reports.", "%u",
+		     st[i].stratum);
+	PER_UPSTREAM("xdp_ntpd_upstream_poll_seconds", "gauge", "Current polling interval.",
+		     "%g", (double)(1u << st[i].poll));
+	PER_UPSTREAM("xdp_ntpd_upstream_samples_total", "counter", "Valid samples received.",
+		     "%llu", (unsigned long long)st[i].samples);
+	PER_UPSTREAM("xdp_ntpd_upstream_bad_responses_total", "counter",
+		     "Responses rejected (origin mismatch, bad mode, stratum, LI=3).", "%llu",
+		     (unsigned long long)st[i].bad_responses);
+#undef PER_UPSTREAM
+	family(out, "xdp_ntpd_upstream_state", "gauge",
+	       "Selection state of each upstream (1 for the current state).");
+	for (i = 0; i < n; i++)
+		for (int s = SOURCE_UNREACHABLE; s <= SOURCE_DENIED; s++)
+			fprintf(out, "xdp_ntpd_upstream_state{upstream=\"%s\",state=\"%s\"} %d\n",
+				st[i].name, agent_source_state_name((enum source_state)s),
+				st[i].state == (enum source_state)s);
+	family(out, "xdp_ntpd_upstream_kod_received_total", "counter",
+	       "Kiss-o'-death packets received, by code.");
+	for (i = 0; i < n; i++)
+		fprintf(out, "xdp_ntpd_upstream_kod_received_total{upstream=\"%s\",code=\"RATE\"} %llu\n"
+			     "xdp_ntpd_upstream_kod_received_total{upstream=\"%s\",code=\"DENY\"} %llu\n",
+			st[i].name, (unsigned long long)st[i].kod_rate,
+			st[i].name, (unsigned long long)st[i].kod_deny);
+}
+
+static void write_served(FILE *out, const struct ntpd_ref_buffer *served, struct agent *agent)
+{
+	struct ntpd_ref_state st;
+	__u64 now = refstate_tai_now_ns();
+	const __u8 *r;
+
+	if (refstate_read(served, &st))
+		return;
+	r = (const __u8 *)&st.refid;
+	family(out, "xdp_ntpd_served_stratum", "gauge", "Stratum served (16: unsynchronised).");
+	fprintf(out, "xdp_ntpd_served_stratum %u\n", st.stratum);
+	family(out, "xdp_ntpd_served_leap", "gauge",
+	       "Leap indicator served (0 none, 1 insert, 2 delete, 3 unsynchronised).");
+	fprintf(out, "xdp_ntpd_served_leap %u\n", st.leap);
+	family(out, "xdp_ntpd_served_root_delay_seconds", "gauge", "Root delay served.");
+	fprintf(out, "xdp_ntpd_served_root_delay_seconds %.9f\n", st.root_delay / 65536.0);
+	family(out, "xdp_ntpd_served_root_dispersion_seconds", "gauge",
+	       "Root dispersion served, as published (it grows by 15 ppm per second since).");
+	fprintf(out, "xdp_ntpd_served_root_dispersion_seconds %.9f\n", st.root_dispersion / 65536.0);
+	family(out, "xdp_ntpd_served_refid_info", "gauge", "Reference id served.");
+	fprintf(out, "xdp_ntpd_served_refid_info{refid=\"%u.%u.%u.%u\"} 1\n", r[0], r[1], r[2], r[3]);
+	family(out, "xdp_ntpd_reference_age_seconds", "gauge", "Time since the state was published.");
+	fprintf(out, "xdp_ntpd_reference_age_seconds %.3f\n", (double)(now - st.update_tai_ns) / 1e9);
+	family(out, "xdp_ntpd_tai_offset_seconds", "gauge", "Kernel TAI-UTC offset in use.");
+	fprintf(out, "xdp_ntpd_tai_offset_seconds %.0f\n", (double)st.tai_offset_ns / 1e9);
+	family(out, "xdp_ntpd_correction_seconds", "gauge",
+	       "Correction added to the kernel clock (corrected clock model).");
+	fprintf(out, "xdp_ntpd_correction_seconds %.9f\n", (double)st.correction_ns / 1e9);
+	family(out, "xdp_ntpd_clock_model_info", "gauge", "Clock model in use.");
+	fprintf(out, "xdp_ntpd_clock_model_info{model=\"%s\"} 1\n",
+		agent_clock_model(agent) == CLOCK_MODEL_SYSTEM ? "system" : "corrected");
 }
 
 static char *render(const struct metrics_server *m, size_t *len)
@@ -44,20 +131,23 @@ static char *render(const struct metrics_server *m, size_t *len)
 		     "xdp_ntpd_build_info{version=\"%s\"} 1\n", NTPD_VERSION);
 	fprintf(out, "# HELP xdp_ntpd_xdp_attached XDP attach mode per interface (1 = attached in that mode).\n"
 		     "# TYPE xdp_ntpd_xdp_attached gauge\n");
-	for (i = 0; i < m->n_att; i++)
+	for (i = 0; i < m->src.n_att; i++)
 		fprintf(out, "xdp_ntpd_xdp_attached{interface=\"%s\",mode=\"%s\"} %d\n",
-			m->att[i].ifname, m->att[i].generic ? "generic" : "native",
-			m->att[i].attached);
+			m->src.att[i].ifname, m->src.att[i].generic ? "generic" : "native",
+			m->src.att[i].attached);
 	fprintf(out, "# HELP xdp_ntpd_requests_total NTP packets seen, by path that saw them, outcome and reason.\n"
 		     "# TYPE xdp_ntpd_requests_total counter\n");
-	for (i = 0; i < m->n_att; i++) {
-		if (!m->att[i].attached || loader_read_counters(m->att[i].counters_fd, &c))
+	for (i = 0; i < m->src.n_att; i++) {
+		const struct ntpd_attachment *att = &m->src.att[i];
+
+		if (!att->attached || loader_read_counters(att->counters_fd, &c))
 			continue;
-		write_counters(out, m->att[i].generic ? "xdp_generic" : "xdp_native",
-			       m->att[i].ifname, &c);
+		write_counters(out, att->generic ? "xdp_generic" : "xdp_native", att->ifname, &c);
 	}
-	socket_server_counters(m->sockets, &c);
+	socket_server_counters(m->src.sockets, &c);
 	write_counters(out, "socket", "", &c);
+	write_served(out, m->src.served, m->src.agent);
+	write_upstreams(out, m->src.agent);
 	if (fclose(out)) {
 		free(text);
 		return NULL;
@@ -103,8 +193,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 }
 
 int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *listen,
-		  const struct ntpd_attachment *att, int n_att,
-		  const struct socket_server *sockets)
+		  const struct metrics_sources *src)
 {
 	struct metrics_server *m;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
@@ -112,9 +201,7 @@ int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *liste
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->att = att;
-	m->n_att = n_att;
-	m->sockets = sockets;
+	m->src = *src;
 	if (listen->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	m->httpd = MHD_start_daemon(flags, listen->port, NULL, NULL, handle, m,

@@ -7,15 +7,23 @@
 #ifndef NTPD_METRICS_H
 #define NTPD_METRICS_H
 
+#include "agent.h"
 #include "loader.h"
 #include "options.h"
 #include "socket_server.h"
 
 struct metrics_server;
 
+struct metrics_sources {
+	const struct ntpd_attachment *att;
+	int n_att;
+	const struct socket_server *sockets;
+	struct agent *agent;
+	const struct ntpd_ref_buffer *served;	/* the state being served */
+};
+
 int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *listen,
-		  const struct ntpd_attachment *att, int n_att,
-		  const struct socket_server *sockets);
+		  const struct metrics_sources *src);
 void metrics_stop(struct metrics_server *m);
 
 #endif /* NTPD_METRICS_H */

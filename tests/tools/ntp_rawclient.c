@@ -35,7 +35,10 @@ struct args {
 	int vlan_outer, vlan_inner;	/* -1: absent */
 	int timeout_ms;
 	uint16_t port;
+	int accept_unsync;	/* -u: an LI=3 / stratum 0 answer is still valid */
 };
+
+static struct ntp_packet last_reply;
 
 static uint32_t sum16(const void *data, size_t len, uint32_t sum)
 {
@@ -204,9 +207,10 @@ static int check_reply(const struct args *a, const uint8_t *f, size_t len,
 		return -1;
 	}
 	ntp = (const struct ntp_packet *)(udp + 8);
+	memcpy(&last_reply, ntp, sizeof(last_reply));
 	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER || NTP_VN(ntp->li_vn_mode) != 4 ||
-	    ntp->origin_ts != xmt || NTP_LI(ntp->li_vn_mode) == NTP_LEAP_UNSYNC ||
-	    ntp->stratum == 0 || ntp->transmit_ts == 0) {
+	    ntp->origin_ts != xmt || ntp->transmit_ts == 0 ||
+	    (!a->accept_unsync && (NTP_LI(ntp->li_vn_mode) == NTP_LEAP_UNSYNC || ntp->stratum == 0))) {
 		fprintf(stderr, "bad NTP reply: li_vn_mode %#x stratum %u origin ok %d\n",
 			ntp->li_vn_mode, ntp->stratum, ntp->origin_ts == xmt);
 		return -1;
@@ -217,7 +221,9 @@ static int check_reply(const struct args *a, const uint8_t *f, size_t len,
 static void usage(void)
 {
 	fprintf(stderr, "usage: ntp_rawclient -i IFACE -m SERVER_MAC -s SRC_IP -d DST_IP "
-		"[-o OUTER_VLAN [-v INNER_VLAN]] [-p PORT] [-t TIMEOUT_MS]\n");
+		"[-o OUTER_VLAN [-v INNER_VLAN]] [-p PORT] [-t TIMEOUT_MS] [-u]\n"
+		"  -u  accept unsynchronised answers (LI=3, stratum 0)\n"
+		"On success prints the answer's li, stratum, refid, root delay and dispersion.\n");
 	exit(2);
 }
 
@@ -234,7 +240,7 @@ int main(int argc, char **argv)
 	uint64_t xmt;
 	size_t len;
 
-	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:")) != -1) {
+	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:u")) != -1) {
 		switch (c) {
 		case 'i': a.ifname = optarg; break;
 		case 'm': if (parse_mac(optarg, a.dst_mac)) usage(); break;
@@ -244,6 +250,7 @@ int main(int argc, char **argv)
 		case 'v': a.vlan_inner = atoi(optarg); break;
 		case 'p': a.port = (uint16_t)atoi(optarg); break;
 		case 't': a.timeout_ms = atoi(optarg); break;
+		case 'u': a.accept_unsync = 1; break;
 		default: usage();
 		}
 	}
@@ -311,8 +318,14 @@ int main(int argc, char **argv)
 		if (ret < 0)
 			return 1;
 		if (ret > 0) {
-			printf("valid reply from %s%s\n", dst,
-			       a.vlan_inner >= 0 ? " (QinQ)" : a.vlan_outer >= 0 ? " (VLAN)" : "");
+			const uint8_t *r = (const uint8_t *)&last_reply.refid;
+
+			printf("valid reply from %s%s li=%u stratum=%u refid=%u.%u.%u.%u "
+			       "rootdelay=%.6f rootdisp=%.6f\n", dst,
+			       a.vlan_inner >= 0 ? " (QinQ)" : a.vlan_outer >= 0 ? " (VLAN)" : "",
+			       NTP_LI(last_reply.li_vn_mode), last_reply.stratum, r[0], r[1], r[2], r[3],
+			       ntohl(last_reply.root_delay) / 65536.0,
+			       ntohl(last_reply.root_dispersion) / 65536.0);
 			return 0;
 		}
 	}
