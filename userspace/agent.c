@@ -537,16 +537,12 @@ const char *agent_source_state_name(enum source_state s)
 void agent_source_status(struct agent *a, int i, struct agent_source_status *out)
 {
 	const struct source *s = &a->src[i];
-	char addr[INET6_ADDRSTRLEN] = "";
 
 	pthread_mutex_lock(&a->lock);
 	memset(out, 0, sizeof(*out));
-	if (s->resolved)
-		inet_ntop(s->addr.ss_family, s->addr.ss_family == AF_INET ?
-			  (const void *)&((const struct sockaddr_in *)&s->addr)->sin_addr :
-			  (const void *)&((const struct sockaddr_in6 *)&s->addr)->sin6_addr,
-			  addr, sizeof(addr));
-	snprintf(out->name, sizeof(out->name), "%s", s->ep.host);
+	/* host and port: several upstreams may share a host (labels must differ) */
+	snprintf(out->name, sizeof(out->name), strchr(s->ep.host, ':') ? "[%s]:%u" : "%s:%u",
+		 s->ep.host, s->ep.port);
 	out->state = s->state;
 	out->reach = s->reach;
 	out->reachable = s->reach != 0 && !s->denied;

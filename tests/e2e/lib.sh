@@ -67,7 +67,7 @@ e2e_setup_net() {
 # daemon_start ARGS...: start xdp-ntpd in the server namespace, wait until serving
 daemon_start() {
 	: >"$WORK/daemon.log"
-	nsenter --net="/run/netns/$NS_SRV" "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 --local-stratum 10 "$@" \
+	nsenter --net="/run/netns/$NS_SRV" "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 "$@" \
 		>"$WORK/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	if ! wait_for 15 grep -q "serving on UDP port" "$WORK/daemon.log"; then
@@ -83,6 +83,11 @@ daemon_stop() {
 	local rc=$?
 	DAEMON_PID=""
 	return $rc
+}
+
+# metric NAME_AND_LABELS: one sample's value from the daemon's /metrics
+metric() {
+	in_srv curl -sf http://127.0.0.1:9123/metrics | awk -v m="$1" '$1 == m { print $2 }'
 }
 
 # xdp_count OUTCOME REASON: the summed per-CPU counter, from the pinned map

@@ -58,7 +58,7 @@ replace_works() {
 	in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -p 1123 || rc=1
 	kill -TERM $second; wait $second
 	# back to one daemon on port 123 for the tests that follow
-	daemon_start -i "$VETH_SRV" --xdp-mode native || rc=1
+	daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native || rc=1
 	return $rc
 }
 
@@ -86,7 +86,7 @@ raw_answers() {
 
 for mode in native generic; do
 	link_flag=$([ $mode = native ] && echo xdp || echo xdpgeneric)
-	if ! daemon_start -i "$VETH_SRV" --xdp-mode $mode; then
+	if ! daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode $mode; then
 		not_ok "$mode: daemon starts"; continue
 	fi
 	ok "$mode: daemon starts"
@@ -126,7 +126,7 @@ for mode in native generic; do
 	check "$mode: pinned maps removed on exit" test ! -e "/sys/fs/bpf/xdp-ntpd/$VETH_SRV"
 done
 
-if daemon_start -i "$VETH_SRV" --xdp-mode socket; then
+if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket; then
 	ok "socket: daemon starts without XDP"
 	check "socket: nothing attached" sh -c "! ip -n $NS_SRV link show $VETH_SRV | grep -q 'prog/xdp'"
 	before=$(socket_count answered ipv4)
@@ -142,7 +142,7 @@ else
 fi
 
 # auto mode: native where the driver has it; sockets where BPF is not allowed
-if daemon_start -i "$VETH_SRV"; then
+if daemon_start --local-stratum 10 -i "$VETH_SRV"; then
 	check "auto: picks native mode on veth" sh -c "ip -n $NS_SRV link show $VETH_SRV | grep -qw xdp"
 	daemon_stop
 else
