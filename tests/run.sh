@@ -26,7 +26,8 @@ run_suite() {
 	failed=$((failed + nok))
 }
 
-for t in build/tests/test_ntp_proto build/tests/test_refstate build/tests/test_xdp; do
+# every unit suite there is a source for, and the BPF suite
+for t in $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/tests/\1|') build/tests/test_xdp; do
 	if [ -x "$t" ]; then
 		run_suite "$(basename "$t")" "$t"
 	else
