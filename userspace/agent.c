@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "agent.h"
+#include "leap.h"
 #include "log.h"
 #include "ntp_proto.h"
 #include "refstate.h"
@@ -73,6 +74,7 @@ struct agent {
 	int n_pts;
 	double corr_offset, corr_freq, corr_t0;
 	__s8 precision;
+	struct leap_tracker leap;
 };
 
 static double mono_now(void)
@@ -467,6 +469,26 @@ void agent_stop(struct agent *a)
 	free(a);
 }
 
+/*
+ * The corrected clock takes the leap itself: from the instant on, upstream
+ * time is one second behind (insertion) what it was, so the correction and
+ * every stored offset move with it and the filter keeps comparing like with
+ * like.  Called with the lock held.
+ */
+static void step_corrected_clock(struct agent *a, int sign)
+{
+	int i, k;
+
+	for (i = 0; i < a->n; i++)
+		for (k = 0; k < a->src[i].filter.count; k++)
+			a->src[i].filter.sample[k].offset -= sign;
+	for (k = 0; k < a->n_pts; k++)
+		a->pts[k].offset -= sign;
+	a->corr_offset -= sign;
+	a->result.offset -= sign;
+	pr_info("leap second: corrected clock stepped by %+d s\n", -sign);
+}
+
 static __u32 short_from_s(double s)
 {
 	return ntp_short_from_ns(s > 0 ? (__u64)(s * 1e9) : 0);
@@ -480,6 +502,13 @@ void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_st
 
 	pthread_mutex_lock(&a->lock);
 	if (a->synced) {
+		double now_utc = now - (double)kernel_tai_offset_ns() / 1e9;
+		int step;
+
+		leap_observe(&a->leap, a->result.leap, now_utc);
+		step = leap_take_step(&a->leap, now_utc);
+		if (step && a->model == CLOCK_MODEL_CORRECTED)
+			step_corrected_clock(a, step);
 		sp = &a->src[a->sys_peer];
 		memset(st, 0, sizeof(*st));
 		st->update_tai_ns = now_tai_ns;
@@ -487,7 +516,7 @@ void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_st
 		st->reference_ts = ntp_ts_from_unix_ns(a->update_tai_ns - (__u64)st->tai_offset_ns);
 		st->stratum = (__u8)(sp->best.stratum + 1);
 		st->refid = agent_refid_for(&sp->addr);
-		st->leap = a->result.leap;
+		st->leap = leap_served_li(&a->leap, now_utc, a->cfg.leap_smear);
 		st->precision = a->precision;
 		st->root_delay = short_from_s(a->result.delay);
 		/* the served clock may be off by the offset we do not correct */
@@ -496,6 +525,8 @@ void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_st
 		if (a->model == CLOCK_MODEL_CORRECTED)
 			st->correction_ns = (__s64)llround((a->corr_offset +
 				a->corr_freq * (now - a->corr_t0)) * 1e9);
+		if (a->cfg.leap_smear)
+			st->correction_ns += (__s64)llround(leap_smear_offset(&a->leap, now_utc) * 1e9);
 		*why = "upstream";
 	} else if (a->cfg.local_stratum) {
 		refstate_from_system_clock(st, a->cfg.local_stratum);

@@ -34,6 +34,7 @@ struct agent_config {
 	int max_missed;		/* polls without answer before unreachable */
 	__u8 local_stratum;	/* 0: none; serve unsynchronised without upstreams */
 	enum clock_model model;
+	bool leap_smear;	/* 24 h linear smear instead of announcing leaps */
 };
 
 /* What a source looks like from outside, for logs, metrics and tests. */

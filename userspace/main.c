@@ -67,6 +67,7 @@ static int start_agent(struct daemon *d)
 		.max_missed = d->opts.max_missed,
 		.local_stratum = d->opts.local_stratum,
 		.model = (enum clock_model)d->opts.clock_model,
+		.leap_smear = d->opts.leap_smear,
 	};
 
 	return agent_start(&d->agent, &cfg);

@@ -30,6 +30,7 @@ enum long_only {
 	OPT_UPSTREAM_MIN_POLL,
 	OPT_UPSTREAM_MAX_POLL,
 	OPT_MAX_MISSED,
+	OPT_LEAP_SMEAR,
 };
 
 static const struct option long_options[] = {
@@ -50,6 +51,7 @@ static const struct option long_options[] = {
 	{ "upstream-min-poll", required_argument, NULL, OPT_UPSTREAM_MIN_POLL },
 	{ "upstream-max-poll", required_argument, NULL, OPT_UPSTREAM_MAX_POLL },
 	{ "max-missed", required_argument, NULL, OPT_MAX_MISSED },
+	{ "leap-smear", no_argument, NULL, OPT_LEAP_SMEAR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -79,6 +81,8 @@ static void usage(FILE *out)
 "                        from the upstreams; auto asks adjtimex (default)\n"
 "      --upstream-min-poll N, --upstream-max-poll N  upstream poll interval\n"
 "                        bounds, log2 s (default 4, 10; loopback: every second)\n"
+"      --leap-smear      smear leap seconds over 24 h (noon to noon UTC)\n"
+"                        instead of announcing them; LI stays 0\n"
 "      --max-missed N    polls without answer before an upstream is\n"
 "                        unreachable (default 8)\n"
 "      --max-age SEC     reference state older than this is stale (default 10)\n"
@@ -321,6 +325,9 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 			if (parse_long("--max-missed", optarg, 1, 64, &v))
 				return -EINVAL;
 			o->max_missed = (int)v;
+			break;
+		case OPT_LEAP_SMEAR:
+			o->leap_smear = true;
 			break;
 		case OPT_STATS:
 			o->stats_only = true;

@@ -41,6 +41,7 @@ struct ntpd_options {
 	int upstream_min_poll;
 	int upstream_max_poll;
 	int max_missed;
+	bool leap_smear;
 	struct ntpd_config cfg;		/* XDP load-time knobs */
 	bool stats_only;		/* --stats: print pinned counters, exit */
 };

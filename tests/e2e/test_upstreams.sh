@@ -111,6 +111,12 @@ stop_up $R; stop_up $D
 
 # 4. leap second announced upstream is served in LI; upstream lost -> LI=3
 fake_up 11128 -l 1 -s 2; L=$LAST_UP
+if daemon_start $FAST --leap-smear -s $CLI4:11128; then
+	check "--leap-smear: the announced leap is not passed on (LI=0)" serves "li=0 stratum=3"
+	daemon_stop
+else
+	not_ok "daemon starts with --leap-smear"
+fi
 if daemon_start $FAST --max-age 2 -s $CLI4:11128; then
 	check "upstream leap insertion served as LI=1" serves "li=1 stratum=3"
 	stop_up $L
