@@ -50,6 +50,7 @@ struct source {
 	struct ntp_sample best;
 	double jitter;
 	bool have_best;
+	__u8 last_leap;		/* LI of the newest sample: leap news is not filtered */
 };
 
 struct offset_point {
@@ -264,6 +265,7 @@ static void reselect(struct agent *a)
 		}
 		s->have_best = true;
 		s->state = SOURCE_CANDIDATE;
+		s->best.leap = s->last_leap;
 		cand[n] = (struct sel_candidate){ .sample = s->best, .jitter = s->jitter };
 		map[n++] = i;
 	}
@@ -307,6 +309,7 @@ static void receive_reply(struct agent *a, struct source *s)
 		s->missed = 0;
 		s->reach = (__u8)(s->reach << 1 | 1);
 		clock_filter_add(&s->filter, &sample);
+		s->last_leap = sample.leap;
 		/* a steady source earns a longer interval, one step at a time */
 		if (++s->good_in_row >= 4 && s->poll < a->cfg.max_poll) {
 			s->poll++;
@@ -363,9 +366,12 @@ static void *agent_thread(void *arg)
 				s->reach <<= 1;
 				s->good_in_row = 0;
 				s->poll = a->cfg.min_poll;
-				if (++s->missed == a->cfg.max_missed)
+				if (++s->missed == a->cfg.max_missed) {
 					pr_warn("upstream %s: unreachable after %d missed polls\n",
 						s->ep.host, s->missed);
+					/* what it said before going away is no evidence now */
+					clock_filter_reset(&s->filter);
+				}
 				if (!s->ep.resolved && s->missed >= a->cfg.max_missed)
 					s->resolved = false;
 				reselect(a);
