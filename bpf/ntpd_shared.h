@@ -184,7 +184,10 @@ struct ntpd_local_addr {
 	X(PASS_TRUNCATED,    "malformed", "truncated")		\
 	X(DROP_MODE_SERVER,  "dropped",   "mode_server")		\
 	X(DROP_MODE_CONTROL, "dropped",   "mode_control")		\
-	X(DROP_BAD_SOURCE,   "dropped",   "bad_source")
+	X(DROP_BAD_SOURCE,   "dropped",   "bad_source")		\
+	X(ANSWERED_AUTH,     "answered",  "authenticated")		\
+	X(ANSWERED_NAK,      "refused",   "crypto_nak")		\
+	X(DROP_BAD_MAC,      "dropped",   "bad_mac")
 
 #define NTPD_COUNTER_ENUM(name, outcome, reason) NTPD_CNT_##name,
 enum ntpd_counter {

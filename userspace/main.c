@@ -8,6 +8,7 @@
 #include "loader.h"
 #include "log.h"
 #include "metrics.h"
+#include "ntp_auth.h"
 #include "options.h"
 #include "privileges.h"
 #include "refstate.h"
@@ -37,6 +38,7 @@ struct daemon {
 	struct socket_server *sockets;
 	struct metrics_server *metrics;
 	struct agent *agent;
+	struct ntp_keyring keys;
 	const char *serving_from;	/* last reference source logged */
 };
 
@@ -118,6 +120,7 @@ static int start_sockets(struct daemon *d)
 		.threads6 = d->opts.threads6,
 		.cfg = d->opts.cfg,
 		.ref = served_buffer(d),
+		.keys = &d->keys,
 	};
 
 	p.listen4 = d->opts.listen4.addr;
@@ -186,6 +189,7 @@ static void shutdown_daemon(struct daemon *d)
 	for (i = 0; i < d->n_att; i++)
 		loader_detach(&d->att[i]);
 	agent_stop(d->agent);
+	ntp_keys_free(&d->keys);
 }
 
 int main(int argc, char **argv)
@@ -201,6 +205,8 @@ int main(int argc, char **argv)
 	log_route_libraries();
 	if (d.opts.stats_only)
 		return print_pinned_stats(&d.opts);
+	if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))
+		return EXIT_USAGE;
 
 	/* every thread inherits the mask; only serve() takes these signals */
 	sigemptyset(&sigs);

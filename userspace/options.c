@@ -31,6 +31,7 @@ enum long_only {
 	OPT_UPSTREAM_MAX_POLL,
 	OPT_MAX_MISSED,
 	OPT_LEAP_SMEAR,
+	OPT_KEYS,
 };
 
 static const struct option long_options[] = {
@@ -52,6 +53,7 @@ static const struct option long_options[] = {
 	{ "upstream-max-poll", required_argument, NULL, OPT_UPSTREAM_MAX_POLL },
 	{ "max-missed", required_argument, NULL, OPT_MAX_MISSED },
 	{ "leap-smear", no_argument, NULL, OPT_LEAP_SMEAR },
+	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -89,6 +91,9 @@ static void usage(FILE *out)
 "      --stale-action unsync|pass  answer stale state as unsynchronised (LI=3)\n"
 "                        or pass requests to the socket server (default unsync)\n"
 "      --min-poll N, --max-poll N  clamp the poll we echo (default 4, 17)\n"
+"      --keys FILE       symmetric keys (ntpd/chrony format: ID TYPE KEY; MD5,\n"
+"                        SHA1, AES128CMAC): signed requests get signed\n"
+"                        answers, unknown keys a crypto-NAK\n"
 "      --stats           print the XDP counters of the -i interfaces and exit\n"
 "  -d, --debug           debug logging\n"
 "  -h, --help            this help\n"
@@ -325,6 +330,9 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 			if (parse_long("--max-missed", optarg, 1, 64, &v))
 				return -EINVAL;
 			o->max_missed = (int)v;
+			break;
+		case OPT_KEYS:
+			o->keys_file = optarg;
 			break;
 		case OPT_LEAP_SMEAR:
 			o->leap_smear = true;

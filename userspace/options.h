@@ -42,6 +42,7 @@ struct ntpd_options {
 	int upstream_max_poll;
 	int max_missed;
 	bool leap_smear;
+	const char *keys_file;		/* --keys */
 	struct ntpd_config cfg;		/* XDP load-time knobs */
 	bool stats_only;		/* --stats: print pinned counters, exit */
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "socket_server.h"
 #include "log.h"
+#include "ntp_auth.h"
 #include "ntp_proto.h"
 #include "refstate.h"
 
@@ -15,6 +16,13 @@
 #include <unistd.h>
 
 #define BATCH 32
+
+enum reply_kind {
+	REPLY_NONE,
+	REPLY_PLAIN,	/* 48 bytes */
+	REPLY_SIGNED,	/* 48 bytes + keyid + MAC with the request's key */
+	REPLY_NAK,	/* crypto-NAK: 48 bytes + a zero keyid (RFC 5905 7.4) */
+};
 /* room for a request with extension fields and a MAC; longer is not NTP */
 #define RX_BUF_LEN 1024
 
@@ -32,6 +40,8 @@ struct worker {
 	struct iovec rx_iov[BATCH];
 	struct iovec tx_iov[BATCH];
 	struct sockaddr_storage peer[BATCH];
+	const struct ntp_key *reply_key[BATCH];
+	enum reply_kind reply[BATCH];
 	__u8 buf[BATCH][RX_BUF_LEN];
 	char ctrl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
 };
@@ -103,18 +113,19 @@ static bool bad_peer(const struct sockaddr_storage *peer)
 	return sin6->sin6_port == 0 || ntp_bad_source_v6(sin6->sin6_addr.s6_addr, 1);
 }
 
-/* Decide on one datagram; on answer it becomes the response in place.
- * Returns the counter to bump. */
+/* Decide on one datagram; on answer it becomes the response in place and
+ * w->reply[i] says how to finish it.  Returns the counter to bump. */
 static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
-			     const struct ntpd_ref_state *st, int have_state, int *answer)
+			     const struct ntpd_ref_state *st, int have_state)
 {
 	struct ntp_packet *pkt = (struct ntp_packet *)w->buf[i];
 	const struct ntpd_config *cfg = &w->srv->params.cfg;
+	enum ntp_auth_verdict auth;
 	__u64 rx_tai;
 	__u32 verdict;
 	int fresh;
 
-	*answer = 0;
+	w->reply[i] = REPLY_NONE;
 	if (len < NTP_PACKET_LEN)
 		return NTPD_CNT_PASS_TRUNCATED;
 	if (bad_peer(&w->peer[i]))
@@ -122,27 +133,60 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 	verdict = ntp_classify_request(pkt->li_vn_mode);
 	if (verdict != NTP_REQ_ANSWER)
 		return verdict;
-	/* Extension fields and MACs: we verify none yet, so we send nothing
-	 * rather than an unauthenticated answer (RFC 7822, RFC 8915). */
-	if (len != NTP_PACKET_LEN)
+	/* Never a reply larger than the request, and nothing but a crypto-NAK
+	 * for a key we do not have (RFC 5905 7.4, RFC 7822). */
+	auth = ntp_auth_check(w->srv->params.keys, w->buf[i], len, &w->reply_key[i]);
+	if (auth == NTP_AUTH_UNSUPPORTED)
 		return NTPD_CNT_PASS_LENGTH;
+	if (auth == NTP_AUTH_BAD_MAC)
+		return NTPD_CNT_DROP_BAD_MAC;
 	if (!have_state)
 		return NTPD_CNT_PASS_STATE_BUSY;
 
 	rx_tai = rx_timestamp_tai(&w->rx[i].msg_hdr, st);
 	fresh = ntp_state_fresh(st, rx_tai, cfg->max_state_age_ns);
 	ntp_fill_response(pkt, st, cfg, rx_tai, fresh);
-	*answer = 1;
+	if (auth == NTP_AUTH_UNKNOWN_KEY) {
+		w->reply[i] = REPLY_NAK;
+		return NTPD_CNT_ANSWERED_NAK;
+	}
+	w->reply[i] = auth == NTP_AUTH_OK ? REPLY_SIGNED : REPLY_PLAIN;
 	if (!fresh)
 		return NTPD_CNT_ANSWERED_UNSYNC;
+	if (auth == NTP_AUTH_OK)
+		return NTPD_CNT_ANSWERED_AUTH;
 	return w->family == AF_INET ? NTPD_CNT_ANSWERED_V4 : NTPD_CNT_ANSWERED_V6;
+}
+
+/* Transmit timestamp last, then the MAC over the finished header. */
+static size_t finish_reply(struct worker *w, int i, const struct ntpd_ref_state *st,
+			   __u64 tx_tai)
+{
+	__u8 *pkt = w->buf[i];
+
+	ntp_set_transmit((struct ntp_packet *)pkt, st, tx_tai);
+	switch (w->reply[i]) {
+	case REPLY_SIGNED: {
+		size_t len = ntp_auth_sign(w->reply_key[i], pkt);
+
+		if (len)
+			return len;
+		/* the digest failed: a crypto-NAK is the one honest answer */
+	}
+	/* fall through */
+	case REPLY_NAK:
+		memset(pkt + NTP_PACKET_LEN, 0, 4);
+		return NTP_PACKET_LEN + 4;
+	default:
+		return NTP_PACKET_LEN;
+	}
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct ntpd_ref_state st;
-	int i, n, n_tx, answer, have_state;
+	int i, n, n_tx, have_state, idx[BATCH];
 	__u32 verdict;
 
 	for (i = 0; i < BATCH; i++) {
@@ -171,13 +215,13 @@ static void *worker_main(void *arg)
 		have_state = refstate_read(w->srv->params.ref, &st) == 0;
 		n_tx = 0;
 		for (i = 0; i < n; i++) {
-			verdict = handle_datagram(w, i, w->rx[i].msg_len, &st, have_state, &answer);
+			verdict = handle_datagram(w, i, w->rx[i].msg_len, &st, have_state);
 			if (verdict < NTPD_CNT_MAX)
 				w->counters.packets[verdict]++;
-			if (!answer)
+			if (w->reply[i] == REPLY_NONE)
 				continue;
-			w->tx_iov[n_tx] = (struct iovec){ .iov_base = w->buf[i],
-							   .iov_len = NTP_PACKET_LEN };
+			idx[n_tx] = i;
+			w->tx_iov[n_tx] = (struct iovec){ .iov_base = w->buf[i] };
 			w->tx[n_tx].msg_hdr = (struct msghdr){
 				.msg_name = &w->peer[i],
 				.msg_namelen = w->rx[i].msg_hdr.msg_namelen,
@@ -192,7 +236,7 @@ static void *worker_main(void *arg)
 		__u64 tx_tai = refstate_tai_now_ns();
 
 		for (i = 0; i < n_tx; i++)
-			ntp_set_transmit(w->tx_iov[i].iov_base, &st, tx_tai);
+			w->tx_iov[i].iov_len = finish_reply(w, idx[i], &st, tx_tai);
 		if (sendmmsg(w->fd, w->tx, (unsigned int)n_tx, 0) < 0 && !w->srv->stopping)
 			pr_debug("socket server: sendmmsg: %s\n", strerror(errno));
 	}

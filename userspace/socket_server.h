@@ -10,6 +10,7 @@
 
 #include <sys/socket.h>
 
+#include "ntp_auth.h"
 #include "ntpd_shared.h"
 
 struct socket_server;
@@ -21,6 +22,7 @@ struct socket_server_params {
 	int threads6;
 	struct ntpd_config cfg;			/* same knobs as the XDP program */
 	const struct ntpd_ref_buffer *ref;	/* state to serve */
+	const struct ntp_keyring *keys;		/* symmetric keys; may be empty */
 };
 
 /* Bind every socket, then start the threads.  0 or -errno (and a message

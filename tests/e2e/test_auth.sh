@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Symmetric-key authentication in the socket server (XDP passes the longer
+# packets up): chronyd as a client with `key N` must synchronise for every key
+# type; a wrong key gets nothing, an unknown key id a crypto-NAK only.
+set -u
+. "$(dirname "$0")/lib.sh"
+trap e2e_cleanup EXIT
+e2e_setup_net
+
+cat >"$WORK/server.keys" <<'EOK'
+# ID TYPE KEY, as chrony and ntpd write them
+10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70
+11 AES128 HEX:7EA62AE64D190114D46D5A082F948EC1
+12 MD5 ASCII:crocus
+EOK
+
+# chrony_with_key ID KEYLINE: chronyd -Q using that key to our server
+chrony_with_key() {
+	printf '%s\n' "$2" >"$WORK/client.keys"
+	printf 'server %s key %s iburst maxsamples 1\nkeyfile %s\n' $SRV4 "$1" "$WORK/client.keys" \
+		>"$WORK/client.conf"
+	in_cli timeout 20 chronyd -Q -f "$WORK/client.conf" -t "${3:-15}" 2>&1 | grep -q "System clock wrong by"
+}
+
+not() { ! "$@"; }
+
+bad_keyfile_refused() {
+	local out rc
+	out=$("$BIN" --keys "$WORK/bad.keys" 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "bad.keys:2: AES128 keys are exactly 128 bits" <<<"$out"
+}
+
+socket_moved() {
+	local reason=$1 before=$2
+	[ "$(socket_count "${3:-answered}" "$reason")" -gt "$before" ]
+}
+
+if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native --keys "$WORK/server.keys"; then
+	ok "daemon starts with a key file"
+	for k in "10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70" \
+		 "11 AES128 HEX:7EA62AE64D190114D46D5A082F948EC1" \
+		 "12 MD5 ASCII:crocus"; do
+		set -- $k
+		before=$(socket_count answered authenticated)
+		check "chronyd with a $2 key synchronises" chrony_with_key "$1" "$k"
+		check "$2: answered, signed, by the socket server" socket_moved authenticated "$before"
+	done
+	before_pass=$(xdp_count passed length)
+	check "XDP passed the signed requests up (counted as passed/length)" \
+		test "$before_pass" -gt 0
+	before=$(socket_count dropped bad_mac)
+	check "wrong key value: chronyd gets no usable answer" \
+		not chrony_with_key 10 "10 SHA1 HEX:0000000000000000000000000000000000000000" 4
+	check "wrong key value: request dropped as bad_mac" socket_moved bad_mac "$before" dropped
+	before=$(socket_count refused crypto_nak)
+	check "unknown key id: chronyd gets no usable answer" \
+		not chrony_with_key 99 "99 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70" 4
+	check "unknown key id: answered with a crypto-NAK only" socket_moved crypto_nak "$before" refused
+	daemon_stop
+else
+	not_ok "daemon starts with a key file"
+fi
+
+: >"$WORK/bad.keys"; echo "5 SHA1" >>"$WORK/bad.keys"; echo "6 AES128 HEX:00" >>"$WORK/bad.keys"
+check "a bad key file stops start-up with FILE:LINE" bad_keyfile_refused
+
+e2e_finish

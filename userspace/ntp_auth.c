@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "ntp_auth.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	const char *name;
+	enum ntp_key_type type;
+} type_names[] = {
+	{ "MD5", NTP_KEY_MD5 },
+	{ "M", NTP_KEY_MD5 },		/* ntpd's old spelling */
+	{ "SHA1", NTP_KEY_SHA1 },
+	{ "AES128CMAC", NTP_KEY_AES128_CMAC },	/* ntpd */
+	{ "AES128", NTP_KEY_AES128_CMAC },	/* chrony */
+	{ "AES-128-CMAC", NTP_KEY_AES128_CMAC },
+};
+
+size_t ntp_auth_digest_len(enum ntp_key_type type)
+{
+	return type == NTP_KEY_MD5 || type == NTP_KEY_AES128_CMAC ? 16 : 20;
+}
+
+static int parse_hex(const char *s, __u8 *out, size_t *len)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n % 2 || n / 2 > NTP_KEY_MAX_LEN)
+		return -1;
+	for (i = 0; i < n; i += 2) {
+		unsigned int byte;
+
+		if (!isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]) ||
+		    sscanf(s + i, "%2x", &byte) != 1)
+			return -1;
+		out[i / 2] = (__u8)byte;
+	}
+	*len = n / 2;
+	return 0;
+}
+
+static int parse_key(const char *text, struct ntp_key *k)
+{
+	if (!strncmp(text, "HEX:", 4))
+		return parse_hex(text + 4, k->key, &k->key_len);
+	if (!strncmp(text, "ASCII:", 6))
+		text += 6;
+	else if (strlen(text) > 20 && !parse_hex(text, k->key, &k->key_len))
+		return 0;	/* ntpd: keys longer than 20 characters are hex */
+	if (!*text || strlen(text) > NTP_KEY_MAX_LEN)
+		return -1;
+	k->key_len = strlen(text);
+	memcpy(k->key, text, k->key_len);
+	return 0;
+}
+
+static int bad_line(const char *path, int line, const char *what, struct ntp_keyring *ring)
+{
+	fprintf(stderr, "xdp-ntpd: %s:%d: %s\n", path, line, what);
+	ntp_keys_free(ring);
+	return -EINVAL;
+}
+
+int ntp_keys_load(const char *path, struct ntp_keyring *out)
+{
+	char buf[2048], *tok[4], *save, *p;
+	struct ntp_keyring ring = { 0 };
+	int line = 0, n;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "xdp-ntpd: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(buf, sizeof(buf), f)) {
+		struct ntp_key k = { 0 };
+		unsigned long id;
+		size_t i;
+
+		line++;
+		if ((p = strchr(buf, '#')))
+			*p = '\0';
+		n = 0;
+		for (p = strtok_r(buf, " \t\r\n", &save); p && n < 4; p = strtok_r(NULL, " \t\r\n", &save))
+			tok[n++] = p;
+		if (n == 0)
+			continue;
+		if (n > 3 || n < 2) {
+			fclose(f);
+			return bad_line(path, line, "expected 'ID [TYPE] KEY'", &ring);
+		}
+		id = strtoul(tok[0], &p, 10);
+		if (*p || id == 0 || id > 0xffffffffUL) {
+			fclose(f);
+			return bad_line(path, line, "key ID must be 1 to 4294967295", &ring);
+		}
+		k.id = (__u32)id;
+		k.type = NTP_KEY_MD5;
+		if (n == 3) {
+			for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+				if (!strcasecmp(tok[1], type_names[i].name))
+					break;
+			if (i == sizeof(type_names) / sizeof(type_names[0])) {
+				fclose(f);
+				return bad_line(path, line, "unknown key type (MD5, SHA1, AES128CMAC)",
+						&ring);
+			}
+			k.type = type_names[i].type;
+		}
+		if (parse_key(tok[n - 1], &k)) {
+			fclose(f);
+			return bad_line(path, line, "bad key (ASCII:text, HEX:digits or bare text)", &ring);
+		}
+		if (k.type == NTP_KEY_AES128_CMAC && k.key_len != 16) {
+			fclose(f);
+			return bad_line(path, line, "AES128 keys are exactly 128 bits (32 hex digits)",
+					&ring);
+		}
+		if (ntp_keys_find(&ring, k.id)) {
+			fclose(f);
+			return bad_line(path, line, "duplicate key ID", &ring);
+		}
+		struct ntp_key *grown = realloc(ring.keys, sizeof(*grown) * (size_t)(ring.n + 1));
+
+		if (!grown) {
+			fclose(f);
+			ntp_keys_free(&ring);
+			return -ENOMEM;
+		}
+		ring.keys = grown;
+		ring.keys[ring.n++] = k;
+	}
+	fclose(f);
+	*out = ring;
+	return 0;
+}
+
+void ntp_keys_free(struct ntp_keyring *ring)
+{
+	if (ring->keys)
+		OPENSSL_cleanse(ring->keys, sizeof(*ring->keys) * (size_t)ring->n);
+	free(ring->keys);
+	ring->keys = NULL;
+	ring->n = 0;
+}
+
+const struct ntp_key *ntp_keys_find(const struct ntp_keyring *ring, __u32 id)
+{
+	int i;
+
+	for (i = 0; ring && i < ring->n; i++)
+		if (ring->keys[i].id == id)
+			return &ring->keys[i];
+	return NULL;
+}
+
+static int cmac(const struct ntp_key *key, const void *data, size_t len, __u8 *digest)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, (char *)"AES-128-CBC", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	size_t out_len = 0;
+	int ok;
+
+	ok = ctx && EVP_MAC_init(ctx, key->key, key->key_len, params) &&
+	     EVP_MAC_update(ctx, data, len) && EVP_MAC_final(ctx, digest, &out_len, 16) &&
+	     out_len == 16;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return ok ? 0 : -EIO;
+}
+
+int ntp_auth_digest(const struct ntp_key *key, const void *data, size_t len, __u8 *digest)
+{
+	const EVP_MD *md = key->type == NTP_KEY_MD5 ? EVP_md5() : EVP_sha1();
+	__u8 full[EVP_MAX_MD_SIZE];
+	unsigned int full_len = 0;
+	EVP_MD_CTX *ctx;
+	int ok;
+
+	if (key->type == NTP_KEY_AES128_CMAC)
+		return cmac(key, data, len, digest);
+	/* RFC 5905 legacy MAC: digest(key || packet) */
+	ctx = EVP_MD_CTX_new();
+	ok = ctx && EVP_DigestInit_ex(ctx, md, NULL) &&
+	     EVP_DigestUpdate(ctx, key->key, key->key_len) && EVP_DigestUpdate(ctx, data, len) &&
+	     EVP_DigestFinal_ex(ctx, full, &full_len);
+	EVP_MD_CTX_free(ctx);
+	if (!ok || full_len < ntp_auth_digest_len(key->type))
+		return -EIO;
+	memcpy(digest, full, ntp_auth_digest_len(key->type));
+	return 0;
+}
+
+enum ntp_auth_verdict ntp_auth_check(const struct ntp_keyring *ring, const __u8 *pkt,
+				     size_t len, const struct ntp_key **key)
+{
+	__u8 digest[NTP_MAC_MAX_DIGEST];
+	size_t mac_len = len - NTP_PACKET_LEN;
+	__be32 keyid;
+
+	*key = NULL;
+	if (len == NTP_PACKET_LEN)
+		return NTP_AUTH_NONE;
+	/* a MAC alone is 4 + 16 or 4 + 20 bytes; anything else has extension
+	 * fields (RFC 7822), which we do not parse yet */
+	if (len < NTP_PACKET_LEN || (mac_len != 20 && mac_len != 24))
+		return NTP_AUTH_UNSUPPORTED;
+	memcpy(&keyid, pkt + NTP_PACKET_LEN, 4);
+	*key = ntp_keys_find(ring, ntohl(keyid));
+	if (!*key)
+		return NTP_AUTH_UNKNOWN_KEY;
+	if (ntp_auth_digest_len((*key)->type) != mac_len - 4 ||
+	    ntp_auth_digest(*key, pkt, NTP_PACKET_LEN, digest) ||
+	    CRYPTO_memcmp(digest, pkt + NTP_PACKET_LEN + 4, mac_len - 4))
+		return NTP_AUTH_BAD_MAC;
+	return NTP_AUTH_OK;
+}
+
+size_t ntp_auth_sign(const struct ntp_key *key, __u8 *pkt)
+{
+	__be32 keyid = htonl(key->id);
+
+	memcpy(pkt + NTP_PACKET_LEN, &keyid, 4);
+	if (ntp_auth_digest(key, pkt, NTP_PACKET_LEN, pkt + NTP_PACKET_LEN + 4))
+		return 0;
+	return NTP_PACKET_LEN + 4 + ntp_auth_digest_len(key->type);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * NTP symmetric-key authentication (RFC 5905 7.3 MAC, RFC 8573 AES-CMAC),
+ * with keys in the ntpd/chrony key file format.  The digests come from
+ * OpenSSL's libcrypto; nothing cryptographic is written here.
+ */
+#ifndef NTPD_NTP_AUTH_H
+#define NTPD_NTP_AUTH_H
+
+#include <stddef.h>
+
+#include "ntpd_shared.h"
+
+#define NTP_KEY_MAX_LEN		64
+#define NTP_MAC_MAX_DIGEST	20	/* SHA1; MD5 and AES-CMAC give 16 */
+
+enum ntp_key_type {
+	NTP_KEY_MD5,
+	NTP_KEY_SHA1,
+	NTP_KEY_AES128_CMAC,
+};
+
+struct ntp_key {
+	__u32 id;
+	enum ntp_key_type type;
+	__u8 key[NTP_KEY_MAX_LEN];
+	size_t key_len;
+};
+
+struct ntp_keyring {
+	struct ntp_key *keys;
+	int n;
+};
+
+/*
+ * Load "ID [TYPE] KEY" lines (TYPE MD5 by default; KEY plain ASCII, "ASCII:",
+ * "HEX:", or ntpd's bare hex for keys over 20 characters).  Comments start
+ * with '#'.  Returns 0, or -EINVAL after printing "FILE:LINE: problem".
+ */
+int ntp_keys_load(const char *path, struct ntp_keyring *out);
+void ntp_keys_free(struct ntp_keyring *ring);
+const struct ntp_key *ntp_keys_find(const struct ntp_keyring *ring, __u32 id);
+
+/* Digest length on the wire for a key type. */
+size_t ntp_auth_digest_len(enum ntp_key_type type);
+
+/* MAC of `len` bytes into `digest` (ntp_auth_digest_len bytes). 0 or -EIO. */
+int ntp_auth_digest(const struct ntp_key *key, const void *data, size_t len, __u8 *digest);
+
+enum ntp_auth_verdict {
+	NTP_AUTH_NONE,		/* plain 48-byte packet */
+	NTP_AUTH_OK,		/* MAC verified with *key */
+	NTP_AUTH_UNKNOWN_KEY,	/* answer with a crypto-NAK only */
+	NTP_AUTH_BAD_MAC,	/* known key, wrong digest: no answer */
+	NTP_AUTH_UNSUPPORTED,	/* extension fields or odd lengths: no answer */
+};
+
+/* Judge the trailer of a client packet of `len` bytes. */
+enum ntp_auth_verdict ntp_auth_check(const struct ntp_keyring *ring, const __u8 *pkt,
+				     size_t len, const struct ntp_key **key);
+
+/* Append keyid + MAC over the 48-byte header at `pkt`; returns the new
+ * length, or 0 on a crypto failure. */
+size_t ntp_auth_sign(const struct ntp_key *key, __u8 *pkt);
+
+#endif /* NTPD_NTP_AUTH_H */
