@@ -55,8 +55,9 @@ DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
 # everything but main(), for the tests to link against
 LIB_OBJS := $(filter-out $(BUILD)/userspace/main.o,$(DAEMON_OBJS))
 
-TEST_BINS := $(BUILD)/tests/test_ntp_proto $(BUILD)/tests/test_xdp \
-	$(BUILD)/tests/test_refstate $(BUILD)/tests/test_cli \
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
+TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver
 BENCH_BINS := $(BUILD)/bench/xdp_bench
 

@@ -26,8 +26,9 @@ run_suite() {
 	failed=$((failed + nok))
 }
 
-# every unit suite there is a source for, and the BPF suite
-for t in $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/tests/\1|') build/tests/test_xdp; do
+# every unit and BPF suite there is a source for
+for t in $(ls tests/unit/test_*.c tests/bpf/test_*.c 2>/dev/null |
+	   sed 's|tests/[a-z]*/\(.*\)\.c|build/tests/\1|'); do
 	if [ -x "$t" ]; then
 		run_suite "$(basename "$t")" "$t"
 	else
