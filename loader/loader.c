@@ -7,6 +7,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +125,7 @@ static int pin_maps(struct ntpd_attachment *att)
 	return 0;
 }
 
-static void unpin_maps(struct ntpd_attachment *att)
+int loader_chown_pins(const struct ntpd_attachment *att, uid_t uid, gid_t gid)
 {
 	static const char *const names[] = { NTPD_MAP_REF_STATE, NTPD_MAP_COUNTERS,
 					     NTPD_MAP_LOCAL_ADDRS };
@@ -131,12 +133,33 @@ static void unpin_maps(struct ntpd_attachment *att)
 	size_t i;
 
 	if (!att->pin_dir[0])
-		return;
+		return 0;
+	if (chown(att->pin_dir, uid, gid))
+		return -errno;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", att->pin_dir, names[i]);
-		unlink(path);
+		if (chown(path, uid, gid))
+			return -errno;
 	}
-	rmdir(att->pin_dir);
+	return 0;
+}
+
+static void unpin_maps(struct ntpd_attachment *att)
+{
+	static const char *const names[] = { NTPD_MAP_REF_STATE, NTPD_MAP_COUNTERS,
+					     NTPD_MAP_LOCAL_ADDRS };
+	size_t i;
+
+	if (att->pin_dir_fd >= 0) {
+		/* relative to a descriptor opened while we could still walk
+		 * NTPD_PIN_ROOT: after -u we may no longer be allowed to */
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			unlinkat(att->pin_dir_fd, names[i], 0);
+		close(att->pin_dir_fd);
+		att->pin_dir_fd = -1;
+	}
+	if (att->pin_dir[0])
+		rmdir(att->pin_dir);	/* fails harmlessly without rights to the parent */
 }
 
 static bool is_loopback(const char *ifname)
@@ -222,7 +245,7 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 	int err = 0;
 
 	memset(att, 0, sizeof(*att));
-	att->counters_fd = att->local_addrs_fd = -1;
+	att->counters_fd = att->local_addrs_fd = att->pin_dir_fd = -1;
 	snprintf(att->ifname, sizeof(att->ifname), "%s", ifname);
 	att->ifindex = (int)if_nametoindex(ifname);
 	if (!att->ifindex) {
@@ -264,6 +287,7 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 	err = pin_maps(att);
 	if (err)
 		goto cleanup;
+	att->pin_dir_fd = open(att->pin_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	att->counters_fd = bpf_map__fd(att->skel->maps.ntpd_counters);
 	att->local_addrs_fd = bpf_map__fd(att->skel->maps.ntpd_local);
 	att->ref = refstate_mmap(bpf_map__fd(att->skel->maps.ntpd_ref));
@@ -279,6 +303,20 @@ cleanup:
 	return err;
 }
 
+/*
+ * After dropping privileges we hold CAP_NET_ADMIN only, and libxdp's detach
+ * wants to look programs up by id (CAP_SYS_ADMIN).  Netlink with
+ * XDP_FLAGS_REPLACE and our own program's fd detaches exactly ours, or fails
+ * if someone replaced it meanwhile.
+ */
+static int detach_unprivileged(struct ntpd_attachment *att)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xdp_program__fd(att->prog));
+	__u32 flags = XDP_FLAGS_REPLACE | (att->generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+
+	return bpf_xdp_detach(att->ifindex, flags, &opts) ? -errno : 0;
+}
+
 void loader_detach(struct ntpd_attachment *att)
 {
 	int err;
@@ -288,12 +326,17 @@ void loader_detach(struct ntpd_attachment *att)
 	if (att->attached) {
 		err = xdp_program__detach(att->prog, att->ifindex,
 					  att->generic ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
+		if (err)	/* libxdp cannot see programs by id without CAP_SYS_ADMIN */
+			err = detach_unprivileged(att);
 		att->attached = false;
 		if (err) {
 			/* replaced by a newer daemon (--replace): the pins are its now */
 			pr_warn("%s: our XDP program is no longer attached (%s); leaving the "
 				"pinned maps to whoever replaced it\n", att->ifname, strerror(-err));
 			att->pin_dir[0] = '\0';
+			if (att->pin_dir_fd >= 0)
+				close(att->pin_dir_fd);
+			att->pin_dir_fd = -1;
 		} else {
 			pr_info("%s: XDP detached\n", att->ifname);
 		}

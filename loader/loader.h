@@ -9,6 +9,7 @@
 
 #include <net/if.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "ntpd_shared.h"
 
@@ -33,6 +34,7 @@ struct ntpd_attachment {
 	int counters_fd;
 	int local_addrs_fd;
 	char pin_dir[128];
+	int pin_dir_fd;			/* to unpin after dropping privileges */
 };
 
 /* "auto"/"native"/"generic"/"socket" -> mode; -EINVAL on anything else. */
@@ -50,6 +52,9 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 
 /* Detach, unpin and free; safe on a never-attached attachment. */
 void loader_detach(struct ntpd_attachment *att);
+
+/* Hand the pinned maps to the user we will run as, so it can unpin them. */
+int loader_chown_pins(const struct ntpd_attachment *att, uid_t uid, gid_t gid);
 
 /* Make sure a BPF filesystem is mounted at /sys/fs/bpf. 0 or -errno. */
 int loader_ensure_bpffs(void);

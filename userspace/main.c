@@ -156,6 +156,28 @@ static int print_pinned_stats(const struct ntpd_options *o)
 	return ret;
 }
 
+static int drop_privileges(struct daemon *d)
+{
+	uid_t uid;
+	gid_t gid;
+	int i, err;
+
+	if (!d->opts.user)
+		return 0;
+	err = privileges_lookup(d->opts.user, &uid, &gid);
+	if (err)
+		return err;
+	for (i = 0; i < d->n_att; i++) {
+		err = loader_chown_pins(&d->att[i], uid, gid);
+		if (err) {
+			pr_warn("%s: handing the pinned maps to %s: %s\n", d->att[i].ifname,
+				d->opts.user, strerror(-err));
+			return err;
+		}
+	}
+	return privileges_drop(d->opts.user, uid, gid, d->opts.chroot_dir, d->n_att > 0);
+}
+
 static void serve(struct daemon *d, const sigset_t *sigs)
 {
 	struct timespec period = { .tv_sec = 1 };
@@ -239,7 +261,7 @@ int main(int argc, char **argv)
 	err = metrics_start(&d.metrics, &d.opts.metrics_listen, &msrc);
 	if (err)
 		goto cleanup;
-	err = privileges_drop(d.opts.user, d.opts.chroot_dir, d.n_att > 0);
+	err = drop_privileges(&d);
 	if (err)
 		goto cleanup;
 	for (i = 0; i < d.n_att; i++)

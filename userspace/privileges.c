@@ -11,10 +11,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
 /* libc has no capset wrapper; libcap for three bits is not worth a dependency */
 static int set_caps(__u64 caps)
 {
@@ -26,20 +22,25 @@ static int set_caps(__u64 caps)
 	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
 }
 
-int privileges_drop(const char *user, const char *chroot_dir, bool keep_bpf)
+int privileges_lookup(const char *user, uid_t *uid, gid_t *gid)
 {
-	__u64 keep = keep_bpf ? (1ULL << CAP_NET_ADMIN) | (1ULL << CAP_BPF) |
-				(1ULL << CAP_SYS_ADMIN) : 0;
-	struct passwd *pw;
-	int err;
+	struct passwd *pw = getpwnam(user);
 
-	if (!user)
-		return 0;
-	pw = getpwnam(user);
 	if (!pw) {
 		pr_warn("-u: no such user '%s'\n", user);
 		return -ENOENT;
 	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+int privileges_drop(const char *user, uid_t uid, gid_t gid, const char *chroot_dir,
+		    bool keep_net_admin)
+{
+	__u64 keep = keep_net_admin ? 1ULL << CAP_NET_ADMIN : 0;
+	int err;
+
 	if (chroot_dir && (chroot(chroot_dir) || chdir("/"))) {
 		err = -errno;
 		pr_warn("-r: chroot to %s: %s\n", chroot_dir, strerror(-err));
@@ -49,15 +50,18 @@ int privileges_drop(const char *user, const char *chroot_dir, bool keep_bpf)
 		err = -errno;
 		goto fail;
 	}
-	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+	/* glibc applies these to every thread of the process */
+	if (setgroups(0, NULL) || setgid(gid) || setuid(uid)) {
 		err = -errno;
 		goto fail;
 	}
 	err = set_caps(keep);
 	if (err)
 		goto fail;
-	pr_info("running as %s%s%s\n", user, chroot_dir ? " in " : "",
-		chroot_dir ? chroot_dir : "");
+	if (keep)
+		prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	pr_info("running as %s%s%s%s\n", user, chroot_dir ? " in " : "",
+		chroot_dir ? chroot_dir : "", keep ? " with CAP_NET_ADMIN only" : ", no capabilities");
 	return 0;
 fail:
 	pr_warn("-u: dropping privileges to %s: %s\n", user, strerror(-err));

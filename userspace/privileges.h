@@ -4,12 +4,19 @@
 
 #include <stdbool.h>
 
+#include <sys/types.h>
+
+/* uid and gid of `user`; -ENOENT with a message when there is none. */
+int privileges_lookup(const char *user, uid_t *uid, gid_t *gid);
+
 /*
- * After sockets are bound and XDP attached: optionally chroot, then become
- * `user`.  With XDP attached we keep only what detaching and map updates
- * need (CAP_NET_ADMIN, CAP_BPF, CAP_SYS_ADMIN for pre-5.8 kernels); in
- * socket mode, nothing.  Returns 0 or -errno with a message.
+ * After sockets are bound, XDP attached and maps open: optionally chroot,
+ * then become uid/gid.  Map reads and writes go through descriptors we
+ * already hold and need no capability; detaching XDP at exit needs
+ * CAP_NET_ADMIN, which is all we keep, and only when XDP is attached.
+ * Returns 0 or -errno with a message.
  */
-int privileges_drop(const char *user, const char *chroot_dir, bool keep_bpf);
+int privileges_drop(const char *user, uid_t uid, gid_t gid, const char *chroot_dir,
+		    bool keep_net_admin);
 
 #endif /* NTPD_PRIVILEGES_H */
