@@ -59,6 +59,7 @@ e2e_setup_net() {
 	# Requests must carry a full UDP checksum as they do off a real wire;
 	# veth's offload would leave a partial one (see docs/testing.md).
 	in_cli ethtool -K "$VETH_CLI" tx off >/dev/null
+	in_srv ethtool -K "$VETH_SRV" tx off >/dev/null	# and so must answers
 	# veth delivers the server's XDP_TX frames only to a peer with XDP
 	in_cli ip link set dev "$VETH_CLI" xdpdrv obj "$PASS_OBJ" sec xdp
 	SRV_MAC=$(in_srv cat /sys/class/net/"$VETH_SRV"/address)

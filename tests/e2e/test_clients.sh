@@ -62,6 +62,29 @@ replace_works() {
 	return $rc
 }
 
+raw() { in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 "$@"; }
+
+ip_options_to_socket() {
+	local xdp_before sock_before
+	xdp_before=$(xdp_count passed ip_options)
+	sock_before=$(socket_count answered ipv4)
+	raw -O >/dev/null &&
+		counter_moved xdp_count passed ip_options "$xdp_before" 1 &&
+		counter_moved socket_count answered ipv4 "$sock_before" 1
+}
+
+# the fields both paths must agree on; root dispersion grows between the
+# two requests, so it is compared in units of 2^-16 s to within one
+same_answer_both_paths() {
+	local a b
+	a=$(raw) && b=$(raw -O) || return 1
+	fields() { grep -o 'li=.* rootdelay=[^ ]*\|vn=.*' <<<"$1" | tr '\n' ' '; }
+	disp() { sed 's/.*rootdisp=\([^ ]*\).*/\1/' <<<"$1"; }
+	echo "xdp:    $a"; echo "socket: $b"
+	[ "$(fields "$a")" = "$(fields "$b")" ] &&
+		awk -v x="$(disp "$a")" -v y="$(disp "$b")" 'BEGIN { d = (y - x) * 65536; exit !(d >= -1 && d <= 1.5) }'
+}
+
 client_ntpdig() { in_cli timeout 10 ntpdig -t 2 "$1" | grep -q " s10 "; }
 client_sntp()   { in_cli timeout 10 sntp -t 2 "$1" | grep -q " s10 "; }
 client_chronyd() {
@@ -112,6 +135,8 @@ for mode in native generic; do
 		check "an address removed while serving is no longer answered by XDP" \
 			address_follows del 192.0.2.3
 		check "--replace takes over the interface from a running daemon" replace_works
+		check "IP options: passed by XDP, answered by the socket server" ip_options_to_socket
+		check "XDP and socket answers agree field by field (timestamps aside)" same_answer_both_paths
 		# Offloaded (partial) checksums cannot be verified in XDP: passed up,
 		# the kernel accepts them, and the socket server answers.
 		in_cli ethtool -K "$VETH_CLI" tx on >/dev/null

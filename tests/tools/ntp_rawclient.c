@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <endian.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -36,6 +37,7 @@ struct args {
 	int timeout_ms;
 	uint16_t port;
 	int accept_unsync;	/* -u: an LI=3 / stratum 0 answer is still valid */
+	int ip_options;		/* -O: 4 bytes of IPv4 NOP options (IHL 6) */
 };
 
 static struct ntp_packet last_reply;
@@ -106,17 +108,21 @@ static size_t build(const struct args *a, const uint8_t *src_mac, uint16_t sport
 	if (a->family == AF_INET) {
 		uint8_t *ip = f + ip_off;
 
-		memset(ip, 0, 20);
-		ip[0] = 0x45;
-		ip[2] = 0; ip[3] = 76;
+		size_t ihl = a->ip_options ? 24 : 20;
+
+		memset(ip, 0, ihl);
+		ip[0] = (uint8_t)(0x40 | ihl / 4);
+		ip[2] = 0; ip[3] = (uint8_t)(ihl + 56);
 		ip[6] = 0x40;		/* DF */
 		ip[8] = 64;
 		ip[9] = IPPROTO_UDP;
 		memcpy(ip + 12, a->src, 4);
 		memcpy(ip + 16, a->dst, 4);
-		v = htons((uint16_t)~fold(sum16(ip, 20, 0)));
+		if (a->ip_options)
+			memset(ip + 20, 0x01, 4);	/* NOP: harmless, but not IHL 5 */
+		v = htons((uint16_t)~fold(sum16(ip, ihl, 0)));
 		memcpy(ip + 10, &v, 2);
-		udp_off = ip_off + 20;
+		udp_off = ip_off + ihl;
 	} else {
 		uint8_t *ip = f + ip_off;
 
@@ -221,7 +227,8 @@ static int check_reply(const struct args *a, const uint8_t *f, size_t len,
 static void usage(void)
 {
 	fprintf(stderr, "usage: ntp_rawclient -i IFACE -m SERVER_MAC -s SRC_IP -d DST_IP "
-		"[-o OUTER_VLAN [-v INNER_VLAN]] [-p PORT] [-t TIMEOUT_MS] [-u]\n"
+		"[-o OUTER_VLAN [-v INNER_VLAN]] [-p PORT] [-t TIMEOUT_MS] [-u] [-O]\n"
+		"  -O  add IPv4 options (XDP passes those to the socket server)\n"
 		"  -u  accept unsynchronised answers (LI=3, stratum 0)\n"
 		"On success prints the answer's li, stratum, refid, root delay and dispersion.\n");
 	exit(2);
@@ -240,7 +247,7 @@ int main(int argc, char **argv)
 	uint64_t xmt;
 	size_t len;
 
-	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:u")) != -1) {
+	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:uO")) != -1) {
 		switch (c) {
 		case 'i': a.ifname = optarg; break;
 		case 'm': if (parse_mac(optarg, a.dst_mac)) usage(); break;
@@ -251,6 +258,7 @@ int main(int argc, char **argv)
 		case 'p': a.port = (uint16_t)atoi(optarg); break;
 		case 't': a.timeout_ms = atoi(optarg); break;
 		case 'u': a.accept_unsync = 1; break;
+		case 'O': a.ip_options = 1; break;
 		default: usage();
 		}
 	}
@@ -321,11 +329,15 @@ int main(int argc, char **argv)
 			const uint8_t *r = (const uint8_t *)&last_reply.refid;
 
 			printf("valid reply from %s%s li=%u stratum=%u refid=%u.%u.%u.%u "
-			       "rootdelay=%.6f rootdisp=%.6f\n", dst,
+			       "rootdelay=%.6f rootdisp=%.6f vn=%u mode=%u poll=%d precision=%d "
+			       "reftime=%016llx\n", dst,
 			       a.vlan_inner >= 0 ? " (QinQ)" : a.vlan_outer >= 0 ? " (VLAN)" : "",
 			       NTP_LI(last_reply.li_vn_mode), last_reply.stratum, r[0], r[1], r[2], r[3],
 			       ntohl(last_reply.root_delay) / 65536.0,
-			       ntohl(last_reply.root_dispersion) / 65536.0);
+			       ntohl(last_reply.root_dispersion) / 65536.0,
+			       NTP_VN(last_reply.li_vn_mode), NTP_MODE(last_reply.li_vn_mode),
+			       last_reply.poll, last_reply.precision,
+			       (unsigned long long)be64toh(last_reply.reference_ts));
 			return 0;
 		}
 	}
