@@ -27,11 +27,11 @@ endif
 
 # Debian packages: build, test peers (clients, upstream, scraper), tools.
 DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
-	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev
-DEB_TEST  := iproute2 ethtool curl util-linux chrony ntpsec-ntpdate sntp xdp-tools tcpdump
+	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev libjansson-dev
+DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
-LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto
+LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
 

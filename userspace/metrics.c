@@ -4,6 +4,7 @@
 #include "ntp_proto.h"
 #include "refstate.h"
 #include "stats.h"
+#include "status.h"
 #include "version.h"
 
 #include <errno.h>
@@ -155,41 +156,65 @@ static char *render(const struct metrics_server *m, size_t *len)
 	return text;
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-			      const char *method, const char *version,
-			      const char *upload_data, size_t *upload_size, void **con_cls)
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status,
+			       const char *type, char *body, size_t len, const char *time_header)
 {
-	struct metrics_server *m = cls;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	unsigned int status = MHD_HTTP_OK;
-	char *body;
-	size_t len = 0;
 
-	(void)version; (void)upload_data; (void)upload_size; (void)con_cls;
-	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		body = strdup("method not allowed\n");
-		status = MHD_HTTP_METHOD_NOT_ALLOWED;
-	} else if (!strcmp(url, "/metrics")) {
-		body = render(m, &len);
-	} else {
-		body = strdup("not found; try /metrics\n");
-		status = MHD_HTTP_NOT_FOUND;
-	}
 	if (!body)
 		return MHD_NO;
-	if (!len)
-		len = strlen(body);
-	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	resp = MHD_create_response_from_buffer(len ? len : strlen(body), body,
+					       MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, "Content-Type", status == MHD_HTTP_OK ?
-				"text/plain; version=0.0.4; charset=utf-8" : "text/plain");
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (time_header)
+		MHD_add_response_header(resp, "X-HTTPSTIME", time_header);
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version,
+			      const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	static const char *const json = "application/json";
+	struct metrics_server *m = cls;
+	char stamp[64];
+	size_t len = 0;
+	char *body;
+
+	(void)version; (void)upload_data; (void)upload_size; (void)con_cls;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+			       strdup("read-only endpoint: GET or HEAD\n"), 0, NULL);
+	if (!strcmp(url, "/metrics")) {
+		body = render(m, &len);
+		return respond(conn, body ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR,
+			       "text/plain; version=0.0.4; charset=utf-8",
+			       body ? body : strdup("cannot render metrics\n"), len, NULL);
+	}
+	if (!strcmp(url, "/status"))
+		return respond(conn, MHD_HTTP_OK, json, status_json(&m->src), 0, NULL);
+	if (!strcmp(url, "/version"))
+		return respond(conn, MHD_HTTP_OK, json, status_version_json(), 0, NULL);
+	if (!strcmp(url, "/time"))
+		return respond(conn, MHD_HTTP_OK, json, status_time_json(&m->src), 0, NULL);
+	if (!strcmp(url, "/.well-known/time")) {
+		/* the Time-over-HTTPS convention: the answer is the header */
+		if (!status_served_time(&m->src, stamp, sizeof(stamp)))
+			return respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+				       strdup("no time to serve yet\n"), 0, NULL);
+		return respond(conn, MHD_HTTP_NO_CONTENT, "text/plain", strdup(""), 0, stamp);
+	}
+	return respond(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+		       strdup("not found: /metrics /status /version /time /.well-known/time\n"),
+		       0, NULL);
 }
 
 int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *listen,
