@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NTPD_METRICS_PORT_DEFAULT 9123
+#define NTPD_METRICS_PORT_DEFAULT 9978
 /* rsntp's convention for the local chronyd it takes its time from */
 #define NTPD_UPSTREAM_DEFAULT "127.0.0.1:11123"
 
@@ -185,7 +185,7 @@ static void set_defaults(struct ntpd_options *o)
 	memset(o, 0, sizeof(*o));
 	options_parse_endpoint("0.0.0.0:123", NTP_PORT_DEFAULT, &o->listen4);
 	options_parse_endpoint("[::]:123", NTP_PORT_DEFAULT, &o->listen6);
-	options_parse_endpoint("127.0.0.1:9123", NTPD_METRICS_PORT_DEFAULT, &o->metrics_listen);
+	options_parse_endpoint("127.0.0.1:9978", NTPD_METRICS_PORT_DEFAULT, &o->metrics_listen);
 	o->threads4 = o->threads6 = cores > 0 ? (int)cores : 1;
 	o->xdp_mode = NTPD_XDP_AUTO;
 	o->local_stratum = 0;
