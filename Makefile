@@ -59,7 +59,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver
-BENCH_BINS := $(BUILD)/bench/xdp_bench
+BENCH_BINS := $(BUILD)/bench/ntp-load
 
 .PHONY: all deps run test check-deps bench-micro vmlinux clean
 
@@ -119,6 +119,10 @@ $(BUILD)/tests/ntp_rawclient: tests/tools/ntp_rawclient.c $(BPF_HDRS) | $(BUILD)
 $(BUILD)/tests/ntp_fakeserver: tests/tools/ntp_fakeserver.c $(BPF_HDRS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(BUILD)/bench/ntp-load: bench/ntp-load.c $(BPF_HDRS) | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lpthread -lm
 
 $(BUILD)/bench/xdp_bench: bench/xdp_bench.c $(BENCH_SKEL) tests/bpf/frames.h | $(BUILD)/bench
 	$(call msg,CC,$@)

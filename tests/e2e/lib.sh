@@ -47,7 +47,9 @@ wait_for() {
 e2e_setup_net() {
 	ip netns add "$NS_SRV"
 	ip netns add "$NS_CLI"
-	ip link add "$VETH_SRV" netns "$NS_SRV" type veth peer name "$VETH_CLI" netns "$NS_CLI"
+	# VETH_QUEUES (bench) gives each end several queues, so both cores work
+	local q=${VETH_QUEUES:+numtxqueues $VETH_QUEUES numrxqueues $VETH_QUEUES}
+	ip link add "$VETH_SRV" netns "$NS_SRV" $q type veth peer name "$VETH_CLI" netns "$NS_CLI" $q
 	in_srv ip link set lo up
 	in_cli ip link set lo up
 	in_srv ip addr add $SRV4/24 dev "$VETH_SRV"

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * ntp-load: many simulated NTP clients as raw frames, in steps of
+ * geometrically rising rate, each step timed, every answer validated.
+ *
+ * Like ntpperf it writes whole Ethernet frames (AF_PACKET, sendmmsg) from a
+ * range of source addresses and reads the answers off the same interface,
+ * so the server needs a route back to that range through our side.  Unlike
+ * ntpperf it speaks IPv6 too.  Bounded in packets and seconds, and it refuses
+ * destinations outside the ranges our test namespaces use.
+ *
+ * Per step: offered rate, answered rate, loss %, invalid %, and response
+ * time percentiles (frame sent to answer read, both on this host).
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <math.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ntpd_shared.h"
+
+#define BATCH		64
+#define SEQ_RING	(1u << 22)	/* send times kept for latency */
+#define LAT_BUCKETS	64		/* log2 microsecond histogram ... */
+#define LAT_SUB		8		/* ... with 8 linear sub-buckets each */
+
+struct cfg {
+	const char *ifname;
+	uint8_t dst_mac[6];
+	int family;
+	uint8_t dst[16];
+	uint8_t prefix[16];
+	int prefix_len;
+	unsigned int clients;
+	uint16_t port;
+	double rate_start, rate_max, factor, step_s;
+	uint64_t max_packets;
+	double max_seconds;
+};
+
+static struct {
+	struct cfg cfg;
+	int fd;
+	uint8_t src_mac[6];
+	uint32_t magic;
+	uint64_t *sent_ns;		/* by seq % SEQ_RING */
+	uint8_t *seen;			/* bitmap by seq % SEQ_RING */
+	volatile uint64_t answered, invalid, late;
+	volatile uint64_t step_first_seq;
+	volatile bool stop;
+	uint64_t hist[LAT_BUCKETS * LAT_SUB];
+	pthread_mutex_t hist_lock;
+} g;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t sum16(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Only what our namespaces use: TEST-NET-1, the benchmarking /15, 2001:db8::/32. */
+static bool destination_allowed(int family, const uint8_t *a)
+{
+	if (family == AF_INET)
+		return (a[0] == 192 && a[1] == 0 && a[2] == 2) ||
+		       (a[0] == 198 && (a[1] & 0xfe) == 18);
+	return a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8;
+}
+
+static void client_addr(unsigned int i, uint8_t *out)
+{
+	size_t alen = g.cfg.family == AF_INET ? 4 : 16;
+	uint32_t v;
+
+	memcpy(out, g.cfg.prefix, alen);
+	/* the client index goes into the last 32 bits of the prefix */
+	memcpy(&v, out + alen - 4, 4);
+	v = htonl(ntohl(v) + i + 1);
+	memcpy(out + alen - 4, &v, 4);
+}
+
+static size_t build_frame(uint8_t *f, unsigned int client, uint64_t seq)
+{
+	size_t alen = g.cfg.family == AF_INET ? 4 : 16, off = 14, udp_off;
+	uint8_t src[16];
+	struct ntp_packet *ntp;
+	uint16_t v;
+	uint32_t sum;
+
+	client_addr(client, src);
+	memcpy(f, g.cfg.dst_mac, 6);
+	memcpy(f + 6, g.src_mac, 6);
+	v = htons(g.cfg.family == AF_INET ? ETH_P_IP : ETH_P_IPV6);
+	memcpy(f + 12, &v, 2);
+	if (g.cfg.family == AF_INET) {
+		memset(f + off, 0, 20);
+		f[off] = 0x45; f[off + 3] = 76; f[off + 6] = 0x40; f[off + 8] = 64;
+		f[off + 9] = IPPROTO_UDP;
+		memcpy(f + off + 12, src, 4);
+		memcpy(f + off + 16, g.cfg.dst, 4);
+		v = htons((uint16_t)~fold(sum16(f + off, 20, 0)));
+		memcpy(f + off + 10, &v, 2);
+		udp_off = off + 20;
+	} else {
+		memset(f + off, 0, 40);
+		f[off] = 0x60; f[off + 5] = 56; f[off + 6] = IPPROTO_UDP; f[off + 7] = 64;
+		memcpy(f + off + 8, src, 16);
+		memcpy(f + off + 24, g.cfg.dst, 16);
+		udp_off = off + 40;
+	}
+	uint8_t *udp = f + udp_off;
+
+	memset(udp, 0, 8 + NTP_PACKET_LEN);
+	v = htons((uint16_t)(20000 + client % 40000)); memcpy(udp, &v, 2);
+	v = htons(g.cfg.port); memcpy(udp + 2, &v, 2);
+	v = htons(8 + NTP_PACKET_LEN); memcpy(udp + 4, &v, 2);
+	ntp = (struct ntp_packet *)(udp + 8);
+	ntp->li_vn_mode = NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT);
+	ntp->poll = 6;
+	/* the nonce carries the sequence number: validation is stateless */
+	ntp->transmit_ts = htobe64((uint64_t)g.magic << 32 | (uint32_t)seq);
+	sum = sum16(src, alen, 0);
+	sum = sum16(g.cfg.dst, alen, sum);
+	sum += IPPROTO_UDP + 8 + NTP_PACKET_LEN;
+	v = htons((uint16_t)~fold(sum16(udp, 8 + NTP_PACKET_LEN, sum)));
+	memcpy(udp + 6, v ? &v : &(uint16_t){ 0xffff }, 2);
+	return udp_off + 8 + NTP_PACKET_LEN;
+}
+
+static void record_latency(uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+	int b = us ? 63 - __builtin_clzll(us) : 0;
+	int sub = b >= 3 ? (int)((us >> (b - 3)) & 7) : (int)(us & 7);
+
+	pthread_mutex_lock(&g.hist_lock);
+	g.hist[b * LAT_SUB + sub]++;
+	pthread_mutex_unlock(&g.hist_lock);
+}
+
+static double percentile_us(double p)
+{
+	uint64_t total = 0, acc = 0;
+	int i;
+
+	for (i = 0; i < LAT_BUCKETS * LAT_SUB; i++)
+		total += g.hist[i];
+	if (!total)
+		return NAN;
+	for (i = 0; i < LAT_BUCKETS * LAT_SUB; i++) {
+		acc += g.hist[i];
+		if (acc >= p * total) {
+			int b = i / LAT_SUB, sub = i % LAT_SUB;
+
+			return b >= 3 ? (double)((8 + sub) << (b - 3)) : sub;
+		}
+	}
+	return NAN;
+}
+
+/* One frame off the wire: ours if it is UDP from the server's port. */
+static void check_frame(const uint8_t *f, size_t len, uint64_t t)
+{
+	size_t off = 14, alen = g.cfg.family == AF_INET ? 4 : 16;
+	const uint8_t *ip = f + off, *udp, *src;
+	const struct ntp_packet *ntp;
+	uint64_t origin, seq;
+
+	if (len < 14 + 8 + NTP_PACKET_LEN)
+		return;
+	if (g.cfg.family == AF_INET) {
+		if (f[12] != 0x08 || f[13] != 0x00 || (ip[0] >> 4) != 4 || ip[9] != IPPROTO_UDP)
+			return;
+		udp = ip + (ip[0] & 15) * 4;
+		src = ip + 12;
+	} else {
+		if (f[12] != 0x86 || f[13] != 0xdd || ip[6] != IPPROTO_UDP)
+			return;
+		udp = ip + 40;
+		src = ip + 8;
+	}
+	if ((size_t)(udp - f) + 8 + NTP_PACKET_LEN > len || memcmp(src, g.cfg.dst, alen) ||
+	    (udp[0] << 8 | udp[1]) != g.cfg.port)
+		return;	/* our own requests, or other traffic */
+	ntp = (const struct ntp_packet *)(udp + 8);
+	origin = be64toh(ntp->origin_ts);
+	seq = origin & 0xffffffffu;
+	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER || (origin >> 32) != g.magic ||
+	    g.seen[(seq % SEQ_RING) / 8] & (1u << (seq % 8))) {
+		g.invalid++;
+		return;
+	}
+	g.seen[(seq % SEQ_RING) / 8] |= (uint8_t)(1u << (seq % 8));
+	if (seq < g.step_first_seq) {
+		g.late++;	/* answer to an earlier step */
+		return;
+	}
+	g.answered++;
+	record_latency(t - g.sent_ns[seq % SEQ_RING]);
+}
+
+static void *receiver(void *arg)
+{
+	static uint8_t bufs[BATCH][2048];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	int i, n;
+
+	(void)arg;
+	for (i = 0; i < BATCH; i++) {
+		iov[i] = (struct iovec){ bufs[i], sizeof(bufs[i]) };
+		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+	}
+	while (!g.stop) {
+		struct pollfd p = { .fd = g.fd, .events = POLLIN };
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recvmmsg(g.fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+		uint64_t t = now_ns();
+
+		for (i = 0; i < n; i++)
+			check_frame(bufs[i], msgs[i].msg_len, t);
+	}
+	return NULL;
+}
+
+static int parse_prefix(const char *s, struct cfg *c)
+{
+	char buf[64], *slash;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	c->prefix_len = atoi(slash + 1);
+	return inet_pton(c->family, buf, c->prefix) == 1 ? 0 : -1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+"usage: ntp-load -i IFACE -m SERVER_MAC -d SERVER_IP -s CLIENT_PREFIX [options]\n"
+"  -c N          distinct clients (source addresses) (default 1024)\n"
+"  -p PORT       server port (default 123)\n"
+"  -r RATE       first step, requests/s (default 10000)\n"
+"  -R RATE       stop after the step at this rate (default 2000000)\n"
+"  -f FACTOR     rate factor per step (default 1.5)\n"
+"  -t SECONDS    step length (default 2)\n"
+"  -n PACKETS    total packets at most (default 50000000)\n"
+"  -T SECONDS    total run time at most (default 300)\n"
+"Stops after two consecutive steps above 1%% loss.\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct cfg *c = &g.cfg;
+	const char *dst = NULL, *prefix = NULL;
+	static uint8_t frames[BATCH][128];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_ll sll = { 0 };
+	struct ifreq ifr = { 0 };
+	pthread_t rx;
+	uint64_t seq = 0, run_start;
+	double rate, best_rate = 0;
+	int opt, i, over = 0;
+
+	*c = (struct cfg){ .clients = 1024, .port = 123, .rate_start = 10000, .rate_max = 2e6,
+			   .factor = 1.5, .step_s = 2, .max_packets = 50000000, .max_seconds = 300 };
+	while ((opt = getopt(argc, argv, "i:m:d:s:c:p:r:R:f:t:n:T:")) != -1) {
+		switch (opt) {
+		case 'i': c->ifname = optarg; break;
+		case 'm':
+			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &c->dst_mac[0], &c->dst_mac[1],
+				   &c->dst_mac[2], &c->dst_mac[3], &c->dst_mac[4], &c->dst_mac[5]) != 6)
+				usage();
+			break;
+		case 'd': dst = optarg; break;
+		case 's': prefix = optarg; break;
+		case 'c': c->clients = (unsigned int)atoi(optarg); break;
+		case 'p': c->port = (uint16_t)atoi(optarg); break;
+		case 'r': c->rate_start = atof(optarg); break;
+		case 'R': c->rate_max = atof(optarg); break;
+		case 'f': c->factor = atof(optarg); break;
+		case 't': c->step_s = atof(optarg); break;
+		case 'n': c->max_packets = strtoull(optarg, NULL, 10); break;
+		case 'T': c->max_seconds = atof(optarg); break;
+		default: usage();
+		}
+	}
+	if (!c->ifname || !dst || !prefix || c->clients == 0 || c->factor <= 1 || c->step_s <= 0)
+		usage();
+	c->family = strchr(dst, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(c->family, dst, c->dst) != 1 || parse_prefix(prefix, c))
+		usage();
+	if (!destination_allowed(c->family, c->dst) || !destination_allowed(c->family, c->prefix)) {
+		fprintf(stderr, "ntp-load: %s or %s is outside the test ranges (192.0.2.0/24, "
+			"198.18.0.0/15, 2001:db8::/32): refusing\n", dst, prefix);
+		return 2;
+	}
+	g.fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (g.fd < 0) {
+		perror("ntp-load: socket(AF_PACKET)");
+		return 1;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->ifname);
+	if (ioctl(g.fd, SIOCGIFHWADDR, &ifr)) {
+		perror(c->ifname);
+		return 1;
+	}
+	memcpy(g.src_mac, ifr.ifr_hwaddr.sa_data, 6);
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = (int)if_nametoindex(c->ifname);
+	if (bind(g.fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		perror("ntp-load: bind");
+		return 1;
+	}
+	int rcvbuf = 32 << 20;
+
+	setsockopt(g.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	if (getrandom(&g.magic, sizeof(g.magic), 0) != sizeof(g.magic))
+		return 1;
+	g.sent_ns = calloc(SEQ_RING, sizeof(*g.sent_ns));
+	g.seen = calloc(SEQ_RING / 8, 1);
+	if (!g.sent_ns || !g.seen)
+		return 1;
+	pthread_mutex_init(&g.hist_lock, NULL);
+	pthread_create(&rx, NULL, receiver, NULL);
+
+	printf("| offered/s | answered/s | loss %% | invalid %% | p50 us | p99 us | p99.9 us |\n");
+	printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+	run_start = now_ns();
+	for (rate = c->rate_start; rate <= c->rate_max * 1.0001; rate *= c->factor) {
+		uint64_t step_start, target, step_first = seq, sent = 0, answered, invalid;
+		double elapsed;
+
+		if (seq + (uint64_t)(rate * c->step_s) > c->max_packets ||
+		    (now_ns() - run_start) / 1e9 + c->step_s > c->max_seconds)
+			break;
+		memset(g.hist, 0, sizeof(g.hist));
+		g.step_first_seq = step_first;
+		g.answered = g.invalid = 0;
+		step_start = now_ns();
+		for (;;) {
+			elapsed = (now_ns() - step_start) / 1e9;
+			if (elapsed >= c->step_s)
+				break;
+			target = (uint64_t)(rate * elapsed);
+			if (sent >= target) {
+				struct timespec nap = { 0, 20000 };
+
+				nanosleep(&nap, NULL);
+				continue;
+			}
+			int n = target - sent > BATCH ? BATCH : (int)(target - sent);
+			uint64_t t = now_ns();
+
+			for (i = 0; i < n; i++) {
+				size_t len = build_frame(frames[i], (unsigned int)((seq + i) % c->clients), seq + i);
+
+				iov[i] = (struct iovec){ frames[i], len };
+				msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+				g.sent_ns[(seq + i) % SEQ_RING] = t;
+				g.seen[((seq + i) % SEQ_RING) / 8] &= (uint8_t)~(1u << ((seq + i) % 8));
+			}
+			int done = sendmmsg(g.fd, msgs, (unsigned int)n, 0);
+
+			if (done < 0) {
+				if (errno == ENOBUFS || errno == EAGAIN)
+					continue;	/* the qdisc is full: that is loss at the sender */
+				perror("ntp-load: sendmmsg");
+				g.stop = true;
+				break;
+			}
+			seq += (uint64_t)done;
+			sent += (uint64_t)done;
+		}
+		/* let the last answers arrive: bounded, 200 ms */
+		struct timespec drain = { 0, 200000000 };
+
+		nanosleep(&drain, NULL);
+		elapsed = (now_ns() - step_start) / 1e9 - 0.2;
+		answered = g.answered;
+		invalid = g.invalid;
+		double loss = sent ? 100.0 * (1 - (double)answered / sent) : 100;
+
+		printf("| %.0f | %.0f | %.2f | %.3f | %.0f | %.0f | %.0f |\n", sent / elapsed,
+		       answered / elapsed, loss < 0 ? 0 : loss, sent ? 100.0 * invalid / sent : 0,
+		       percentile_us(0.5), percentile_us(0.99), percentile_us(0.999));
+		fflush(stdout);
+		if (loss < 1) {
+			best_rate = answered / elapsed;
+			over = 0;
+		} else if (++over == 2) {
+			break;
+		}
+	}
+	g.stop = true;
+	pthread_join(rx, NULL);
+	printf("\nmax answered rate at <1%% loss: %.0f/s\n", best_rate);
+	return 0;
+}
