@@ -59,9 +59,9 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver
-BENCH_BINS := $(BUILD)/bench/ntp-load
 
-.PHONY: all deps run test check-deps bench-micro vmlinux clean
+
+.PHONY: all deps run test bench bench-micro vmlinux clean
 
 all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o
 
@@ -136,7 +136,11 @@ run: deps all
 test: deps all $(TEST_BINS)
 	@bash tests/run.sh
 
-bench-micro: deps all $(BENCH_BINS)
+# Throughput, CPU, memory and accuracy of every server on one topology.
+bench: deps all $(BUILD)/bench/ntp-load
+	bash bench/run
+
+bench-micro: deps all $(BUILD)/bench/xdp_bench
 	./$(BUILD)/bench/xdp_bench
 
 # Regenerate this host's vmlinux.h from the running kernel's BTF.

@@ -431,7 +431,8 @@ int main(int argc, char **argv)
 		       percentile_us(0.5), percentile_us(0.99), percentile_us(0.999));
 		fflush(stdout);
 		if (loss < 1) {
-			best_rate = answered / elapsed;
+			if (answered / elapsed > best_rate)
+				best_rate = answered / elapsed;
 			over = 0;
 		} else if (++over == 2) {
 			break;
