@@ -108,7 +108,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/test_xdp: tests/bpf/test_xdp.c tests/bpf/frames.h $(SKELS) $(LIB_OBJS) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/bpf/%.c $(wildcard tests/bpf/*.h) $(SKELS) $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 

@@ -83,14 +83,24 @@ NTPD_INLINE __u64 ntp_served_unix_ns(const struct ntpd_ref_state *st, __u64 tai_
 }
 
 /*
- * A state is fresh when it was published at most max_age ago.  Unsigned
- * arithmetic on purpose: a never-published state (0) or one from the future
- * (the clock stepped back) both come out as a huge age, i.e. stale.
+ * A reader may take its receive time just before the writer publishes, and
+ * then read the new state: that state is "from the future" by the length of
+ * a read.  Up to this much is normal; more means the clock stepped back.
+ */
+#define NTPD_STATE_FUTURE_SLACK_NS NSEC_PER_SEC_U64
+
+/*
+ * A state is fresh when it was published at most max_age ago (and at most
+ * the slack above in the future).  Unsigned arithmetic on purpose: a
+ * never-published state (0) or one from further in the future both come out
+ * as a huge age, i.e. stale.
  */
 NTPD_INLINE int ntp_state_fresh(const struct ntpd_ref_state *st, __u64 now_tai_ns,
 				__u64 max_age_ns)
 {
-	return st->update_tai_ns != 0 && now_tai_ns - st->update_tai_ns <= max_age_ns;
+	return st->update_tai_ns != 0 &&
+	       now_tai_ns + NTPD_STATE_FUTURE_SLACK_NS - st->update_tai_ns <=
+		       max_age_ns + NTPD_STATE_FUTURE_SLACK_NS;
 }
 
 /*
@@ -186,7 +196,8 @@ NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
 	__s8 poll = pkt->poll;
 	__u8 leap = fresh ? st->leap : NTP_LEAP_UNSYNC;
 	__u8 stratum = st->stratum;
-	__u64 age = rx_tai_ns - st->update_tai_ns;
+	/* a state published after our receive time has not aged at all */
+	__u64 age = rx_tai_ns > st->update_tai_ns ? rx_tai_ns - st->update_tai_ns : 0;
 
 	if (!fresh || stratum > NTP_STRATUM_MAX)
 		stratum = NTP_STRATUM_UNSYNC_WIRE;

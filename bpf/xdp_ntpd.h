@@ -129,8 +129,7 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 	struct ntp_packet *ntp = NULL;
 	struct udphdr *udp = NULL;
 	struct iphdr *iph;
-	__u16 *ttl_proto;
-	__u16 old_ttl_proto;
+	__u16 old_ttl_proto, new_ttl_proto;
 	__u64 hdr_sum;
 	__u32 ret;
 	__be32 saddr;
@@ -168,10 +167,12 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 	saddr = iph->saddr;
 	iph->saddr = iph->daddr;
 	iph->daddr = saddr;
-	ttl_proto = (__u16 *)&iph->ttl;
-	old_ttl_proto = *ttl_proto;
+	/* memcpy, not a __u16 pointer: the byte store below must be seen by the
+	 * second read (type-based alias analysis would otherwise reuse the first) */
+	__builtin_memcpy(&old_ttl_proto, &iph->ttl, 2);
 	iph->ttl = NTPD_TTL_RESPONSE;
-	iph->check = csum_replace16(iph->check, old_ttl_proto, *ttl_proto);
+	__builtin_memcpy(&new_ttl_proto, &iph->ttl, 2);
+	iph->check = csum_replace16(iph->check, old_ttl_proto, new_ttl_proto);
 	return ret;
 }
 
