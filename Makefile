@@ -63,7 +63,7 @@ TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 
 .PHONY: all deps run test bench bench-micro vmlinux clean
 
-all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o
+all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o $(BUILD)/arm64/xdp_ntpd.bpf.o
 
 # Install what is missing, nothing more; apt-get update only when needed.
 deps:
@@ -83,6 +83,12 @@ $(BUILD) $(BUILD)/userspace $(BUILD)/loader $(BUILD)/tests $(BUILD)/bench:
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# The same program for arm64 (a Raspberry Pi, Graviton): it must keep building.
+$(BUILD)/arm64/xdp_ntpd.bpf.o: bpf/xdp_ntpd.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(subst $(VMLINUX_ARCH),arm64,$(subst __TARGET_ARCH_$(BPF_TARGET_ARCH),__TARGET_ARCH_arm64,$(BPF_CFLAGS))) -c $< -o $@
 
 $(BUILD)/xdp_bench.bpf.o: bench/xdp_bench.bpf.c $(BPF_HDRS) | $(BUILD)
 	$(call msg,BPF,$@)
