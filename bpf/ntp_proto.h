@@ -63,14 +63,19 @@ NTPD_INLINE __u32 ntp_short_from_ns(__u64 ns)
 /*
  * RFC 5905 dispersion growth: PHI (15 ppm) of the time since the reference
  * was last updated, rounded up, saturating at the 16.16 maximum.
+ * 15e-6 * 2^16 / 1e9 per ns is done as a multiply and a shift, not a
+ * division (per packet, in XDP): NTPD_PHI_MULT = ceil(15e-6 * 2^16 * 2^52 / 1e9),
+ * which rounds up by at most one unit of 2^-16 s.
  */
+#define NTPD_PHI_MULT 4427219ULL
+#define NTPD_PHI_SHIFT 52
+
 NTPD_INLINE __u32 ntp_dispersion_grow(__u32 dispersion, __u64 age_ns)
 {
-	/* 2^43 ns (2.4 h) keeps age * PHI * 2^16 inside 64 bits; anything that
-	 * old is stale long before, so the clamp never changes an answer. */
-	__u64 age = age_ns < (1ULL << 43) ? age_ns : (1ULL << 43);
-	__u64 grown = (age * NTP_PHI_PPM * 65536ULL + 999999999999999ULL) /
-		      1000000000000000ULL;
+	/* 2^40 ns (18 min) keeps age * NTPD_PHI_MULT inside 64 bits; a state
+	 * that old is stale long before, so the clamp never changes an answer. */
+	__u64 age = age_ns < (1ULL << 40) ? age_ns : (1ULL << 40);
+	__u64 grown = (age * NTPD_PHI_MULT + (1ULL << NTPD_PHI_SHIFT) - 1) >> NTPD_PHI_SHIFT;
 	__u64 sum = (__u64)dispersion + grown;
 
 	return sum > 0xffffffffULL ? 0xffffffffU : (__u32)sum;
@@ -80,6 +85,31 @@ NTPD_INLINE __u32 ntp_dispersion_grow(__u32 dispersion, __u64 age_ns)
 NTPD_INLINE __u64 ntp_served_unix_ns(const struct ntpd_ref_state *st, __u64 tai_ns)
 {
 	return tai_ns - (__u64)st->tai_offset_ns + (__u64)st->correction_ns;
+}
+
+/*
+ * The served NTP timestamp for a kernel CLOCK_TAI reading.  Within 2^32 ns
+ * (4.3 s) of the state's base, which the publisher refreshes every second,
+ * it is the base plus the elapsed nanoseconds scaled to 2^-32 s by a
+ * multiply and shift: ns * 2^32 / 1e9 = 4 ns + ns * 0.294967296, the
+ * fraction being 1266874890 / 2^32 (rounded up: at most one 2^-32 s high).
+ * Outside that window, the exact conversion with its two divisions.
+ */
+NTPD_INLINE __u64 ntp_served_ts(const struct ntpd_ref_state *st, __u64 tai_ns)
+{
+	__u64 d = tai_ns - st->base_tai_ns;
+
+	if (d < (1ULL << 32))
+		return st->base_ntp + (d << 2) + ((d * 1266874890ULL) >> 32);
+	return ntp_ts_from_unix_ns(ntp_served_unix_ns(st, tai_ns));
+}
+
+/* What refstate_publish() derives: the base for ntp_served_ts(). */
+NTPD_INLINE void ntp_state_set_base(struct ntpd_ref_state *st)
+{
+	st->base_tai_ns = st->update_tai_ns;
+	st->base_ntp = st->update_tai_ns ?
+		ntp_ts_from_unix_ns(ntp_served_unix_ns(st, st->update_tai_ns)) : 0;
 }
 
 /*
@@ -216,13 +246,13 @@ NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
 	pkt->reference_ts = bpf_cpu_to_be64(st->reference_ts);
 	/* RFC 5905 8: origin echoes the client's transmit timestamp verbatim */
 	pkt->origin_ts = pkt->transmit_ts;
-	pkt->receive_ts = bpf_cpu_to_be64(ntp_ts_from_unix_ns(ntp_served_unix_ns(st, rx_tai_ns)));
+	pkt->receive_ts = bpf_cpu_to_be64(ntp_served_ts(st, rx_tai_ns));
 }
 
 NTPD_INLINE void ntp_set_transmit(struct ntp_packet *pkt,
 				  const struct ntpd_ref_state *st, __u64 tx_tai_ns)
 {
-	pkt->transmit_ts = bpf_cpu_to_be64(ntp_ts_from_unix_ns(ntp_served_unix_ns(st, tx_tai_ns)));
+	pkt->transmit_ts = bpf_cpu_to_be64(ntp_served_ts(st, tx_tai_ns));
 }
 
 #endif /* NTP_PROTO_H */

@@ -102,9 +102,13 @@ struct ntpd_ref_state {
 	__u8 stratum;		/* 1..15, or 16 for unsynchronised */
 	__s8 precision;		/* log2 seconds */
 	__u8 reserved;
+	/* Derived by refstate_publish(), so the per-packet path needs no
+	 * division: the served NTP timestamp at CLOCK_TAI base_tai_ns. */
+	__u64 base_tai_ns;
+	__u64 base_ntp;
 };
 
-_Static_assert(sizeof(struct ntpd_ref_state) == 48, "ntpd_ref_state size");
+_Static_assert(sizeof(struct ntpd_ref_state) == 64, "ntpd_ref_state size");
 
 /*
  * Double buffer with a per-slot sequence count.  The writer fills the
@@ -125,8 +129,8 @@ struct ntpd_ref_buffer {
 	struct ntpd_ref_slot slot[2];
 };
 
-_Static_assert(sizeof(struct ntpd_ref_slot) == 56, "ntpd_ref_slot size");
-_Static_assert(sizeof(struct ntpd_ref_buffer) == 120, "ntpd_ref_buffer size");
+_Static_assert(sizeof(struct ntpd_ref_slot) == 72, "ntpd_ref_slot size");
+_Static_assert(sizeof(struct ntpd_ref_buffer) == 152, "ntpd_ref_buffer size");
 _Static_assert(__builtin_offsetof(struct ntpd_ref_buffer, slot) == 8, "ref slot offset");
 
 enum ntpd_stale_action {

@@ -19,6 +19,7 @@ void refstate_publish(struct ntpd_ref_buffer *buf, const struct ntpd_ref_state *
 	__atomic_store_n(&slot->seq, seq | 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy((void *)&slot->state, st, sizeof(*st));
+	ntp_state_set_base((struct ntpd_ref_state *)&slot->state);
 	__atomic_store_n(&slot->seq, (seq | 1) + 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&buf->active, next, __ATOMIC_RELEASE);
 }
