@@ -54,10 +54,13 @@ NTPD_INLINE __s64 ntp_ts_to_unix_ns(__u64 ts, __s64 pivot_unix_sec)
 /* Nanoseconds -> NTP short format (16.16 seconds), saturating. */
 NTPD_INLINE __u32 ntp_short_from_ns(__u64 ns)
 {
+	__u64 units;
+
 	if (ns >= 65536ULL * NSEC_PER_SEC_U64)
 		return 0xffffffffU;
-	return (__u32)((ns << 16) / NSEC_PER_SEC_U64 +
-		       (((ns << 16) % NSEC_PER_SEC_U64) != 0));
+	units = (ns << 16) / NSEC_PER_SEC_U64 + (((ns << 16) % NSEC_PER_SEC_U64) != 0);
+	/* rounding up just below 65536 s would wrap to 0 */
+	return units > 0xffffffffULL ? 0xffffffffU : (__u32)units;
 }
 
 /*

@@ -283,7 +283,9 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 			o->local_stratum = (__u8)v;
 			break;
 		case OPT_MAX_AGE:
-			if (parse_long("--max-age", optarg, 1, 86400, &v))
+			/* beyond 1000 s a state says nothing about the time, and
+			 * the division-free dispersion growth covers 2^40 ns */
+			if (parse_long("--max-age", optarg, 1, 1000, &v))
 				return -EINVAL;
 			o->cfg.max_state_age_ns = (__u64)v * NSEC_PER_SEC_U64;
 			break;
