@@ -95,7 +95,7 @@ NTPD_INLINE __u64 ntp_served_unix_ns(const struct ntpd_ref_state *st, __u64 tai_
  * (4.3 s) of the state's base, which the publisher refreshes every second,
  * it is the base plus the elapsed nanoseconds scaled to 2^-32 s by a
  * multiply and shift: ns * 2^32 / 1e9 = 4 ns + ns * 0.294967296, the
- * fraction being 1266874890 / 2^32 (rounded up: at most one 2^-32 s high).
+ * fraction being 1266874890 / 2^32: within one 2^-32 s (0.23 ns) of exact.
  * Outside that window, the exact conversion with its two divisions.
  */
 NTPD_INLINE __u64 ntp_served_ts(const struct ntpd_ref_state *st, __u64 tai_ns)
@@ -185,6 +185,66 @@ NTPD_INLINE int ntp_bad_source_v6(const __u8 *saddr, int allow_loopback)
 	       (w[3] == bpf_htonl(1) && !allow_loopback);
 }
 
+/*
+ * Token bucket step for one request at CLOCK_TAI `now`, on an entry the
+ * caller holds locked.  Credit is kept in nanoseconds and refills one for
+ * one with time, capped at the burst; a request costs cost_ns.  Over the
+ * limit, one request in 2^leak_shift is still let through (leak 0: none), so
+ * a flood spoofing a client's address cannot cut that client off entirely.
+ */
+enum ntp_rate_verdict {
+	NTP_RATE_PASS,
+	NTP_RATE_LEAK,		/* over the limit, but this one is let through */
+	NTP_RATE_DROP,
+};
+
+NTPD_INLINE int ntp_rate_take(__u64 *credit_ns, __u64 *last_ns, __u32 *limited, __u64 now,
+			      const struct ntpd_rate_config *cfg)
+{
+	__u64 credit = *credit_ns + (now > *last_ns ? now - *last_ns : 0);
+
+	if (credit > cfg->burst_ns)
+		credit = cfg->burst_ns;
+	*last_ns = now;
+	if (credit >= cfg->cost_ns) {
+		*credit_ns = credit - cfg->cost_ns;
+		return NTP_RATE_PASS;
+	}
+	*credit_ns = credit;
+	*limited += 1;
+	if (cfg->leak_shift && (*limited & ((1U << (cfg->leak_shift & 31)) - 1)) == 0)
+		return NTP_RATE_LEAK;
+	return NTP_RATE_DROP;
+}
+
+/* The rate table key of a client: its address cut to the configured prefix
+ * (IPv4 as ::ffff:a.b.c.d, cut within its 32 bits). */
+NTPD_INLINE void ntp_rate_key_v4(struct ntpd_rate_key *key, __be32 saddr, __u8 prefix)
+{
+	__u32 mask = prefix >= 32 ? 0xffffffffU : prefix ? ~0U << (32 - prefix) : 0;
+	__be32 cut = saddr & bpf_htonl(mask);
+	__u32 *w = (__u32 *)key->addr;
+
+	w[0] = 0;
+	w[1] = 0;
+	w[2] = bpf_htonl(0x0000ffff);
+	w[3] = cut;
+}
+
+NTPD_INLINE void ntp_rate_key_v6(struct ntpd_rate_key *key, const __u8 *saddr, __u8 prefix)
+{
+	__u64 hi, lo, mhi, mlo;
+
+	__builtin_memcpy(&hi, saddr, 8);
+	__builtin_memcpy(&lo, saddr + 8, 8);
+	mhi = prefix >= 64 ? ~0ULL : prefix ? ~0ULL << (64 - prefix) : 0;
+	mlo = prefix >= 128 ? ~0ULL : prefix > 64 ? ~0ULL << (128 - prefix) : 0;
+	hi &= bpf_cpu_to_be64(mhi);
+	lo &= bpf_cpu_to_be64(mlo);
+	__builtin_memcpy(key->addr, &hi, 8);
+	__builtin_memcpy(key->addr + 8, &lo, 8);
+}
+
 /* Verdict on a 48-byte NTP payload's first byte. */
 enum ntp_request_class {
 	NTP_REQ_ANSWER = NTPD_CNT_MAX,	/* not a counter: answer it */
@@ -251,6 +311,24 @@ NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
 	pkt->origin_ts = pkt->transmit_ts;
 	pkt->receive_ts = bpf_cpu_to_be64(ntp_served_ts(st, rx_tai_ns));
 }
+
+/*
+ * Kiss-o'-death (RFC 5905 7.4): an unsynchronised answer (LI=3, stratum 0)
+ * whose refid is the kiss code, same size as the request, origin echoed so
+ * the client accepts it as the answer to its request.
+ */
+NTPD_INLINE void ntp_fill_kod(struct ntp_packet *pkt, const struct ntpd_ref_state *st,
+			      const struct ntpd_config *cfg, __u64 rx_tai_ns, __be32 code)
+{
+	ntp_fill_response(pkt, st, cfg, rx_tai_ns, 0);
+	pkt->root_delay = 0;
+	pkt->root_dispersion = 0;
+	pkt->refid = code;
+	pkt->reference_ts = 0;
+}
+
+#define NTP_KISS_RATE	bpf_htonl(0x52415445)	/* "RATE" */
+#define NTP_KISS_DENY	bpf_htonl(0x44454e59)	/* "DENY" */
 
 NTPD_INLINE void ntp_set_transmit(struct ntp_packet *pkt,
 				  const struct ntpd_ref_state *st, __u64 tx_tai_ns)

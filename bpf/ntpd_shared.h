@@ -12,6 +12,7 @@
 #ifdef __bpf__
 #include "vmlinux.h"
 #else
+#include <linux/bpf.h>		/* struct bpf_spin_lock */
 #include <linux/types.h>
 #include <stddef.h>
 #endif
@@ -164,6 +165,66 @@ struct ntpd_local_addr {
 #define NTPD_LOCAL_ADDR_MAX	256
 
 /*
+ * Per-client rate limiting (token bucket with credit kept in nanoseconds, so
+ * a request costs a precomputed number of nanoseconds and no division is
+ * needed per packet) and access control.  Changeable while serving: the
+ * config lives in a map, not in the load-time config.
+ */
+#define NTPD_RATE_DEFAULT_PER_S		2	/* average requests per second */
+#define NTPD_RATE_DEFAULT_BURST		16
+#define NTPD_RATE_DEFAULT_LEAK		2	/* 1 in 2^2 limited answered */
+#define NTPD_RATE_TABLE_DEFAULT		65536
+#define NTPD_RATE_PREFIX4_DEFAULT	32
+#define NTPD_RATE_PREFIX6_DEFAULT	64
+
+struct ntpd_rate_config {
+	__u64 cost_ns;		/* credit one request costs: 1e9 / rate */
+	__u64 burst_ns;		/* bucket capacity: burst * cost_ns */
+	__u8 enabled;
+	__u8 leak_shift;	/* answer 1 in 2^leak_shift limited requests */
+	__u8 kod;		/* answers over the limit are KoD RATE */
+	__u8 kod_deny;		/* denied clients get KoD DENY instead of a drop */
+	__u8 prefix4;		/* bits of an IPv4 source that name a client */
+	__u8 prefix6;
+	__u8 acl4_enabled;	/* skip the trie lookups when the lists are empty */
+	__u8 acl6_enabled;
+};
+
+_Static_assert(sizeof(struct ntpd_rate_config) == 24, "ntpd_rate_config size");
+
+/* Key of the rate table: the client's prefix, IPv4 mapped into IPv6. */
+struct ntpd_rate_key {
+	__u8 addr[16];
+};
+
+struct ntpd_rate_entry {
+	struct bpf_spin_lock lock;
+	__u32 limited;		/* requests over the limit so far: drives the leak */
+	__u64 credit_ns;	/* tokens, as nanoseconds of credit */
+	__u64 last_ns;		/* CLOCK_TAI of the last refill */
+};
+
+_Static_assert(sizeof(struct ntpd_rate_entry) == 24, "ntpd_rate_entry size");
+
+/* LPM trie keys of the allow/deny lists. */
+struct ntpd_acl4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct ntpd_acl6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+enum ntpd_acl_action {
+	NTPD_ACL_ALLOW = 1,
+	NTPD_ACL_DENY = 2,
+};
+
+#define NTPD_ACL_MAX_ENTRIES	4096
+
+/*
  * Every outcome of the XDP program, one per-CPU counter each.
  * X(enum suffix, outcome label, reason label)
  */
@@ -191,7 +252,12 @@ struct ntpd_local_addr {
 	X(DROP_BAD_SOURCE,   "dropped",   "bad_source")		\
 	X(ANSWERED_AUTH,     "answered",  "authenticated")		\
 	X(ANSWERED_NAK,      "refused",   "crypto_nak")		\
-	X(DROP_BAD_MAC,      "dropped",   "bad_mac")
+	X(DROP_BAD_MAC,      "dropped",   "bad_mac")			\
+	X(RATE_DROPPED,      "rate_limited_dropped", "over_limit")	\
+	X(RATE_LEAKED,       "answered",  "rate_limit_leak")		\
+	X(RATE_KOD,          "kod",       "rate")			\
+	X(DENIED_DROPPED,    "denied",    "dropped")			\
+	X(DENIED_KOD,        "kod",       "deny")
 
 #define NTPD_COUNTER_ENUM(name, outcome, reason) NTPD_CNT_##name,
 enum ntpd_counter {
@@ -210,5 +276,9 @@ struct ntpd_counters {
 #define NTPD_MAP_REF_STATE	"ntpd_ref"
 #define NTPD_MAP_COUNTERS	"ntpd_counters"
 #define NTPD_MAP_LOCAL_ADDRS	"ntpd_local"
+#define NTPD_MAP_RATE_CONFIG	"ntpd_rate_cfg"
+#define NTPD_MAP_RATE_TABLE	"ntpd_rate"
+#define NTPD_MAP_ACL4		"ntpd_acl4"
+#define NTPD_MAP_ACL6		"ntpd_acl6"
 
 #endif /* NTPD_SHARED_H */

@@ -602,8 +602,10 @@ static void served_ts_matches_exact(void **state)
 		st.update_tai_ns = bases_unix[b] * NS + 37 * NS + 1234567 + rng() % NS;
 		ntp_state_set_base(&st);
 		for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]) + 100000; i++) {
+			/* mostly inside the 2^32 ns window, some far past it */
 			__s64 off = i < sizeof(offsets) / sizeof(offsets[0]) ? offsets[i] :
-				    (__s64)(rng() % ((1ULL << 32) + 1000));
+				    i & 7 ? (__s64)(rng() % ((1ULL << 32) + 1000)) :
+				    (__s64)(rng() % (1ULL << 40));
 			__u64 tai = st.update_tai_ns + (__u64)off;
 			__u64 unix_ns = tai - 37 * NS + (__u64)st.correction_ns;
 			__u64 got = ntp_served_ts(&st, tai), want = ref_ntp_ts(unix_ns);
