@@ -40,7 +40,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	  -Ibpf -I$(BUILD) -Iuserspace -Iloader $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lpthread -lm
 
-BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(BPF_TARGET_ARCH) \
+BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -Werror -D__TARGET_ARCH_$(BPF_TARGET_ARCH) \
 	      -Ivmlinux/$(VMLINUX_ARCH) -Ibpf
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)

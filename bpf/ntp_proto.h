@@ -186,35 +186,28 @@ NTPD_INLINE int ntp_bad_source_v6(const __u8 *saddr, int allow_loopback)
 }
 
 /*
- * Token bucket step for one request at CLOCK_TAI `now`, on an entry the
- * caller holds locked.  Credit is kept in nanoseconds and refills one for
- * one with time, capped at the burst; a request costs cost_ns.  Over the
- * limit, one request in 2^leak_shift is still let through (leak 0: none), so
- * a flood spoofing a client's address cannot cut that client off entirely.
+ * GCRA step for one request at CLOCK_TAI `now` (see struct ntpd_rate_entry):
+ * returns 1 and the new theoretical arrival time when the request conforms,
+ * 0 when it is over the limit (and tat must not move).
  */
-enum ntp_rate_verdict {
-	NTP_RATE_PASS,
-	NTP_RATE_LEAK,		/* over the limit, but this one is let through */
-	NTP_RATE_DROP,
-};
-
-NTPD_INLINE int ntp_rate_take(__u64 *credit_ns, __u64 *last_ns, __u32 *limited, __u64 now,
-			      const struct ntpd_rate_config *cfg)
+NTPD_INLINE int ntp_rate_conforms(__u64 tat, __u64 now, const struct ntpd_rate_config *cfg,
+				  __u64 *new_tat)
 {
-	__u64 credit = *credit_ns + (now > *last_ns ? now - *last_ns : 0);
+	__u64 base = tat > now ? tat : now;
+	__u64 tolerance = cfg->burst_ns > cfg->cost_ns ? cfg->burst_ns - cfg->cost_ns : 0;
 
-	if (credit > cfg->burst_ns)
-		credit = cfg->burst_ns;
-	*last_ns = now;
-	if (credit >= cfg->cost_ns) {
-		*credit_ns = credit - cfg->cost_ns;
-		return NTP_RATE_PASS;
-	}
-	*credit_ns = credit;
-	*limited += 1;
-	if (cfg->leak_shift && (*limited & ((1U << (cfg->leak_shift & 31)) - 1)) == 0)
-		return NTP_RATE_LEAK;
-	return NTP_RATE_DROP;
+	if (base - now > tolerance)
+		return 0;
+	*new_tat = base + cfg->cost_ns;
+	return 1;
+}
+
+/* Over the limit, one request in 2^leak_shift is still let through (leak 0:
+ * none), so a flood spoofing a client's address cannot cut that client off
+ * entirely.  `limited` counts the over-limit requests, this one included. */
+NTPD_INLINE int ntp_rate_leaks(__u32 limited, const struct ntpd_rate_config *cfg)
+{
+	return cfg->leak_shift && (limited & ((1U << (cfg->leak_shift & 31)) - 1)) == 0;
 }
 
 /* The rate table key of a client: its address cut to the configured prefix

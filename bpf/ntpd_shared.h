@@ -12,7 +12,6 @@
 #ifdef __bpf__
 #include "vmlinux.h"
 #else
-#include <linux/bpf.h>		/* struct bpf_spin_lock */
 #include <linux/types.h>
 #include <stddef.h>
 #endif
@@ -165,9 +164,9 @@ struct ntpd_local_addr {
 #define NTPD_LOCAL_ADDR_MAX	256
 
 /*
- * Per-client rate limiting (token bucket with credit kept in nanoseconds, so
- * a request costs a precomputed number of nanoseconds and no division is
- * needed per packet) and access control.  Changeable while serving: the
+ * Per-client rate limiting (a token bucket kept as a time, so a request
+ * costs a precomputed number of nanoseconds and no division is needed per
+ * packet) and access control.  Changeable while serving: the
  * config lives in a map, not in the load-time config.
  */
 #define NTPD_RATE_DEFAULT_PER_S		2	/* average requests per second */
@@ -197,14 +196,19 @@ struct ntpd_rate_key {
 	__u8 addr[16];
 };
 
+/*
+ * GCRA (the token bucket as one number, so CPUs update it with a single
+ * compare-and-swap: LRU maps cannot hold a bpf_spin_lock): the theoretical
+ * arrival time of the client's next request.  A request at `now` conforms
+ * when tat - now <= burst_ns - cost_ns, and moves tat to max(tat, now) + cost.
+ */
 struct ntpd_rate_entry {
-	struct bpf_spin_lock lock;
+	__u64 tat_ns;		/* CLOCK_TAI */
 	__u32 limited;		/* requests over the limit so far: drives the leak */
-	__u64 credit_ns;	/* tokens, as nanoseconds of credit */
-	__u64 last_ns;		/* CLOCK_TAI of the last refill */
+	__u32 reserved;
 };
 
-_Static_assert(sizeof(struct ntpd_rate_entry) == 24, "ntpd_rate_entry size");
+_Static_assert(sizeof(struct ntpd_rate_entry) == 16, "ntpd_rate_entry size");
 
 /* LPM trie keys of the allow/deny lists. */
 struct ntpd_acl4_key {

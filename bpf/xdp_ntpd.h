@@ -45,6 +45,39 @@ struct {
 	__type(value, __u8);
 } ntpd_local SEC(".maps");
 
+/* Rate limits and list switches: changed by the daemon while serving. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ntpd_rate_config);
+} ntpd_rate_cfg SEC(".maps");
+
+/* One bucket per client prefix; LRU so its memory is bounded (the daemon
+ * sets max_entries from --rate-table-size before load). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NTPD_RATE_TABLE_DEFAULT);
+	__type(key, struct ntpd_rate_key);
+	__type(value, struct ntpd_rate_entry);
+} ntpd_rate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NTPD_ACL_MAX_ENTRIES);
+	__type(key, struct ntpd_acl4_key);
+	__type(value, __u8);
+} ntpd_acl4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NTPD_ACL_MAX_ENTRIES);
+	__type(key, struct ntpd_acl6_key);
+	__type(value, __u8);
+} ntpd_acl6 SEC(".maps");
+
 const volatile struct ntpd_config ntpd_cfg = {
 	.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT,
 	.ntp_port = bpf_htons(NTP_PORT_DEFAULT),
@@ -64,17 +97,98 @@ NTPD_INLINE void swap_mac(struct ethhdr *eth)
 	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN_);
 }
 
+/* The most specific allow/deny entry wins; no entry means allowed. */
+NTPD_INLINE int denied(const struct ntpd_rate_config *cfg, int v6, const void *saddr)
+{
+	struct ntpd_acl6_key k6 = { .prefixlen = 128 };
+	struct ntpd_acl4_key k4 = { .prefixlen = 32 };
+	__u8 *action;
+
+	if (!v6) {
+		if (!cfg->acl4_enabled)
+			return 0;
+		__builtin_memcpy(k4.addr, saddr, 4);
+		action = bpf_map_lookup_elem(&ntpd_acl4, &k4);
+	} else {
+		if (!cfg->acl6_enabled)
+			return 0;
+		__builtin_memcpy(k6.addr, saddr, 16);
+		action = bpf_map_lookup_elem(&ntpd_acl6, &k6);
+	}
+	return action && *action == NTPD_ACL_DENY;
+}
+
+/*
+ * Access list, then the client's token bucket.  Returns NTP_REQ_ANSWER, or
+ * the counter of what to do instead: a drop counter, or a leak/KoD counter
+ * with *kod set to the kiss code to answer with (0: a normal answer).
+ */
+NTPD_INLINE __u32 police(__u64 now, int v6, const void *saddr, __be32 *kod)
+{
+	struct ntpd_rate_config *cfg;
+	struct ntpd_rate_entry *e, fresh = {};
+	struct ntpd_rate_key key;
+	__u64 tat, new_tat;
+	__u32 zero = 0, limited;
+
+	cfg = bpf_map_lookup_elem(&ntpd_rate_cfg, &zero);
+	if (!cfg)
+		return NTP_REQ_ANSWER;
+	if (denied(cfg, v6, saddr)) {
+		if (!cfg->kod_deny)
+			return NTPD_CNT_DENIED_DROPPED;
+		*kod = NTP_KISS_DENY;
+		return NTPD_CNT_DENIED_KOD;
+	}
+	if (!cfg->enabled)
+		return NTP_REQ_ANSWER;
+
+	if (v6)
+		ntp_rate_key_v6(&key, saddr, cfg->prefix6);
+	else
+		ntp_rate_key_v4(&key, *(const __be32 *)saddr, cfg->prefix4);
+	e = bpf_map_lookup_elem(&ntpd_rate, &key);
+	if (!e) {
+		/* a new client starts with a full bucket, less this request */
+		fresh.tat_ns = now + cfg->cost_ns;
+		bpf_map_update_elem(&ntpd_rate, &key, &fresh, BPF_NOEXIST);
+		return NTP_REQ_ANSWER;
+	}
+	/* Several CPUs may serve one client at once: the new arrival time is
+	 * installed with compare-and-swap; losing the race twice in a row lets
+	 * the request through, never more than one CPU's worth. */
+	tat = e->tat_ns;
+	if (ntp_rate_conforms(tat, now, cfg, &new_tat)) {
+		if (__sync_val_compare_and_swap(&e->tat_ns, tat, new_tat) != tat) {
+			tat = e->tat_ns;
+			if (!ntp_rate_conforms(tat, now, cfg, &new_tat))
+				goto limited;
+			__sync_val_compare_and_swap(&e->tat_ns, tat, new_tat);
+		}
+		return NTP_REQ_ANSWER;
+	}
+limited:
+	limited = __sync_fetch_and_add(&e->limited, 1) + 1;
+	if (!ntp_rate_leaks(limited, cfg))
+		return NTPD_CNT_RATE_DROPPED;
+	if (!cfg->kod)
+		return NTPD_CNT_RATE_LEAKED;
+	*kod = NTP_KISS_RATE;
+	return NTPD_CNT_RATE_KOD;
+}
+
 /*
  * Answer the request at `ntp` in place.  `hdr_sum` is the checksum sum of the
  * pseudo-header and UDP header, which swapping addresses and ports does not
  * change.  Returns the counter to bump; *action is set for XDP_TX.
  */
 NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_sum,
-			 __u64 rx_tai_ns, __u32 answered, int *action)
+			 __u64 rx_tai_ns, __u32 answered, const void *saddr, int *action)
 {
 	struct ntpd_ref_buffer *buf;
 	struct ntpd_ref_state st;
-	__u32 zero = 0;
+	__be32 kod = 0;
+	__u32 zero = 0, policy;
 	__u16 check;
 	int fresh;
 
@@ -83,14 +197,21 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 	    csum_fold64(hdr_sum + csum_ntp_packet(ntp) + udp->check) != 0xffff)
 		return NTPD_CNT_PASS_BAD_CSUM;
 
+	policy = police(rx_tai_ns, answered == NTPD_CNT_ANSWERED_V6, saddr, &kod);
+	if (policy == NTPD_CNT_RATE_DROPPED || policy == NTPD_CNT_DENIED_DROPPED)
+		return policy;
+
 	buf = bpf_map_lookup_elem(&ntpd_ref, &zero);
 	if (!buf || ntpd_ref_read(buf, &st))
 		return NTPD_CNT_PASS_STATE_BUSY;
 	fresh = ntp_state_fresh(&st, rx_tai_ns, ntpd_cfg.max_state_age_ns);
-	if (!fresh && ntpd_cfg.stale_action == NTPD_STALE_PASS)
+	if (!fresh && !kod && ntpd_cfg.stale_action == NTPD_STALE_PASS)
 		return NTPD_CNT_PASS_STALE;
 
-	ntp_fill_response(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, fresh);
+	if (kod)
+		ntp_fill_kod(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, kod);
+	else
+		ntp_fill_response(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, fresh);
 	ntp_set_transmit(ntp, &st, bpf_ktime_get_tai_ns());
 
 	__u16 sport = udp->source;
@@ -100,6 +221,8 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 	udp->check = check ? check : 0xffff;	/* RFC 768: 0 would mean "none" */
 
 	*action = XDP_TX;
+	if (policy != NTP_REQ_ANSWER)
+		return policy;		/* leaked or kiss-o'-death */
 	return fresh ? answered : NTPD_CNT_ANSWERED_UNSYNC;
 }
 
@@ -160,7 +283,7 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 
 	hdr_sum = (__u64)iph->saddr + iph->daddr + bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
-	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V4, action);
+	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V4, &iph->saddr, action);
 	if (*action != XDP_TX)
 		return ret;
 
@@ -211,7 +334,7 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 	hdr_sum = (__u64)a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7] +
 		  bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
-	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V6, action);
+	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V6, &ip6h->saddr, action);
 	if (*action != XDP_TX)
 		return ret;
 
@@ -246,7 +369,8 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 	if (action == XDP_TX && eth)
 		swap_mac(eth);
 	else if (reason == NTPD_CNT_DROP_MODE_SERVER || reason == NTPD_CNT_DROP_MODE_CONTROL ||
-		 reason == NTPD_CNT_DROP_BAD_SOURCE)
+		 reason == NTPD_CNT_DROP_BAD_SOURCE || reason == NTPD_CNT_RATE_DROPPED ||
+		 reason == NTPD_CNT_DENIED_DROPPED)
 		action = XDP_DROP;
 
 	counters = bpf_map_lookup_elem(&ntpd_counters, &zero);

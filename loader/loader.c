@@ -100,10 +100,16 @@ out:
 	return ret;
 }
 
+/* Every map we pin, by the name it has in the object and under pin_dir. */
+static const char *const pinned_maps[] = {
+	NTPD_MAP_REF_STATE, NTPD_MAP_COUNTERS, NTPD_MAP_LOCAL_ADDRS,
+	NTPD_MAP_RATE_CONFIG, NTPD_MAP_RATE_TABLE, NTPD_MAP_ACL4, NTPD_MAP_ACL6,
+};
+#define N_PINNED (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
+
 static int pin_maps(struct ntpd_attachment *att)
 {
-	struct bpf_map *maps[] = { att->skel->maps.ntpd_ref, att->skel->maps.ntpd_counters,
-				   att->skel->maps.ntpd_local };
+	struct bpf_map *map;
 	char path[256];
 	size_t i;
 	int err;
@@ -112,13 +118,14 @@ static int pin_maps(struct ntpd_attachment *att)
 		return -errno;
 	if (mkdir(att->pin_dir, 0700) && errno != EEXIST)
 		return -errno;
-	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", att->pin_dir, bpf_map__name(maps[i]));
+	for (i = 0; i < N_PINNED; i++) {
+		map = bpf_object__find_map_by_name(att->skel->obj, pinned_maps[i]);
+		snprintf(path, sizeof(path), "%s/%s", att->pin_dir, pinned_maps[i]);
 		unlink(path);	/* left by a daemon that died without cleaning up */
-		err = bpf_map__pin(maps[i], path);
+		err = map ? bpf_map__pin(map, path) : -ENOENT;
 		if (err) {
-			pr_warn("%s: pinning map %s at %s: %s\n", att->ifname,
-				bpf_map__name(maps[i]), path, strerror(-err));
+			pr_warn("%s: pinning map %s at %s: %s\n", att->ifname, pinned_maps[i],
+				path, strerror(-err));
 			return err;
 		}
 	}
@@ -127,34 +134,27 @@ static int pin_maps(struct ntpd_attachment *att)
 
 int loader_chown_pins(const struct ntpd_attachment *att, uid_t uid, gid_t gid)
 {
-	static const char *const names[] = { NTPD_MAP_REF_STATE, NTPD_MAP_COUNTERS,
-					     NTPD_MAP_LOCAL_ADDRS };
-	char path[256];
 	size_t i;
 
-	if (!att->pin_dir[0])
+	if (att->pin_dir_fd < 0)
 		return 0;
-	if (chown(att->pin_dir, uid, gid))
+	if (fchownat(att->pin_dir_fd, "", uid, gid, AT_EMPTY_PATH))
 		return -errno;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", att->pin_dir, names[i]);
-		if (chown(path, uid, gid))
+	for (i = 0; i < N_PINNED; i++)
+		if (fchownat(att->pin_dir_fd, pinned_maps[i], uid, gid, 0))
 			return -errno;
-	}
 	return 0;
 }
 
 static void unpin_maps(struct ntpd_attachment *att)
 {
-	static const char *const names[] = { NTPD_MAP_REF_STATE, NTPD_MAP_COUNTERS,
-					     NTPD_MAP_LOCAL_ADDRS };
 	size_t i;
 
 	if (att->pin_dir_fd >= 0) {
 		/* relative to a descriptor opened while we could still walk
 		 * NTPD_PIN_ROOT: after -u we may no longer be allowed to */
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			unlinkat(att->pin_dir_fd, names[i], 0);
+		for (i = 0; i < N_PINNED; i++)
+			unlinkat(att->pin_dir_fd, pinned_maps[i], 0);
 		close(att->pin_dir_fd);
 		att->pin_dir_fd = -1;
 	}
@@ -187,7 +187,8 @@ static void close_program(struct ntpd_attachment *att)
 }
 
 /* A fresh object per attempt: a failed load leaves libxdp's program unusable. */
-static int open_program(struct ntpd_attachment *att, const struct ntpd_config *cfg)
+static int open_program(struct ntpd_attachment *att, const struct ntpd_config *cfg,
+			__u32 rate_table_size)
 {
 	DECLARE_LIBBPF_OPTS(xdp_program_opts, opts, .prog_name = NTPD_PROG_NAME);
 	bool loopback = is_loopback(att->ifname);
@@ -201,6 +202,7 @@ static int open_program(struct ntpd_attachment *att, const struct ntpd_config *c
 		return err;
 	}
 	att->skel->rodata->ntpd_cfg = *cfg;
+	bpf_map__set_max_entries(att->skel->maps.ntpd_rate, rate_table_size);
 	att->skel->rodata->ntpd_cfg.allow_loopback_src = loopback;
 	/* loopback skbs carry CHECKSUM_PARTIAL sums and cannot be corrupted */
 	att->skel->rodata->ntpd_cfg.verify_udp_csum = !loopback;
@@ -218,13 +220,13 @@ static int open_program(struct ntpd_attachment *att, const struct ntpd_config *c
 }
 
 static int try_attach(struct ntpd_attachment *att, const struct ntpd_config *cfg,
-		      enum xdp_attach_mode xmode)
+		      __u32 rate_table_size, enum xdp_attach_mode xmode)
 {
 	const char *what = xmode == XDP_MODE_NATIVE ? "native" : "generic";
 	char msg[256];
 	int err;
 
-	err = open_program(att, cfg);
+	err = open_program(att, cfg, rate_table_size);
 	if (err)
 		return err;
 	err = xdp_program__attach(att->prog, att->ifindex, xmode, 0);
@@ -240,7 +242,8 @@ static int try_attach(struct ntpd_attachment *att, const struct ntpd_config *cfg
 }
 
 int loader_attach(struct ntpd_attachment *att, const char *ifname,
-		  enum ntpd_xdp_mode mode, const struct ntpd_config *cfg, bool replace)
+		  enum ntpd_xdp_mode mode, const struct ntpd_config *cfg, bool replace,
+		  __u32 rate_table_size)
 {
 	int err = 0;
 
@@ -276,9 +279,9 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 	}
 
 	if (mode == NTPD_XDP_NATIVE || mode == NTPD_XDP_AUTO)
-		err = try_attach(att, cfg, XDP_MODE_NATIVE);
+		err = try_attach(att, cfg, rate_table_size, XDP_MODE_NATIVE);
 	if (mode == NTPD_XDP_GENERIC || (mode == NTPD_XDP_AUTO && err))
-		err = try_attach(att, cfg, XDP_MODE_SKB);
+		err = try_attach(att, cfg, rate_table_size, XDP_MODE_SKB);
 	if (err)
 		goto cleanup;
 	att->attached = true;
@@ -290,6 +293,9 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 	att->pin_dir_fd = open(att->pin_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	att->counters_fd = bpf_map__fd(att->skel->maps.ntpd_counters);
 	att->local_addrs_fd = bpf_map__fd(att->skel->maps.ntpd_local);
+	att->rate_cfg_fd = bpf_map__fd(att->skel->maps.ntpd_rate_cfg);
+	att->acl4_fd = bpf_map__fd(att->skel->maps.ntpd_acl4);
+	att->acl6_fd = bpf_map__fd(att->skel->maps.ntpd_acl6);
 	att->ref = refstate_mmap(bpf_map__fd(att->skel->maps.ntpd_ref));
 	if (!att->ref) {
 		err = -errno;

@@ -33,6 +33,8 @@ struct ntpd_attachment {
 	struct ntpd_ref_buffer *ref;	/* mmap of the ref-state map */
 	int counters_fd;
 	int local_addrs_fd;
+	int rate_cfg_fd;		/* rate limits and list switches */
+	int acl4_fd, acl6_fd;
 	char pin_dir[128];
 	int pin_dir_fd;			/* to unpin after dropping privileges */
 };
@@ -45,10 +47,12 @@ const char *loader_mode_name(enum ntpd_xdp_mode mode);
  * Load and attach to `ifname` in `mode` (native or generic, or auto: native
  * then generic), pin the maps and map the reference state.  When our program
  * is already attached there, replace it if `replace`, else refuse (-EEXIST).
+ * The rate table gets `rate_table_size` entries.
  * Returns 0 or -errno, having logged each attempt's reason.
  */
 int loader_attach(struct ntpd_attachment *att, const char *ifname,
-		  enum ntpd_xdp_mode mode, const struct ntpd_config *cfg, bool replace);
+		  enum ntpd_xdp_mode mode, const struct ntpd_config *cfg, bool replace,
+		  __u32 rate_table_size);
 
 /* Detach, unpin and free; safe on a never-attached attachment. */
 void loader_detach(struct ntpd_attachment *att);

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "ntp_auth.h"
 #include "options.h"
+#include "policy.h"
 #include "privileges.h"
 #include "refstate.h"
 #include "socket_server.h"
@@ -86,9 +87,16 @@ static int attach_all(struct daemon *d)
 	}
 	for (i = 0; i < o->n_ifaces; i++) {
 		err = loader_attach(&d->att[d->n_att], o->ifaces[i], o->xdp_mode, &o->cfg,
-				    o->replace);
+				    o->replace, o->policy.table_size);
 		if (!err) {
-			d->n_att++;
+			struct ntpd_attachment *att = &d->att[d->n_att++];
+
+			err = policy_apply(&o->policy, att->rate_cfg_fd, att->acl4_fd, att->acl6_fd);
+			if (err) {
+				pr_warn("%s: writing rate limits and access lists: %s\n", att->ifname,
+					strerror(-err));
+				return err;
+			}
 			continue;
 		}
 		/* refusing to double-attach is a decision, not a failure to fall back from */

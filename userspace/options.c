@@ -32,6 +32,15 @@ enum long_only {
 	OPT_MAX_MISSED,
 	OPT_LEAP_SMEAR,
 	OPT_KEYS,
+	OPT_RATE_LIMIT,
+	OPT_RATE_LEAK,
+	OPT_RATE_PREFIX4,
+	OPT_RATE_PREFIX6,
+	OPT_RATE_TABLE_SIZE,
+	OPT_KOD,
+	OPT_KOD_DENY,
+	OPT_ALLOW,
+	OPT_DENY,
 };
 
 static const struct option long_options[] = {
@@ -54,6 +63,15 @@ static const struct option long_options[] = {
 	{ "max-missed", required_argument, NULL, OPT_MAX_MISSED },
 	{ "leap-smear", no_argument, NULL, OPT_LEAP_SMEAR },
 	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
+	{ "rate-leak", required_argument, NULL, OPT_RATE_LEAK },
+	{ "rate-prefix4", required_argument, NULL, OPT_RATE_PREFIX4 },
+	{ "rate-prefix6", required_argument, NULL, OPT_RATE_PREFIX6 },
+	{ "rate-table-size", required_argument, NULL, OPT_RATE_TABLE_SIZE },
+	{ "kod", no_argument, NULL, OPT_KOD },
+	{ "kod-deny", no_argument, NULL, OPT_KOD_DENY },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "deny", required_argument, NULL, OPT_DENY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -94,11 +112,22 @@ static void usage(FILE *out)
 "      --keys FILE       symmetric keys (ntpd/chrony format: ID TYPE KEY; MD5,\n"
 "                        SHA1, AES128CMAC): signed requests get signed\n"
 "                        answers, unknown keys a crypto-NAK\n"
+"      --rate-limit RATE/BURST|off  per-client limit: average requests/s and\n"
+"                        bucket size (default %d/%d)\n"
+"      --rate-leak N     answer 1 in 2^N requests over the limit (default %d; 0: none)\n"
+"      --rate-prefix4 N, --rate-prefix6 N  bits that name a client (default %d, %d)\n"
+"      --rate-table-size N  clients tracked (LRU, default %d; 16 bytes + key each)\n"
+"      --kod             answer over the limit with kiss-o'-death RATE (leaked ones)\n"
+"      --allow CIDR, --deny CIDR  access lists, repeatable; most specific wins;\n"
+"                        default allow\n"
+"      --kod-deny        denied clients get kiss-o'-death DENY instead of nothing\n"
 "      --stats           print the XDP counters of the -i interfaces and exit\n"
 "  -d, --debug           debug logging\n"
 "  -h, --help            this help\n"
 "      --version         print the version\n",
-		NTPD_METRICS_PORT_DEFAULT);
+		NTPD_METRICS_PORT_DEFAULT, NTPD_RATE_DEFAULT_PER_S, NTPD_RATE_DEFAULT_BURST,
+		NTPD_RATE_DEFAULT_LEAK, NTPD_RATE_PREFIX4_DEFAULT, NTPD_RATE_PREFIX6_DEFAULT,
+		NTPD_RATE_TABLE_DEFAULT);
 }
 
 static int parse_long(const char *flag, const char *text, long min, long max, long *out)
@@ -193,6 +222,7 @@ static void set_defaults(struct ntpd_options *o)
 	o->upstream_min_poll = 4;
 	o->upstream_max_poll = 10;
 	o->max_missed = 8;
+	policy_defaults(&o->policy);
 	o->cfg.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT;
 	o->cfg.poll_min = NTP_POLL_MIN_DEFAULT;
 	o->cfg.poll_max = NTP_POLL_MAX_DEFAULT;
@@ -332,6 +362,46 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 			if (parse_long("--max-missed", optarg, 1, 64, &v))
 				return -EINVAL;
 			o->max_missed = (int)v;
+			break;
+		case OPT_RATE_LIMIT:
+			if (policy_parse_rate(&o->policy, optarg)) {
+				fprintf(stderr, "xdp-ntpd: --rate-limit: '%s' is not RATE/BURST or off\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_RATE_LEAK:
+			if (parse_long("--rate-leak", optarg, 0, 16, &v))
+				return -EINVAL;
+			o->policy.rate.leak_shift = (__u8)v;
+			break;
+		case OPT_RATE_PREFIX4:
+		case OPT_RATE_PREFIX6:
+			if (parse_long(c == OPT_RATE_PREFIX4 ? "--rate-prefix4" : "--rate-prefix6",
+				       optarg, 1, c == OPT_RATE_PREFIX4 ? 32 : 128, &v))
+				return -EINVAL;
+			*(c == OPT_RATE_PREFIX4 ? &o->policy.rate.prefix4 : &o->policy.rate.prefix6) =
+				(__u8)v;
+			break;
+		case OPT_RATE_TABLE_SIZE:
+			if (parse_long("--rate-table-size", optarg, 64, 16 * 1024 * 1024, &v))
+				return -EINVAL;
+			o->policy.table_size = (__u32)v;
+			break;
+		case OPT_KOD:
+			o->policy.rate.kod = 1;
+			break;
+		case OPT_KOD_DENY:
+			o->policy.rate.kod_deny = 1;
+			break;
+		case OPT_ALLOW:
+		case OPT_DENY:
+			if (policy_add_acl(&o->policy, optarg,
+					   c == OPT_ALLOW ? NTPD_ACL_ALLOW : NTPD_ACL_DENY)) {
+				fprintf(stderr, "xdp-ntpd: %s: '%s' is not an address or CIDR (or too many)\n",
+					c == OPT_ALLOW ? "--allow" : "--deny", optarg);
+				return -EINVAL;
+			}
 			break;
 		case OPT_KEYS:
 			o->keys_file = optarg;

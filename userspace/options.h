@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "loader.h"
+#include "policy.h"
 
 #define NTPD_MAX_IFACES		16
 #define NTPD_MAX_UPSTREAMS	16
@@ -43,6 +44,7 @@ struct ntpd_options {
 	int max_missed;
 	bool leap_smear;
 	const char *keys_file;		/* --keys */
+	struct ntpd_policy policy;	/* --rate-limit, --allow, --deny, ... */
 	struct ntpd_config cfg;		/* XDP load-time knobs */
 	bool stats_only;		/* --stats: print pinned counters, exit */
 };

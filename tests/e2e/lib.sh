@@ -70,7 +70,10 @@ e2e_setup_net() {
 # daemon_start ARGS...: start xdp-ntpd in the server namespace, wait until serving
 daemon_start() {
 	: >"$WORK/daemon.log"
-	nsenter --net="/run/netns/$NS_SRV" "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 "$@" \
+	# Tests send bursts from one client address: limits are off unless a
+	# test turns them on (later flags win).
+	nsenter --net="/run/netns/$NS_SRV" "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 \
+		--rate-limit off "$@" \
 		>"$WORK/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	if ! wait_for 15 grep -q "serving on UDP port" "$WORK/daemon.log"; then
