@@ -28,7 +28,7 @@ endif
 # Debian packages: build, test peers (clients, upstream, scraper), tools.
 DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
 	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev libjansson-dev
-DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq chrony ntpsec-ntpdate sntp xdp-tools tcpdump
+DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq qemu-system-x86 busybox-static chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson
@@ -61,7 +61,7 @@ TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver
 
 
-.PHONY: all deps run test bench bench-micro vmlinux clean
+.PHONY: all deps run test bench bench-micro verify-kernel vmlinux clean
 
 all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o $(BUILD)/arm64/xdp_ntpd.bpf.o
 
@@ -148,6 +148,11 @@ bench: deps all $(BUILD)/bench/ntp-load
 
 bench-micro: deps all $(BUILD)/bench/xdp_bench
 	./$(BUILD)/bench/xdp_bench
+
+# Boot Debian 12's stock 6.1 kernel in qemu and load the XDP object there
+# (also run by make test).
+verify-kernel: $(BUILD)/xdp_ntpd.bpf.o $(BUILD)/xdp_pass.bpf.o
+	QEMU_ACCEL=$${QEMU_ACCEL:-tcg} tests/kernel/verify-6.1.sh
 
 # Regenerate this host's vmlinux.h from the running kernel's BTF.
 vmlinux:

@@ -151,7 +151,11 @@ NTPD_INLINE int ntpd_ref_read(const struct ntpd_ref_buffer *buf,
 	NTPD_READ_BARRIER();
 	__builtin_memcpy(out, (const void *)&slot->state, sizeof(*out));
 	NTPD_READ_BARRIER();
-	if ((seq & 1) || *(const volatile __u32 *)&slot->seq != seq)
+	/* still the active slot too: a reader that picked a slot just before
+	 * the writer refilled it would otherwise return a state the writer has
+	 * not published yet, and then an older one (time going backwards) */
+	if ((seq & 1) || *(const volatile __u32 *)&slot->seq != seq ||
+	    (*(const volatile __u32 *)&buf->active & 1) != idx)
 		return -1;
 	return 0;
 }

@@ -18,12 +18,14 @@
 #include <stdint.h>
 #include <string.h>
 
+/* glibc's netinet/in.h first: the uapi headers then skip their own copies
+ * of struct in6_addr and friends (linux/libc-compat.h) */
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #define FRAME_MAX	512	/* bytes; every frame the tests build fits */
 #define FRAME_VLAN_MAX	3	/* one more than the program parses */

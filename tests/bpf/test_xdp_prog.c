@@ -54,7 +54,14 @@ static struct ntpd_ref_state known_state(__u64 update_tai)
 	return st;
 }
 
+static int load_sized(struct fixture *f, __u8 stale_action, __u32 rate_table_size);
+
 static int load(struct fixture *f, __u8 stale_action)
+{
+	return load_sized(f, stale_action, NTPD_RATE_TABLE_DEFAULT);
+}
+
+static int load_sized(struct fixture *f, __u8 stale_action, __u32 rate_table_size)
 {
 	struct ntpd_local_addr a4 = { .addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 10 } };
 	struct ntpd_local_addr a6 = { 0 };
@@ -64,6 +71,7 @@ static int load(struct fixture *f, __u8 stale_action)
 	if (!f->skel)
 		return -1;
 	f->skel->rodata->ntpd_cfg.stale_action = stale_action;
+	bpf_map__set_max_entries(f->skel->maps.ntpd_rate, rate_table_size);
 	if (xdp_ntpd_bpf__load(f->skel))
 		return -1;
 	f->prog_fd = bpf_program__fd(f->skel->progs.xdp_ntpd);
@@ -538,6 +546,181 @@ static void no_torn_reads(void **state)
 	refstate_publish(fx.ref, &st);
 }
 
+/* ---- rate limiting and access lists, each on a program of its own ---- */
+
+static int verdict_of(const struct fixture *f, const struct frame_spec *s, uint8_t *out)
+{
+	uint8_t in[256];
+	struct frame_layout lay;
+	size_t len = fb_build(s, in, &lay);
+	__u32 out_len;
+
+	return run(f->prog_fd, in, len, out, &out_len);
+}
+
+static __u64 fx_counter(const struct fixture *f, int idx)
+{
+	struct ntpd_counters c;
+
+	assert_int_equal(loader_read_counters(bpf_map__fd(f->skel->maps.ntpd_counters), &c), 0);
+	return c.packets[idx];
+}
+
+static void set_rate(const struct fixture *f, const struct ntpd_rate_config *cfg)
+{
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_rate_cfg), &zero, cfg,
+					     BPF_ANY), 0);
+}
+
+/* 1 request/s, burst 4, leak 1 in 4, clients named by /24: a tight loop of
+ * requests is far faster than 1/s, so the bucket only drains. */
+static const struct ntpd_rate_config tight = {
+	.enabled = 1, .cost_ns = 1000000000ULL, .burst_ns = 4000000000ULL,
+	.leak_shift = 2, .prefix4 = 24, .prefix6 = 64,
+};
+
+static void rate_limit_burst_then_leak(void **state)
+{
+	struct frame_spec s = fb_default(AF_INET);
+	struct fixture f;
+	uint8_t out[256];
+	int i;
+
+	(void)state;
+	assert_int_equal(load(&f, NTPD_STALE_UNSYNC), 0);
+	set_rate(&f, &tight);
+	for (i = 1; i <= 4; i++)		/* the burst */
+		assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	for (i = 1; i <= 8; i++)		/* over: limited 1..8, leak at 4 and 8 */
+		assert_int_equal(verdict_of(&f, &s, out), i % 4 == 0 ? XDP_TX : XDP_DROP);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_ANSWERED_V4), 4);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_RATE_LEAKED), 2);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_RATE_DROPPED), 6);
+	/* same /24: the same client */
+	s.src = "198.51.100.99";
+	assert_int_equal(verdict_of(&f, &s, out), XDP_DROP);
+	/* another /24: a bucket of its own */
+	s.src = "198.51.101.7";
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	/* IPv6 clients are named by /64 */
+	s = fb_default(AF_INET6);
+	for (i = 1; i <= 4; i++)
+		assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	s.src = "2001:db8:1::ffff";	/* same /64 */
+	assert_int_equal(verdict_of(&f, &s, out), XDP_DROP);
+	unload(&f);
+}
+
+static void rate_limit_kod(void **state)
+{
+	struct ntpd_rate_config cfg = tight;
+	struct frame_spec s = fb_default(AF_INET);
+	struct frame_layout lay;
+	uint8_t in[256], out[256];
+	struct fixture f;
+	size_t len;
+	int i;
+
+	(void)state;
+	assert_int_equal(load(&f, NTPD_STALE_UNSYNC), 0);
+	cfg.kod = 1;
+	set_rate(&f, &cfg);
+	len = fb_build(&s, in, &lay);
+	for (i = 1; i <= 4 + 3; i++)
+		verdict_of(&f, &s, out);
+	/* the 4th request over the limit leaks, as a kiss-o'-death */
+	__u32 out_len;
+
+	assert_int_equal(run(f.prog_fd, in, len, out, &out_len), XDP_TX);
+	assert_int_equal(out_len, len);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_RATE_KOD), 1);
+	const uint8_t *ntp = out + lay.payload;
+
+	assert_int_equal(ntp[0], NTP_LI_VN_MODE(NTP_LEAP_UNSYNC, 4, NTP_MODE_SERVER));
+	assert_int_equal(ntp[1], 0);				/* stratum 0: a kiss */
+	assert_memory_equal(ntp + 12, "RATE", 4);
+	assert_memory_equal(ntp + 24, &s.transmit_ts, 8);	/* origin: accepted by the client */
+	assert_int_equal(fb_udp_sum(AF_INET, out + lay.l3, out + lay.l4, 56), 0xffff);
+	unload(&f);
+}
+
+static void access_lists(void **state)
+{
+	struct ntpd_rate_config cfg = { .acl4_enabled = 1, .acl6_enabled = 1 };
+	struct ntpd_acl4_key net = { .prefixlen = 24, .addr = { 198, 51, 100, 0 } };
+	struct ntpd_acl4_key host = { .prefixlen = 32, .addr = { 198, 51, 100, 7 } };
+	struct ntpd_acl6_key net6 = { .prefixlen = 48 };
+	__u8 deny = NTPD_ACL_DENY, allow = NTPD_ACL_ALLOW;
+	struct frame_spec s = fb_default(AF_INET);
+	struct frame_layout lay;
+	uint8_t out[256];
+	struct fixture f;
+
+	(void)state;
+	assert_int_equal(load(&f, NTPD_STALE_UNSYNC), 0);
+	inet_pton(AF_INET6, "2001:db8:1::", net6.addr);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f.skel->maps.ntpd_acl4), &net, &deny, 0), 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f.skel->maps.ntpd_acl4), &host, &allow, 0), 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f.skel->maps.ntpd_acl6), &net6, &deny, 0), 0);
+	set_rate(&f, &cfg);
+
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);	/* /32 allow beats /24 deny */
+	s.src = "198.51.100.8";
+	assert_int_equal(verdict_of(&f, &s, out), XDP_DROP);
+	s.src = "203.0.113.1";					/* no entry: allowed */
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_DENIED_DROPPED), 1);
+
+	s = fb_default(AF_INET6);				/* 2001:db8:1::7 in the /48 */
+	assert_int_equal(verdict_of(&f, &s, out), XDP_DROP);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_DENIED_DROPPED), 2);
+
+	cfg.kod_deny = 1;
+	set_rate(&f, &cfg);
+	fb_build(&s, out, &lay);
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	assert_memory_equal(out + lay.payload + 12, "DENY", 4);
+	assert_int_equal(out[lay.payload + 1], 0);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_DENIED_KOD), 1);
+	unload(&f);
+}
+
+/*
+ * A flood from many spoofed one-shot sources churns the LRU table: does it
+ * hand an exhausted heavy client a fresh bucket?  No: the kernel's LRU gives
+ * entries that were looked up again a second chance, so the one-shot sources
+ * evict each other and the heavy client keeps its (empty) bucket through a
+ * churn of 16 times the table size.  It gets only its leaks.
+ */
+static void lru_churn_does_not_refill_heavy_client(void **state)
+{
+	struct frame_spec heavy = fb_default(AF_INET), other = fb_default(AF_INET);
+	char addr[32];
+	uint8_t out[256];
+	struct fixture f;
+	int i, answered = 0;
+
+	(void)state;
+	assert_int_equal(load_sized(&f, NTPD_STALE_UNSYNC, 64), 0);
+	set_rate(&f, &tight);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(verdict_of(&f, &heavy, out), XDP_TX);
+	assert_int_equal(verdict_of(&f, &heavy, out), XDP_DROP);	/* limited: 1 */
+	assert_int_equal(verdict_of(&f, &heavy, out), XDP_DROP);	/* limited: 2 */
+
+	for (i = 0; i < 16 * 64; i++) {		/* each one new, each answered once */
+		snprintf(addr, sizeof(addr), "203.%d.%d.1", i / 256, i % 256);
+		other.src = addr;
+		assert_int_equal(verdict_of(&f, &other, out), XDP_TX);
+	}
+	for (i = 0; i < 8; i++)			/* limited 3..10: leaks at 4 and 8 */
+		answered += verdict_of(&f, &heavy, out) == XDP_TX;
+	assert_int_equal(answered, 2);
+	unload(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -552,6 +735,10 @@ int main(void)
 		cmocka_unit_test(stale_state_is_unsynchronised),
 		cmocka_unit_test(stale_state_passed_when_configured),
 		cmocka_unit_test(no_torn_reads),
+		cmocka_unit_test(rate_limit_burst_then_leak),
+		cmocka_unit_test(rate_limit_kod),
+		cmocka_unit_test(access_lists),
+		cmocka_unit_test(lru_churn_does_not_refill_heavy_client),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,861 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The loaded XDP program (bpf/xdp_ntpd.h) on crafted frames through
+ * BPF_PROG_TEST_RUN.  A table of {description, frame, verdict, counter}:
+ * every case asserts the verdict and that exactly one per-CPU counter, the
+ * expected one, moved by one.  Passed frames must come back untouched;
+ * answers are checked byte for byte against a response built here
+ * independently (tests/bpf/frames.h for the checksums), the receive and
+ * transmit timestamps against CLOCK_TAI read around the run.
+ *
+ * No sleeps and no timing thresholds: time enters only as the bracket
+ * [CLOCK_TAI before the run, CLOCK_TAI after it], which holds however slow
+ * the machine is.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "frames.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ntp_proto.h"
+#include "refstate.h"
+#include "xdp_ntpd.skel.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define NS		1000000000ULL
+
+#define TAI_OFFSET_NS	(37LL * (__s64)NS)
+#define CORRECTION_NS	1500000LL		/* +1.5 ms: the conversion must add it */
+#define ROOT_DELAY	0x00000a3dU		/* 40 ms, 16.16 */
+#define ROOT_DISP	0x00000290U		/* 10 ms, 16.16 */
+#define REFERENCE_TS	0xec5b1e3412345678ULL
+#define REQ_XMT_TS	0xe9a1b2c3d4e5f607ULL	/* the client's transmit timestamp */
+#define REQ_TTL		57
+#define POLL_MIN	NTP_POLL_MIN_DEFAULT
+#define POLL_MAX	NTP_POLL_MAX_DEFAULT
+
+/*
+ * The program's fast timestamp path (ntp_proto.h ntp_served_ts) is within
+ * one 2^-32 s unit of the exact conversion, and the base it starts from is
+ * truncated: allow 2 units (0.47 ns) either side of the exact bracket.
+ */
+#define TS_SLACK	2
+
+static const uint8_t SERVER_MAC[ETH_ALEN] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+static const uint8_t CLIENT_MAC[ETH_ALEN] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x02 };
+static const uint8_t REFID[4] = { 192, 0, 2, 1 };
+
+#define CLIENT4	"198.51.100.7"
+#define SERVER4	"192.0.2.10"
+#define CLIENT6	"2001:db8:1::7"
+#define SERVER6	"2001:db8::10"
+
+struct fixture {
+	struct xdp_ntpd_bpf *skel;
+	struct ntpd_ref_buffer *ref;
+	int prog_fd;
+	int counters_fd;
+};
+
+static struct fixture fx;
+static struct ntpd_ref_state published;	/* what fx.ref holds now */
+
+/* ---- the reference state ------------------------------------------------ */
+
+static struct ntpd_ref_state known_state(__u64 update_tai_ns)
+{
+	struct ntpd_ref_state st = {
+		.update_tai_ns = update_tai_ns,
+		.reference_ts = REFERENCE_TS,
+		.tai_offset_ns = TAI_OFFSET_NS,
+		.correction_ns = CORRECTION_NS,
+		.root_delay = ROOT_DELAY,
+		.root_dispersion = ROOT_DISP,
+		.leap = NTP_LEAP_INSERT,
+		.stratum = 2,
+		.precision = -20,
+	};
+
+	memcpy(&st.refid, REFID, 4);
+	return st;
+}
+
+static void publish(struct fixture *f, const struct ntpd_ref_state *st)
+{
+	refstate_publish(f->ref, st);
+	if (f == &fx)
+		published = *st;
+}
+
+/* Per-test setup: a state published just now, so every test starts fresh
+ * whatever the one before it published. */
+static int publish_fresh(void **state)
+{
+	struct ntpd_ref_state st = known_state(refstate_tai_now_ns());
+
+	(void)state;
+	publish(&fx, &st);
+	return 0;
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+static void unload(struct fixture *f)
+{
+	refstate_munmap(f->ref);
+	xdp_ntpd_bpf__destroy(f->skel);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Open, configure, load, map the state, add our addresses.  0 or -errno. */
+static int load(struct fixture *f, __u8 stale_action)
+{
+	struct ntpd_local_addr a4 = { .addr = { [10] = 0xff, [11] = 0xff } };
+	struct ntpd_local_addr a6 = { 0 };
+	__u8 one = 1;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	inet_pton(AF_INET, SERVER4, &a4.addr[12]);
+	inet_pton(AF_INET6, SERVER6, a6.addr);
+	f->skel = xdp_ntpd_bpf__open();
+	if (!f->skel)
+		return -errno;
+	/* every knob explicit: the test must not depend on the defaults */
+	f->skel->rodata->ntpd_cfg.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT;
+	f->skel->rodata->ntpd_cfg.ntp_port = htons(NTP_PORT_DEFAULT);
+	f->skel->rodata->ntpd_cfg.poll_min = POLL_MIN;
+	f->skel->rodata->ntpd_cfg.poll_max = POLL_MAX;
+	f->skel->rodata->ntpd_cfg.stale_action = stale_action;
+	f->skel->rodata->ntpd_cfg.verify_udp_csum = 1;
+	f->skel->rodata->ntpd_cfg.allow_loopback_src = 0;
+	err = xdp_ntpd_bpf__load(f->skel);
+	if (err)
+		goto cleanup;
+	f->prog_fd = bpf_program__fd(f->skel->progs.xdp_ntpd);
+	f->counters_fd = bpf_map__fd(f->skel->maps.ntpd_counters);
+	f->ref = refstate_mmap(bpf_map__fd(f->skel->maps.ntpd_ref));
+	if (!f->ref) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a4, &one, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a6, &one, BPF_ANY)) {
+		err = -errno;
+		goto cleanup;
+	}
+	return 0;
+cleanup:
+	fprintf(stderr, "test_xdp: loading xdp_ntpd: %s\n", strerror(-err));
+	unload(f);
+	return err;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return load(&fx, NTPD_STALE_UNSYNC);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	unload(&fx);
+	return 0;
+}
+
+/* ---- running the program ---------------------------------------------------- */
+
+/* The per-CPU counters summed over every possible CPU.  0 or -errno. */
+static int read_counters(int fd, struct ntpd_counters *sum)
+{
+	int ncpus = libbpf_num_possible_cpus(), cpu, i, err = 0;
+	struct ntpd_counters *percpu;
+	__u32 zero = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, percpu)) {
+		err = -errno;
+		goto cleanup;
+	}
+	memset(sum, 0, sizeof(*sum));
+	for (cpu = 0; cpu < ncpus; cpu++)
+		for (i = 0; i < NTPD_CNT_MAX; i++)
+			sum->packets[i] += percpu[cpu].packets[i];
+cleanup:
+	free(percpu);
+	return err;
+}
+
+struct run_result {
+	int verdict;
+	uint8_t out[FRAME_MAX];
+	size_t out_len;
+	__u64 tai_before, tai_after;	/* CLOCK_TAI bracketing the run */
+};
+
+/* One pass of the program over `in`.  0 or -errno. */
+static int run_prog(int prog_fd, const uint8_t *in, size_t len, struct run_result *r)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)len,
+		    .data_out = r->out, .data_size_out = sizeof(r->out), .repeat = 1);
+	int err;
+
+	r->tai_before = refstate_tai_now_ns();
+	err = bpf_prog_test_run_opts(prog_fd, &opts);
+	r->tai_after = refstate_tai_now_ns();
+	if (err)
+		return err;
+	r->verdict = (int)opts.retval;
+	r->out_len = opts.data_size_out;
+	return 0;
+}
+
+/* ---- the expected answer ------------------------------------------------------ */
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+/* RFC 5905: served time = CLOCK_TAI - TAI offset + correction, as NTP. */
+static uint64_t served_ntp(const struct ntpd_ref_state *st, __u64 tai_ns)
+{
+	return ntp_ts_from_unix_ns(tai_ns - (__u64)st->tai_offset_ns + (__u64)st->correction_ns);
+}
+
+/*
+ * RFC 5905 dispersion growth, written independently: PHI = 15 ppm of the
+ * age, in 2^-16 s, rounded up, saturating.  Ages past 2^40 ns (18 min) are
+ * clamped, as ntp_proto.h documents: only a never-published state (update
+ * time 0, answered unsynchronised anyway) is that old.
+ */
+static uint32_t disp_grown(uint32_t disp, __u64 age_ns)
+{
+	unsigned __int128 units;
+	__u64 age = age_ns < (1ULL << 40) ? age_ns : (1ULL << 40);
+
+	units = ((unsigned __int128)age * 15 * 65536 + 999999999999999ULL) / 1000000000000000ULL;
+	units += disp;
+	return units > 0xffffffffU ? 0xffffffffU : (uint32_t)units;
+}
+
+static __u64 age_at(const struct ntpd_ref_state *st, __u64 tai_ns)
+{
+	return tai_ns > st->update_tai_ns ? tai_ns - st->update_tai_ns : 0;
+}
+
+/*
+ * Compare an answer with the one expected for request `req` under state
+ * `st`.  Returns NULL when every byte is right, else what is wrong (in
+ * msg).  Does not assert, so the torn-read test can call it with a writer
+ * thread running.
+ */
+static const char *answer_diff(const uint8_t *req, size_t len, const struct run_result *r,
+			       const struct ntpd_ref_state *st, int fresh, char *msg,
+			       size_t msg_len)
+{
+	uint8_t want[FRAME_MAX], tmp[16];
+	struct frame_layout lay;
+	uint8_t *ip, *udp, *ntp, vn;
+	const uint8_t *got;
+	size_t alen, a_off, i;
+	uint32_t disp, disp_lo, disp_hi;
+	uint64_t rx, tx, ts_lo, ts_hi;
+	int poll, err;
+
+	if (r->out_len != len) {
+		snprintf(msg, msg_len, "answer is %zu bytes, request %zu", r->out_len, len);
+		return msg;
+	}
+	memcpy(want, req, len);
+	err = frame_parse(want, len, &lay);
+	if (err || lay.payload_len != NTP_PACKET_LEN) {
+		snprintf(msg, msg_len, "request does not parse (%d)", err);
+		return msg;
+	}
+	ip = want + lay.l3;
+	udp = want + lay.l4;
+	ntp = want + lay.payload;
+	got = r->out + lay.payload;
+
+	/* Ethernet: back to the sender; VLAN tags stay as they were */
+	memcpy(want, CLIENT_MAC, ETH_ALEN);
+	memcpy(want + ETH_ALEN, SERVER_MAC, ETH_ALEN);
+	/* IP: addresses swapped, fresh TTL / hop limit */
+	alen = lay.family == AF_INET ? 4 : 16;
+	a_off = lay.family == AF_INET ? 12 : 8;
+	memcpy(tmp, ip + a_off, alen);
+	memcpy(ip + a_off, ip + a_off + alen, alen);
+	memcpy(ip + a_off + alen, tmp, alen);
+	ip[lay.family == AF_INET ? 8 : 7] = NTPD_TTL_RESPONSE;
+	/* UDP: ports swapped */
+	memcpy(tmp, udp, 2);
+	memcpy(udp, udp + 2, 2);
+	memcpy(udp + 2, tmp, 2);
+
+	/* NTP, RFC 5905 figure 8 */
+	vn = (req[lay.payload] >> 3) & 7;
+	ntp[0] = (uint8_t)((fresh ? st->leap : 3) << 6 | vn << 3 | 4);
+	ntp[1] = fresh && st->stratum <= 15 ? st->stratum : 0;
+	poll = (int8_t)req[lay.payload + 2];
+	poll = poll < POLL_MIN ? POLL_MIN : poll > POLL_MAX ? POLL_MAX : poll;
+	ntp[2] = (uint8_t)poll;
+	ntp[3] = (uint8_t)st->precision;
+	put32(ntp + 4, st->root_delay);
+	memcpy(ntp + 12, &st->refid, 4);
+	put64(ntp + 16, st->reference_ts);
+	memcpy(ntp + 24, req + lay.payload + 40, 8);	/* origin = their transmit */
+
+	/* Root dispersion grows with the age at the receive time, which lies
+	 * in the bracket; the program's multiply-shift may round up one more
+	 * unit than the exact ceiling. */
+	disp = get32(got + 8);
+	disp_lo = disp_grown(st->root_dispersion, age_at(st, r->tai_before));
+	disp_hi = disp_grown(st->root_dispersion, age_at(st, r->tai_after));
+	disp_hi += disp_hi != 0xffffffffU;
+	if (disp < disp_lo || disp > disp_hi) {
+		snprintf(msg, msg_len, "root dispersion %#x outside [%#x, %#x]", disp, disp_lo,
+			 disp_hi);
+		return msg;
+	}
+	put32(ntp + 8, disp);
+
+	/* Receive and transmit: served time within the run, in that order */
+	rx = get64(got + 32);
+	tx = get64(got + 40);
+	ts_lo = served_ntp(st, r->tai_before) - TS_SLACK;
+	ts_hi = served_ntp(st, r->tai_after) + TS_SLACK;
+	if (rx < ts_lo || rx > ts_hi || tx < ts_lo || tx > ts_hi || rx > tx) {
+		snprintf(msg, msg_len,
+			 "timestamps rx %#llx tx %#llx not ordered within [%#llx, %#llx]",
+			 (unsigned long long)rx, (unsigned long long)tx,
+			 (unsigned long long)ts_lo, (unsigned long long)ts_hi);
+		return msg;
+	}
+	put64(ntp + 32, rx);
+	put64(ntp + 40, tx);
+
+	/* both checksums by the independent routine, then every byte */
+	if (frame_fix_csums(want, len)) {
+		snprintf(msg, msg_len, "expected frame does not parse");
+		return msg;
+	}
+	err = frame_verify_csums(r->out, len);
+	if (err) {
+		snprintf(msg, msg_len, "answer's checksums do not verify (%d)", err);
+		return msg;
+	}
+	for (i = 0; i < len; i++) {
+		if (r->out[i] != want[i]) {
+			snprintf(msg, msg_len, "byte %zu: got %02x, want %02x", i, r->out[i],
+				 want[i]);
+			return msg;
+		}
+	}
+	return NULL;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+enum { V4 = 4, V6 = 6 };
+
+/* A request frame as a difference from the default one: zero fields mean
+ * "as a normal client sends it" (IPv4 or IPv6 client -> our address, port
+ * 123, 48 bytes, version 4 client mode, poll 6, valid checksum). */
+struct case_frame {
+	int ip;			/* V4 or V6 */
+	int tags;		/* VLAN tags, 802.1Q unless outer_tpid */
+	uint16_t outer_tpid;
+	uint16_t ethertype;	/* overrides the IP EtherType */
+	const char *src, *dst;
+	bool sport_zero;
+	uint16_t dport;
+	uint8_t proto;		/* after IP; UDP when 0 */
+	uint8_t ipv4_opts;	/* option bytes */
+	uint16_t frag;		/* IPv4 flags + offset */
+	bool hbh;		/* IPv6 hop-by-hop header */
+	int payload_len;	/* 48 when 0 */
+	bool set_lvm;
+	uint8_t lvm;		/* first NTP byte, when set_lvm */
+	bool set_poll;
+	int8_t poll;
+	enum frame_udp_csum csum;
+	size_t trailer;		/* Ethernet padding after the IP packet */
+	int ip_len_delta;	/* IP length field minus the true one */
+	size_t cut;		/* keep only the first `cut` bytes */
+};
+
+struct xdp_case {
+	const char *desc;
+	struct case_frame f;
+	int verdict;
+	int counter;		/* NTPD_CNT_* that must move by exactly one */
+};
+
+/* Build the request a case describes.  Returns its length (asserting). */
+static size_t build_case(const struct case_frame *cf, uint8_t *buf)
+{
+	uint8_t payload[128];
+	struct frame_spec s = {
+		.family = cf->ip == V6 ? AF_INET6 : AF_INET,
+		.n_vlan = cf->tags,
+		.ttl = REQ_TTL,
+		.l4_proto = cf->proto ? cf->proto : IPPROTO_UDP,
+		.ipv4_opt_len = cf->ipv4_opts,
+		.ipv4_frag = cf->frag,
+		.ipv6_hbh = cf->hbh,
+		.sport = cf->sport_zero ? 0 : 40123,
+		.dport = cf->dport ? cf->dport : NTP_PORT_DEFAULT,
+		.csum = cf->csum,
+		.payload = payload,
+		.payload_len = cf->payload_len ? (size_t)cf->payload_len : NTP_PACKET_LEN,
+		/* an IP length claiming more needs the bytes to be there */
+		.trailer = cf->trailer + (cf->ip_len_delta > 0 ? (size_t)cf->ip_len_delta : 0),
+	};
+	const char *src = cf->src ? cf->src : s.family == AF_INET ? CLIENT4 : CLIENT6;
+	const char *dst = cf->dst ? cf->dst : s.family == AF_INET ? SERVER4 : SERVER6;
+	struct frame_layout lay;
+	int i, len;
+
+	assert_true(s.payload_len <= sizeof(payload));
+	memcpy(s.dst_mac, SERVER_MAC, ETH_ALEN);
+	memcpy(s.src_mac, CLIENT_MAC, ETH_ALEN);
+	for (i = 0; i < cf->tags; i++) {
+		s.vlan_tpid[i] = i == 0 && cf->outer_tpid ? cf->outer_tpid : ETH_P_8021Q;
+		s.vlan_tci[i] = (uint16_t)(0x2000 | (100 * (i + 1)));	/* PCP 1, VID 100.. */
+	}
+	assert_int_equal(inet_pton(s.family, src, s.saddr), 1);
+	assert_int_equal(inet_pton(s.family, dst, s.daddr), 1);
+	frame_ntp_request(payload, s.payload_len,
+			  cf->set_lvm ? cf->lvm : NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT),
+			  cf->set_poll ? cf->poll : 6, REQ_XMT_TS);
+	len = frame_build(&s, buf, FRAME_MAX, &lay);
+	assert_true(len > 0);
+	if (cf->ethertype)
+		frame_put16(buf + lay.l3 - 2, cf->ethertype);
+	if (cf->ip_len_delta && s.family == AF_INET) {
+		frame_put16(buf + lay.l3 + 2,
+			    (uint16_t)(frame_get16(buf + lay.l3 + 2) + cf->ip_len_delta));
+		frame_put16(buf + lay.l3 + 10, frame_ipv4_csum(buf + lay.l3, lay.l3_len));
+	} else if (cf->ip_len_delta) {
+		frame_put16(buf + lay.l3 + 4,
+			    (uint16_t)(frame_get16(buf + lay.l3 + 4) + cf->ip_len_delta));
+	}
+	if (cf->cut) {
+		assert_true(cf->cut < (size_t)len);
+		len = (int)cf->cut;
+	}
+	return (size_t)len;
+}
+
+/* Run the case against fixture f, whose state is `st`. */
+static void check_case(struct fixture *f, const struct ntpd_ref_state *st, const struct xdp_case *c)
+{
+	uint8_t in[FRAME_MAX];
+	size_t len = build_case(&c->f, in);
+	struct ntpd_counters before, after;
+	struct run_result r;
+	char msg[160];
+	const char *diff;
+	int i;
+
+	assert_int_equal(read_counters(f->counters_fd, &before), 0);
+	assert_int_equal(run_prog(f->prog_fd, in, len, &r), 0);
+	assert_int_equal(read_counters(f->counters_fd, &after), 0);
+
+	assert_int_equal(r.verdict, c->verdict);
+	for (i = 0; i < NTPD_CNT_MAX; i++) {
+		__u64 delta = after.packets[i] - before.packets[i];
+
+		if (delta != (i == c->counter))
+			print_message("# counter %d moved by %llu\n", i, (unsigned long long)delta);
+		assert_int_equal(delta, i == c->counter);
+	}
+	assert_int_equal(r.out_len, len);
+	if (r.verdict == XDP_PASS) {
+		/* the stack gets the frame exactly as it arrived */
+		assert_memory_equal(r.out, in, len);
+	} else if (r.verdict == XDP_TX) {
+		diff = answer_diff(in, len, &r, st, c->counter != NTPD_CNT_ANSWERED_UNSYNC, msg,
+				   sizeof(msg));
+		if (diff)
+			print_message("# %s: %s\n", c->desc, diff);
+		assert_null(diff);
+	}
+}
+
+#define ANSWER4	XDP_TX, NTPD_CNT_ANSWERED_V4
+#define ANSWER6	XDP_TX, NTPD_CNT_ANSWERED_V6
+#define PASS(reason)	XDP_PASS, NTPD_CNT_PASS_##reason
+#define DROP(reason)	XDP_DROP, NTPD_CNT_DROP_##reason
+
+/* Ethernet 14 + IPv4 20 / IPv6 40 + UDP 8 + NTP 48 */
+#define LEN4	90
+#define LEN6	110
+
+static const struct xdp_case cases[] = {
+	{ "IPv4 request", { .ip = V4 }, ANSWER4 },
+	{ "IPv6 request", { .ip = V6 }, ANSWER6 },
+	{ "IPv4, one 802.1Q tag", { .ip = V4, .tags = 1 }, ANSWER4 },
+	{ "IPv6, one 802.1Q tag", { .ip = V6, .tags = 1 }, ANSWER6 },
+	{ "IPv4, QinQ 802.1ad + 802.1Q", { .ip = V4, .tags = 2, .outer_tpid = ETH_P_8021AD },
+	  ANSWER4 },
+	{ "IPv6, QinQ 802.1ad + 802.1Q", { .ip = V6, .tags = 2, .outer_tpid = ETH_P_8021AD },
+	  ANSWER6 },
+	{ "IPv4, three tags", { .ip = V4, .tags = 3, .outer_tpid = ETH_P_8021AD },
+	  PASS(VLAN_DEPTH) },
+	{ "IPv6, three tags", { .ip = V6, .tags = 3 }, PASS(VLAN_DEPTH) },
+	{ "poll 0 -> poll_min", { .ip = V4, .set_poll = true, .poll = 0 }, ANSWER4 },
+	{ "poll 6 kept", { .ip = V6, .set_poll = true, .poll = 6 }, ANSWER6 },
+	{ "poll 20 -> poll_max", { .ip = V4, .set_poll = true, .poll = 20 }, ANSWER4 },
+	{ "poll -3 -> poll_min", { .ip = V6, .set_poll = true, .poll = -3 }, ANSWER6 },
+	{ "request with LI=3 (SNTP 0xe3)", { .ip = V4, .set_lvm = true, .lvm = 0xe3 }, ANSWER4 },
+	{ "IPv4 DF set", { .ip = V4, .frag = 0x4000 }, ANSWER4 },
+	{ "IPv4 UDP checksum 0: answered with one", { .ip = V4, .csum = FRAME_CSUM_ZERO },
+	  ANSWER4 },
+	{ "IPv4, Ethernet padding after the packet", { .ip = V4, .trailer = 6 }, ANSWER4 },
+	{ "IPv4 47-byte payload", { .ip = V4, .payload_len = 47 }, PASS(LENGTH) },
+	{ "IPv4 49-byte payload", { .ip = V4, .payload_len = 49 }, PASS(LENGTH) },
+	{ "IPv4 68-byte payload (MAC)", { .ip = V4, .payload_len = 68 }, PASS(LENGTH) },
+	{ "IPv4 96-byte payload (extension field)", { .ip = V4, .payload_len = 96 },
+	  PASS(LENGTH) },
+	{ "IPv6 47-byte payload", { .ip = V6, .payload_len = 47 }, PASS(LENGTH) },
+	{ "IPv6 49-byte payload", { .ip = V6, .payload_len = 49 }, PASS(LENGTH) },
+	{ "IPv6 68-byte payload (MAC)", { .ip = V6, .payload_len = 68 }, PASS(LENGTH) },
+	{ "IPv6 96-byte payload (extension field)", { .ip = V6, .payload_len = 96 },
+	  PASS(LENGTH) },
+	/* UDP says 56 bytes, IP disagrees: not a plain 48-byte request */
+	{ "IPv4 total length 4 over the datagram", { .ip = V4, .ip_len_delta = 4 },
+	  PASS(LENGTH) },
+	{ "IPv4 total length 4 under the datagram", { .ip = V4, .ip_len_delta = -4 },
+	  PASS(LENGTH) },
+	{ "IPv6 payload length 4 over the datagram", { .ip = V6, .ip_len_delta = 4 },
+	  PASS(LENGTH) },
+	{ "IPv6 payload length 4 under the datagram", { .ip = V6, .ip_len_delta = -4 },
+	  PASS(LENGTH) },
+	{ "IPv4 options (IHL 6)", { .ip = V4, .ipv4_opts = 4 }, PASS(IP_OPTIONS) },
+	{ "IPv4 first fragment (MF)", { .ip = V4, .frag = 0x2000 }, PASS(FRAGMENT) },
+	{ "IPv4 later fragment (offset 185)", { .ip = V4, .frag = 185 }, PASS(FRAGMENT) },
+	{ "IPv4 middle fragment (MF, offset 1)", { .ip = V4, .frag = 0x2001 }, PASS(FRAGMENT) },
+	{ "IPv4 TCP", { .ip = V4, .proto = IPPROTO_TCP }, PASS(NOT_UDP) },
+	{ "IPv4 ICMP", { .ip = V4, .proto = IPPROTO_ICMP }, PASS(NOT_UDP) },
+	{ "IPv6 TCP", { .ip = V6, .proto = IPPROTO_TCP }, PASS(NOT_UDP) },
+	{ "IPv6 ICMPv6", { .ip = V6, .proto = IPPROTO_ICMPV6 }, PASS(NOT_UDP) },
+	{ "IPv4 UDP port 124", { .ip = V4, .dport = 124 }, PASS(OTHER_PORT) },
+	{ "IPv6 UDP port 53", { .ip = V6, .dport = 53 }, PASS(OTHER_PORT) },
+	{ "IPv6 hop-by-hop header", { .ip = V6, .hbh = true }, PASS(IPV6_EXTHDR) },
+	{ "IPv4 to 192.0.2.11 (not ours)", { .ip = V4, .dst = "192.0.2.11" }, PASS(NOT_LOCAL) },
+	{ "IPv6 to 2001:db8::11 (not ours)", { .ip = V6, .dst = "2001:db8::11" },
+	  PASS(NOT_LOCAL) },
+	{ "source 0.0.0.0", { .ip = V4, .src = "0.0.0.0" }, DROP(BAD_SOURCE) },
+	{ "source 127.0.0.1", { .ip = V4, .src = "127.0.0.1" }, DROP(BAD_SOURCE) },
+	{ "source 224.0.0.1", { .ip = V4, .src = "224.0.0.1" }, DROP(BAD_SOURCE) },
+	{ "source 255.255.255.255", { .ip = V4, .src = "255.255.255.255" }, DROP(BAD_SOURCE) },
+	{ "source ff02::1", { .ip = V6, .src = "ff02::1" }, DROP(BAD_SOURCE) },
+	{ "source ::", { .ip = V6, .src = "::" }, DROP(BAD_SOURCE) },
+	{ "source ::1", { .ip = V6, .src = "::1" }, DROP(BAD_SOURCE) },
+	{ "source ::ffff:1.2.3.4", { .ip = V6, .src = "::ffff:1.2.3.4" }, DROP(BAD_SOURCE) },
+	{ "IPv4 source port 0", { .ip = V4, .sport_zero = true }, DROP(BAD_SOURCE) },
+	{ "IPv6 source port 0", { .ip = V6, .sport_zero = true }, DROP(BAD_SOURCE) },
+	{ "IPv4 bad UDP checksum", { .ip = V4, .csum = FRAME_CSUM_BAD }, PASS(BAD_CSUM) },
+	{ "IPv6 bad UDP checksum", { .ip = V6, .csum = FRAME_CSUM_BAD }, PASS(BAD_CSUM) },
+	{ "IPv6 UDP checksum 0 (RFC 8200: invalid)", { .ip = V6, .csum = FRAME_CSUM_ZERO },
+	  PASS(BAD_CSUM) },
+	{ "ARP", { .ip = V4, .ethertype = ETH_P_ARP }, PASS(NOT_IP) },
+	{ "truncated: Ethernet only", { .ip = V4, .cut = ETH_HLEN }, PASS(TRUNCATED) },
+	{ "truncated: inside the VLAN tag", { .ip = V4, .tags = 1, .cut = ETH_HLEN + 2 },
+	  PASS(TRUNCATED) },
+	{ "truncated: inside the IPv4 header", { .ip = V4, .cut = ETH_HLEN + 19 },
+	  PASS(TRUNCATED) },
+	{ "truncated: inside the IPv6 header", { .ip = V6, .cut = ETH_HLEN + 39 },
+	  PASS(TRUNCATED) },
+	{ "truncated: inside the UDP header", { .ip = V4, .cut = ETH_HLEN + 20 + 7 },
+	  PASS(TRUNCATED) },
+	{ "truncated: IPv4 NTP payload short by 1", { .ip = V4, .cut = LEN4 - 1 },
+	  PASS(TRUNCATED) },
+	{ "truncated: IPv6 NTP payload short by 1", { .ip = V6, .cut = LEN6 - 1 },
+	  PASS(TRUNCATED) },
+	{ "truncated: QinQ, NTP payload short by 1",
+	  { .ip = V6, .tags = 2, .outer_tpid = ETH_P_8021AD, .cut = LEN6 + 8 - 1 },
+	  PASS(TRUNCATED) },
+};
+
+static void test_case(void **state)
+{
+	check_case(&fx, &published, *state);
+}
+
+/* Every version x every mode, both families, generated: which requests are
+ * answered is RFC 5905 plus RFC 1059's mode-less version 1. */
+#define MATRIX_N (2 * 8 * 8)
+static struct xdp_case matrix[MATRIX_N];
+static char matrix_desc[MATRIX_N][40];
+
+static void fill_matrix(void)
+{
+	int n = 0, ip, vn, mode;
+
+	for (ip = V4; ip <= V6; ip += V6 - V4) {
+		for (vn = 0; vn < 8; vn++) {
+			for (mode = 0; mode < 8; mode++, n++) {
+				struct xdp_case *c = &matrix[n];
+
+				snprintf(matrix_desc[n], sizeof(matrix_desc[n]),
+					 "IPv%d version %d mode %d", ip, vn, mode);
+				c->desc = matrix_desc[n];
+				c->f.ip = ip;
+				c->f.set_lvm = true;
+				c->f.lvm = (uint8_t)(vn << 3 | mode);
+				if ((vn >= 1 && vn <= 4 && mode == 3) || (vn == 1 && mode == 0)) {
+					c->verdict = XDP_TX;
+					c->counter = ip == V4 ? NTPD_CNT_ANSWERED_V4 :
+								NTPD_CNT_ANSWERED_V6;
+				} else if (mode == 4) {
+					c->verdict = XDP_DROP;
+					c->counter = NTPD_CNT_DROP_MODE_SERVER;
+				} else if (mode >= 6) {
+					c->verdict = XDP_DROP;
+					c->counter = NTPD_CNT_DROP_MODE_CONTROL;
+				} else if (vn < 1 || vn > 4) {
+					c->verdict = XDP_PASS;
+					c->counter = NTPD_CNT_PASS_VERSION;
+				} else {
+					c->verdict = XDP_PASS;
+					c->counter = NTPD_CNT_PASS_MODE;
+				}
+			}
+		}
+	}
+}
+
+/* ---- stale state ---------------------------------------------------------- */
+
+/* Twice the default 10 s limit: stale, announced as unsynchronised. */
+static void stale_state_answered_unsynchronised(void **state)
+{
+	const struct xdp_case c4 = { "stale, IPv4", { .ip = V4 }, XDP_TX, NTPD_CNT_ANSWERED_UNSYNC };
+	const struct xdp_case c6 = { "stale, IPv6", { .ip = V6 }, XDP_TX, NTPD_CNT_ANSWERED_UNSYNC };
+	struct ntpd_ref_state st = known_state(refstate_tai_now_ns() - 20 * NS);
+
+	(void)state;
+	publish(&fx, &st);
+	check_case(&fx, &published, &c4);
+	check_case(&fx, &published, &c6);
+}
+
+static void never_published_answered_unsynchronised(void **state)
+{
+	const struct xdp_case c = { "never published", { .ip = V4 }, XDP_TX,
+				    NTPD_CNT_ANSWERED_UNSYNC };
+	struct ntpd_ref_state st = known_state(0);
+
+	(void)state;
+	publish(&fx, &st);
+	check_case(&fx, &published, &c);
+}
+
+/* With stale_action=pass the socket server answers instead: a second
+ * object loaded with that setting hands stale requests up untouched. */
+static void stale_state_passed_when_configured(void **state)
+{
+	const struct xdp_case stale = { "stale, passed", { .ip = V4 }, PASS(STALE) };
+	const struct xdp_case stale6 = { "stale, passed, IPv6", { .ip = V6 }, PASS(STALE) };
+	const struct xdp_case fresh = { "fresh, answered", { .ip = V4 }, ANSWER4 };
+	struct fixture pass;
+	struct ntpd_ref_state st;
+
+	(void)state;
+	assert_int_equal(load(&pass, NTPD_STALE_PASS), 0);
+	st = known_state(refstate_tai_now_ns() - 20 * NS);
+	refstate_publish(pass.ref, &st);
+	check_case(&pass, &st, &stale);
+	check_case(&pass, &st, &stale6);
+	st = known_state(0);
+	refstate_publish(pass.ref, &st);
+	check_case(&pass, &st, &stale);
+	st = known_state(refstate_tai_now_ns());
+	refstate_publish(pass.ref, &st);
+	check_case(&pass, &st, &fresh);
+	unload(&pass);
+}
+
+/* ---- torn reads ---------------------------------------------------------- */
+
+#define TORN_PUBLISHES	2000000U
+#define TORN_RUNS_MAX	200000U
+
+static __u64 torn_t0;	/* CLOCK_TAI the writer's states were published at */
+
+/*
+ * State number k: every field a different function of k, so a response
+ * mixing two publications cannot look like a third.  k increases, rather
+ * than alternating between two states: each slot then gets a new state on
+ * every visit, while with two states and two slots each slot would always
+ * hold the same one and a torn read there could not be seen.  The
+ * correction moves the served time by k ms, so the base_tai/base_ntp pair
+ * that refstate_publish() derives is checked too.
+ */
+static struct ntpd_ref_state torn_state(__u32 k)
+{
+	struct ntpd_ref_state st = {
+		.update_tai_ns = torn_t0,
+		.reference_ts = (__u64)k << 32 | (k ^ 0x5a5a5a5aU),
+		.tai_offset_ns = TAI_OFFSET_NS,
+		.correction_ns = (__s64)k * 1000000,
+		.root_delay = k,
+		/* growth over the test stays far below 1024 units (1000 s) */
+		.root_dispersion = k << 10,
+		.refid = htonl(k),
+		.leap = (__u8)(k % 3),
+		.stratum = (__u8)(1 + k % 15),
+		.precision = (__s8)-(int)(k % 32),
+	};
+
+	return st;
+}
+
+static int torn_writer_done;
+
+static void *torn_writer(void *arg)
+{
+	struct ntpd_ref_buffer *ref = arg;
+	__u32 k;
+
+	for (k = 1; k <= TORN_PUBLISHES; k++) {
+		struct ntpd_ref_state st = torn_state(k);
+
+		refstate_publish(ref, &st);
+	}
+	__atomic_store_n(&torn_writer_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void no_torn_reads(void **state)
+{
+	const struct case_frame cf = { .ip = V4 };
+	unsigned long runs = 0, answered = 0, busy = 0, torn = 0, other = 0;
+	struct ntpd_counters before, after;
+	struct ntpd_ref_state st;
+	uint8_t in[FRAME_MAX];
+	size_t len = build_case(&cf, in);
+	struct run_result r;
+	char msg[160];
+	pthread_t writer;
+
+	(void)state;
+	torn_t0 = refstate_tai_now_ns();
+	st = torn_state(0);
+	publish(&fx, &st);
+	assert_int_equal(read_counters(fx.counters_fd, &before), 0);
+	torn_writer_done = 0;
+	assert_int_equal(pthread_create(&writer, NULL, torn_writer, fx.ref), 0);
+
+	/* No asserts in here: a failure would leave the writer running. */
+	while (runs < TORN_RUNS_MAX && !__atomic_load_n(&torn_writer_done, __ATOMIC_ACQUIRE)) {
+		const char *diff;
+
+		if (run_prog(fx.prog_fd, in, len, &r)) {
+			other++;
+			break;
+		}
+		runs++;
+		if (r.verdict == XDP_PASS) {
+			busy++;
+			continue;
+		}
+		if (r.verdict != XDP_TX) {
+			other++;
+			continue;
+		}
+		answered++;
+		/* the refid names the state; all else must be that state's */
+		st = torn_state(get32(r.out + LEN4 - NTP_PACKET_LEN + 12));
+		diff = answer_diff(in, len, &r, &st, 1, msg, sizeof(msg));
+		if (diff && torn++ < 5)
+			print_message("# torn response (k=%u): %s\n", ntohl(st.refid), diff);
+	}
+	pthread_join(writer, NULL);
+	assert_int_equal(read_counters(fx.counters_fd, &after), 0);
+
+	print_message("# %lu runs during %u publications: %lu answered, %lu passed as "
+		      "state_busy, %lu torn\n", runs, TORN_PUBLISHES, answered, busy, torn);
+	assert_int_equal(torn, 0);
+	assert_int_equal(other, 0);
+	assert_true(answered > 0);
+	assert_int_equal(after.packets[NTPD_CNT_ANSWERED_V4] - before.packets[NTPD_CNT_ANSWERED_V4],
+			 answered);
+	assert_int_equal(after.packets[NTPD_CNT_PASS_STATE_BUSY] -
+			 before.packets[NTPD_CNT_PASS_STATE_BUSY], busy);
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+#define N_FIXED 4
+
+int main(void)
+{
+	static struct CMUnitTest tests[ARRAY_SIZE(cases) + MATRIX_N + N_FIXED];
+	size_t n = 0, i;
+
+	fill_matrix();
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		tests[n++] = (struct CMUnitTest){ cases[i].desc, test_case, publish_fresh, NULL,
+						  (void *)&cases[i] };
+	for (i = 0; i < MATRIX_N; i++)
+		tests[n++] = (struct CMUnitTest){ matrix[i].desc, test_case, publish_fresh, NULL,
+						  &matrix[i] };
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup(
+		stale_state_answered_unsynchronised, publish_fresh);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup(
+		never_published_answered_unsynchronised, publish_fresh);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup(
+		stale_state_passed_when_configured, publish_fresh);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup(no_torn_reads, publish_fresh);
+	if (n != ARRAY_SIZE(tests)) {
+		fprintf(stderr, "test_xdp: %zu tests, table has room for %zu\n", n,
+			ARRAY_SIZE(tests));
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
