@@ -294,6 +294,7 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 	att->counters_fd = bpf_map__fd(att->skel->maps.ntpd_counters);
 	att->local_addrs_fd = bpf_map__fd(att->skel->maps.ntpd_local);
 	att->rate_cfg_fd = bpf_map__fd(att->skel->maps.ntpd_rate_cfg);
+	att->rate_fd = bpf_map__fd(att->skel->maps.ntpd_rate);
 	att->acl4_fd = bpf_map__fd(att->skel->maps.ntpd_acl4);
 	att->acl6_fd = bpf_map__fd(att->skel->maps.ntpd_acl6);
 	att->ref = refstate_mmap(bpf_map__fd(att->skel->maps.ntpd_ref));

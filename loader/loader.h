@@ -34,6 +34,7 @@ struct ntpd_attachment {
 	int counters_fd;
 	int local_addrs_fd;
 	int rate_cfg_fd;		/* rate limits and list switches */
+	int rate_fd;			/* the per-client table */
 	int acl4_fd, acl6_fd;
 	char pin_dir[128];
 	int pin_dir_fd;			/* to unpin after dropping privileges */

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ntp_auth.h"
+#include "client_policy.h"
 #include "options.h"
 #include "policy.h"
 #include "privileges.h"
@@ -40,6 +41,7 @@ struct daemon {
 	struct metrics_server *metrics;
 	struct agent *agent;
 	struct ntp_keyring keys;
+	struct client_policy *policy;
 	const char *serving_from;	/* last reference source logged */
 };
 
@@ -130,6 +132,16 @@ static int start_sockets(struct daemon *d)
 		.ref = served_buffer(d),
 		.keys = &d->keys,
 	};
+	int err, i;
+	const struct ntpd_attachment *xdp = NULL;
+
+	for (i = 0; i < d->n_att && !xdp; i++)
+		if (d->att[i].attached)
+			xdp = &d->att[i];
+	err = client_policy_open(&d->policy, &d->opts.policy, xdp);
+	if (err)
+		return err;
+	p.policy = d->policy;
 
 	p.listen4 = d->opts.listen4.addr;
 	p.listen6 = d->opts.listen6.addr;
@@ -215,6 +227,7 @@ static void shutdown_daemon(struct daemon *d)
 
 	metrics_stop(d->metrics);
 	socket_server_stop(d->sockets);
+	client_policy_close(d->policy);
 	addrwatch_stop(d->addrwatch);
 	for (i = 0; i < d->n_att; i++)
 		loader_detach(&d->att[i]);

@@ -113,6 +113,13 @@ static bool bad_peer(const struct sockaddr_storage *peer)
 	return sin6->sin6_port == 0 || ntp_bad_source_v6(sin6->sin6_addr.s6_addr, 1);
 }
 
+static const void *peer_addr(const struct sockaddr_storage *peer)
+{
+	if (peer->ss_family == AF_INET)
+		return &((const struct sockaddr_in *)peer)->sin_addr;
+	return &((const struct sockaddr_in6 *)peer)->sin6_addr;
+}
+
 /* Decide on one datagram; on answer it becomes the response in place and
  * w->reply[i] says how to finish it.  Returns the counter to bump. */
 static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
@@ -121,8 +128,9 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 	struct ntp_packet *pkt = (struct ntp_packet *)w->buf[i];
 	const struct ntpd_config *cfg = &w->srv->params.cfg;
 	enum ntp_auth_verdict auth;
+	__u32 verdict, policy;
+	__be32 kod = 0;
 	__u64 rx_tai;
-	__u32 verdict;
 	int fresh;
 
 	w->reply[i] = REPLY_NONE;
@@ -144,6 +152,16 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 		return NTPD_CNT_PASS_STATE_BUSY;
 
 	rx_tai = rx_timestamp_tai(&w->rx[i].msg_hdr, st);
+	policy = client_policy_check(w->srv->params.policy, w->family, peer_addr(&w->peer[i]),
+				     rx_tai, &kod);
+	if (policy == NTPD_CNT_RATE_DROPPED || policy == NTPD_CNT_DENIED_DROPPED)
+		return policy;
+	if (kod) {
+		/* the kiss is never signed: it is no answer a client may trust */
+		ntp_fill_kod(pkt, st, cfg, rx_tai, kod);
+		w->reply[i] = REPLY_PLAIN;
+		return policy;
+	}
 	fresh = ntp_state_fresh(st, rx_tai, cfg->max_state_age_ns);
 	ntp_fill_response(pkt, st, cfg, rx_tai, fresh);
 	if (auth == NTP_AUTH_UNKNOWN_KEY) {
@@ -151,6 +169,8 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 		return NTPD_CNT_ANSWERED_NAK;
 	}
 	w->reply[i] = auth == NTP_AUTH_OK ? REPLY_SIGNED : REPLY_PLAIN;
+	if (policy != NTP_REQ_ANSWER)
+		return policy;		/* leaked through the limit */
 	if (!fresh)
 		return NTPD_CNT_ANSWERED_UNSYNC;
 	if (auth == NTP_AUTH_OK)

@@ -10,6 +10,7 @@
 
 #include <sys/socket.h>
 
+#include "client_policy.h"
 #include "ntp_auth.h"
 #include "ntpd_shared.h"
 
@@ -23,6 +24,7 @@ struct socket_server_params {
 	struct ntpd_config cfg;			/* same knobs as the XDP program */
 	const struct ntpd_ref_buffer *ref;	/* state to serve */
 	const struct ntp_keyring *keys;		/* symmetric keys; may be empty */
+	struct client_policy *policy;		/* rate limits and access lists */
 };
 
 /* Bind every socket, then start the threads.  0 or -errno (and a message

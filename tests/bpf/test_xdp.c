@@ -774,7 +774,8 @@ static void *torn_writer(void *arg)
 static void no_torn_reads(void **state)
 {
 	const struct case_frame cf = { .ip = V4 };
-	unsigned long runs = 0, answered = 0, busy = 0, torn = 0, other = 0;
+	unsigned long runs = 0, answered = 0, busy = 0, torn = 0, backwards = 0, other = 0;
+	__u32 k, last_k = 0;
 	struct ntpd_counters before, after;
 	struct ntpd_ref_state st;
 	uint8_t in[FRAME_MAX];
@@ -810,17 +811,25 @@ static void no_torn_reads(void **state)
 		}
 		answered++;
 		/* the refid names the state; all else must be that state's */
-		st = torn_state(get32(r.out + LEN4 - NTP_PACKET_LEN + 12));
+		k = get32(r.out + LEN4 - NTP_PACKET_LEN + 12);
+		st = torn_state(k);
 		diff = answer_diff(in, len, &r, &st, 1, msg, sizeof(msg));
 		if (diff && torn++ < 5)
-			print_message("# torn response (k=%u): %s\n", ntohl(st.refid), diff);
+			print_message("# torn response (k=%u): %s\n", k, diff);
+		/* nor may a later answer come from an older state: served time
+		 * would go backwards (a slot read before it was published) */
+		if (k < last_k && backwards++ < 5)
+			print_message("# state %u served after state %u\n", k, last_k);
+		last_k = k > last_k ? k : last_k;
 	}
 	pthread_join(writer, NULL);
 	assert_int_equal(read_counters(fx.counters_fd, &after), 0);
 
 	print_message("# %lu runs during %u publications: %lu answered, %lu passed as "
-		      "state_busy, %lu torn\n", runs, TORN_PUBLISHES, answered, busy, torn);
+		      "state_busy, %lu torn, %lu out of order\n", runs, TORN_PUBLISHES, answered,
+		      busy, torn, backwards);
 	assert_int_equal(torn, 0);
+	assert_int_equal(backwards, 0);
 	assert_int_equal(other, 0);
 	assert_true(answered > 0);
 	assert_int_equal(after.packets[NTPD_CNT_ANSWERED_V4] - before.packets[NTPD_CNT_ANSWERED_V4],

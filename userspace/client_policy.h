@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The socket server's side of rate limiting and access lists: the same
+ * decisions as the XDP program's police(), from the XDP program's own maps
+ * when they exist (so mixing paths does not double a client's allowance),
+ * else from a table of its own.
+ */
+#ifndef NTPD_CLIENT_POLICY_H
+#define NTPD_CLIENT_POLICY_H
+
+#include "loader.h"
+#include "policy.h"
+
+struct client_policy;
+
+/* `att` may be NULL (socket mode): then the policy lives in this process. */
+int client_policy_open(struct client_policy **out, const struct ntpd_policy *p,
+		       const struct ntpd_attachment *att);
+void client_policy_close(struct client_policy *cp);
+
+/*
+ * Returns NTP_REQ_ANSWER, or the counter of what to do instead (as the XDP
+ * program does): NTPD_CNT_RATE_DROPPED / NTPD_CNT_DENIED_DROPPED mean no
+ * answer; NTPD_CNT_RATE_LEAKED a normal answer; NTPD_CNT_RATE_KOD and
+ * NTPD_CNT_DENIED_KOD an answer with *kod as its kiss code.
+ */
+__u32 client_policy_check(struct client_policy *cp, int family, const void *saddr,
+			  __u64 now_tai_ns, __be32 *kod);
+
+#endif /* NTPD_CLIENT_POLICY_H */
