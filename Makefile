@@ -130,7 +130,7 @@ $(BUILD)/bench/ntp-load: bench/ntp-load.c $(BPF_HDRS) | $(BUILD)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lpthread -lm
 
-$(BUILD)/bench/xdp_bench: bench/xdp_bench.c $(BENCH_SKEL) tests/bpf/frame_builder.h $(LIB_OBJS) | $(BUILD)/bench
+$(BUILD)/bench/xdp_bench: bench/xdp_bench.c $(BENCH_SKEL) $(wildcard tests/bpf/*.h) $(LIB_OBJS) | $(BUILD)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) -o $@ $(LDLIBS)
 

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Rate limiting and access lists of the loaded XDP program, through
+ * BPF_PROG_TEST_RUN: bursts, leaks, kiss-o'-death, client prefixes, the
+ * most specific list entry, and what LRU churn does to an abuser's bucket.
+ * Each test loads a program of its own, so limits never leak between tests.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "frames.h"
+#include "loader.h"
+#include "refstate.h"
+#include "xdp_ntpd.skel.h"
+
+#define XMT_TS 0xdeadbeef12345678ULL
+
+struct fixture {
+	struct xdp_ntpd_bpf *skel;
+	struct ntpd_ref_buffer *ref;
+	int prog_fd;
+};
+
+/* A client request: source `src` (IPv4 or IPv6 text) to our 192.0.2.10 or
+ * 2001:db8::10, v4 client mode, valid checksums. */
+struct request {
+	const char *src;
+	int family;
+};
+
+static struct request client4(const char *src) { return (struct request){ src, AF_INET }; }
+static struct request client6(const char *src) { return (struct request){ src, AF_INET6 }; }
+
+static int build(const struct request *r, uint8_t *buf, struct frame_layout *lay)
+{
+	static uint8_t payload[NTP_PACKET_LEN];
+	struct frame_spec s = {
+		.dst_mac = { 2, 0, 0, 0, 0, 1 }, .src_mac = { 2, 0, 0, 0, 0, 2 },
+		.family = r->family, .ttl = 64, .l4_proto = IPPROTO_UDP,
+		.sport = 40123, .dport = 123, .csum = FRAME_CSUM_VALID,
+		.payload = payload, .payload_len = sizeof(payload),
+	};
+
+	frame_ntp_request(payload, sizeof(payload), NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT), 6,
+			  XMT_TS);
+	inet_pton(r->family, r->src, s.saddr);
+	inet_pton(r->family, r->family == AF_INET ? "192.0.2.10" : "2001:db8::10", s.daddr);
+	return frame_build(&s, buf, FRAME_MAX, lay);
+}
+
+static int load_sized(struct fixture *f, __u32 rate_table_size)
+{
+	struct ntpd_local_addr a4 = { .addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 10 } };
+	struct ntpd_local_addr a6 = { 0 };
+	struct ntpd_ref_state st = { .stratum = 2, .precision = -20 };
+	__u8 one = 1;
+
+	f->skel = xdp_ntpd_bpf__open();
+	if (!f->skel)
+		return -1;
+	bpf_map__set_max_entries(f->skel->maps.ntpd_rate, rate_table_size);
+	if (xdp_ntpd_bpf__load(f->skel))
+		return -1;
+	f->prog_fd = bpf_program__fd(f->skel->progs.xdp_ntpd);
+	f->ref = refstate_mmap(bpf_map__fd(f->skel->maps.ntpd_ref));
+	inet_pton(AF_INET6, "2001:db8::10", a6.addr);
+	if (!f->ref ||
+	    bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a4, &one, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a6, &one, BPF_ANY))
+		return -1;
+	st.update_tai_ns = refstate_tai_now_ns();
+	refstate_publish(f->ref, &st);
+	return 0;
+}
+
+static int load(struct fixture *f)
+{
+	return load_sized(f, NTPD_RATE_TABLE_DEFAULT);
+}
+
+static void unload(struct fixture *f)
+{
+	refstate_munmap(f->ref);
+	xdp_ntpd_bpf__destroy(f->skel);
+}
+
+static int run(int prog_fd, const uint8_t *in, size_t len, uint8_t *out, __u32 *out_len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)len,
+		    .data_out = out, .data_size_out = FRAME_MAX, .repeat = 1);
+
+	assert_int_equal(bpf_prog_test_run_opts(prog_fd, &opts), 0);
+	*out_len = opts.data_size_out;
+	return (int)opts.retval;
+}
+
+static int verdict_of(const struct fixture *f, const struct request *r, uint8_t *out)
+{
+	uint8_t in[FRAME_MAX];
+	struct frame_layout lay;
+	int len = build(r, in, &lay);
+	__u32 out_len;
+
+	assert_true(len > 0);
+	return run(f->prog_fd, in, (size_t)len, out, &out_len);
+}
+
+static __u64 fx_counter(const struct fixture *f, int idx)
+{
+	struct ntpd_counters c;
+
+	assert_int_equal(loader_read_counters(bpf_map__fd(f->skel->maps.ntpd_counters), &c), 0);
+	return c.packets[idx];
+}
+
+static void set_rate(const struct fixture *f, const struct ntpd_rate_config *cfg)
+{
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_rate_cfg), &zero, cfg,
+					     BPF_ANY), 0);
+}
+
+/* 1 request/s, burst 4, leak 1 in 4, clients named by /24: a tight loop of
+ * requests is far faster than 1/s, so the bucket only drains. */
+static const struct ntpd_rate_config tight = {
+	.enabled = 1, .cost_ns = 1000000000ULL, .burst_ns = 4000000000ULL,
+	.leak_shift = 2, .prefix4 = 24, .prefix6 = 64,
+};
+
+static void rate_limit_burst_then_leak(void **state)
+{
+	struct request s = client4("198.51.100.7");
+	struct fixture f;
+	uint8_t out[FRAME_MAX];
+	int i;
+
+	(void)state;
+	assert_int_equal(load(&f), 0);
+	set_rate(&f, &tight);
+	for (i = 1; i <= 4; i++)		/* the burst */
+		assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	for (i = 1; i <= 8; i++)		/* over: limited 1..8, leak at 4 and 8 */
+		assert_int_equal(verdict_of(&f, &s, out), i % 4 == 0 ? XDP_TX : XDP_DROP);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_ANSWERED_V4), 4);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_RATE_LEAKED), 2);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_RATE_DROPPED), 6);
+	/* same /24: the same client */
+	s.src = "198.51.100.99";
+	assert_int_equal(verdict_of(&f, &s, out), XDP_DROP);
+	/* another /24: a bucket of its own */
+	s.src = "198.51.101.7";
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	/* IPv6 clients are named by /64 */
+	s = client6("2001:db8:1::7");
+	for (i = 1; i <= 4; i++)
+		assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	s.src = "2001:db8:1::ffff";	/* same /64 */
+	assert_int_equal(verdict_of(&f, &s, out), XDP_DROP);
+	unload(&f);
+}
+
+static void rate_limit_kod(void **state)
+{
+	struct ntpd_rate_config cfg = tight;
+	struct request s = client4("198.51.100.7");
+	struct frame_layout lay;
+	uint8_t in[FRAME_MAX], out[FRAME_MAX];
+	struct fixture f;
+	size_t len;
+	int i;
+
+	(void)state;
+	assert_int_equal(load(&f), 0);
+	cfg.kod = 1;
+	set_rate(&f, &cfg);
+	len = (size_t)build(&s, in, &lay);
+	for (i = 1; i <= 4 + 3; i++)
+		verdict_of(&f, &s, out);
+	/* the 4th request over the limit leaks, as a kiss-o'-death */
+	__u32 out_len;
+
+	assert_int_equal(run(f.prog_fd, in, len, out, &out_len), XDP_TX);
+	assert_int_equal(out_len, len);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_RATE_KOD), 1);
+	const uint8_t *ntp = out + lay.payload;
+
+	assert_int_equal(ntp[0], NTP_LI_VN_MODE(NTP_LEAP_UNSYNC, 4, NTP_MODE_SERVER));
+	assert_int_equal(ntp[1], 0);				/* stratum 0: a kiss */
+	assert_memory_equal(ntp + 12, "RATE", 4);
+	assert_int_equal(be64toh(*(const uint64_t *)(ntp + 24)), XMT_TS);	/* origin echoed */
+	assert_int_equal(frame_verify_csums(out, out_len), 0);
+	unload(&f);
+}
+
+static void access_lists(void **state)
+{
+	struct ntpd_rate_config cfg = { .acl4_enabled = 1, .acl6_enabled = 1 };
+	struct ntpd_acl4_key net = { .prefixlen = 24, .addr = { 198, 51, 100, 0 } };
+	struct ntpd_acl4_key host = { .prefixlen = 32, .addr = { 198, 51, 100, 7 } };
+	struct ntpd_acl6_key net6 = { .prefixlen = 48 };
+	__u8 deny = NTPD_ACL_DENY, allow = NTPD_ACL_ALLOW;
+	struct request s = client4("198.51.100.7");
+	struct frame_layout lay;
+	uint8_t out[FRAME_MAX];
+	struct fixture f;
+
+	(void)state;
+	assert_int_equal(load(&f), 0);
+	inet_pton(AF_INET6, "2001:db8:1::", net6.addr);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f.skel->maps.ntpd_acl4), &net, &deny, 0), 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f.skel->maps.ntpd_acl4), &host, &allow, 0), 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f.skel->maps.ntpd_acl6), &net6, &deny, 0), 0);
+	set_rate(&f, &cfg);
+
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);	/* /32 allow beats /24 deny */
+	s.src = "198.51.100.8";
+	assert_int_equal(verdict_of(&f, &s, out), XDP_DROP);
+	s.src = "203.0.113.1";					/* no entry: allowed */
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_DENIED_DROPPED), 1);
+
+	s = client6("2001:db8:1::7");				/* 2001:db8:1::7 in the /48 */
+	assert_int_equal(verdict_of(&f, &s, out), XDP_DROP);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_DENIED_DROPPED), 2);
+
+	cfg.kod_deny = 1;
+	set_rate(&f, &cfg);
+	build(&s, out, &lay);
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	assert_memory_equal(out + lay.payload + 12, "DENY", 4);
+	assert_int_equal(out[lay.payload + 1], 0);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_DENIED_KOD), 1);
+	unload(&f);
+}
+
+/*
+ * A flood from many spoofed one-shot sources churns the LRU table: does it
+ * hand an exhausted heavy client a fresh bucket?  No: the kernel's LRU gives
+ * entries that were looked up again a second chance, so the one-shot sources
+ * evict each other and the heavy client keeps its (empty) bucket through a
+ * churn of 16 times the table size.  It gets only its leaks.
+ */
+static void lru_churn_does_not_refill_heavy_client(void **state)
+{
+	struct request heavy = client4("198.51.100.7"), other = client4("");
+	char addr[32];
+	uint8_t out[FRAME_MAX];
+	struct fixture f;
+	int i, answered = 0;
+
+	(void)state;
+	assert_int_equal(load_sized(&f, 64), 0);
+	set_rate(&f, &tight);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(verdict_of(&f, &heavy, out), XDP_TX);
+	assert_int_equal(verdict_of(&f, &heavy, out), XDP_DROP);	/* limited: 1 */
+	assert_int_equal(verdict_of(&f, &heavy, out), XDP_DROP);	/* limited: 2 */
+
+	for (i = 0; i < 16 * 64; i++) {		/* each one new, each answered once */
+		snprintf(addr, sizeof(addr), "203.%d.%d.1", i / 256, i % 256);
+		other.src = addr;
+		assert_int_equal(verdict_of(&f, &other, out), XDP_TX);
+	}
+	for (i = 0; i < 8; i++)			/* limited 3..10: leaks at 4 and 8 */
+		answered += verdict_of(&f, &heavy, out) == XDP_TX;
+	assert_int_equal(answered, 2);
+	unload(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rate_limit_burst_then_leak),
+		cmocka_unit_test(rate_limit_kod),
+		cmocka_unit_test(access_lists),
+		cmocka_unit_test(lru_churn_does_not_refill_heavy_client),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
