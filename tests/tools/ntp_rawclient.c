@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <endian.h>
+#include <math.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -37,6 +38,7 @@ struct args {
 	int timeout_ms;
 	uint16_t port;
 	int accept_unsync;	/* -u: an LI=3 / stratum 0 answer is still valid */
+	int samples;		/* -n: measure offsets over this many exchanges */
 	int ip_options;		/* -O: 4 bytes of IPv4 NOP options (IHL 6) */
 };
 
@@ -224,11 +226,122 @@ static int check_reply(const struct args *a, const uint8_t *f, size_t len,
 	return 1;
 }
 
+static double ts_to_unix(uint64_t be_ts)
+{
+	uint64_t ts = be64toh(be_ts);
+
+	return (double)(ts >> 32) - 2208988800.0 + (double)(ts & 0xffffffffu) / 4294967296.0;
+}
+
+/*
+ * One request, one validated reply.  *t1 is CLOCK_REALTIME just before the
+ * frame is handed to the kernel, *t4 the kernel's receive stamp of the reply
+ * (SO_TIMESTAMPNS): both NULL-able.  Returns 0, or 1 on no/invalid reply.
+ */
+static int exchange(int fd, const struct args *a, const uint8_t *src_mac, double *t1, double *t4)
+{
+	char ctrl[CMSG_SPACE(sizeof(struct tpacket_auxdata)) + CMSG_SPACE(sizeof(struct timespec))];
+	uint8_t frame[256], buf[2048];
+	struct timespec start, now, sent;
+	uint16_t sport;
+	uint64_t xmt;
+	size_t len;
+	int ret;
+
+	if (getrandom(&xmt, sizeof(xmt), 0) != sizeof(xmt) ||
+	    getrandom(&sport, sizeof(sport), 0) != sizeof(sport))
+		return 1;
+	sport = (uint16_t)(20000 + sport % 40000);
+	len = build(a, src_mac, sport, xmt, frame);
+	clock_gettime(CLOCK_REALTIME, &sent);
+	if (send(fd, frame, len, 0) != (ssize_t)len) {
+		perror("send");
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = ctrl, .msg_controllen = sizeof(ctrl) };
+		struct tpacket_auxdata *aux = NULL;
+		struct timespec rx = { 0 };
+		struct cmsghdr *cm;
+		long waited;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (waited >= a->timeout_ms || poll(&p, 1, (int)(a->timeout_ms - waited)) <= 0) {
+			fprintf(stderr, "no reply within %d ms\n", a->timeout_ms);
+			return 1;
+		}
+		n = recvmsg(fd, &msg, 0);
+		if (n <= 0)
+			continue;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level == SOL_PACKET && cm->cmsg_type == PACKET_AUXDATA)
+				aux = (struct tpacket_auxdata *)CMSG_DATA(cm);
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS)
+				memcpy(&rx, CMSG_DATA(cm), sizeof(rx));
+		}
+		ret = check_reply(a, buf, (size_t)n, aux, sport, xmt);
+		if (ret < 0)
+			return 1;
+		if (ret > 0) {
+			if (t1)
+				*t1 = (double)sent.tv_sec + sent.tv_nsec / 1e9;
+			if (t4)
+				*t4 = (double)rx.tv_sec + rx.tv_nsec / 1e9;
+			return 0;
+		}
+	}
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * -n N: N exchanges, then the median and 99th percentile of |offset| in
+ * microseconds.  Client and server share one kernel clock here, so the true
+ * offset is 0 and what is measured is the server's error (plus the constant
+ * bias of taking t1 in userspace, the same for every server measured).
+ */
+static int measure_offsets(int fd, const struct args *a, const uint8_t *src_mac, const char *dst)
+{
+	double *off = calloc((size_t)a->samples, sizeof(*off)), t1, t4;
+	int i, n = 0;
+
+	if (!off)
+		return 1;
+	for (i = 0; i < a->samples; i++) {
+		if (exchange(fd, a, src_mac, &t1, &t4))
+			continue;
+		double t2 = ts_to_unix(last_reply.receive_ts), t3 = ts_to_unix(last_reply.transmit_ts);
+
+		off[n++] = fabs(((t2 - t1) + (t3 - t4)) / 2) * 1e6;
+	}
+	if (!n) {
+		free(off);
+		return 1;
+	}
+	qsort(off, (size_t)n, sizeof(*off), cmp_double);
+	printf("offsets from %s: %d samples, median %.1f us, p99 %.1f us\n", dst, n,
+	       off[n / 2], off[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1]);
+	free(off);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: ntp_rawclient -i IFACE -m SERVER_MAC -s SRC_IP -d DST_IP "
 		"[-o OUTER_VLAN [-v INNER_VLAN]] [-p PORT] [-t TIMEOUT_MS] [-u] [-O]\n"
 		"  -O  add IPv4 options (XDP passes those to the socket server)\n"
+		"  -n N  N exchanges; print median and p99 |offset| in microseconds\n"
 		"  -u  accept unsynchronised answers (LI=3, stratum 0)\n"
 		"On success prints the answer's li, stratum, refid, root delay and dispersion.\n");
 	exit(2);
@@ -237,17 +350,13 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct args a = { .vlan_outer = -1, .vlan_inner = -1, .timeout_ms = 2000, .port = 123 };
-	uint8_t frame[256], buf[2048], src_mac[6];
-	char ctrl[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	uint8_t src_mac[6];
 	struct sockaddr_ll sll = { 0 };
 	const char *src = NULL, *dst = NULL;
 	struct ifreq ifr = { 0 };
 	int c, fd, one = 1, ret;
-	uint16_t sport;
-	uint64_t xmt;
-	size_t len;
 
-	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:uO")) != -1) {
+	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:uOn:")) != -1) {
 		switch (c) {
 		case 'i': a.ifname = optarg; break;
 		case 'm': if (parse_mac(optarg, a.dst_mac)) usage(); break;
@@ -259,6 +368,7 @@ int main(int argc, char **argv)
 		case 't': a.timeout_ms = atoi(optarg); break;
 		case 'u': a.accept_unsync = 1; break;
 		case 'O': a.ip_options = 1; break;
+		case 'n': a.samples = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -274,6 +384,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a.ifname);
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
 		perror(a.ifname);
@@ -287,58 +398,23 @@ int main(int argc, char **argv)
 		perror("bind");
 		return 1;
 	}
-	if (getrandom(&xmt, sizeof(xmt), 0) != sizeof(xmt) ||
-	    getrandom(&sport, sizeof(sport), 0) != sizeof(sport))
-		return 1;
-	sport = (uint16_t)(20000 + sport % 40000);
-	len = build(&a, src_mac, sport, xmt, frame);
-	if (send(fd, frame, len, 0) != (ssize_t)len) {
-		perror("send");
-		return 1;
-	}
+	if (a.samples > 0)
+		return measure_offsets(fd, &a, src_mac, dst);
+	ret = exchange(fd, &a, src_mac, NULL, NULL);
+	if (ret)
+		return ret;
 
-	struct timespec start, now;
+	const uint8_t *r = (const uint8_t *)&last_reply.refid;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-				      .msg_control = ctrl, .msg_controllen = sizeof(ctrl) };
-		struct tpacket_auxdata *aux = NULL;
-		struct cmsghdr *cm;
-		long waited;
-		ssize_t n;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (waited >= a.timeout_ms || poll(&p, 1, (int)(a.timeout_ms - waited)) <= 0) {
-			fprintf(stderr, "no reply within %d ms\n", a.timeout_ms);
-			return 1;
-		}
-		n = recvmsg(fd, &msg, 0);
-		if (n <= 0)
-			continue;
-		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-			if (cm->cmsg_level == SOL_PACKET && cm->cmsg_type == PACKET_AUXDATA)
-				aux = (struct tpacket_auxdata *)CMSG_DATA(cm);
-		ret = check_reply(&a, buf, (size_t)n, aux, sport, xmt);
-		if (ret < 0)
-			return 1;
-		if (ret > 0) {
-			const uint8_t *r = (const uint8_t *)&last_reply.refid;
-
-			printf("valid reply from %s%s li=%u stratum=%u refid=%u.%u.%u.%u "
-			       "rootdelay=%.6f rootdisp=%.6f vn=%u mode=%u poll=%d precision=%d "
-			       "reftime=%016llx\n", dst,
-			       a.vlan_inner >= 0 ? " (QinQ)" : a.vlan_outer >= 0 ? " (VLAN)" : "",
-			       NTP_LI(last_reply.li_vn_mode), last_reply.stratum, r[0], r[1], r[2], r[3],
-			       ntohl(last_reply.root_delay) / 65536.0,
-			       ntohl(last_reply.root_dispersion) / 65536.0,
-			       NTP_VN(last_reply.li_vn_mode), NTP_MODE(last_reply.li_vn_mode),
-			       last_reply.poll, last_reply.precision,
-			       (unsigned long long)be64toh(last_reply.reference_ts));
-			return 0;
-		}
-	}
+	printf("valid reply from %s%s li=%u stratum=%u refid=%u.%u.%u.%u "
+	       "rootdelay=%.6f rootdisp=%.6f vn=%u mode=%u poll=%d precision=%d "
+	       "reftime=%016llx\n", dst,
+	       a.vlan_inner >= 0 ? " (QinQ)" : a.vlan_outer >= 0 ? " (VLAN)" : "",
+	       NTP_LI(last_reply.li_vn_mode), last_reply.stratum, r[0], r[1], r[2], r[3],
+	       ntohl(last_reply.root_delay) / 65536.0,
+	       ntohl(last_reply.root_dispersion) / 65536.0,
+	       NTP_VN(last_reply.li_vn_mode), NTP_MODE(last_reply.li_vn_mode),
+	       last_reply.poll, last_reply.precision,
+	       (unsigned long long)be64toh(last_reply.reference_ts));
+	return 0;
 }
