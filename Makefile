@@ -28,7 +28,7 @@ endif
 # Debian packages: build, test peers (clients, upstream, scraper), tools.
 DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
 	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev libjansson-dev
-DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq qemu-system-x86 busybox-static chrony ntpsec-ntpdate sntp xdp-tools tcpdump
+DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson
@@ -61,7 +61,7 @@ TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver
 
 
-.PHONY: all deps run test bench bench-micro verify-kernel vmlinux clean
+.PHONY: all deps run test bench bench-micro verify-kernel vmlinux install uninstall clean
 
 all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o $(BUILD)/arm64/xdp_ntpd.bpf.o
 
@@ -157,6 +157,26 @@ verify-kernel: $(BUILD)/xdp_ntpd.bpf.o $(BUILD)/xdp_pass.bpf.o
 # Regenerate this host's vmlinux.h from the running kernel's BTF.
 vmlinux:
 	vmlinux/gen.sh host
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/xdp-ntpd
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+
+install: $(BUILD)/xdp-ntpd
+	install -D -m 0755 $(BUILD)/xdp-ntpd $(DESTDIR)$(SBINDIR)/xdp-ntpd
+	install -D -m 0644 docs/xdp-ntpd.8 $(DESTDIR)$(MANDIR)/man8/xdp-ntpd.8
+	install -D -m 0644 docs/systemd/xdp-ntpd.service $(DESTDIR)$(UNITDIR)/xdp-ntpd.service
+	sed -i 's|/usr/sbin/xdp-ntpd|$(SBINDIR)/xdp-ntpd|' $(DESTDIR)$(UNITDIR)/xdp-ntpd.service
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	for f in docs/*.md; do install -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$$(basename $$f); done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/xdp-ntpd $(DESTDIR)$(MANDIR)/man8/xdp-ntpd.8 \
+		$(DESTDIR)$(UNITDIR)/xdp-ntpd.service
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(BUILD)

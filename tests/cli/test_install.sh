@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# make install into a staging DESTDIR: the binary runs from there, the man
+# page renders without warnings, the unit starts what was installed.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+STAGE=$(mktemp -d /tmp/xdp-ntpd-install.XXXXXX)
+trap 'rm -rf "$STAGE"' EXIT
+n=0
+t() {
+	local desc=$1; shift
+	n=$((n + 1))
+	if "$@" >/dev/null 2>&1; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; fi
+}
+
+t "make install PREFIX=/usr DESTDIR=stage" make -C "$ROOT" -s install PREFIX=/usr DESTDIR="$STAGE"
+t "installed binary runs" "$STAGE/usr/sbin/xdp-ntpd" --version
+t "man page renders without warnings" sh -c \
+	"groff -man -ww -z '$STAGE/usr/share/man/man8/xdp-ntpd.8' 2>&1 | grep -q . && exit 1 || exit 0"
+t "unit starts the installed binary as a dedicated user" \
+	grep -q '^ExecStart=/usr/sbin/xdp-ntpd -u xdp-ntpd' "$STAGE/usr/lib/systemd/system/xdp-ntpd.service"
+t "unit bounds capabilities" grep -q '^CapabilityBoundingSet=CAP_BPF' "$STAGE/usr/lib/systemd/system/xdp-ntpd.service"
+t "make uninstall removes it" sh -c \
+	"make -C '$ROOT' -s uninstall PREFIX=/usr DESTDIR='$STAGE' && [ ! -e '$STAGE/usr/sbin/xdp-ntpd' ]"
+echo "1..$n"
