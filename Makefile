@@ -61,7 +61,7 @@ TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver
 
 
-.PHONY: all deps run test bench bench-micro verify-kernel vmlinux install uninstall clean
+.PHONY: all deps run test bench bench-micro verify-kernel vmlinux install uninstall deb clean
 
 all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o $(BUILD)/arm64/xdp_ntpd.bpf.o
 
@@ -177,6 +177,15 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/xdp-ntpd $(DESTDIR)$(MANDIR)/man8/xdp-ntpd.8 \
 		$(DESTDIR)$(UNITDIR)/xdp-ntpd.service
 	rm -rf $(DESTDIR)$(DOCDIR)
+
+# Debian package with the standard tools; the .deb lands in $(BUILD)/deb/.
+deb:
+	@dpkg-query -W -f='$${Status}' debhelper 2>/dev/null | grep -q 'ok installed' || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q debhelper dpkg-dev
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb
+	git archive --format=tar --prefix=xdp-ntpd/ HEAD | tar -x -C $(BUILD)/deb
+	cd $(BUILD)/deb/xdp-ntpd && dpkg-buildpackage -us -uc -b
+	ls $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD)
