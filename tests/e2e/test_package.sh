@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The Debian package: built with dpkg-buildpackage, installed with apt,
+# serving as its unit would start it (this machine has no systemd as PID 1),
+# then purged without a trace.
+set -u
+. "$(dirname "$0")/lib.sh"
+cleanup() {
+	daemon_stop
+	dpkg -s xdp-ntpd >/dev/null 2>&1 && apt-get purge -y -q xdp-ntpd >/dev/null 2>&1
+	e2e_cleanup
+}
+trap cleanup EXIT
+
+if dpkg -s xdp-ntpd >/dev/null 2>&1; then
+	echo "# xdp-ntpd is installed on this machine already: not touching it"
+	echo "1..0"; exit 0
+fi
+check "make deb builds the package" make -C "$E2E_ROOT" -s deb
+DEB=$(ls "$E2E_ROOT"/build/deb/xdp-ntpd_*_*.deb 2>/dev/null | head -1)
+check "apt installs it" apt-get install -y -q "$DEB"
+check "the xdp-ntpd system user exists" id xdp-ntpd
+check "the unit is installed, not enabled or started" test -f /usr/lib/systemd/system/xdp-ntpd.service
+
+e2e_setup_net
+# what the unit runs: ExecStart with the flags of /etc/default/xdp-ntpd
+BIN=/usr/sbin/xdp-ntpd
+if daemon_start --local-stratum 10 -i "$VETH_SRV" -u xdp-ntpd; then
+	before=$(xdp_count answered ipv4)
+	check "the installed daemon answers through XDP as xdp-ntpd" sh -c \
+		"ip netns exec $NS_CLI ntpdig -t 2 $SRV4 | grep -q ' s10 ' && [ \$(awk '/^Uid:/ { print \$2 }' /proc/$DAEMON_PID/status) = \$(id -u xdp-ntpd) ]"
+	check "counted by XDP" test "$(xdp_count answered ipv4)" -gt "$before"
+	daemon_stop
+else
+	not_ok "the installed daemon starts"
+fi
+check "apt purges it" apt-get purge -y -q xdp-ntpd
+check "nothing left: binary, unit, user" sh -c \
+	"[ ! -e /usr/sbin/xdp-ntpd ] && [ ! -e /usr/lib/systemd/system/xdp-ntpd.service ] && ! id xdp-ntpd"
+e2e_finish
