@@ -13,7 +13,7 @@ CLANG     ?= clang
 BPFTOOL   ?= bpftool
 PKG_CONFIG ?= pkg-config
 
-HOST_ARCH := $(shell uname -m)
+HOST_ARCH ?= $(shell uname -m)
 VMLINUX_ARCH := $(subst aarch64,arm64,$(HOST_ARCH))
 BPF_TARGET_ARCH := $(subst x86_64,x86,$(VMLINUX_ARCH))
 
@@ -61,7 +61,7 @@ TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver
 
 
-.PHONY: all deps run test bench bench-micro verify-kernel vmlinux install uninstall deb clean
+.PHONY: all deps deps-arm64 arm64 run test bench bench-micro verify-kernel vmlinux install uninstall deb clean
 
 all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o $(BUILD)/arm64/xdp_ntpd.bpf.o
 
@@ -178,6 +178,31 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/xdp-ntpd.service
 	rm -rf $(DESTDIR)$(DOCDIR)
 
+# Raspberry Pi and other arm64 boards: the cross toolchain and the arm64
+# -dev packages through multiarch, and qemu-user to run what was built.
+DEB_ARM64 := gcc-aarch64-linux-gnu qemu-user-static libbpf-dev:arm64 libxdp-dev:arm64 \
+	libelf-dev:arm64 zlib1g-dev:arm64 libmnl-dev:arm64 libmicrohttpd-dev:arm64 \
+	libssl-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64
+ARM64_BUILD := $(BUILD)/arm64-cross
+ARM64_MAKE := $(MAKE) BUILD=$(ARM64_BUILD) CC=aarch64-linux-gnu-gcc HOST_ARCH=aarch64 \
+	PKG_CONFIG="env PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config"
+
+deps-arm64:
+	@dpkg --print-foreign-architectures | grep -qx arm64 || \
+		{ dpkg --add-architecture arm64 && apt-get update -q; }
+	@missing=""; for p in $(DEB_ARM64); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q $$missing >/dev/null 2>&1 || \
+		{ apt-get update -q && apt-get install -y -q $$missing; }; \
+	fi
+
+# The daemon and the unit tests for arm64, in $(BUILD)/arm64-cross/.
+arm64: deps-arm64
+	$(ARM64_MAKE) $(ARM64_BUILD)/xdp-ntpd $(patsubst $(BUILD)/%,$(ARM64_BUILD)/%,$(UNIT_TESTS))
+
 # Debian package with the standard tools; the .deb lands in $(BUILD)/deb/.
 deb:
 	@dpkg-query -W -f='$${Status}' debhelper 2>/dev/null | grep -q 'ok installed' || \
@@ -189,3 +214,4 @@ deb:
 
 clean:
 	rm -rf $(BUILD)
+-include tests/fuzz/fuzz.mk

@@ -40,6 +40,11 @@ for t in tests/cli/test_*.sh tests/e2e/test_*.sh; do
 	run_suite "$t" bash "$t"
 done
 
+# The unit suites again under AddressSanitizer and UBSan, and every fuzz
+# target over its seed corpus (which keeps the inputs of past crashes).
+run_suite "sanitizers" make -s sanitize
+run_suite "fuzz corpus replay" make -s fuzz-replay
+
 # The verifier of Debian 12's stock kernel (6.1), booted under qemu (TCG:
 # nested KVM is unreliable on these VMs).
 run_suite "kernel 6.1 verifier" bash -c \

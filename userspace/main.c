@@ -246,6 +246,14 @@ int main(int argc, char **argv)
 		return err > 0 ? 0 : EXIT_USAGE;
 	log_set_level(d.opts.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	log_route_libraries();
+	if (d.opts.check_only) {
+		/* the key file is configuration too: a bad one fails the check */
+		if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))
+			return EXIT_USAGE;
+		ntp_keys_free(&d.keys);
+		printf("config OK\n");
+		return 0;
+	}
 	if (d.opts.stats_only)
 		return print_pinned_stats(&d.opts);
 	if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "options.h"
+#include "config.h"
 #include "version.h"
 
 #include <arpa/inet.h>
@@ -14,6 +15,7 @@
 #define NTPD_METRICS_PORT_DEFAULT 9978
 /* rsntp's convention for the local chronyd it takes its time from */
 #define NTPD_UPSTREAM_DEFAULT "127.0.0.1:11123"
+#define NTPD_OPTSTRING ":a:b:s:4:6:u:r:i:c:dh"
 
 enum long_only {
 	OPT_XDP_MODE = 256,
@@ -41,6 +43,7 @@ enum long_only {
 	OPT_KOD_DENY,
 	OPT_ALLOW,
 	OPT_DENY,
+	OPT_CHECK,
 };
 
 static const struct option long_options[] = {
@@ -72,6 +75,8 @@ static const struct option long_options[] = {
 	{ "kod-deny", no_argument, NULL, OPT_KOD_DENY },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "deny", required_argument, NULL, OPT_DENY },
+	{ "config", required_argument, NULL, 'c' },
+	{ "check", no_argument, NULL, OPT_CHECK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -122,6 +127,9 @@ static void usage(FILE *out)
 "                        default allow\n"
 "      --kod-deny        denied clients get kiss-o'-death DENY instead of nothing\n"
 "      --stats           print the XDP counters of the -i interfaces and exit\n"
+"  -c, --config FILE     read directives from FILE (see xdp-ntpd.conf.example);\n"
+"                        flags given as well override it\n"
+"      --check           check the file and flags, print \"config OK\", exit\n"
 "  -d, --debug           debug logging\n"
 "  -h, --help            this help\n"
 "      --version         print the version\n",
@@ -232,13 +240,27 @@ static void set_defaults(struct ntpd_options *o)
 
 int options_parse(struct ntpd_options *o, int argc, char **argv)
 {
+	bool cli_servers = false, cli_ifaces = false, informational = false;
 	long v;
-	int c;
+	int c, err;
 
 	set_defaults(o);
-	optind = 1;
+	/* the file goes under the flags: find -c before the real pass */
+	optind = 0;	/* glibc: 0 resets getopt's state fully, 1 does not */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":a:b:s:4:6:u:r:i:dh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, NTPD_OPTSTRING, long_options, NULL)) != -1) {
+		if (c == 'c')
+			o->config_file = optarg;
+		else if (c == 'h' || c == OPT_VERSION)
+			informational = true;
+	}
+	if (o->config_file && !informational) {
+		err = config_load(o->config_file, o);
+		if (err)
+			return err;
+	}
+	optind = 0;	/* glibc: start afresh, the first pass permuted argv */
+	while ((c = getopt_long(argc, argv, NTPD_OPTSTRING, long_options, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (parse_listen("-a", optarg, AF_INET, &o->listen4))
@@ -249,6 +271,10 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 				return -EINVAL;
 			break;
 		case 's':
+			if (!cli_servers) {	/* -s replaces the file's servers */
+				o->n_upstreams = 0;
+				cli_servers = true;
+			}
 			if (o->n_upstreams == NTPD_MAX_UPSTREAMS) {
 				fprintf(stderr, "xdp-ntpd: -s: at most %d upstreams\n",
 					NTPD_MAX_UPSTREAMS);
@@ -277,6 +303,10 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 			o->debug = true;
 			break;
 		case 'i':
+			if (!cli_ifaces) {	/* -i replaces the file's interfaces */
+				o->n_ifaces = 0;
+				cli_ifaces = true;
+			}
 			if (o->n_ifaces == NTPD_MAX_IFACES) {
 				fprintf(stderr, "xdp-ntpd: -i: at most %d interfaces\n",
 					NTPD_MAX_IFACES);
@@ -411,6 +441,11 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 			break;
 		case OPT_STATS:
 			o->stats_only = true;
+			break;
+		case 'c':		/* loaded before this pass */
+			break;
+		case OPT_CHECK:
+			o->check_only = true;
 			break;
 		case OPT_VERSION:
 			printf("xdp-ntpd %s\n", NTPD_VERSION);

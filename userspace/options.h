@@ -47,12 +47,17 @@ struct ntpd_options {
 	struct ntpd_policy policy;	/* --rate-limit, --allow, --deny, ... */
 	struct ntpd_config cfg;		/* XDP load-time knobs */
 	bool stats_only;		/* --stats: print pinned counters, exit */
+	const char *config_file;	/* -c, --config */
+	bool check_only;		/* --check: validate file and flags, exit */
 };
 
 /*
- * Parse argv into *opts (defaults first).  Returns 0 to run, 1 when the
- * command was fully handled (--help, --version), or -EINVAL after printing
- * a message that names the offending flag or value.
+ * Parse argv into *opts: defaults first, then the -c file (config.h), then
+ * the flags, so a flag overrides the file (-s and -i replace the file's
+ * server and interface lists; --allow/--deny add to its rules).  Returns 0
+ * to run, 1 when the command was fully handled (--help, --version), or
+ * -EINVAL/-errno after printing a message that names the offending flag,
+ * FILE:LINE or value.
  */
 int options_parse(struct ntpd_options *opts, int argc, char **argv);
 

@@ -37,7 +37,8 @@ int policy_parse_rate(struct ntpd_policy *p, const char *text)
 		return 0;
 	}
 	per_s = strtod(text, &end);
-	if (end == text || *end != '/' || per_s < 0.001 || per_s > 1e6)
+	/* written so that NaN fails too (every comparison with it is false) */
+	if (end == text || *end != '/' || !(per_s >= 0.001 && per_s <= 1e6))
 		return -EINVAL;
 	burst = strtoul(end + 1, &end, 10);
 	if (*end || burst < 1 || burst > 100000)
