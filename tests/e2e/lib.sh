@@ -72,7 +72,8 @@ daemon_start() {
 	: >"$WORK/daemon.log"
 	# Tests send bursts from one client address: limits are off unless a
 	# test turns them on (later flags win).
-	nsenter --net="/run/netns/$NS_SRV" "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 \
+	# DAEMON_WRAPPER: e.g. qemu-user for a cross-built binary
+	nsenter --net="/run/netns/$NS_SRV" ${DAEMON_WRAPPER:-} "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 \
 		--rate-limit off "$@" \
 		>"$WORK/daemon.log" 2>&1 &
 	DAEMON_PID=$!
