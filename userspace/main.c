@@ -32,6 +32,8 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 struct daemon {
 	struct ntpd_options opts;
+	int argc;
+	char **argv;			/* kept for SIGHUP: the file is re-read under the same flags */
 	struct ntpd_attachment att[NTPD_MAX_IFACES];
 	int n_att;
 	/* served state when no XDP map exists (socket mode) */
@@ -198,6 +200,58 @@ static int drop_privileges(struct daemon *d)
 	return privileges_drop(d->opts.user, uid, gid, d->opts.chroot_dir, d->n_att > 0);
 }
 
+static bool same_upstreams(const struct ntpd_options *a, const struct ntpd_options *b)
+{
+	int i;
+
+	if (a->n_upstreams != b->n_upstreams)
+		return false;
+	for (i = 0; i < a->n_upstreams; i++)
+		if (strcmp(a->upstream[i].host, b->upstream[i].host) ||
+		    a->upstream[i].port != b->upstream[i].port)
+			return false;
+	return true;
+}
+
+/*
+ * SIGHUP: read the config file again (under the same flags) and apply what
+ * can change while serving: rate limits and access lists.  XDP stays
+ * attached throughout; a file that does not parse changes nothing.
+ */
+static void reload(struct daemon *d)
+{
+	static struct ntpd_options next;
+	struct ntpd_options *now = &d->opts;
+	int i, err;
+
+	if (!now->config_file) {
+		pr_info("SIGHUP: no config file (-c) to re-read\n");
+		return;
+	}
+	if (options_parse(&next, d->argc, d->argv)) {
+		pr_warn("SIGHUP: %s rejected, the running configuration is kept\n",
+			now->config_file);
+		return;
+	}
+	for (i = 0; i < d->n_att; i++) {
+		struct ntpd_attachment *att = &d->att[i];
+
+		if (!att->attached)
+			continue;
+		policy_clear_lists(att->acl4_fd, att->acl6_fd);
+		err = policy_apply(&next.policy, att->rate_cfg_fd, att->acl4_fd, att->acl6_fd);
+		if (err)
+			pr_warn("%s: SIGHUP: applying limits and lists: %s\n", att->ifname,
+				strerror(-err));
+	}
+	if (!same_upstreams(now, &next))
+		pr_warn("SIGHUP: upstream changes take effect at the next restart\n");
+	now->policy = next.policy;
+	pr_info("SIGHUP: %s reloaded (%d upstreams, %d list entries, rate limit %s)\n",
+		now->config_file, now->n_upstreams, now->policy.n_acl,
+		now->policy.rate.enabled ? "on" : "off");
+}
+
 static void serve(struct daemon *d, const sigset_t *sigs)
 {
 	struct timespec period = { .tv_sec = 1 };
@@ -213,7 +267,7 @@ static void serve(struct daemon *d, const sigset_t *sigs)
 			continue;
 		}
 		if (sig == SIGHUP) {
-			pr_info("SIGHUP: nothing to reload yet\n");
+			reload(d);
 			continue;
 		}
 		pr_info("%s: shutting down\n", strsignal(sig));
@@ -241,6 +295,8 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int err, i;
 
+	d.argc = argc;
+	d.argv = argv;
 	err = options_parse(&d.opts, argc, argv);
 	if (err)
 		return err > 0 ? 0 : EXIT_USAGE;

@@ -108,3 +108,23 @@ int policy_apply(const struct ntpd_policy *p, int rate_cfg_fd, int acl4_fd, int 
 	/* the switches last: lists are complete before they are consulted */
 	return bpf_map_update_elem(rate_cfg_fd, &zero, &p->rate, BPF_ANY) ? -errno : 0;
 }
+
+static void clear_trie(int fd, size_t key_size)
+{
+	__u8 key[sizeof(struct ntpd_acl6_key)], next[sizeof(struct ntpd_acl6_key)];
+
+	if (key_size > sizeof(key))
+		return;
+	/* always delete the first key: iteration over a trie being emptied */
+	while (!bpf_map_get_next_key(fd, NULL, next)) {
+		memcpy(key, next, key_size);
+		if (bpf_map_delete_elem(fd, key))
+			break;
+	}
+}
+
+void policy_clear_lists(int acl4_fd, int acl6_fd)
+{
+	clear_trie(acl4_fd, sizeof(struct ntpd_acl4_key));
+	clear_trie(acl6_fd, sizeof(struct ntpd_acl6_key));
+}

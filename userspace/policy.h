@@ -37,6 +37,9 @@ int policy_parse_rate(struct ntpd_policy *p, const char *text);
 /* "ADDR/LEN" or a bare address, appended with `action`. 0 or -EINVAL. */
 int policy_add_acl(struct ntpd_policy *p, const char *cidr, __u8 action);
 
+/* Empty an attachment's allow/deny lists (before writing new ones). */
+void policy_clear_lists(int acl4_fd, int acl6_fd);
+
 /* Write the rate config and lists into an attachment's maps. 0 or -errno. */
 int policy_apply(const struct ntpd_policy *p, int rate_cfg_fd, int acl4_fd, int acl6_fd);
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SIGHUP re-reads the config file: new limits and lists apply without
+# detaching XDP; a broken file is rejected and the running config kept.
+set -u
+. "$(dirname "$0")/lib.sh"
+trap e2e_cleanup EXIT
+e2e_setup_net
+
+raw() { in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -t 300 >/dev/null 2>&1; }
+not() { ! "$@"; }
+prog_id() { ip -n "$NS_SRV" -d link show "$VETH_SRV" | awk '/prog\/xdp/ { print $3 }'; }
+logged() { grep -q "$1" "$WORK/daemon.log"; }
+
+printf 'local stratum 10\nratelimit off\n' >"$WORK/xdp-ntpd.conf"
+if daemon_start -c "$WORK/xdp-ntpd.conf" -i "$VETH_SRV" --xdp-mode native; then
+	id_before=$(prog_id)
+	check "served before the reload" raw
+	printf 'local stratum 10\nratelimit off\ndeny 192.0.2.0/24\n' >"$WORK/xdp-ntpd.conf"
+	kill -HUP "$DAEMON_PID"
+	check "reload logged" wait_for 10 logged "SIGHUP: .* reloaded"
+	check "the new deny entry applies" not raw
+	check "counted as denied" test "$(xdp_count denied dropped)" -ge 1
+	check "XDP stayed attached: same program" test "$(prog_id)" = "$id_before"
+	printf 'local stratum 10\nbogus directive\n' >"$WORK/xdp-ntpd.conf"
+	kill -HUP "$DAEMON_PID"
+	check "a broken file is rejected" wait_for 10 logged "rejected, the running configuration is kept"
+	check "and the running config stays (still denied)" not raw
+	printf 'local stratum 10\nratelimit off\n' >"$WORK/xdp-ntpd.conf"
+	kill -HUP "$DAEMON_PID"
+	check "removing the entry serves the client again" wait_for 10 raw
+	daemon_stop
+else
+	not_ok "daemon starts with -c"
+fi
+e2e_finish
