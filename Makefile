@@ -136,17 +136,23 @@ $(BUILD)/bench/xdp_bench: bench/xdp_bench.c $(BENCH_SKEL) $(wildcard tests/bpf/*
 
 tests: $(TEST_BINS)
 
-run: deps all
+# The build runs in a sub-make: pkg-config must be asked again once deps has
+# installed the libraries, or a fresh machine links without them.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
 	./$(BUILD)/xdp-ntpd --local-stratum 10
 
-test: deps all $(TEST_BINS)
+test: deps
+	$(Q)$(MAKE) --no-print-directory all tests
 	@bash tests/run.sh
 
 # Throughput, CPU, memory and accuracy of every server on one topology.
-bench: deps all $(BUILD)/bench/ntp-load
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load
 	bash bench/run
 
-bench-micro: deps all $(BUILD)/bench/xdp_bench
+bench-micro: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/xdp_bench
 	./$(BUILD)/bench/xdp_bench
 
 # Boot Debian 12's stock 6.1 kernel in qemu and load the XDP object there
