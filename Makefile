@@ -49,6 +49,8 @@ BPF_HDRS  := $(wildcard bpf/*.h)
 SKELS     := $(BUILD)/xdp_ntpd.skel.h
 BENCH_BPF := $(BUILD)/xdp_bench.bpf.o
 BENCH_SKEL := $(BUILD)/xdp_bench.skel.h
+# generated headers are kept: removing them would rebuild every object next time
+.SECONDARY: $(SKELS) $(BENCH_SKEL)
 
 DAEMON_SRCS := $(wildcard userspace/*.c) $(wildcard loader/*.c)
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))

@@ -64,8 +64,10 @@ struct agent {
 	int n;
 	pthread_t thread;
 	bool thread_started;
-	int stop_fd;
+	int wake_fd;		/* eventfd: stop, or look at a new upstream set now */
 	pthread_mutex_t lock;	/* guards everything below and the sources' status */
+	bool stopping;
+	unsigned int generation;	/* bumped when the upstream set is replaced */
 	enum clock_model model;
 	bool synced;
 	struct sel_result result;
@@ -114,6 +116,21 @@ static bool is_loopback_addr(const struct sockaddr_storage *a)
 	if (a->ss_family == AF_INET)
 		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
 	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->sin6_addr);
+}
+
+static void source_init(struct source *s, const struct ntpd_endpoint *ep, int min_poll)
+{
+	memset(s, 0, sizeof(*s));
+	s->ep = *ep;
+	s->fd = -1;
+	s->poll = min_poll;
+	s->burst_left = BURST_COUNT;
+	s->state = SOURCE_UNREACHABLE;
+}
+
+static bool same_endpoint(const struct ntpd_endpoint *a, const struct ntpd_endpoint *b)
+{
+	return a->port == b->port && !strcmp(a->host, b->host);
 }
 
 static int resolve(struct source *s)
@@ -281,6 +298,7 @@ static void reselect(struct agent *a)
 	update_correction(a, now, a->result.offset);
 }
 
+/* A reply is ready on s->fd.  Called with the lock held. */
 static void receive_reply(struct agent *a, struct source *s)
 {
 	char ctrl[CMSG_SPACE(sizeof(struct timespec))];
@@ -302,7 +320,6 @@ static void receive_reply(struct agent *a, struct source *s)
 		return;	/* not ours: keep waiting for the real one */
 	}
 	close_request(s);
-	pthread_mutex_lock(&a->lock);
 	switch (v) {
 	case NTP_RESP_OK:
 		s->samples++;
@@ -340,7 +357,6 @@ static void receive_reply(struct agent *a, struct source *s)
 		break;
 	}
 	reselect(a);
-	pthread_mutex_unlock(&a->lock);
 }
 
 static void *agent_thread(void *arg)
@@ -348,8 +364,10 @@ static void *agent_thread(void *arg)
 	struct agent *a = arg;
 	struct pollfd fds[NTPD_MAX_UPSTREAMS + 1];
 	int idx[NTPD_MAX_UPSTREAMS];
+	unsigned int generation;
 	double now, wake;
 	int i, n, timeout_ms;
+	__u64 events;
 
 	for (;;) {
 		now = mono_now();
@@ -387,16 +405,24 @@ static void *agent_thread(void *arg)
 				wake = s->next_poll;
 			}
 		}
+		generation = a->generation;
 		pthread_mutex_unlock(&a->lock);
-		fds[n] = (struct pollfd){ .fd = a->stop_fd, .events = POLLIN };
+		fds[n] = (struct pollfd){ .fd = a->wake_fd, .events = POLLIN };
 		timeout_ms = (int)ceil((wake - now) * 1000);
 		if (poll(fds, (nfds_t)n + 1, timeout_ms > 0 ? timeout_ms : 0) < 0 && errno != EINTR)
 			break;
-		if (fds[n].revents)
+		if (fds[n].revents && read(a->wake_fd, &events, sizeof(events)) < 0)
+			events = 0;	/* EAGAIN: someone else drained it; nothing lost */
+		pthread_mutex_lock(&a->lock);
+		if (a->stopping) {
+			pthread_mutex_unlock(&a->lock);
 			break;
-		for (i = 0; i < n; i++)
+		}
+		/* a replaced upstream set closed these sockets: the fds mean nothing now */
+		for (i = 0; i < n && generation == a->generation; i++)
 			if (fds[i].revents)
 				receive_reply(a, &a->src[idx[i]]);
+		pthread_mutex_unlock(&a->lock);
 	}
 	return NULL;
 }
@@ -418,7 +444,7 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 	if (!a)
 		return -ENOMEM;
 	a->cfg = *cfg;
-	a->stop_fd = -1;
+	a->wake_fd = -1;
 	pthread_mutex_init(&a->lock, NULL);
 	a->precision = clock_precision();
 	a->model = cfg->model;
@@ -430,17 +456,11 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 	}
 	a->n = cfg->n_upstreams;
 	for (i = 0; i < a->n; i++) {
-		struct source *s = &a->src[i];
-
-		s->ep = cfg->upstreams[i];
-		s->fd = -1;
-		s->poll = cfg->min_poll;
-		s->burst_left = BURST_COUNT;
-		s->state = SOURCE_UNREACHABLE;
-		resolve(s);	/* failure is retried at each poll */
+		source_init(&a->src[i], &cfg->upstreams[i], cfg->min_poll);
+		resolve(&a->src[i]);	/* failure is retried at each poll */
 	}
-	a->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (a->stop_fd < 0) {
+	a->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (a->wake_fd < 0) {
 		err = -errno;
 		goto cleanup;
 	}
@@ -463,14 +483,17 @@ void agent_stop(struct agent *a)
 	if (!a)
 		return;
 	if (a->thread_started) {
-		if (write(a->stop_fd, &one, sizeof(one)) != sizeof(one))
+		pthread_mutex_lock(&a->lock);
+		a->stopping = true;
+		pthread_mutex_unlock(&a->lock);
+		if (write(a->wake_fd, &one, sizeof(one)) != sizeof(one))
 			pr_warn("agent: cannot signal stop\n");
 		pthread_join(a->thread, NULL);
 	}
 	for (i = 0; i < a->n; i++)
 		close_request(&a->src[i]);
-	if (a->stop_fd >= 0)
-		close(a->stop_fd);
+	if (a->wake_fd >= 0)
+		close(a->wake_fd);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
@@ -551,9 +574,54 @@ void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_st
 	pthread_mutex_unlock(&a->lock);
 }
 
-int agent_source_count(const struct agent *a)
+int agent_set_upstreams(struct agent *a, const struct ntpd_endpoint *eps, int n)
 {
-	return a ? a->n : 0;
+	static struct source next[NTPD_MAX_UPSTREAMS];	/* only under the lock */
+	bool kept[NTPD_MAX_UPSTREAMS] = { false };
+	__u64 one = 1;
+	int i, j;
+
+	if (n < 1 || n > NTPD_MAX_UPSTREAMS)
+		return -EINVAL;
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < n; i++) {
+		/* an upstream in both sets keeps its samples and poll state */
+		for (j = 0; j < a->n; j++)
+			if (!kept[j] && same_endpoint(&a->src[j].ep, &eps[i]))
+				break;
+		if (j < a->n) {
+			kept[j] = true;
+			next[i] = a->src[j];
+		} else {
+			source_init(&next[i], &eps[i], a->cfg.min_poll);
+		}
+	}
+	for (j = 0; j < a->n; j++)
+		if (!kept[j])
+			close_request(&a->src[j]);
+	memcpy(a->src, next, sizeof(next[0]) * (size_t)n);
+	a->n = n;
+	a->generation++;
+	reselect(a);
+	pthread_mutex_unlock(&a->lock);
+	/* poll the newcomers now, not at the next wake-up */
+	if (write(a->wake_fd, &one, sizeof(one)) != sizeof(one))
+		pr_warn("agent: cannot wake the poller\n");
+	for (i = 0; i < n; i++)
+		pr_info("upstream set: %s port %u\n", eps[i].host, eps[i].port);
+	return 0;
+}
+
+int agent_source_count(struct agent *a)
+{
+	int n;
+
+	if (!a)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	n = a->n;
+	pthread_mutex_unlock(&a->lock);
+	return n;
 }
 
 enum clock_model agent_clock_model(const struct agent *a)
@@ -571,12 +639,16 @@ const char *agent_source_state_name(enum source_state s)
 	return names[s];
 }
 
-void agent_source_status(struct agent *a, int i, struct agent_source_status *out)
+int agent_source_status(struct agent *a, int i, struct agent_source_status *out)
 {
 	const struct source *s = &a->src[i];
 
-	pthread_mutex_lock(&a->lock);
 	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&a->lock);
+	if (i >= a->n) {	/* the set shrank since the caller counted */
+		pthread_mutex_unlock(&a->lock);
+		return -ENOENT;
+	}
 	/* host and port: several upstreams may share a host (labels must differ) */
 	snprintf(out->name, sizeof(out->name), strchr(s->ep.host, ':') ? "[%s]:%u" : "%s:%u",
 		 s->ep.host, s->ep.port);
@@ -594,4 +666,5 @@ void agent_source_status(struct agent *a, int i, struct agent_source_status *out
 	out->samples = s->samples;
 	out->bad_responses = s->bad_responses;
 	pthread_mutex_unlock(&a->lock);
+	return 0;
 }

@@ -62,8 +62,16 @@ void agent_stop(struct agent *a);
 void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_state *st,
 			   const char **why);
 
-int agent_source_count(const struct agent *a);
-void agent_source_status(struct agent *a, int i, struct agent_source_status *out);
+/*
+ * Replace the upstream set while serving (SIGHUP, PUT /upstreams).  An
+ * upstream in both sets keeps its samples; the others start afresh with a
+ * burst.  0 or -EINVAL (n outside 1..NTPD_MAX_UPSTREAMS).
+ */
+int agent_set_upstreams(struct agent *a, const struct ntpd_endpoint *eps, int n);
+
+int agent_source_count(struct agent *a);
+/* 0, or -ENOENT when source i no longer exists (the set was replaced). */
+int agent_source_status(struct agent *a, int i, struct agent_source_status *out);
 const char *agent_source_state_name(enum source_state s);
 enum clock_model agent_clock_model(const struct agent *a);
 

@@ -18,7 +18,9 @@ struct mem_slot {
 };
 
 struct client_policy {
-	struct ntpd_policy cfg;		/* lists, and the rate config in socket mode */
+	/* lists, and the rate config in socket mode; replaced by client_policy_update */
+	struct ntpd_policy cfg;
+	pthread_rwlock_t cfg_lock;
 	int rate_cfg_fd, rate_fd, acl4_fd, acl6_fd;	/* -1 without BPF */
 	struct mem_slot *table;		/* socket mode only */
 	size_t size;
@@ -50,8 +52,18 @@ int client_policy_open(struct client_policy **out, const struct ntpd_policy *p,
 	}
 	for (i = 0; i < LOCK_STRIPES; i++)
 		pthread_mutex_init(&cp->stripe[i], NULL);
+	pthread_rwlock_init(&cp->cfg_lock, NULL);
 	*out = cp;
 	return 0;
+}
+
+void client_policy_update(struct client_policy *cp, const struct ntpd_policy *p)
+{
+	pthread_rwlock_wrlock(&cp->cfg_lock);
+	cp->cfg.rate = p->rate;
+	memcpy(cp->cfg.acl, p->acl, sizeof(p->acl[0]) * (size_t)p->n_acl);
+	cp->cfg.n_acl = p->n_acl;
+	pthread_rwlock_unlock(&cp->cfg_lock);
 }
 
 void client_policy_close(struct client_policy *cp)
@@ -163,15 +175,20 @@ static int take(struct client_policy *cp, const struct ntpd_rate_config *cfg,
 __u32 client_policy_check(struct client_policy *cp, int family, const void *saddr,
 			  __u64 now_tai_ns, __be32 *kod)
 {
-	struct ntpd_rate_config cfg = cp->cfg.rate;
+	struct ntpd_rate_config cfg;
 	struct ntpd_rate_key key;
 	__u32 zero = 0, limited = 0;
+	__u8 action;
 
+	pthread_rwlock_rdlock(&cp->cfg_lock);
+	cfg = cp->cfg.rate;
+	action = acl_action(cp, family, saddr);
+	pthread_rwlock_unlock(&cp->cfg_lock);
 	/* with BPF the live config is the map's (it may have been changed) */
 	if (cp->rate_cfg_fd >= 0)
 		bpf_map_lookup_elem(cp->rate_cfg_fd, &zero, &cfg);
 	*kod = 0;
-	if (acl_action(cp, family, saddr) == NTPD_ACL_DENY) {
+	if (action == NTPD_ACL_DENY) {
 		if (!cfg.kod_deny)
 			return NTPD_CNT_DENIED_DROPPED;
 		*kod = NTP_KISS_DENY;

@@ -18,6 +18,10 @@ int client_policy_open(struct client_policy **out, const struct ntpd_policy *p,
 		       const struct ntpd_attachment *att);
 void client_policy_close(struct client_policy *cp);
 
+/* New limits and lists while serving (socket mode keeps its own copy; with
+ * BPF the maps were already written and this only mirrors them). */
+void client_policy_update(struct client_policy *cp, const struct ntpd_policy *p);
+
 /*
  * Returns NTP_REQ_ANSWER, or the counter of what to do instead (as the XDP
  * program does): NTPD_CNT_RATE_DROPPED / NTPD_CNT_DENIED_DROPPED mean no

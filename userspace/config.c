@@ -344,6 +344,7 @@ static int do_string(struct config_ctx *c, int argc, char **argv)
 {
 	struct ntpd_options *o = c->o;
 	const char **slot = !strcmp(argv[0], "keyfile") ? &o->keys_file :
+			    !strcmp(argv[0], "api-token-file") ? &o->api_token_file :
 			    !strcmp(argv[0], "user") ? &o->user : &o->chroot_dir;
 
 	(void)argc;
@@ -430,6 +431,7 @@ static const struct directive directives[] = {
 	{ "clock",		1, 1, "clock system|corrected|auto",	do_clock },
 	{ "metrics-listen",	1, 1, "metrics-listen ADDR:PORT",	do_metrics_listen },
 	{ "keyfile",		1, 1, "keyfile FILE",			do_string },
+	{ "api-token-file",	1, 1, "api-token-file FILE",		do_string },
 	{ "leapsmear",		0, 0, "leapsmear",			do_flag },
 	{ "user",		1, 1, "user NAME",			do_string },
 	{ "chroot",		1, 1, "chroot DIR",			do_string },

@@ -8,6 +8,7 @@
 #include "loader.h"
 #include "log.h"
 #include "metrics.h"
+#include "mgmt_api.h"
 #include "ntp_auth.h"
 #include "client_policy.h"
 #include "options.h"
@@ -44,7 +45,15 @@ struct daemon {
 	struct agent *agent;
 	struct ntp_keyring keys;
 	struct client_policy *policy;
+	struct mgmt_api *mgmt;
 	const char *serving_from;	/* last reference source logged */
+	/*
+	 * What may change while serving (SIGHUP in the main thread, the
+	 * management API in the HTTP thread): opts.policy and the upstream set.
+	 */
+	pthread_mutex_t config_lock;
+	struct ntpd_endpoint upstreams[NTPD_MAX_UPSTREAMS];
+	int n_upstreams;
 };
 
 static void publish_reference(struct daemon *d)
@@ -200,29 +209,62 @@ static int drop_privileges(struct daemon *d)
 	return privileges_drop(d->opts.user, uid, gid, d->opts.chroot_dir, d->n_att > 0);
 }
 
-static bool same_upstreams(const struct ntpd_options *a, const struct ntpd_options *b)
+/* New limits and lists into every attachment's maps and the socket server.
+ * Called with config_lock held. */
+static int apply_policy(struct daemon *d, const struct ntpd_policy *p)
+{
+	int i, err, ret = 0;
+
+	for (i = 0; i < d->n_att; i++) {
+		struct ntpd_attachment *att = &d->att[i];
+
+		if (!att->attached)
+			continue;
+		err = policy_apply(p, att->rate_cfg_fd, att->acl4_fd, att->acl6_fd);
+		if (err) {
+			pr_warn("%s: applying limits and lists: %s\n", att->ifname, strerror(-err));
+			ret = err;
+		}
+	}
+	client_policy_update(d->policy, p);
+	d->opts.policy = *p;
+	return ret;
+}
+
+/* Called with config_lock held. */
+static int apply_upstreams(struct daemon *d, const struct ntpd_endpoint *eps, int n)
+{
+	int err = agent_set_upstreams(d->agent, eps, n);
+
+	if (err)
+		return err;
+	memcpy(d->upstreams, eps, sizeof(eps[0]) * (size_t)n);
+	d->n_upstreams = n;
+	return 0;
+}
+
+static bool same_upstreams(const struct daemon *d, const struct ntpd_options *next)
 {
 	int i;
 
-	if (a->n_upstreams != b->n_upstreams)
+	if (d->n_upstreams != next->n_upstreams)
 		return false;
-	for (i = 0; i < a->n_upstreams; i++)
-		if (strcmp(a->upstream[i].host, b->upstream[i].host) ||
-		    a->upstream[i].port != b->upstream[i].port)
+	for (i = 0; i < next->n_upstreams; i++)
+		if (strcmp(d->upstreams[i].host, next->upstream[i].host) ||
+		    d->upstreams[i].port != next->upstream[i].port)
 			return false;
 	return true;
 }
 
 /*
  * SIGHUP: read the config file again (under the same flags) and apply what
- * can change while serving: rate limits and access lists.  XDP stays
- * attached throughout; a file that does not parse changes nothing.
+ * can change while serving: upstreams, rate limits and access lists.  XDP
+ * stays attached throughout; a file that does not parse changes nothing.
  */
 static void reload(struct daemon *d)
 {
 	static struct ntpd_options next;
 	struct ntpd_options *now = &d->opts;
-	int i, err;
 
 	if (!now->config_file) {
 		pr_info("SIGHUP: no config file (-c) to re-read\n");
@@ -233,23 +275,88 @@ static void reload(struct daemon *d)
 			now->config_file);
 		return;
 	}
-	for (i = 0; i < d->n_att; i++) {
-		struct ntpd_attachment *att = &d->att[i];
-
-		if (!att->attached)
-			continue;
-		policy_clear_lists(att->acl4_fd, att->acl6_fd);
-		err = policy_apply(&next.policy, att->rate_cfg_fd, att->acl4_fd, att->acl6_fd);
-		if (err)
-			pr_warn("%s: SIGHUP: applying limits and lists: %s\n", att->ifname,
-				strerror(-err));
-	}
-	if (!same_upstreams(now, &next))
-		pr_warn("SIGHUP: upstream changes take effect at the next restart\n");
-	now->policy = next.policy;
+	pthread_mutex_lock(&d->config_lock);
+	if (next.policy.table_size != now->policy.table_size)
+		pr_warn("SIGHUP: a new rate table size takes effect at the next restart\n");
+	next.policy.table_size = now->policy.table_size;
+	apply_policy(d, &next.policy);
+	if (!same_upstreams(d, &next) && apply_upstreams(d, next.upstream, next.n_upstreams))
+		pr_warn("SIGHUP: the new upstream set was not applied\n");
+	/* DELETE /upstreams goes back to what the file says now */
+	memcpy(now->upstream, next.upstream, sizeof(next.upstream));
+	now->n_upstreams = next.n_upstreams;
 	pr_info("SIGHUP: %s reloaded (%d upstreams, %d list entries, rate limit %s)\n",
-		now->config_file, now->n_upstreams, now->policy.n_acl,
+		now->config_file, d->n_upstreams, now->policy.n_acl,
 		now->policy.rate.enabled ? "on" : "off");
+	pthread_mutex_unlock(&d->config_lock);
+}
+
+/* ---- the management API's view of the daemon (HTTP thread) ---- */
+
+static int mgmt_set_upstreams(void *ctx, const struct ntpd_endpoint *eps, int n)
+{
+	struct daemon *d = ctx;
+	int err;
+
+	pthread_mutex_lock(&d->config_lock);
+	err = apply_upstreams(d, eps, n);
+	pthread_mutex_unlock(&d->config_lock);
+	return err;
+}
+
+static int mgmt_reset_upstreams(void *ctx)
+{
+	struct daemon *d = ctx;
+	int err;
+
+	pthread_mutex_lock(&d->config_lock);
+	err = apply_upstreams(d, d->opts.upstream, d->opts.n_upstreams);
+	pthread_mutex_unlock(&d->config_lock);
+	return err;
+}
+
+static void mgmt_get_upstreams(void *ctx, struct ntpd_endpoint *eps, int *n)
+{
+	struct daemon *d = ctx;
+
+	pthread_mutex_lock(&d->config_lock);
+	memcpy(eps, d->upstreams, sizeof(eps[0]) * (size_t)d->n_upstreams);
+	*n = d->n_upstreams;
+	pthread_mutex_unlock(&d->config_lock);
+}
+
+static void mgmt_get_policy(void *ctx, struct ntpd_policy *out)
+{
+	struct daemon *d = ctx;
+
+	pthread_mutex_lock(&d->config_lock);
+	*out = d->opts.policy;
+	pthread_mutex_unlock(&d->config_lock);
+}
+
+static int mgmt_set_policy(void *ctx, const struct ntpd_policy *p)
+{
+	struct daemon *d = ctx;
+	int err;
+
+	pthread_mutex_lock(&d->config_lock);
+	err = apply_policy(d, p);
+	pthread_mutex_unlock(&d->config_lock);
+	return err;
+}
+
+static int start_mgmt(struct daemon *d)
+{
+	const struct mgmt_ops ops = {
+		.ctx = d,
+		.set_upstreams = mgmt_set_upstreams,
+		.reset_upstreams = mgmt_reset_upstreams,
+		.get_upstreams = mgmt_get_upstreams,
+		.get_policy = mgmt_get_policy,
+		.set_policy = mgmt_set_policy,
+	};
+
+	return mgmt_open(&d->mgmt, d->opts.api_token_file, &ops);
 }
 
 static void serve(struct daemon *d, const sigset_t *sigs)
@@ -280,6 +387,7 @@ static void shutdown_daemon(struct daemon *d)
 	int i;
 
 	metrics_stop(d->metrics);
+	mgmt_close(d->mgmt);
 	socket_server_stop(d->sockets);
 	client_policy_close(d->policy);
 	addrwatch_stop(d->addrwatch);
@@ -307,6 +415,9 @@ int main(int argc, char **argv)
 		if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))
 			return EXIT_USAGE;
 		ntp_keys_free(&d.keys);
+		if (d.opts.api_token_file && start_mgmt(&d))
+			return EXIT_USAGE;
+		mgmt_close(d.mgmt);
 		printf("config OK\n");
 		return 0;
 	}
@@ -323,6 +434,13 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	pr_info("xdp-ntpd %s starting\n", NTPD_VERSION);
+	pthread_mutex_init(&d.config_lock, NULL);
+	memcpy(d.upstreams, d.opts.upstream, sizeof(d.upstreams));
+	d.n_upstreams = d.opts.n_upstreams;
+	/* the token file may be readable by root only: read it before dropping */
+	err = start_mgmt(&d);
+	if (err)
+		goto cleanup;
 	err = start_agent(&d);
 	if (err)
 		goto cleanup;
@@ -340,7 +458,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	struct metrics_sources msrc = {
 		.att = d.att, .n_att = d.n_att, .sockets = d.sockets,
-		.agent = d.agent, .served = served_buffer(&d),
+		.agent = d.agent, .served = served_buffer(&d), .mgmt = d.mgmt,
 	};
 
 	err = metrics_start(&d.metrics, &d.opts.metrics_listen, &msrc);

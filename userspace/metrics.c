@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,10 @@ static void write_upstreams(FILE *out, struct agent *agent)
 	struct agent_source_status st[NTPD_MAX_UPSTREAMS];
 
 	for (i = 0; i < n; i++)
-		agent_source_status(agent, i, &st[i]);
+		if (agent_source_status(agent, i, &st[i])) {
+			n = i;	/* replaced meanwhile: the next scrape sees the new set */
+			break;
+		}
 #define PER_UPSTREAM(metric, type, help, fmt, expr)					\
 	do {										\
 		family(out, metric, type, help);					\
@@ -179,20 +183,99 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status,
 	return ret;
 }
 
+/* A request body being received; bounded, the excess only remembered. */
+struct upload {
+	char *data;
+	size_t len;
+	bool too_large;
+};
+
+static enum MHD_Result receive_body(struct upload *up, const char *data, size_t *size)
+{
+	char *grown;
+
+	if (up->len + *size > MGMT_MAX_BODY) {
+		up->too_large = true;
+	} else {
+		grown = realloc(up->data, up->len + *size + 1);
+		if (!grown)
+			return MHD_NO;
+		memcpy(grown + up->len, data, *size);
+		up->data = grown;
+		up->len += *size;
+		up->data[up->len] = '\0';
+	}
+	*size = 0;
+	return MHD_YES;
+}
+
+static enum MHD_Result manage(struct metrics_server *m, struct MHD_Connection *conn,
+			      const char *url, const char *method, const struct upload *up)
+{
+	struct mgmt_reply r;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	mgmt_handle(m->src.mgmt, method, url,
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+		    up && up->data ? up->data : "", up ? (up->too_large ? MGMT_MAX_BODY + 1 : up->len) : 0,
+		    &r);
+	if (!r.body)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(r.body), r.body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(r.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (r.want_auth)
+		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"xdp-ntpd\"");
+	ret = MHD_queue_response(conn, r.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode code)
+{
+	struct upload *up = *con_cls;
+
+	(void)cls; (void)conn; (void)code;
+	if (up) {
+		free(up->data);
+		free(up);
+		*con_cls = NULL;
+	}
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version,
 			      const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	static const char *const json = "application/json";
 	struct metrics_server *m = cls;
+	bool reading = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	char stamp[64];
 	size_t len = 0;
 	char *body;
 
-	(void)version; (void)upload_data; (void)upload_size; (void)con_cls;
-	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+	(void)version;
+	if (mgmt_is_resource(url) && !reading) {
+		/* first call: headers only; then the body in pieces; then an empty call */
+		if (!*con_cls) {
+			*con_cls = calloc(1, sizeof(struct upload));
+			return *con_cls ? MHD_YES : MHD_NO;
+		}
+		if (*upload_size)
+			return receive_body(*con_cls, upload_data, upload_size);
+		return manage(m, conn, url, method, *con_cls);
+	}
+	if (!reading)
 		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 			       strdup("read-only endpoint: GET or HEAD\n"), 0, NULL);
+	if (mgmt_is_resource(url))
+		return manage(m, conn, url, method, NULL);
 	if (!strcmp(url, "/metrics")) {
 		body = render(m, &len);
 		return respond(conn, body ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -213,8 +296,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return respond(conn, MHD_HTTP_NO_CONTENT, "text/plain", strdup(""), 0, stamp);
 	}
 	return respond(conn, MHD_HTTP_NOT_FOUND, "text/plain",
-		       strdup("not found: /metrics /status /version /time /.well-known/time\n"),
-		       0, NULL);
+		       strdup("not found: /metrics /status /version /time /.well-known/time "
+			      "/upstreams /ratelimit /acl\n"), 0, NULL);
 }
 
 int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *listen,
@@ -233,6 +316,7 @@ int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *liste
 				    MHD_OPTION_SOCK_ADDR, &listen->addr,
 				    MHD_OPTION_CONNECTION_LIMIT, 64U,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+				    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
 				    MHD_OPTION_END);
 	if (!m->httpd) {
 		pr_warn("metrics: cannot listen on %s port %u (in use or not an address here)\n",

@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "loader.h"
+#include "mgmt_api.h"
 #include "options.h"
 #include "socket_server.h"
 
@@ -20,6 +21,7 @@ struct metrics_sources {
 	const struct socket_server *sockets;
 	struct agent *agent;
 	const struct ntpd_ref_buffer *served;	/* the state being served */
+	struct mgmt_api *mgmt;			/* /upstreams /ratelimit /acl */
 };
 
 int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *listen,

@@ -34,6 +34,7 @@ enum long_only {
 	OPT_MAX_MISSED,
 	OPT_LEAP_SMEAR,
 	OPT_KEYS,
+	OPT_API_TOKEN_FILE,
 	OPT_RATE_LIMIT,
 	OPT_RATE_LEAK,
 	OPT_RATE_PREFIX4,
@@ -66,6 +67,7 @@ static const struct option long_options[] = {
 	{ "max-missed", required_argument, NULL, OPT_MAX_MISSED },
 	{ "leap-smear", no_argument, NULL, OPT_LEAP_SMEAR },
 	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
 	{ "rate-leak", required_argument, NULL, OPT_RATE_LEAK },
 	{ "rate-prefix4", required_argument, NULL, OPT_RATE_PREFIX4 },
@@ -99,6 +101,8 @@ static void usage(FILE *out)
 "                        generic, then socket mode, each failure logged)\n"
 "      --replace         replace an xdp-ntpd program already on the interface\n"
 "      --metrics-listen ADDR:PORT  metrics HTTP endpoint (default 127.0.0.1:%d)\n"
+"      --api-token-file FILE  bearer token that PUT/DELETE on /upstreams,\n"
+"                        /ratelimit, /acl need; without it the API is read-only\n"
 "      --local-stratum N with no upstream usable, serve the system clock at\n"
 "                        stratum N (default: serve unsynchronised, LI=3)\n"
 "      --clock MODEL     system|corrected|auto: serve the kernel clock as it is\n"
@@ -435,6 +439,9 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 			break;
 		case OPT_KEYS:
 			o->keys_file = optarg;
+			break;
+		case OPT_API_TOKEN_FILE:
+			o->api_token_file = optarg;
 			break;
 		case OPT_LEAP_SMEAR:
 			o->leap_smear = true;

@@ -44,6 +44,7 @@ struct ntpd_options {
 	int max_missed;
 	bool leap_smear;
 	const char *keys_file;		/* --keys */
+	const char *api_token_file;	/* --api-token-file: management API may change things */
 	struct ntpd_policy policy;	/* --rate-limit, --allow, --deny, ... */
 	struct ntpd_config cfg;		/* XDP load-time knobs */
 	bool stats_only;		/* --stats: print pinned counters, exit */

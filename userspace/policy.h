@@ -31,16 +31,23 @@ struct ntpd_policy {
 /* Defaults for a public server (docs/rate-limiting.md says why). */
 void policy_defaults(struct ntpd_policy *p);
 
+/* Average requests/s and bucket size; the caller has checked the ranges. */
+void policy_set_rate(struct ntpd_policy *p, double per_s, __u32 burst);
+#define POLICY_RATE_MIN	0.001
+#define POLICY_RATE_MAX	1e6
+#define POLICY_BURST_MAX 100000
+
 /* "RATE/BURST" (requests per second, bucket size) or "off". 0 or -EINVAL. */
 int policy_parse_rate(struct ntpd_policy *p, const char *text);
 
 /* "ADDR/LEN" or a bare address, appended with `action`. 0 or -EINVAL. */
 int policy_add_acl(struct ntpd_policy *p, const char *cidr, __u8 action);
 
-/* Empty an attachment's allow/deny lists (before writing new ones). */
-void policy_clear_lists(int acl4_fd, int acl6_fd);
-
-/* Write the rate config and lists into an attachment's maps. 0 or -errno. */
+/*
+ * Make an attachment's maps say what `p` says: its rules added, rules it
+ * does not have removed, then the rate config.  Safe while serving.
+ * 0 or -errno.
+ */
 int policy_apply(const struct ntpd_policy *p, int rate_cfg_fd, int acl4_fd, int acl6_fd);
 
 #endif /* NTPD_POLICY_H */

@@ -48,8 +48,7 @@ static json_t *sources_json(struct agent *agent)
 	struct agent_source_status s;
 	int i;
 
-	for (i = 0; i < agent_source_count(agent); i++) {
-		agent_source_status(agent, i, &s);
+	for (i = 0; agent_source_status(agent, i, &s) == 0; i++) {
 		json_array_append_new(arr, json_pack(
 			"{s:s, s:s, s:b, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:I, s:I, s:I}",
 			"name", s.name, "state", agent_source_state_name(s.state),

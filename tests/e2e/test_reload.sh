@@ -3,7 +3,15 @@
 # detaching XDP; a broken file is rejected and the running config kept.
 set -u
 . "$(dirname "$0")/lib.sh"
-trap e2e_cleanup EXIT
+FAKE="$E2E_ROOT/build/tests/ntp_fakeserver"
+CLI4_B=192.0.2.3
+UP_PIDS=()
+cleanup() {
+	local p
+	for p in "${UP_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	e2e_cleanup
+}
+trap cleanup EXIT
 e2e_setup_net
 
 raw() { in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -t 300 >/dev/null 2>&1; }
@@ -31,5 +39,27 @@ if daemon_start -c "$WORK/xdp-ntpd.conf" -i "$VETH_SRV" --xdp-mode native; then
 	daemon_stop
 else
 	not_ok "daemon starts with -c"
+fi
+
+# upstreams change on SIGHUP too: the served refid follows the file
+in_cli ip addr add $CLI4_B/24 dev "$VETH_CLI"
+for a in $CLI4 $CLI4_B; do
+	ip netns exec "$NS_CLI" "$FAKE" -a $a -p 11123 -s 2 -T 300 >"$WORK/fake-$a.log" 2>&1 &
+	UP_PIDS+=($!)
+	wait_for 5 grep -q listening "$WORK/fake-$a.log"
+done
+answer_has() { in_cli "$RAWCLIENT" -u -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -t 300 2>/dev/null | grep -q -- "$1"; }
+conf() { printf 'server %s port 11123\nupstream-min-poll 0\nupstream-max-poll 0\nmax-missed 2\nratelimit off\n' "$1" >"$WORK/xdp-ntpd.conf"; }
+conf $CLI4
+if daemon_start -c "$WORK/xdp-ntpd.conf" -i "$VETH_SRV" --xdp-mode native; then
+	id_before=$(prog_id)
+	check "served from the file's upstream (refid $CLI4)" wait_for 25 answer_has "refid=$CLI4 "
+	conf $CLI4_B
+	kill -HUP "$DAEMON_PID"
+	check "after SIGHUP the new upstream is served (refid $CLI4_B)" wait_for 25 answer_has "refid=$CLI4_B "
+	check "XDP stayed attached across the upstream change" test "$(prog_id)" = "$id_before"
+	daemon_stop
+else
+	not_ok "daemon starts with -c and a server line"
 fi
 e2e_finish

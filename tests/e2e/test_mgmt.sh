@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The management API (/upstreams, /ratelimit, /acl) against a daemon serving
+# through native XDP: changes need the bearer token, bad input changes
+# nothing, and good changes reach the XDP program's answers without a
+# detach (the program id on the interface stays the same).
+set -u
+. "$(dirname "$0")/lib.sh"
+FAKE="$E2E_ROOT/build/tests/ntp_fakeserver"
+UP_PIDS=()
+API=http://127.0.0.1:9123
+CLI4_B=192.0.2.3	# a second upstream address, so the served refid tells them apart
+
+cleanup() {
+	local p
+	for p in "${UP_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	e2e_cleanup
+}
+trap cleanup EXIT
+e2e_setup_net
+in_cli ip addr add $CLI4_B/24 dev "$VETH_CLI"
+
+# fake_up ADDR STRATUM: an upstream in the client namespace (bounded by -T)
+fake_up() {
+	ip netns exec "$NS_CLI" "$FAKE" -a "$1" -p 11123 -s "$2" -T 300 >"$WORK/fake-$1.log" 2>&1 &
+	UP_PIDS+=($!)
+	wait_for 5 grep -q listening "$WORK/fake-$1.log"
+}
+
+served() { in_cli "$RAWCLIENT" -u -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -t 500; }
+served_matches() { served 2>/dev/null | grep -q -- "$1"; }
+serves() {
+	wait_for 25 served_matches "$1" && return 0
+	echo "last answer: $(served 2>&1)"
+	return 1
+}
+# api METHOD PATH [BODY] [TOKEN]: prints the HTTP status, the body to $WORK/api.out
+api() {
+	local auth=()
+	[ -n "${4:-}" ] && auth=(-H "Authorization: Bearer $4")
+	in_srv curl -s -o "$WORK/api.out" -w '%{http_code}' -X "$1" "${auth[@]}" \
+		${3:+--data-binary "$3"} "$API$2"
+}
+status_is() { local want=$1; shift; local got; got=$(api "$@"); [ "$got" = "$want" ] || { echo "HTTP $got: $(cat "$WORK/api.out")"; return 1; }; }
+body_has() { jq -e "$1" "$WORK/api.out" >/dev/null || { cat "$WORK/api.out"; return 1; }; }
+prog_id() { in_srv ip -j link show dev "$VETH_SRV" | jq -r '.[0].xdp.prog.id // empty'; }
+# burst N: N requests from one client through XDP; prints how many were answered
+burst() {
+	local i ok=0
+	for i in $(seq "$1"); do served >/dev/null 2>&1 && ok=$((ok + 1)); done
+	echo $ok
+}
+
+TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+umask 077
+echo "$TOKEN" >"$WORK/token"
+umask 022
+fake_up $CLI4 2
+fake_up $CLI4_B 4
+
+# --- read-only without a token file ---------------------------------------------
+if daemon_start --upstream-min-poll 0 --upstream-max-poll 0 --max-missed 2 \
+	--xdp-mode native -i "$VETH_SRV" -s $CLI4:11123; then
+	check "GET /upstreams lists the configured set" \
+		test "$(in_srv curl -sf $API/upstreams | jq -r '.upstreams[0]')" = $CLI4:11123
+	check "without --api-token-file, PUT is refused (403)" \
+		status_is 403 PUT /upstreams "{\"upstreams\":[\"$CLI4_B:11123\"]}" "$TOKEN"
+	daemon_stop
+else
+	not_ok "daemon starts in native XDP mode"
+fi
+
+# --- a token file others can read is refused at start ---------------------------
+chmod 644 "$WORK/token"
+check "a world-readable token file stops the daemon with a message naming it" sh -c \
+	"! nsenter --net=/run/netns/$NS_SRV $BIN --xdp-mode socket -4 1 -6 1 --metrics-listen 127.0.0.1:9124 \
+	   --api-token-file $WORK/token >$WORK/bad.log 2>&1 && grep -q 'api-token-file $WORK/token: readable by others' $WORK/bad.log"
+chmod 600 "$WORK/token"
+
+# --- with a token ------------------------------------------------------------------
+if daemon_start --upstream-min-poll 0 --upstream-max-poll 0 --max-missed 2 \
+	--xdp-mode native -i "$VETH_SRV" -s $CLI4:11123 --api-token-file "$WORK/token"; then
+	PROG=$(prog_id)
+	check "served through XDP from upstream A (stratum 3, refid A)" serves "stratum=3 refid=$CLI4"
+
+	check "PUT without a token: 401" \
+		status_is 401 PUT /upstreams "{\"upstreams\":[\"$CLI4_B:11123\"]}"
+	check "  ... with WWW-Authenticate: Bearer" sh -c \
+		"ip netns exec $NS_SRV curl -s -i -X PUT --data-binary '{}' $API/upstreams | grep -qi '^WWW-Authenticate: Bearer'"
+	check "PUT with a wrong token: 401" \
+		status_is 401 PUT /upstreams "{\"upstreams\":[\"$CLI4_B:11123\"]}" "x$TOKEN"
+	check "bad JSON: 400 naming the problem" \
+		status_is 400 PUT /upstreams '{"upstreams": [' "$TOKEN"
+	check "  ... the message says where" body_has '.error | test("bad JSON at line 1")'
+	check "bad upstream value: 400" \
+		status_is 400 PUT /upstreams '{"upstreams": ["192.0.2.3:notaport"]}' "$TOKEN"
+	check "unknown key: 400" status_is 400 PUT /upstreams '{"servers": []}' "$TOKEN"
+	check "after refused requests the upstream set is unchanged" sh -c \
+		"[ \"\$(ip netns exec $NS_SRV curl -sf $API/upstreams | jq -c .upstreams)\" = '[\"$CLI4:11123\"]' ]"
+	check "  ... and so is the served time (stratum 3, refid A)" serves "stratum=3 refid=$CLI4"
+
+	check "PUT /upstreams with the token: 200" \
+		status_is 200 PUT /upstreams "{\"upstreams\":[\"$CLI4_B:11123\"]}" "$TOKEN"
+	check "served refid changes to upstream B (stratum 5)" serves "stratum=5 refid=$CLI4_B"
+	check "XDP stayed attached: same program id" test "$(prog_id)" = "$PROG"
+	check "/status lists the new upstream" sh -c \
+		"ip netns exec $NS_SRV curl -sf $API/status | jq -e '.sources | length == 1 and .[0].name == \"$CLI4_B:11123\"'"
+	check "DELETE /upstreams goes back to the configured set" status_is 200 DELETE /upstreams "" "$TOKEN"
+	check "served from upstream A again" serves "stratum=3 refid=$CLI4"
+
+	# rate limit: one client, 1 request/s, burst 2, no leak
+	before=$(xdp_count rate_limited_dropped over_limit)
+	check "bad rate limit (burst 0): 400" status_is 400 PUT /ratelimit '{"burst": 0}' "$TOKEN"
+	check "  ... limits unchanged: 10 requests all answered" test "$(burst 10)" = 10
+	check "PUT /ratelimit {rate 0.01, burst 2, leak 0}: 200" \
+		status_is 200 PUT /ratelimit '{"enabled": true, "rate": 0.01, "burst": 2, "leak": 0}' "$TOKEN"
+	check "GET /ratelimit shows it" sh -c \
+		"ip netns exec $NS_SRV curl -sf $API/ratelimit | jq -e '.enabled and .burst == 2 and .leak == 0'"
+	check "the XDP program limits now: 2 of 6 requests answered" test "$(burst 6)" = 2
+	check "  ... the other 4 counted as rate_limited dropped" \
+		test "$(xdp_count rate_limited_dropped over_limit)" = $((before + 4))
+	check "PUT /ratelimit {enabled: false}: answered again" sh -c \
+		"[ \"\$(ip netns exec $NS_SRV curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Authorization: Bearer $TOKEN' --data-binary '{\"enabled\": false}' $API/ratelimit)\" = 200 ]"
+	check "  ... 5 of 5 answered" test "$(burst 5)" = 5
+
+	# access lists
+	check "bad CIDR: 400" status_is 400 PUT /acl '{"deny": ["192.0.2.0/33"]}' "$TOKEN"
+	check "PUT /acl deny the client's /24: 200" status_is 200 PUT /acl '{"deny": ["192.0.2.0/24"]}' "$TOKEN"
+	denied=$(xdp_count denied dropped)
+	check "  ... the client is dropped by XDP" test "$(burst 3)" = 0
+	check "  ... counted as denied" test "$(xdp_count denied dropped)" = $((denied + 3))
+	check "a more specific allow wins" status_is 200 PUT /acl \
+		'{"deny": ["192.0.2.0/24"], "allow": ["192.0.2.2/32"]}' "$TOKEN"
+	check "  ... the client is answered" test "$(burst 3)" = 3
+	check "GET /acl shows both lists" sh -c \
+		"ip netns exec $NS_SRV curl -sf $API/acl | jq -e '.deny == [\"192.0.2.0/24\"] and .allow == [\"192.0.2.2/32\"]'"
+	check "PUT /acl {} empties the lists" status_is 200 PUT /acl '{}' "$TOKEN"
+	check "XDP still the same program after every change" test "$(prog_id)" = "$PROG"
+	daemon_stop
+else
+	not_ok "daemon starts with --api-token-file"
+fi
+
+# --- socket mode: the same API changes the socket server's own table ------------
+if daemon_start --xdp-mode socket --local-stratum 7 --api-token-file "$WORK/token"; then
+	check "socket mode answers the client" test "$(burst 2)" = 2
+	check "PUT /acl deny the client: 200" status_is 200 PUT /acl '{"deny": ["192.0.2.2"]}' "$TOKEN"
+	check "  ... the socket server drops it (0 of 3 answered)" test "$(burst 3)" = 0
+	check "  ... counted as denied on the socket path" test "$(socket_count denied dropped)" = 3
+	check "PUT /ratelimit {rate 0.01, burst 1, leak 0}, lists emptied" sh -c \
+		"[ \"\$(ip netns exec $NS_SRV curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Authorization: Bearer $TOKEN' --data-binary '{\"rate\": 0.01, \"burst\": 1, \"leak\": 0, \"enabled\": true}' $API/ratelimit)\" = 200 ] &&
+		 [ \"\$(ip netns exec $NS_SRV curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Authorization: Bearer $TOKEN' --data-binary '{}' $API/acl)\" = 200 ]"
+	check "  ... the socket server limits: 1 of 4 answered" test "$(burst 4)" = 1
+	daemon_stop
+else
+	not_ok "daemon starts in socket mode with --api-token-file"
+fi
+
+e2e_finish

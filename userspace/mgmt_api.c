@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "mgmt_api.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct mgmt_api {
+	char *token;		/* NULL: read-only */
+	size_t token_len;
+	struct mgmt_ops ops;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int read_token(const char *path, char **out, size_t *out_len)
+{
+	char buf[512];
+	struct stat st;
+	ssize_t n;
+	size_t len, i;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("--api-token-file %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+		pr_warn("--api-token-file %s: %s\n", path, strerror(errno));
+		goto cleanup;
+	}
+	/* a token anyone on the host can read protects nothing */
+	if (st.st_mode & (S_IRWXO)) {
+		pr_warn("--api-token-file %s: readable by others (mode %03o); chmod o-rwx it\n",
+			path, st.st_mode & 0777);
+		err = -EPERM;
+		goto cleanup;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		err = -errno;
+		pr_warn("--api-token-file %s: %s\n", path, strerror(errno));
+		goto cleanup;
+	}
+	len = (size_t)n;
+	while (len && isspace((unsigned char)buf[len - 1]))
+		len--;
+	buf[len] = '\0';
+	for (i = 0; i < len; i++)
+		if (!isgraph((unsigned char)buf[i]))
+			break;
+	if (i < len || len < MGMT_TOKEN_MIN || (size_t)n == sizeof(buf) - 1) {
+		pr_warn("--api-token-file %s: want one token of %d to %zu printable characters "
+			"without spaces\n", path, MGMT_TOKEN_MIN, sizeof(buf) - 2);
+		err = -EINVAL;
+		goto cleanup;
+	}
+	*out = strdup(buf);
+	*out_len = len;
+	if (!*out)
+		err = -ENOMEM;
+cleanup:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return err;
+}
+
+int mgmt_open(struct mgmt_api **out, const char *token_file, const struct mgmt_ops *ops)
+{
+	struct mgmt_api *m = calloc(1, sizeof(*m));
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	m->ops = *ops;
+	if (token_file) {
+		err = read_token(token_file, &m->token, &m->token_len);
+		if (err) {
+			free(m);
+			return err;
+		}
+	}
+	*out = m;
+	return 0;
+}
+
+void mgmt_close(struct mgmt_api *m)
+{
+	if (!m)
+		return;
+	if (m->token)
+		explicit_bzero(m->token, m->token_len);
+	free(m->token);
+	free(m);
+}
+
+bool mgmt_is_resource(const char *url)
+{
+	return !strcmp(url, "/upstreams") || !strcmp(url, "/ratelimit") || !strcmp(url, "/acl");
+}
+
+/* ---- parsers ---------------------------------------------------------- */
+
+static json_t *load_object(const char *body, size_t len, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!root) {
+		fail(err, errlen, "bad JSON at line %d column %d: %s", jerr.line, jerr.column,
+		     jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		fail(err, errlen, "the body must be a JSON object");
+		return NULL;
+	}
+	return root;
+}
+
+/* Every key of `obj` must be one of `allowed` (NULL-terminated). */
+static int only_keys(json_t *obj, const char *const *allowed, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+	int i;
+
+	json_object_foreach(obj, key, v) {
+		for (i = 0; allowed[i]; i++)
+			if (!strcmp(key, allowed[i]))
+				break;
+		if (!allowed[i])
+			return fail(err, errlen, "unknown key \"%s\"", key);
+	}
+	return 0;
+}
+
+int mgmt_parse_upstreams(const char *body, size_t len, struct ntpd_endpoint *eps, int *n,
+			 char *err, size_t errlen)
+{
+	static const char *const keys[] = { "upstreams", NULL };
+	json_t *root, *list, *v;
+	size_t i;
+	int ret;
+
+	root = load_object(body, len, err, errlen);
+	if (!root)
+		return -EINVAL;
+	ret = only_keys(root, keys, err, errlen);
+	if (ret)
+		goto cleanup;
+	list = json_object_get(root, "upstreams");
+	if (!json_is_array(list) || json_array_size(list) < 1 ||
+	    json_array_size(list) > NTPD_MAX_UPSTREAMS) {
+		ret = fail(err, errlen, "\"upstreams\" must be an array of 1 to %d \"HOST:PORT\" "
+			   "strings", NTPD_MAX_UPSTREAMS);
+		goto cleanup;
+	}
+	json_array_foreach(list, i, v) {
+		const char *text = json_string_value(v);
+
+		if (!text || options_parse_endpoint(text, NTP_PORT_DEFAULT, &eps[i])) {
+			ret = fail(err, errlen, "upstreams[%zu]: not HOST, HOST:PORT or [V6]:PORT",
+				   i);
+			goto cleanup;
+		}
+	}
+	*n = (int)json_array_size(list);
+cleanup:
+	json_decref(root);
+	return ret;
+}
+
+static int get_int(json_t *root, const char *key, long min, long max, long *out,
+		   char *err, size_t errlen)
+{
+	json_t *v = json_object_get(root, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return fail(err, errlen, "\"%s\" must be an integer in [%ld, %ld]", key, min, max);
+	*out = (long)json_integer_value(v);
+	return 0;
+}
+
+static int get_bool(json_t *root, const char *key, __u8 *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(root, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return fail(err, errlen, "\"%s\" must be true or false", key);
+	*out = json_is_true(v);
+	return 0;
+}
+
+int mgmt_parse_ratelimit(const char *body, size_t len, struct ntpd_policy *p,
+			 char *err, size_t errlen)
+{
+	static const char *const keys[] = {
+		"enabled", "rate", "burst", "leak", "kod", "kod_deny", "prefix4", "prefix6", NULL
+	};
+	struct ntpd_policy next = *p;
+	__u64 cost = p->rate.cost_ns ? p->rate.cost_ns : NSEC_PER_SEC_U64;
+	double rate = 1e9 / (double)cost;
+	long burst = (long)(p->rate.burst_ns / cost);
+	long leak = p->rate.leak_shift, prefix4 = p->rate.prefix4, prefix6 = p->rate.prefix6;
+	json_t *root, *v;
+	int ret;
+
+	root = load_object(body, len, err, errlen);
+	if (!root)
+		return -EINVAL;
+	ret = only_keys(root, keys, err, errlen);
+	if (ret)
+		goto cleanup;
+	v = json_object_get(root, "rate");
+	if (v) {
+		rate = json_number_value(v);
+		/* written so that a non-number (value 0) and NaN fail too */
+		if (!json_is_number(v) || !(rate >= POLICY_RATE_MIN && rate <= POLICY_RATE_MAX)) {
+			ret = fail(err, errlen, "\"rate\" must be a number of requests/s in [%g, %g]",
+				   POLICY_RATE_MIN, POLICY_RATE_MAX);
+			goto cleanup;
+		}
+	}
+	ret = get_int(root, "burst", 1, POLICY_BURST_MAX, &burst, err, errlen) ?:
+	      get_int(root, "leak", 0, 16, &leak, err, errlen) ?:
+	      get_int(root, "prefix4", 1, 32, &prefix4, err, errlen) ?:
+	      get_int(root, "prefix6", 1, 128, &prefix6, err, errlen) ?:
+	      get_bool(root, "enabled", &next.rate.enabled, err, errlen) ?:
+	      get_bool(root, "kod", &next.rate.kod, err, errlen) ?:
+	      get_bool(root, "kod_deny", &next.rate.kod_deny, err, errlen);
+	if (ret)
+		goto cleanup;
+	policy_set_rate(&next, rate, (__u32)burst);
+	next.rate.leak_shift = (__u8)leak;
+	next.rate.prefix4 = (__u8)prefix4;
+	next.rate.prefix6 = (__u8)prefix6;
+	*p = next;
+cleanup:
+	json_decref(root);
+	return ret;
+}
+
+static int add_list(json_t *root, const char *key, __u8 action, struct ntpd_policy *p,
+		    char *err, size_t errlen)
+{
+	json_t *list = json_object_get(root, key), *v;
+	size_t i;
+
+	if (!list)
+		return 0;
+	if (!json_is_array(list))
+		return fail(err, errlen, "\"%s\" must be an array of CIDR strings", key);
+	json_array_foreach(list, i, v) {
+		const char *text = json_string_value(v);
+
+		if (!text || policy_add_acl(p, text, action))
+			return fail(err, errlen, "%s[%zu]: not an address or CIDR (or more than %d "
+				    "rules in all)", key, i, POLICY_MAX_ACL);
+	}
+	return 0;
+}
+
+int mgmt_parse_acl(const char *body, size_t len, struct ntpd_policy *p, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "allow", "deny", NULL };
+	static struct ntpd_policy next;	/* 5 KiB: off the HTTP thread's stack */
+	json_t *root;
+	int ret;
+
+	root = load_object(body, len, err, errlen);
+	if (!root)
+		return -EINVAL;
+	next = *p;
+	/* the body is the whole list: what it leaves out is removed */
+	next.n_acl = 0;
+	next.rate.acl4_enabled = 0;
+	next.rate.acl6_enabled = 0;
+	ret = only_keys(root, keys, err, errlen) ?:
+	      add_list(root, "allow", NTPD_ACL_ALLOW, &next, err, errlen) ?:
+	      add_list(root, "deny", NTPD_ACL_DENY, &next, err, errlen);
+	if (!ret)
+		*p = next;
+	json_decref(root);
+	return ret;
+}
+
+/* ---- rendering -------------------------------------------------------- */
+
+static char *dump(json_t *o)
+{
+	char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+
+	json_decref(o);
+	return text;
+}
+
+static json_t *endpoint_json(const struct ntpd_endpoint *ep)
+{
+	char buf[300];
+
+	snprintf(buf, sizeof(buf), strchr(ep->host, ':') ? "[%s]:%u" : "%s:%u", ep->host,
+		 ep->port);
+	return json_string(buf);
+}
+
+static char *upstreams_body(struct mgmt_api *m)
+{
+	struct ntpd_endpoint eps[NTPD_MAX_UPSTREAMS];
+	json_t *list = json_array();
+	int n = 0, i;
+
+	m->ops.get_upstreams(m->ops.ctx, eps, &n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, endpoint_json(&eps[i]));
+	return dump(json_pack("{s:o}", "upstreams", list));
+}
+
+static char *ratelimit_body(const struct ntpd_policy *p)
+{
+	__u64 cost = p->rate.cost_ns ? p->rate.cost_ns : NSEC_PER_SEC_U64;
+
+	return dump(json_pack("{s:b, s:f, s:I, s:i, s:b, s:b, s:i, s:i, s:I}",
+			      "enabled", p->rate.enabled,
+			      "rate", 1e9 / (double)cost,
+			      "burst", (json_int_t)(p->rate.burst_ns / cost),
+			      "leak", p->rate.leak_shift, "kod", p->rate.kod,
+			      "kod_deny", p->rate.kod_deny, "prefix4", p->rate.prefix4,
+			      "prefix6", p->rate.prefix6, "table_size", (json_int_t)p->table_size));
+}
+
+static char *acl_body(const struct ntpd_policy *p)
+{
+	json_t *allow = json_array(), *deny = json_array();
+	char addr[INET6_ADDRSTRLEN], cidr[INET6_ADDRSTRLEN + 8];
+	int i;
+
+	for (i = 0; i < p->n_acl; i++) {
+		const struct acl_rule *r = &p->acl[i];
+
+		inet_ntop(r->family, r->addr, addr, sizeof(addr));
+		snprintf(cidr, sizeof(cidr), "%s/%u", addr, r->prefixlen);
+		json_array_append_new(r->action == NTPD_ACL_DENY ? deny : allow, json_string(cidr));
+	}
+	return dump(json_pack("{s:o, s:o}", "allow", allow, "deny", deny));
+}
+
+static void reply_error(struct mgmt_reply *r, unsigned int status, const char *msg)
+{
+	r->status = status;
+	r->body = dump(json_pack("{s:s}", "error", msg));
+}
+
+/* ---- dispatch --------------------------------------------------------- */
+
+static bool authorised(const struct mgmt_api *m, const char *authorization)
+{
+	static const char prefix[] = "Bearer ";
+	size_t len;
+
+	if (!authorization || strncmp(authorization, prefix, sizeof(prefix) - 1))
+		return false;
+	authorization += sizeof(prefix) - 1;
+	len = strlen(authorization);
+	/* constant time in the token's bytes; its length is no secret worth keeping */
+	return len == m->token_len && !CRYPTO_memcmp(authorization, m->token, len);
+}
+
+static void handle_read(struct mgmt_api *m, const char *url, struct mgmt_reply *r)
+{
+	static struct ntpd_policy p;	/* only the HTTP thread reads here */
+
+	r->status = 200;
+	if (!strcmp(url, "/upstreams")) {
+		r->body = upstreams_body(m);
+		return;
+	}
+	m->ops.get_policy(m->ops.ctx, &p);
+	r->body = !strcmp(url, "/ratelimit") ? ratelimit_body(&p) : acl_body(&p);
+}
+
+static void handle_change(struct mgmt_api *m, const char *method, const char *url,
+			  const char *body, size_t len, struct mgmt_reply *r)
+{
+	static struct ntpd_policy p;
+	struct ntpd_endpoint eps[NTPD_MAX_UPSTREAMS];
+	char err[256];
+	int n = 0, ret;
+
+	if (!strcmp(url, "/upstreams")) {
+		if (!strcmp(method, "DELETE"))
+			ret = m->ops.reset_upstreams(m->ops.ctx);
+		else if (mgmt_parse_upstreams(body, len, eps, &n, err, sizeof(err)))
+			return reply_error(r, 400, err);
+		else
+			ret = m->ops.set_upstreams(m->ops.ctx, eps, n);
+		if (ret)
+			return reply_error(r, 500, strerror(-ret));
+		pr_info("management: %s /upstreams applied\n", method);
+		return handle_read(m, url, r);
+	}
+	if (!strcmp(method, "DELETE"))
+		return reply_error(r, 405, "use PUT to change limits and lists");
+	m->ops.get_policy(m->ops.ctx, &p);
+	ret = !strcmp(url, "/ratelimit") ? mgmt_parse_ratelimit(body, len, &p, err, sizeof(err)) :
+					   mgmt_parse_acl(body, len, &p, err, sizeof(err));
+	if (ret)
+		return reply_error(r, 400, err);
+	ret = m->ops.set_policy(m->ops.ctx, &p);
+	if (ret)
+		return reply_error(r, 500, strerror(-ret));
+	pr_info("management: PUT %s applied\n", url);
+	handle_read(m, url, r);
+}
+
+void mgmt_handle(struct mgmt_api *m, const char *method, const char *url,
+		 const char *authorization, const char *body, size_t len,
+		 struct mgmt_reply *reply)
+{
+	memset(reply, 0, sizeof(*reply));
+	if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
+		return handle_read(m, url, reply);
+	if (strcmp(method, "PUT") && !(strcmp(method, "DELETE") == 0 && !strcmp(url, "/upstreams")))
+		return reply_error(reply, 405, "methods: GET, PUT (and DELETE /upstreams)");
+	if (!m->token)
+		return reply_error(reply, 403, "read-only: the daemon runs without --api-token-file");
+	if (!authorised(m, authorization)) {
+		pr_warn("management: %s %s refused: missing or wrong bearer token\n", method, url);
+		reply->want_auth = true;
+		return reply_error(reply, 401, "missing or wrong bearer token");
+	}
+	if (len > MGMT_MAX_BODY)
+		return reply_error(reply, 413, "body too large");
+	handle_change(m, method, url, body, len, reply);
+}
