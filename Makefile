@@ -27,11 +27,12 @@ endif
 
 # Debian packages: build, test peers (clients, upstream, scraper), tools.
 DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
-	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev libjansson-dev
+	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev libjansson-dev \
+	libcurl4-openssl-dev
 DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
-LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson
+LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
 
@@ -191,7 +192,8 @@ uninstall:
 # -dev packages through multiarch, and qemu-user to run what was built.
 DEB_ARM64 := gcc-aarch64-linux-gnu qemu-user-static libbpf-dev:arm64 libxdp-dev:arm64 \
 	libelf-dev:arm64 zlib1g-dev:arm64 libmnl-dev:arm64 libmicrohttpd-dev:arm64 \
-	libssl-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64
+	libssl-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64 \
+	libcurl4-openssl-dev:arm64
 ARM64_BUILD := $(BUILD)/arm64-cross
 ARM64_MAKE := $(MAKE) BUILD=$(ARM64_BUILD) CC=aarch64-linux-gnu-gcc HOST_ARCH=aarch64 \
 	PKG_CONFIG="env PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config"

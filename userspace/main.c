@@ -11,6 +11,7 @@
 #include "mgmt_api.h"
 #include "ntp_auth.h"
 #include "client_policy.h"
+#include "ctl.h"
 #include "options.h"
 #include "policy.h"
 #include "privileges.h"
@@ -403,6 +404,8 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int err, i;
 
+	if (argc >= 2 && !strcmp(argv[1], "status"))
+		return ctl_main(argc - 1, argv + 1);
 	d.argc = argc;
 	d.argv = argv;
 	err = options_parse(&d.opts, argc, argv);

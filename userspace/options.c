@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NTPD_METRICS_PORT_DEFAULT 9978
 /* rsntp's convention for the local chronyd it takes its time from */
 #define NTPD_UPSTREAM_DEFAULT "127.0.0.1:11123"
 #define NTPD_OPTSTRING ":a:b:s:4:6:u:r:i:c:dh"

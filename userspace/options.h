@@ -14,6 +14,9 @@
 
 #define NTPD_MAX_IFACES		16
 #define NTPD_MAX_UPSTREAMS	16
+/* next to the node exporter's 9100 family, clear of the ones in Prometheus's
+ * default-port list we know of (docs/metrics.md) */
+#define NTPD_METRICS_PORT_DEFAULT 9978
 
 struct ntpd_endpoint {
 	char host[256];			/* as given: literal address or name */

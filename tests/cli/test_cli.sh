@@ -36,6 +36,10 @@ rejects "an unknown stale action" "--stale-action: 'guess'" --stale-action guess
 rejects "a chroot without a user" "-r needs -u" -r /var/empty
 rejects "an over-long interface name" "-i: 'abcdefghijklmnopq'" -i abcdefghijklmnopq
 rejects "a metrics address that is not an address" "--metrics-listen: 'nowhere'" --metrics-listen nowhere
+rejects "status: a word that is neither address nor view" "'bogus' is not ADDR:PORT" status bogus
+# port 1 on loopback: nothing listens there on a test machine
+expect 1 "status: a daemon that is not there is named with its URL" \
+	"http://127.0.0.1:1/status" status 127.0.0.1:1
 expect 1 "exits 1 naming an interface that does not exist" "nosuch0: no such interface" \
 	-i nosuch0 -a 127.0.0.1:10999 -b '[::1]:10999' --metrics-listen 127.0.0.1:10998
 accepts "--help prints usage" "Usage: xdp-ntpd" --help

@@ -104,6 +104,13 @@ if daemon_start --upstream-min-poll 0 --upstream-max-poll 0 --max-missed 2 \
 	check "XDP stayed attached: same program id" test "$(prog_id)" = "$PROG"
 	check "/status lists the new upstream" sh -c \
 		"ip netns exec $NS_SRV curl -sf $API/status | jq -e '.sources | length == 1 and .[0].name == \"$CLI4_B:11123\"'"
+	check "xdp-ntpd status: tracking shows the served stratum and refid" sh -c \
+		"nsenter --net=/run/netns/$NS_SRV $BIN status 127.0.0.1:9123 tracking | grep -q '^Stratum         : 5\$' &&
+		 nsenter --net=/run/netns/$NS_SRV $BIN status 127.0.0.1:9123 tracking | grep -q '^Reference ID    : C0000203 (192.0.2.3)\$'"
+	check "xdp-ntpd status: sources marks the system peer with *" sh -c \
+		"nsenter --net=/run/netns/$NS_SRV $BIN status 127.0.0.1:9123 sources | grep -q '^\\* $CLI4_B:11123 '"
+	check "xdp-ntpd status: serverstats counts XDP answers as the map does" sh -c \
+		"[ \"\$(nsenter --net=/run/netns/$NS_SRV $BIN status 127.0.0.1:9123 serverstats | awk -F': ' '/answered in XDP/ { print \$2 }')\" = \"\$(nsenter --net=/run/netns/$NS_SRV $BIN --stats -i $VETH_SRV | awk '\$2 == \"answered\" { s += \$4 } END { print s }')\" ]"
 	check "DELETE /upstreams goes back to the configured set" status_is 200 DELETE /upstreams "" "$TOKEN"
 	check "served from upstream A again" serves "stratum=3 refid=$CLI4"
 
