@@ -97,6 +97,12 @@ $(BUILD)/xdp_bench.bpf.o: bench/xdp_bench.bpf.c $(BPF_HDRS) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# bench/run's helpers on the wire: an XDP_DROP baseline and a reply counter
+BENCH_WIRE_BPF := $(BUILD)/bench/xdp_drop.bpf.o $(BUILD)/bench/xdp_reply_sink.bpf.o
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c | $(BUILD)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<))_bpf > $@
@@ -151,7 +157,7 @@ test: deps
 
 # Throughput, CPU, memory and accuracy of every server on one topology.
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load $(BENCH_WIRE_BPF)
 	bash bench/run
 
 bench-micro: deps
