@@ -84,26 +84,45 @@ NTPD_INLINE __u32 ntp_dispersion_grow(__u32 dispersion, __u64 age_ns)
 	return sum > 0xffffffffULL ? 0xffffffffU : (__u32)sum;
 }
 
+/*
+ * What the correction has moved since the state was published, in ns:
+ * elapsed * freq.  Elapsed is capped at 2^40 ns (18 min) so the product
+ * fits; a state that old is stale and served unsynchronised anyway.
+ */
+NTPD_INLINE __s64 ntp_freq_drift_ns(const struct ntpd_ref_state *st, __u64 elapsed_ns)
+{
+	__s64 d = (__s64)(elapsed_ns < (1ULL << 40) ? elapsed_ns : (1ULL << 40));
+
+	return (d * st->freq_scaled) >> NTPD_FREQ_SHIFT;
+}
+
 /* The UTC time we serve for a kernel CLOCK_TAI reading. */
 NTPD_INLINE __u64 ntp_served_unix_ns(const struct ntpd_ref_state *st, __u64 tai_ns)
 {
-	return tai_ns - (__u64)st->tai_offset_ns + (__u64)st->correction_ns;
+	__u64 since = tai_ns > st->update_tai_ns ? tai_ns - st->update_tai_ns : 0;
+
+	return tai_ns - (__u64)st->tai_offset_ns + (__u64)st->correction_ns +
+	       (__u64)ntp_freq_drift_ns(st, since);
 }
 
 /*
  * The served NTP timestamp for a kernel CLOCK_TAI reading.  Within 2^32 ns
  * (4.3 s) of the state's base, which the publisher refreshes every second,
- * it is the base plus the elapsed nanoseconds scaled to 2^-32 s by a
- * multiply and shift: ns * 2^32 / 1e9 = 4 ns + ns * 0.294967296, the
- * fraction being 1266874890 / 2^32: within one 2^-32 s (0.23 ns) of exact.
- * Outside that window, the exact conversion with its two divisions.
+ * it is the base plus the elapsed nanoseconds (and the correction's drift
+ * over them) scaled to 2^-32 s by a multiply and shift: ns * 2^32 / 1e9 =
+ * 4 ns + ns * 0.294967296, the fraction being 1266874890 / 2^32: within one
+ * 2^-32 s (0.23 ns) of exact.  Outside that window, the exact conversion
+ * with its two divisions.
  */
 NTPD_INLINE __u64 ntp_served_ts(const struct ntpd_ref_state *st, __u64 tai_ns)
 {
 	__u64 d = tai_ns - st->base_tai_ns;
 
-	if (d < (1ULL << 32))
+	if (d < (1ULL << 32)) {
+		/* |drift| < 2^32 * 2^-10: d stays well inside 2^33, the product in 2^64 */
+		d += (__u64)ntp_freq_drift_ns(st, d);
 		return st->base_ntp + (d << 2) + ((d * 1266874890ULL) >> 32);
+	}
 	return ntp_ts_from_unix_ns(ntp_served_unix_ns(st, tai_ns));
 }
 

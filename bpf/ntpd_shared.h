@@ -106,9 +106,20 @@ struct ntpd_ref_state {
 	 * division: the served NTP timestamp at CLOCK_TAI base_tai_ns. */
 	__u64 base_tai_ns;
 	__u64 base_ntp;
+	/*
+	 * How fast correction_ns moves (corrected clock model): 2^-32 ns per ns
+	 * since update_tai_ns, so the served time follows the estimated
+	 * frequency between publications instead of stepping once a second.
+	 * |freq| <= 500 ppm fits in 22 bits.
+	 */
+	__s32 freq_scaled;
+	__u32 reserved2;
 };
 
-_Static_assert(sizeof(struct ntpd_ref_state) == 64, "ntpd_ref_state size");
+#define NTPD_FREQ_SHIFT		32
+#define NTPD_FREQ_MAX_PPM	500
+
+_Static_assert(sizeof(struct ntpd_ref_state) == 72, "ntpd_ref_state size");
 
 /*
  * Double buffer with a per-slot sequence count.  The writer fills the
@@ -129,8 +140,8 @@ struct ntpd_ref_buffer {
 	struct ntpd_ref_slot slot[2];
 };
 
-_Static_assert(sizeof(struct ntpd_ref_slot) == 72, "ntpd_ref_slot size");
-_Static_assert(sizeof(struct ntpd_ref_buffer) == 152, "ntpd_ref_buffer size");
+_Static_assert(sizeof(struct ntpd_ref_slot) == 80, "ntpd_ref_slot size");
+_Static_assert(sizeof(struct ntpd_ref_buffer) == 168, "ntpd_ref_buffer size");
 _Static_assert(__builtin_offsetof(struct ntpd_ref_buffer, slot) == 8, "ref slot offset");
 
 enum ntpd_stale_action {

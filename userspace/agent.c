@@ -551,9 +551,12 @@ void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_st
 		/* the served clock may be off by the offset we do not correct */
 		st->root_dispersion = short_from_s(a->result.dispersion +
 			(a->model == CLOCK_MODEL_SYSTEM ? fabs(a->result.offset) : 0));
-		if (a->model == CLOCK_MODEL_CORRECTED)
+		if (a->model == CLOCK_MODEL_CORRECTED) {
 			st->correction_ns = (__s64)llround((a->corr_offset +
 				a->corr_freq * (now - a->corr_t0)) * 1e9);
+			/* and how it moves until the next publication (|freq| <= MAX_FREQ) */
+			st->freq_scaled = (__s32)llround(a->corr_freq * 4294967296.0);
+		}
 		if (a->cfg.leap_smear)
 			st->correction_ns += (__s64)llround(leap_smear_offset(&a->leap, now_utc) * 1e9);
 		*why = "upstream";

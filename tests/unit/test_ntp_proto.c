@@ -7,6 +7,7 @@
  * arithmetic in this file (128-bit integers, RFC 1071's byte-wise sum).
  * Random inputs come from a fixed-seed splitmix64, so every run is the same.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -626,6 +627,51 @@ static void served_ts_matches_exact(void **state)
 	}
 }
 
+/* With a frequency, the correction moves between publications: +100 ppm
+ * serves 100 us more after one second, in the fast and the exact path alike,
+ * and both paths agree with the exact arithmetic. */
+static void served_ts_follows_frequency(void **state)
+{
+	static const double ppm[] = { 100, -350, 500, -500, 0.01 };
+	static const __s64 offsets[] = {
+		1, 999999, (__s64)NS, (1LL << 32) - 1, 1LL << 32, 10 * (__s64)NS, 600 * (__s64)NS,
+	};
+	unsigned p, i;
+
+	(void)state;
+	for (p = 0; p < sizeof(ppm) / sizeof(ppm[0]); p++) {
+		struct ntpd_ref_state st = {
+			.update_tai_ns = 1795000037123456789ULL,
+			.tai_offset_ns = 37 * (__s64)NS,
+			.correction_ns = -1234567,
+			.freq_scaled = (__s32)(ppm[p] * 1e-6 * 4294967296.0),
+		};
+		struct ntpd_ref_state flat = st;
+
+		flat.freq_scaled = 0;
+		ntp_state_set_base(&st);
+		ntp_state_set_base(&flat);
+		for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+			__u64 tai = st.update_tai_ns + (__u64)offsets[i];
+			__s64 drift = (offsets[i] * (__s64)st.freq_scaled) >> 32;
+			__u64 want = ref_ntp_ts(tai - 37 * NS + (__u64)st.correction_ns + (__u64)drift);
+			__u64 got = ntp_served_ts(&st, tai);
+			/* the drift the client sees, in ns, against the same state without it */
+			double seen_ns = (double)(__s64)(got - ntp_served_ts(&flat, tai)) * 1e9 / 4294967296.0;
+
+			if (udiff(got, want) > 1)
+				fail_msg("%g ppm, +%lld ns: %#llx, exact %#llx", ppm[p],
+					 (long long)offsets[i], (unsigned long long)got,
+					 (unsigned long long)want);
+			/* freq is quantised to 2^-32 (0.00023 ppm): that much, plus rounding */
+			if (fabs(seen_ns - ppm[p] * 1e-6 * (double)offsets[i]) >
+			    2 + (double)offsets[i] / 4294967296.0)
+				fail_msg("%g ppm, +%lld ns: drift %.1f ns", ppm[p],
+					 (long long)offsets[i], seen_ns);
+		}
+	}
+}
+
 /* Served time never runs backwards: a later transmit is never stamped before
  * its receive, including where the fast path hands over to the exact one. */
 static void served_ts_monotonic(void **state)
@@ -1119,6 +1165,7 @@ int main(void)
 		cmocka_unit_test(state_base),
 		cmocka_unit_test(served_ts_matches_exact),
 		cmocka_unit_test(served_ts_monotonic),
+		cmocka_unit_test(served_ts_follows_frequency),
 		cmocka_unit_test(classify_all_versions_and_modes),
 		cmocka_unit_test(fill_response_fields),
 		cmocka_unit_test(fill_response_stale_is_unsynchronised),
