@@ -86,14 +86,21 @@ NTPD_INLINE __u32 ntp_dispersion_grow(__u32 dispersion, __u64 age_ns)
 
 /*
  * What the correction has moved since the state was published, in ns:
- * elapsed * freq.  Elapsed is capped at 2^40 ns (18 min) so the product
- * fits; a state that old is stale and served unsynchronised anyway.
+ * elapsed * freq.  Both factors are clamped so the product fits in 62 bits
+ * whatever the map holds: elapsed to 2^40 ns (18 min; a state that old is
+ * stale and served unsynchronised anyway), freq to 2^22 (977 ppm, twice what
+ * the agent ever publishes).
  */
+#define NTPD_FREQ_SCALED_LIMIT	(1 << 22)
+
 NTPD_INLINE __s64 ntp_freq_drift_ns(const struct ntpd_ref_state *st, __u64 elapsed_ns)
 {
 	__s64 d = (__s64)(elapsed_ns < (1ULL << 40) ? elapsed_ns : (1ULL << 40));
+	__s64 f = st->freq_scaled;
 
-	return (d * st->freq_scaled) >> NTPD_FREQ_SHIFT;
+	f = f > NTPD_FREQ_SCALED_LIMIT ? NTPD_FREQ_SCALED_LIMIT : f;
+	f = f < -NTPD_FREQ_SCALED_LIMIT ? -NTPD_FREQ_SCALED_LIMIT : f;
+	return (d * f) >> NTPD_FREQ_SHIFT;
 }
 
 /* The UTC time we serve for a kernel CLOCK_TAI reading. */

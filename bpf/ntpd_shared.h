@@ -117,7 +117,6 @@ struct ntpd_ref_state {
 };
 
 #define NTPD_FREQ_SHIFT		32
-#define NTPD_FREQ_MAX_PPM	500
 
 _Static_assert(sizeof(struct ntpd_ref_state) == 72, "ntpd_ref_state size");
 

@@ -45,15 +45,16 @@ rejects() { expect 2 "$@"; }
 # -- the shipped example ------------------------------------------------------
 accepts "the shipped example passes --check" -c "$EXAMPLE" --check
 printf '10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70\n' >"$WORK/server.keys"
+(umask 077; echo 0123456789abcdef0123456789 >"$WORK/api-token")
 # "#directive" lines are the switched-off examples: switch them all on
-sed -E -e 's/^#([a-z])/\1/' -e "s|^keyfile .*|keyfile $WORK/server.keys|" "$EXAMPLE" \
-	>"$WORK/all.conf"
+sed -E -e 's/^#([a-z])/\1/' -e "s|^keyfile .*|keyfile $WORK/server.keys|" \
+	-e "s|^api-token-file .*|api-token-file $WORK/api-token|" "$EXAMPLE" >"$WORK/all.conf"
 accepts "the example with every directive on passes --check" -c "$WORK/all.conf" --check
 n=$((n + 1))
 missing=""
 for d in server interface listen listen6 threads threads6 allow deny ratelimit kod \
 	 kod-deny rate-table-size rate-prefix4 rate-prefix6 local clock metrics-listen \
-	 keyfile leapsmear user chroot max-age stale-action min-poll max-poll \
+	 keyfile api-token-file leapsmear user chroot max-age stale-action min-poll max-poll \
 	 upstream-min-poll upstream-max-poll max-missed replace; do
 	grep -qE "^$d( |\$)" "$WORK/all.conf" || missing="$missing $d"
 done
