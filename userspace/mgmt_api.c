@@ -125,24 +125,6 @@ bool mgmt_is_resource(const char *url)
 
 /* ---- parsers ---------------------------------------------------------- */
 
-static json_t *load_object(const char *body, size_t len, char *err, size_t errlen)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-
-	if (!root) {
-		fail(err, errlen, "bad JSON at line %d column %d: %s", jerr.line, jerr.column,
-		     jerr.text);
-		return NULL;
-	}
-	if (!json_is_object(root)) {
-		json_decref(root);
-		fail(err, errlen, "the body must be a JSON object");
-		return NULL;
-	}
-	return root;
-}
-
 /* Every key of `obj` must be one of `allowed` (NULL-terminated). */
 static int only_keys(json_t *obj, const char *const *allowed, char *err, size_t errlen)
 {
@@ -160,20 +142,41 @@ static int only_keys(json_t *obj, const char *const *allowed, char *err, size_t 
 	return 0;
 }
 
+/* The body as a JSON object with only `allowed` keys, or NULL and a message. */
+static json_t *load_object(const char *body, size_t len, const char *const *allowed,
+			   char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!root) {
+		fail(err, errlen, "bad JSON at line %d column %d: %s", jerr.line, jerr.column,
+		     jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		fail(err, errlen, "the body must be a JSON object");
+		goto fail;
+	}
+	if (only_keys(root, allowed, err, errlen))
+		goto fail;
+	return root;
+fail:
+	json_decref(root);
+	return NULL;
+}
+
 int mgmt_parse_upstreams(const char *body, size_t len, struct ntpd_endpoint *eps, int *n,
 			 char *err, size_t errlen)
 {
 	static const char *const keys[] = { "upstreams", NULL };
 	json_t *root, *list, *v;
 	size_t i;
-	int ret;
+	int ret = 0;
 
-	root = load_object(body, len, err, errlen);
+	root = load_object(body, len, keys, err, errlen);
 	if (!root)
 		return -EINVAL;
-	ret = only_keys(root, keys, err, errlen);
-	if (ret)
-		goto cleanup;
 	list = json_object_get(root, "upstreams");
 	if (!json_is_array(list) || json_array_size(list) < 1 ||
 	    json_array_size(list) > NTPD_MAX_UPSTREAMS) {
@@ -233,14 +236,11 @@ int mgmt_parse_ratelimit(const char *body, size_t len, struct ntpd_policy *p,
 	long burst = (long)(p->rate.burst_ns / cost);
 	long leak = p->rate.leak_shift, prefix4 = p->rate.prefix4, prefix6 = p->rate.prefix6;
 	json_t *root, *v;
-	int ret;
+	int ret = 0;
 
-	root = load_object(body, len, err, errlen);
+	root = load_object(body, len, keys, err, errlen);
 	if (!root)
 		return -EINVAL;
-	ret = only_keys(root, keys, err, errlen);
-	if (ret)
-		goto cleanup;
 	v = json_object_get(root, "rate");
 	if (v) {
 		rate = json_number_value(v);
@@ -297,7 +297,7 @@ int mgmt_parse_acl(const char *body, size_t len, struct ntpd_policy *p, char *er
 	json_t *root;
 	int ret;
 
-	root = load_object(body, len, err, errlen);
+	root = load_object(body, len, keys, err, errlen);
 	if (!root)
 		return -EINVAL;
 	next = *p;
@@ -305,8 +305,7 @@ int mgmt_parse_acl(const char *body, size_t len, struct ntpd_policy *p, char *er
 	next.n_acl = 0;
 	next.rate.acl4_enabled = 0;
 	next.rate.acl6_enabled = 0;
-	ret = only_keys(root, keys, err, errlen) ?:
-	      add_list(root, "allow", NTPD_ACL_ALLOW, &next, err, errlen) ?:
+	ret = add_list(root, "allow", NTPD_ACL_ALLOW, &next, err, errlen) ?:
 	      add_list(root, "deny", NTPD_ACL_DENY, &next, err, errlen);
 	if (!ret)
 		*p = next;

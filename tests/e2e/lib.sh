@@ -7,6 +7,7 @@ E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN="$E2E_ROOT/build/xdp-ntpd"
 RAWCLIENT="$E2E_ROOT/build/tests/ntp_rawclient"
 PASS_OBJ="$E2E_ROOT/build/xdp_pass.bpf.o"
+FAKE="$E2E_ROOT/build/tests/ntp_fakeserver"
 
 TAG="x$$"
 NS_SRV="xntp-srv-$TAG"
@@ -19,6 +20,7 @@ SRV6=2001:db8::1
 CLI6=2001:db8::2
 WORK=$(mktemp -d /tmp/xdp-ntpd-e2e.XXXXXX)
 DAEMON_PID=""
+UP_PIDS=()		# upstreams started by fake_upstream (and tests), stopped by e2e_cleanup
 TESTS_RUN=0
 
 ok()     { TESTS_RUN=$((TESTS_RUN + 1)); echo "ok $TESTS_RUN - $*"; }
@@ -115,7 +117,33 @@ socket_answered_total() {
 		awk '/^xdp_ntpd_requests_total\{path="socket".*outcome="answered"/ { s += $2 } END { print s + 0 }'
 }
 
+# served: one answer through XDP, its fields as printed by the raw client
+served() {
+	in_cli "$RAWCLIENT" -u -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -t 500
+}
+# serves PATTERN: bounded poll until an answer matches (the agent works
+# asynchronously: upstreams are polled every second here)
+served_matches() { served 2>/dev/null | grep -q -- "$1"; }
+serves() {
+	wait_for 25 served_matches "$1" && return 0
+	echo "last answer: $(served 2>&1)"
+	return 1
+}
+
+# fake_upstream ADDR PORT ARGS...: ntp_fakeserver in the client namespace,
+# bounded by its own -T; its PID in LAST_UP
+fake_upstream() {
+	local addr=$1 port=$2; shift 2
+	ip netns exec "$NS_CLI" "$FAKE" -a "$addr" -p "$port" -T 300 "$@" \
+		>"$WORK/fake-$addr-$port.log" 2>&1 &
+	UP_PIDS+=($!)
+	LAST_UP=$!
+	wait_for 5 grep -q listening "$WORK/fake-$addr-$port.log"
+}
+
 e2e_cleanup() {
+	local p
+	for p in "${UP_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	daemon_stop
 	ip netns del "$NS_CLI" 2>/dev/null
 	ip netns del "$NS_SRV" 2>/dev/null

@@ -5,34 +5,13 @@
 # detach (the program id on the interface stays the same).
 set -u
 . "$(dirname "$0")/lib.sh"
-FAKE="$E2E_ROOT/build/tests/ntp_fakeserver"
-UP_PIDS=()
 API=http://127.0.0.1:9123
 CLI4_B=192.0.2.3	# a second upstream address, so the served refid tells them apart
 
-cleanup() {
-	local p
-	for p in "${UP_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	e2e_cleanup
-}
-trap cleanup EXIT
+trap e2e_cleanup EXIT
 e2e_setup_net
 in_cli ip addr add $CLI4_B/24 dev "$VETH_CLI"
 
-# fake_up ADDR STRATUM: an upstream in the client namespace (bounded by -T)
-fake_up() {
-	ip netns exec "$NS_CLI" "$FAKE" -a "$1" -p 11123 -s "$2" -T 300 >"$WORK/fake-$1.log" 2>&1 &
-	UP_PIDS+=($!)
-	wait_for 5 grep -q listening "$WORK/fake-$1.log"
-}
-
-served() { in_cli "$RAWCLIENT" -u -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -t 500; }
-served_matches() { served 2>/dev/null | grep -q -- "$1"; }
-serves() {
-	wait_for 25 served_matches "$1" && return 0
-	echo "last answer: $(served 2>&1)"
-	return 1
-}
 # api METHOD PATH [BODY] [TOKEN]: prints the HTTP status, the body to $WORK/api.out
 api() {
 	local auth=()
@@ -54,8 +33,8 @@ TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 umask 077
 echo "$TOKEN" >"$WORK/token"
 umask 022
-fake_up $CLI4 2
-fake_up $CLI4_B 4
+fake_upstream $CLI4 11123 -s 2
+fake_upstream $CLI4_B 11123 -s 4
 
 # --- read-only without a token file ---------------------------------------------
 if daemon_start --upstream-min-poll 0 --upstream-max-poll 0 --max-missed 2 \

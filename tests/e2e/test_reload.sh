@@ -3,15 +3,8 @@
 # detaching XDP; a broken file is rejected and the running config kept.
 set -u
 . "$(dirname "$0")/lib.sh"
-FAKE="$E2E_ROOT/build/tests/ntp_fakeserver"
 CLI4_B=192.0.2.3
-UP_PIDS=()
-cleanup() {
-	local p
-	for p in "${UP_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	e2e_cleanup
-}
-trap cleanup EXIT
+trap e2e_cleanup EXIT
 e2e_setup_net
 
 raw() { in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -t 300 >/dev/null 2>&1; }
@@ -43,11 +36,7 @@ fi
 
 # upstreams change on SIGHUP too: the served refid follows the file
 in_cli ip addr add $CLI4_B/24 dev "$VETH_CLI"
-for a in $CLI4 $CLI4_B; do
-	ip netns exec "$NS_CLI" "$FAKE" -a $a -p 11123 -s 2 -T 300 >"$WORK/fake-$a.log" 2>&1 &
-	UP_PIDS+=($!)
-	wait_for 5 grep -q listening "$WORK/fake-$a.log"
-done
+for a in $CLI4 $CLI4_B; do fake_upstream $a 11123 -s 2; done
 answer_has() { in_cli "$RAWCLIENT" -u -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -t 300 2>/dev/null | grep -q -- "$1"; }
 conf() { printf 'server %s port 11123\nupstream-min-poll 0\nupstream-max-poll 0\nmax-missed 2\nratelimit off\n' "$1" >"$WORK/xdp-ntpd.conf"; }
 conf $CLI4

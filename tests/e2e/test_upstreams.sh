@@ -5,15 +5,8 @@
 # serves through XDP what its agent selected.
 set -u
 . "$(dirname "$0")/lib.sh"
-FAKE="$E2E_ROOT/build/tests/ntp_fakeserver"
-UP_PIDS=()
 
-cleanup() {
-	local p
-	for p in "${UP_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	e2e_cleanup
-}
-trap cleanup EXIT
+trap e2e_cleanup EXIT
 e2e_setup_net
 
 # chronyd_up PORT STRATUM: a chronyd upstream; prints its PID
@@ -30,29 +23,11 @@ EOC
 	LAST_UP=$!
 }
 
-# fake_up PORT ARGS...: a fake upstream (bounded by its own -T)
-fake_up() {
-	local port=$1; shift
-	ip netns exec "$NS_CLI" "$FAKE" -a $CLI4 -p "$port" -T 300 "$@" >"$WORK/fake-$port.log" 2>&1 &
-	UP_PIDS+=($!)
-	LAST_UP=$!
-	wait_for 5 grep -q listening "$WORK/fake-$port.log"
-}
+# fake_up PORT ARGS...: a fake upstream on the client address
+fake_up() { fake_upstream $CLI4 "$@"; }
 
 stop_up() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
-# served: one answer through XDP, its fields as printed by the raw client
-served() {
-	in_cli "$RAWCLIENT" -u -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -t 500
-}
-# serves PATTERN: bounded poll until an answer matches (the agent works
-# asynchronously: upstreams are polled every second here)
-served_matches() { served 2>/dev/null | grep -q -- "$1"; }
-serves() {
-	wait_for 25 served_matches "$1" && return 0
-	echo "last answer: $(served 2>&1)"
-	return 1
-}
 metrics_match() { in_srv curl -sf http://127.0.0.1:9123/metrics | grep -q -- "$1"; }
 
 RAWCLIENT_CMD="ip netns exec $NS_CLI $RAWCLIENT -u -i $VETH_CLI -m $SRV_MAC -s $CLI4 -d $SRV4 -t 500"
