@@ -128,6 +128,23 @@ static int check_counters(const struct ntpd_counters *before, const struct ntpd_
 	return 0;
 }
 
+/*
+ * The limiter on, as for a client inside its allowance: every packet looks
+ * its bucket up and moves it with a compare-and-swap (a 1 ns cost and an
+ * endless burst, so no run is limited and every one is still answered).
+ */
+static int set_limiter(struct xdp_bench_bpf *skel, bool on)
+{
+	struct ntpd_rate_config rc = {
+		.cost_ns = 1, .burst_ns = 1ULL << 62, .enabled = on, .leak_shift = 2,
+		.prefix4 = NTPD_RATE_PREFIX4_DEFAULT, .prefix6 = NTPD_RATE_PREFIX6_DEFAULT,
+	};
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_rate_cfg), &zero, &rc, BPF_ANY) ?
+		-errno : 0;
+}
+
 static int bench_family(struct xdp_bench_bpf *skel, struct ntpd_ref_buffer *ref, int family,
 			__u32 repeat, int rounds, struct measurement *m)
 {
@@ -216,7 +233,7 @@ int main(int argc, char **argv)
 {
 	struct ntpd_local_addr a4 = { .addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 10 } };
 	struct ntpd_local_addr a6 = { 0 };
-	static struct measurement m[2];
+	static struct measurement m[4];	/* IPv4, IPv6; limiter off, on */
 	struct ntpd_ref_buffer *ref = NULL;
 	struct xdp_bench_bpf *skel;
 	unsigned long repeat = REPEAT_DEFAULT, rounds = ROUNDS_DEFAULT;
@@ -254,9 +271,12 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	for (f = 0; f < 2 && !err; f++)
-		err = bench_family(skel, ref, f ? AF_INET6 : AF_INET, (__u32)repeat, (int)rounds,
-				   &m[f]);
+	for (f = 0; f < 4 && !err; f++) {
+		err = set_limiter(skel, f >= 2);
+		if (!err)
+			err = bench_family(skel, ref, f % 2 ? AF_INET6 : AF_INET, (__u32)repeat,
+					   (int)rounds, &m[f]);
+	}
 	if (err)
 		goto cleanup;
 
@@ -265,14 +285,15 @@ int main(int argc, char **argv)
 	       "median of rounds (min)\n\n", repeat, rounds, uts.release);
 	printf("| path | restore only | restore + handler | handler (difference) |\n");
 	printf("|---|---:|---:|---:|\n");
-	for (f = 0; f < 2; f++) {
+	for (f = 0; f < 4; f++) {
 		/* median() sorts, so [0] is the minimum after it */
 		double rmed = median(m[f].restore, (int)rounds);
 		double amed = median(m[f].answer, (int)rounds);
 		double rmin = m[f].restore[0], amin = m[f].answer[0];
 
-		printf("| %s | %.0f (%.0f) | %.0f (%.0f) | %.0f (%.0f) |\n", f ? "IPv6" : "IPv4",
-		       rmed, rmin, amed, amin, amed - rmed, amin - rmin);
+		printf("| %s%s | %.0f (%.0f) | %.0f (%.0f) | %.0f (%.0f) |\n", f % 2 ? "IPv6" : "IPv4",
+		       f >= 2 ? ", rate limiter on" : "", rmed, rmin, amed, amin, amed - rmed,
+		       amin - rmin);
 	}
 cleanup:
 	refstate_munmap(ref);
