@@ -51,6 +51,7 @@ struct source {
 	double jitter;
 	bool have_best;
 	__u8 last_leap;		/* LI of the newest sample: leap news is not filtered */
+	enum source_state logged_state;	/* as last reported in the log */
 };
 
 struct offset_point {
@@ -68,6 +69,8 @@ struct agent {
 	pthread_mutex_t lock;	/* guards everything below and the sources' status */
 	bool stopping;
 	unsigned int generation;	/* bumped when the upstream set is replaced */
+	int logged_peer;		/* system peer as last logged, -1 none */
+	unsigned int logged_generation;
 	enum clock_model model;
 	bool synced;
 	struct sel_result result;
@@ -260,6 +263,37 @@ static void update_correction(struct agent *a, double t, double offset)
 	a->corr_t0 = t;
 }
 
+/*
+ * What operators want in the log, once per change and never per poll: the
+ * system peer changing, and a source becoming or ceasing to be a
+ * falseticker.  Called with the lock held, after each selection.
+ */
+static void log_selection_changes(struct agent *a)
+{
+	int i;
+
+	for (i = 0; i < a->n; i++) {
+		struct source *s = &a->src[i];
+		bool was_false = s->logged_state == SOURCE_FALSETICKER;
+
+		if ((s->state == SOURCE_FALSETICKER) != was_false)
+			pr_info("upstream %s port %u: %s\n", s->ep.host, s->ep.port, was_false ?
+				"agrees with the others again" :
+				"falseticker: its time disagrees with the majority, not used");
+		s->logged_state = s->state;
+	}
+	if (a->sys_peer == a->logged_peer && a->generation == a->logged_generation)
+		return;
+	if (a->sys_peer >= 0)
+		pr_info("system peer: %s port %u (stratum %u, offset %+.6f s)\n",
+			a->src[a->sys_peer].ep.host, a->src[a->sys_peer].ep.port,
+			a->src[a->sys_peer].best.stratum, a->result.offset);
+	else if (a->logged_peer >= 0)
+		pr_warn("no system peer: no upstream survives selection\n");
+	a->logged_peer = a->sys_peer;
+	a->logged_generation = a->generation;
+}
+
 /* Re-run selection over the usable sources.  Called with the lock held. */
 static void reselect(struct agent *a)
 {
@@ -290,12 +324,13 @@ static void reselect(struct agent *a)
 	a->sys_peer = -1;
 	for (i = 0; i < n; i++)
 		a->src[map[i]].state = cand[i].truechimer ? SOURCE_SELECTED : SOURCE_FALSETICKER;
-	if (!a->synced)
-		return;
-	a->sys_peer = map[a->result.system_peer];
-	a->src[a->sys_peer].state = SOURCE_SYSTEM_PEER;
-	a->update_tai_ns = refstate_tai_now_ns();
-	update_correction(a, now, a->result.offset);
+	if (a->synced) {
+		a->sys_peer = map[a->result.system_peer];
+		a->src[a->sys_peer].state = SOURCE_SYSTEM_PEER;
+		a->update_tai_ns = refstate_tai_now_ns();
+		update_correction(a, now, a->result.offset);
+	}
+	log_selection_changes(a);
 }
 
 /* A reply is ready on s->fd.  Called with the lock held. */
@@ -445,6 +480,8 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 		return -ENOMEM;
 	a->cfg = *cfg;
 	a->wake_fd = -1;
+	a->logged_peer = -1;
+	a->sys_peer = -1;
 	pthread_mutex_init(&a->lock, NULL);
 	a->precision = clock_precision();
 	a->model = cfg->model;

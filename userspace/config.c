@@ -273,6 +273,8 @@ static int do_flag(struct config_ctx *c, int argc, char **argv)
 		o->leap_smear = true;
 	else if (!strcmp(argv[0], "replace"))
 		o->replace = true;
+	else if (!strcmp(argv[0], "syslog"))
+		o->syslog = true;
 	else
 		return cfg_error(c, "%s: not a flag", argv[0]);
 	return 0;
@@ -443,6 +445,7 @@ static const struct directive directives[] = {
 	{ "upstream-max-poll",	1, 1, "upstream-max-poll N",		do_upstream_poll },
 	{ "max-missed",		1, 1, "max-missed N",			do_max_missed },
 	{ "replace",		0, 0, "replace",			do_flag },
+	{ "syslog",		0, 0, "syslog",				do_flag },
 };
 
 /* One line, comment already cut: split into words and run its directive. */

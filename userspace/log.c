@@ -4,9 +4,17 @@
 #include <bpf/libbpf.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <xdp/libxdp.h>
 
 static enum log_level current_level = LOG_LVL_INFO;
+static bool to_syslog;
+
+void log_use_syslog(void)
+{
+	openlog("xdp-ntpd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	to_syslog = true;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -21,9 +29,14 @@ bool log_enabled(enum log_level level)
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = { "warning: ", "", "debug: " };
+	static const int priority[] = { LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
 	if (!log_enabled(level))
 		return;
+	if (to_syslog) {
+		vsyslog(priority[level], fmt, ap);
+		return;
+	}
 	fprintf(stderr, "xdp-ntpd: %s", prefix[level]);
 	vfprintf(stderr, fmt, ap);
 }

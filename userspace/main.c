@@ -413,6 +413,8 @@ int main(int argc, char **argv)
 		return err > 0 ? 0 : EXIT_USAGE;
 	log_set_level(d.opts.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	log_route_libraries();
+	if (d.opts.syslog && !d.opts.check_only && !d.opts.stats_only)
+		log_use_syslog();
 	if (d.opts.check_only) {
 		/* the key file is configuration too: a bad one fails the check */
 		if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))

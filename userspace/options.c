@@ -34,6 +34,7 @@ enum long_only {
 	OPT_LEAP_SMEAR,
 	OPT_KEYS,
 	OPT_API_TOKEN_FILE,
+	OPT_SYSLOG,
 	OPT_RATE_LIMIT,
 	OPT_RATE_LEAK,
 	OPT_RATE_PREFIX4,
@@ -67,6 +68,7 @@ static const struct option long_options[] = {
 	{ "leap-smear", no_argument, NULL, OPT_LEAP_SMEAR },
 	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
 	{ "rate-leak", required_argument, NULL, OPT_RATE_LEAK },
 	{ "rate-prefix4", required_argument, NULL, OPT_RATE_PREFIX4 },
@@ -134,6 +136,7 @@ static void usage(FILE *out)
 "                        flags given as well override it\n"
 "      --check           check the file and flags, print \"config OK\", exit\n"
 "  -d, --debug           debug logging\n"
+"      --syslog          log to syslog (facility daemon) instead of stderr\n"
 "  -h, --help            this help\n"
 "      --version         print the version\n",
 		NTPD_METRICS_PORT_DEFAULT, NTPD_RATE_DEFAULT_PER_S, NTPD_RATE_DEFAULT_BURST,
@@ -441,6 +444,9 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 			break;
 		case OPT_API_TOKEN_FILE:
 			o->api_token_file = optarg;
+			break;
+		case OPT_SYSLOG:
+			o->syslog = true;
 			break;
 		case OPT_LEAP_SMEAR:
 			o->leap_smear = true;

@@ -35,6 +35,7 @@ struct ntpd_options {
 	const char *user;		/* -u */
 	const char *chroot_dir;		/* -r */
 	bool debug;			/* -d */
+	bool syslog;			/* --syslog: log there, not to stderr */
 	const char *ifaces[NTPD_MAX_IFACES];	/* -i */
 	int n_ifaces;
 	enum ntpd_xdp_mode xdp_mode;

@@ -41,8 +41,13 @@ if daemon_start $FAST --local-stratum 10 -s $CLI4:11123 -s $CLI4:11124; then
 		serves "stratum=4 refid=192.0.2.2"
 	check "root delay includes the measured delay" sh -c "! $RAWCLIENT_CMD | grep -q 'rootdelay=0.000000 '"
 	check "metrics name the system peer" test "$(metric 'xdp_ntpd_upstream_state{upstream="192.0.2.2:11123",state="system_peer"}')" = 1
+	# many polls by now; each change of system peer is one line, never a repeat
+	check "the system peer is logged at changes, not at every poll" sh -c \
+		"grep 'system peer' '$WORK/daemon.log' | sed 's/ (.*//' | uniq -d | grep -q . && exit 1;
+		 grep -q 'system peer: 192.0.2.2 port 11123' '$WORK/daemon.log'"
 	stop_up $A
 	check "best upstream stopped: selection moves to the next (stratum 6)" serves "stratum=6 refid=192.0.2.2"
+	check "  ... and the log says so" grep -q 'system peer: 192.0.2.2 port 11124 ' "$WORK/daemon.log"
 	stop_up $B
 	check "all upstreams stopped: local stratum 10 fallback" serves "li=0 stratum=10 refid=76.79.67.76"
 	daemon_stop
@@ -58,6 +63,8 @@ if daemon_start $FAST -s $CLI4:11123 -s $CLI4:11124 -s $CLI4:11125; then
 	check "falseticker (stratum 1, 5 s off) not selected: stratum 4 served" serves "stratum=4 "
 	check "metrics mark the shifted upstream as falseticker" wait_for 10 metrics_match \
 		'upstream_state{upstream="192.0.2.2:11125",state="falseticker"} 1'
+	check "the falseticker is logged once" \
+		test "$(grep -c 'upstream 192.0.2.2 port 11125: falseticker' "$WORK/daemon.log")" = 1
 	check "served time stays on the good upstreams (ntpdig offset < 0.5 s)" sh -c \
 		"ip netns exec $NS_CLI ntpdig -t 2 $SRV4 | awk '{ o = \$4 < 0 ? -\$4 : \$4; exit !(o < 0.5) }'"
 	daemon_stop
