@@ -61,7 +61,7 @@ LIB_OBJS := $(filter-out $(BUILD)/userspace/main.o,$(DAEMON_OBJS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
-	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver
+	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver $(BUILD)/bench/ntp-load
 
 
 .PHONY: all deps deps-arm64 arm64 run test bench bench-micro verify-kernel vmlinux install uninstall deb clean

@@ -62,6 +62,7 @@ static struct {
 	uint64_t *sent_ns;		/* by seq % SEQ_RING */
 	uint8_t *seen;			/* bitmap by seq % SEQ_RING */
 	volatile uint64_t answered, invalid, late;
+	volatile uint64_t answered_total, invalid_total;	/* over all steps */
 	volatile uint64_t step_first_seq;
 	volatile bool stop;
 	uint64_t hist[LAT_BUCKETS * LAT_SUB];
@@ -223,6 +224,7 @@ static void check_frame(const uint8_t *f, size_t len, uint64_t t)
 	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER || (origin >> 32) != g.magic ||
 	    g.seen[(seq % SEQ_RING) / 8] & (1u << (seq % 8))) {
 		g.invalid++;
+		g.invalid_total++;
 		return;
 	}
 	g.seen[(seq % SEQ_RING) / 8] |= (uint8_t)(1u << (seq % 8));
@@ -231,6 +233,7 @@ static void check_frame(const uint8_t *f, size_t len, uint64_t t)
 		return;
 	}
 	g.answered++;
+	g.answered_total++;
 	record_latency(t - g.sent_ns[seq % SEQ_RING]);
 }
 
@@ -444,5 +447,9 @@ int main(int argc, char **argv)
 	g.stop = true;
 	pthread_join(rx, NULL);
 	printf("\nmax answered rate at <1%% loss: %.0f/s\n", best_rate);
+	/* exact counts, for scripts that need them rather than rates */
+	printf("total: sent %llu answered %llu invalid %llu late %llu\n",
+	       (unsigned long long)seq, (unsigned long long)g.answered_total,
+	       (unsigned long long)g.invalid_total, (unsigned long long)g.late);
 	return 0;
 }

@@ -241,6 +241,118 @@ static int try_attach(struct ntpd_attachment *att, const struct ntpd_config *cfg
 	return 0;
 }
 
+/* The xdp-ntpd program attached without libxdp's dispatcher: a dup of its
+ * fd, and its mode.  -ENOENT when there is none, -EOPNOTSUPP behind a
+ * dispatcher (its components are not swapped one by one here). */
+static int find_ours_legacy(int ifindex, int *prog_fd, bool *generic)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *prog;
+	int ret = -ENOENT;
+
+	if (!mp || libxdp_get_error(mp))
+		return -ENOENT;
+	if (!xdp_multiprog__is_legacy(mp)) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	prog = xdp_multiprog__main_prog(mp);
+	if (prog && !strcmp(xdp_program__name(prog), NTPD_PROG_NAME)) {
+		*prog_fd = fcntl(xdp_program__fd(prog), F_DUPFD_CLOEXEC, 0);
+		*generic = xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB;
+		ret = *prog_fd < 0 ? -errno : 0;
+	}
+out:
+	xdp_multiprog__close(mp);
+	return ret;
+}
+
+/* Point the object's maps at the ones pinned in att->pin_dir. */
+static int reuse_pinned_maps(struct ntpd_attachment *att)
+{
+	char path[256];
+	size_t i;
+	int fd, err;
+
+	for (i = 0; i < N_PINNED; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(att->skel->obj, pinned_maps[i]);
+
+		snprintf(path, sizeof(path), "%s/%s", att->pin_dir, pinned_maps[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0 || !map)
+			return fd < 0 ? -errno : -ENOENT;
+		err = bpf_map__reuse_fd(map, fd);
+		close(fd);	/* reuse_fd keeps its own duplicate */
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * A restart or upgrade without a gap: load the new program on the maps the
+ * running one uses (reference state, counters, rate table, lists, all kept)
+ * and swap it in with one netlink request (XDP_FLAGS_REPLACE names the old
+ * program, so the interface is never without one).  Fails, with a reason,
+ * when there are no pins, a dispatcher is in the way, or the pinned maps
+ * have another layout (an upgrade that changed them): the caller then
+ * detaches and attaches afresh.
+ */
+static int replace_in_place(struct ntpd_attachment *att, const struct ntpd_config *cfg)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	int old_fd = -1, err;
+	bool generic = false;
+	const char *why;
+
+	err = find_ours_legacy(att->ifindex, &old_fd, &generic);
+	if (err) {
+		why = err == -EOPNOTSUPP ? "it sits behind libxdp's dispatcher" : "it vanished";
+		goto fail;
+	}
+	att->skel = xdp_ntpd_bpf__open();
+	if (!att->skel) {
+		err = -errno;
+		why = "opening the BPF object failed";
+		goto fail;
+	}
+	att->skel->rodata->ntpd_cfg = *cfg;
+	att->skel->rodata->ntpd_cfg.allow_loopback_src = is_loopback(att->ifname);
+	att->skel->rodata->ntpd_cfg.verify_udp_csum = !is_loopback(att->ifname);
+	err = reuse_pinned_maps(att);
+	if (err) {
+		why = "its maps are not pinned";
+		goto fail;
+	}
+	err = xdp_ntpd_bpf__load(att->skel);
+	if (err) {
+		why = "the pinned maps have another layout (an upgrade that changed them?)";
+		goto fail;
+	}
+	opts.old_prog_fd = old_fd;
+	if (bpf_xdp_attach(att->ifindex, bpf_program__fd(att->skel->progs.xdp_ntpd),
+			   XDP_FLAGS_REPLACE | (generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
+			   &opts)) {
+		err = -errno;
+		why = "the kernel refused the swap";
+		goto fail;
+	}
+	close(old_fd);
+	att->generic = generic;
+	att->adopted = true;
+	pr_info("%s: replaced the running xdp-ntpd program in place (%s mode), keeping its "
+		"maps: no gap\n", att->ifname, generic ? "generic" : "native");
+	return 0;
+fail:
+	pr_info("%s: cannot replace the running program in place: %s (%s)\n", att->ifname, why,
+		strerror(-err));
+	if (old_fd >= 0)
+		close(old_fd);
+	xdp_ntpd_bpf__destroy(att->skel);
+	att->skel = NULL;
+	return err;
+}
+
 int loader_attach(struct ntpd_attachment *att, const char *ifname,
 		  enum ntpd_xdp_mode mode, const struct ntpd_config *cfg, bool replace,
 		  __u32 rate_table_size)
@@ -263,12 +375,15 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 	if (err)
 		return err;
 
+	snprintf(att->pin_dir, sizeof(att->pin_dir), "%s/%s", NTPD_PIN_ROOT, ifname);
 	if (find_ours(att->ifindex, false) == 0) {
 		if (!replace) {
 			pr_warn("%s: an xdp-ntpd program is already attached; stop the daemon "
 				"that owns it or start with --replace\n", ifname);
 			return -EEXIST;
 		}
+		if (replace_in_place(att, cfg) == 0)
+			goto attached;
 		err = find_ours(att->ifindex, true);
 		if (err) {
 			pr_warn("%s: could not detach the old xdp-ntpd program: %s\n",
@@ -285,11 +400,11 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 	if (err)
 		goto cleanup;
 	att->attached = true;
-
-	snprintf(att->pin_dir, sizeof(att->pin_dir), "%s/%s", NTPD_PIN_ROOT, ifname);
 	err = pin_maps(att);
 	if (err)
 		goto cleanup;
+attached:
+	att->attached = true;
 	att->pin_dir_fd = open(att->pin_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	att->counters_fd = bpf_map__fd(att->skel->maps.ntpd_counters);
 	att->local_addrs_fd = bpf_map__fd(att->skel->maps.ntpd_local);
@@ -318,7 +433,9 @@ cleanup:
  */
 static int detach_unprivileged(struct ntpd_attachment *att)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xdp_program__fd(att->prog));
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts,
+		    .old_prog_fd = att->prog ? xdp_program__fd(att->prog) :
+					       bpf_program__fd(att->skel->progs.xdp_ntpd));
 	__u32 flags = XDP_FLAGS_REPLACE | (att->generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
 
 	return bpf_xdp_detach(att->ifindex, flags, &opts) ? -errno : 0;
@@ -331,8 +448,10 @@ void loader_detach(struct ntpd_attachment *att)
 	refstate_munmap(att->ref);
 	att->ref = NULL;
 	if (att->attached) {
-		err = xdp_program__detach(att->prog, att->ifindex,
-					  att->generic ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
+		/* an adopted program was swapped in by netlink, without libxdp */
+		err = att->prog ? xdp_program__detach(att->prog, att->ifindex,
+						      att->generic ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0) :
+				  -ENOENT;
 		if (err)	/* libxdp cannot see programs by id without CAP_SYS_ADMIN */
 			err = detach_unprivileged(att);
 		att->attached = false;
@@ -352,6 +471,41 @@ void loader_detach(struct ntpd_attachment *att)
 	att->pin_dir[0] = '\0';
 	close_program(att);
 	att->counters_fd = att->local_addrs_fd = -1;
+}
+
+void loader_release(struct ntpd_attachment *att)
+{
+	refstate_munmap(att->ref);
+	att->ref = NULL;
+	if (att->attached)
+		pr_info("%s: XDP left attached with its maps pinned (--keep-attached): it answers "
+			"from the last state until that is stale, then unsynchronised; a new "
+			"daemon with --replace takes over without a gap, `xdp-ntpd --detach -i "
+			"%s` removes it\n", att->ifname, att->ifname);
+	att->attached = false;
+	if (att->pin_dir_fd >= 0)
+		close(att->pin_dir_fd);
+	att->pin_dir_fd = -1;
+	att->pin_dir[0] = '\0';
+	close_program(att);
+	att->counters_fd = att->local_addrs_fd = -1;
+}
+
+int loader_detach_left(const char *ifname)
+{
+	struct ntpd_attachment att = { .pin_dir_fd = -1 };
+	int ifindex = (int)if_nametoindex(ifname), err;
+
+	snprintf(att.ifname, sizeof(att.ifname), "%s", ifname);
+	snprintf(att.pin_dir, sizeof(att.pin_dir), "%s/%s", NTPD_PIN_ROOT, ifname);
+	att.pin_dir_fd = open(att.pin_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	err = ifindex ? find_ours(ifindex, true) : -ENODEV;
+	unpin_maps(&att);
+	if (err)
+		pr_warn("%s: no xdp-ntpd program to detach (%s)\n", ifname, strerror(-err));
+	else
+		pr_info("%s: XDP detached, pins removed\n", ifname);
+	return err;
 }
 
 int loader_read_counters(int counters_fd, struct ntpd_counters *out)

@@ -28,6 +28,7 @@ struct ntpd_attachment {
 	int ifindex;
 	bool attached;
 	bool generic;			/* attached in generic (skb) mode */
+	bool adopted;			/* swapped in over a running program, its maps reused */
 	struct xdp_ntpd_bpf *skel;
 	struct xdp_program *prog;
 	struct ntpd_ref_buffer *ref;	/* mmap of the ref-state map */
@@ -55,8 +56,21 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 		  enum ntpd_xdp_mode mode, const struct ntpd_config *cfg, bool replace,
 		  __u32 rate_table_size);
 
-/* Detach, unpin and free; safe on a never-attached attachment. */
+/*
+ * Detach, unpin and free; safe on a never-attached attachment.  When our
+ * program is already attached and `replace` is set, loader_attach swaps the
+ * new program in over it on the same pinned maps (no gap, state and
+ * counters kept), or, when that cannot be done, detaches it first.
+ */
 void loader_detach(struct ntpd_attachment *att);
+
+/* Free our handles but leave the program attached and its maps pinned
+ * (--keep-attached: a restart with --replace takes over without a gap). */
+void loader_release(struct ntpd_attachment *att);
+
+/* `xdp-ntpd --detach`: remove a program some earlier daemon left behind,
+ * and its pins.  0, or -ENOENT/-ENODEV when there was none. */
+int loader_detach_left(const char *ifname);
 
 /* Hand the pinned maps to the user we will run as, so it can unpin them. */
 int loader_chown_pins(const struct ntpd_attachment *att, uid_t uid, gid_t gid);

@@ -275,6 +275,8 @@ static int do_flag(struct config_ctx *c, int argc, char **argv)
 		o->replace = true;
 	else if (!strcmp(argv[0], "syslog"))
 		o->syslog = true;
+	else if (!strcmp(argv[0], "keep-attached"))
+		o->keep_attached = true;
 	else
 		return cfg_error(c, "%s: not a flag", argv[0]);
 	return 0;
@@ -446,6 +448,7 @@ static const struct directive directives[] = {
 	{ "max-missed",		1, 1, "max-missed N",			do_max_missed },
 	{ "replace",		0, 0, "replace",			do_flag },
 	{ "syslog",		0, 0, "syslog",				do_flag },
+	{ "keep-attached",	0, 0, "keep-attached",			do_flag },
 };
 
 /* One line, comment already cut: split into words and run its directive. */

@@ -55,15 +55,43 @@ struct daemon {
 	pthread_mutex_t config_lock;
 	struct ntpd_endpoint upstreams[NTPD_MAX_UPSTREAMS];
 	int n_upstreams;
+	bool inherited;		/* serving a replaced daemon's state until ours is ready */
 };
+
+static const struct ntpd_ref_buffer *served_buffer(struct daemon *d);
+
+/*
+ * After a replace in place, the state the previous daemon published is
+ * still being served.  While our agent has no selection of its own yet
+ * (its first polls take seconds), that state is better than ours: keep it
+ * until the agent is synchronised or the old state is half way to stale.
+ */
+static bool keep_inherited(struct daemon *d, const char *why, __u64 now)
+{
+	struct ntpd_ref_state old;
+
+	if (!d->inherited)
+		return false;
+	if (!strcmp(why, "upstream") || refstate_read(served_buffer(d), &old) ||
+	    now - old.update_tai_ns > d->opts.cfg.max_state_age_ns / 2) {
+		d->inherited = false;
+		pr_info("the previous daemon's reference state is %s: publishing our own\n",
+			!strcmp(why, "upstream") ? "superseded" : "getting old");
+		return false;
+	}
+	return true;
+}
 
 static void publish_reference(struct daemon *d)
 {
 	const char *why = "unsynchronised";
 	struct ntpd_ref_state st;
+	__u64 now = refstate_tai_now_ns();
 	int i;
 
-	agent_reference_state(d->agent, refstate_tai_now_ns(), &st, &why);
+	agent_reference_state(d->agent, now, &st, &why);
+	if (keep_inherited(d, why, now))
+		return;
 	if (why != d->serving_from) {
 		pr_info("serving time from: %s (stratum %u)\n", why, st.stratum);
 		d->serving_from = why;
@@ -133,6 +161,23 @@ static const struct ntpd_ref_buffer *served_buffer(struct daemon *d)
 		if (d->att[i].attached)
 			return d->att[i].ref;
 	return &d->mem_ref;
+}
+
+/* Replaced in place over a daemon that was serving synchronised time? */
+static bool inherits_synchronised_state(struct daemon *d)
+{
+	struct ntpd_ref_state st;
+	int i;
+
+	for (i = 0; i < d->n_att; i++)
+		if (d->att[i].adopted && !refstate_read(d->att[i].ref, &st) &&
+		    st.stratum <= NTP_STRATUM_MAX && st.leap != NTP_LEAP_UNSYNC &&
+		    refstate_tai_now_ns() - st.update_tai_ns < d->opts.cfg.max_state_age_ns / 2) {
+			pr_info("%s: serving the previous daemon's state (stratum %u) until ours "
+				"is ready\n", d->att[i].ifname, st.stratum);
+			return true;
+		}
+	return false;
 }
 
 static int start_sockets(struct daemon *d)
@@ -392,8 +437,12 @@ static void shutdown_daemon(struct daemon *d)
 	socket_server_stop(d->sockets);
 	client_policy_close(d->policy);
 	addrwatch_stop(d->addrwatch);
-	for (i = 0; i < d->n_att; i++)
-		loader_detach(&d->att[i]);
+	for (i = 0; i < d->n_att; i++) {
+		if (d->opts.keep_attached)
+			loader_release(&d->att[i]);
+		else
+			loader_detach(&d->att[i]);
+	}
 	agent_stop(d->agent);
 	ntp_keys_free(&d->keys);
 }
@@ -428,6 +477,13 @@ int main(int argc, char **argv)
 	}
 	if (d.opts.stats_only)
 		return print_pinned_stats(&d.opts);
+	if (d.opts.detach_only) {
+		err = 0;
+		for (i = 0; i < d.opts.n_ifaces; i++)
+			if (loader_detach_left(d.opts.ifaces[i]))
+				err = EXIT_RUNTIME;
+		return err;
+	}
 	if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))
 		return EXIT_USAGE;
 
@@ -452,6 +508,7 @@ int main(int argc, char **argv)
 	err = attach_all(&d);
 	if (err)
 		goto cleanup;
+	d.inherited = inherits_synchronised_state(&d);
 	publish_reference(&d);
 	if (d.n_att) {
 		err = addrwatch_start(&d.addrwatch, d.att, d.n_att);

@@ -35,6 +35,8 @@ enum long_only {
 	OPT_KEYS,
 	OPT_API_TOKEN_FILE,
 	OPT_SYSLOG,
+	OPT_KEEP_ATTACHED,
+	OPT_DETACH,
 	OPT_RATE_LIMIT,
 	OPT_RATE_LEAK,
 	OPT_RATE_PREFIX4,
@@ -69,6 +71,8 @@ static const struct option long_options[] = {
 	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "keep-attached", no_argument, NULL, OPT_KEEP_ATTACHED },
+	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
 	{ "rate-leak", required_argument, NULL, OPT_RATE_LEAK },
 	{ "rate-prefix4", required_argument, NULL, OPT_RATE_PREFIX4 },
@@ -100,7 +104,11 @@ static void usage(FILE *out)
 "  -i, --interface IFACE attach XDP to IFACE, repeatable (default lo)\n"
 "      --xdp-mode MODE   auto|native|generic|socket (default auto: native, then\n"
 "                        generic, then socket mode, each failure logged)\n"
-"      --replace         replace an xdp-ntpd program already on the interface\n"
+"      --replace         replace an xdp-ntpd program already on the interface:\n"
+"                        in place on its pinned maps when it can (no gap)\n"
+"      --keep-attached   on SIGTERM leave XDP attached and the maps pinned, for a\n"
+"                        restart with --replace to take over without a gap\n"
+"      --detach          with -i: remove a program left attached, and exit\n"
 "      --metrics-listen ADDR:PORT  metrics HTTP endpoint (default 127.0.0.1:%d)\n"
 "      --api-token-file FILE  bearer token that PUT/DELETE on /upstreams,\n"
 "                        /ratelimit, /acl need; without it the API is read-only\n"
@@ -447,6 +455,12 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 			break;
 		case OPT_SYSLOG:
 			o->syslog = true;
+			break;
+		case OPT_KEEP_ATTACHED:
+			o->keep_attached = true;
+			break;
+		case OPT_DETACH:
+			o->detach_only = true;
 			break;
 		case OPT_LEAP_SMEAR:
 			o->leap_smear = true;

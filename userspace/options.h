@@ -40,6 +40,8 @@ struct ntpd_options {
 	int n_ifaces;
 	enum ntpd_xdp_mode xdp_mode;
 	bool replace;
+	bool keep_attached;		/* --keep-attached: SIGTERM leaves XDP on */
+	bool detach_only;		/* --detach: remove what is left attached, exit */
 	struct ntpd_endpoint metrics_listen;
 	__u8 local_stratum;		/* 0: none */
 	int clock_model;		/* enum clock_model */
