@@ -28,11 +28,11 @@ endif
 # Debian packages: build, test peers (clients, upstream, scraper), tools.
 DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
 	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev libjansson-dev \
-	libcurl4-openssl-dev
-DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq python3 qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump
+	libcurl4-openssl-dev libsystemd-dev libseccomp-dev
+DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq python3 systemd qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
-LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson libcurl
+LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson libcurl libsystemd libseccomp
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
 
@@ -183,6 +183,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 install: $(BUILD)/xdp-ntpd
 	install -D -m 0755 $(BUILD)/xdp-ntpd $(DESTDIR)$(SBINDIR)/xdp-ntpd
 	install -D -m 0644 docs/xdp-ntpd.8 $(DESTDIR)$(MANDIR)/man8/xdp-ntpd.8
+	install -D -m 0644 docs/xdp-ntpd.conf.5 $(DESTDIR)$(MANDIR)/man5/xdp-ntpd.conf.5
 	install -D -m 0644 docs/systemd/xdp-ntpd.service $(DESTDIR)$(UNITDIR)/xdp-ntpd.service
 	sed -i 's|/usr/sbin/xdp-ntpd|$(SBINDIR)/xdp-ntpd|' $(DESTDIR)$(UNITDIR)/xdp-ntpd.service
 	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
@@ -191,6 +192,7 @@ install: $(BUILD)/xdp-ntpd
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/xdp-ntpd $(DESTDIR)$(MANDIR)/man8/xdp-ntpd.8 \
+		$(DESTDIR)$(MANDIR)/man5/xdp-ntpd.conf.5 \
 		$(DESTDIR)$(UNITDIR)/xdp-ntpd.service
 	rm -rf $(DESTDIR)$(DOCDIR)
 
@@ -199,7 +201,7 @@ uninstall:
 DEB_ARM64 := gcc-aarch64-linux-gnu qemu-user-static libbpf-dev:arm64 libxdp-dev:arm64 \
 	libelf-dev:arm64 zlib1g-dev:arm64 libmnl-dev:arm64 libmicrohttpd-dev:arm64 \
 	libssl-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64 \
-	libcurl4-openssl-dev:arm64
+	libcurl4-openssl-dev:arm64 libsystemd-dev:arm64 libseccomp-dev:arm64
 ARM64_BUILD := $(BUILD)/arm64-cross
 ARM64_MAKE := $(MAKE) BUILD=$(ARM64_BUILD) CC=aarch64-linux-gnu-gcc HOST_ARCH=aarch64 \
 	PKG_CONFIG="env PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config"

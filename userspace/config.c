@@ -355,6 +355,14 @@ static int do_string(struct config_ctx *c, int argc, char **argv)
 	return cfg_strdup(c, argv[0], argv[1], slot);
 }
 
+static int do_seccomp(struct config_ctx *c, int argc, char **argv)
+{
+	(void)argc;
+	if (seccomp_parse_mode(argv[1], &c->o->seccomp))
+		return cfg_error(c, "seccomp: '%s' is not on, log or off", argv[1]);
+	return 0;
+}
+
 static int do_max_age(struct config_ctx *c, int argc, char **argv)
 {
 	long v;
@@ -449,6 +457,7 @@ static const struct directive directives[] = {
 	{ "replace",		0, 0, "replace",			do_flag },
 	{ "syslog",		0, 0, "syslog",				do_flag },
 	{ "keep-attached",	0, 0, "keep-attached",			do_flag },
+	{ "seccomp",		1, 1, "seccomp on|log|off",		do_seccomp },
 };
 
 /* One line, comment already cut: split into words and run its directive. */

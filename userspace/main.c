@@ -9,12 +9,14 @@
 #include "log.h"
 #include "metrics.h"
 #include "mgmt_api.h"
+#include "notify.h"
 #include "ntp_auth.h"
 #include "client_policy.h"
 #include "ctl.h"
 #include "options.h"
 #include "policy.h"
 #include "privileges.h"
+#include "seccomp_filter.h"
 #include "refstate.h"
 #include "socket_server.h"
 #include "stats.h"
@@ -93,7 +95,12 @@ static void publish_reference(struct daemon *d)
 	if (keep_inherited(d, why, now))
 		return;
 	if (why != d->serving_from) {
+		char status[96];
+
 		pr_info("serving time from: %s (stratum %u)\n", why, st.stratum);
+		snprintf(status, sizeof(status), "serving time from %s, stratum %u", why,
+			 st.stratum);
+		notify_status(status);
 		d->serving_from = why;
 	}
 	refstate_publish(&d->mem_ref, &st);
@@ -420,9 +427,12 @@ static void serve(struct daemon *d, const sigset_t *sigs)
 			continue;
 		}
 		if (sig == SIGHUP) {
+			notify_reloading();
 			reload(d);
+			notify_ready("reloaded");
 			continue;
 		}
+		notify_stopping();
 		pr_info("%s: shutting down\n", strsignal(sig));
 		return;
 	}
@@ -529,10 +539,15 @@ int main(int argc, char **argv)
 	err = drop_privileges(&d);
 	if (err)
 		goto cleanup;
+	/* last: nothing after this point may need what start-up needed */
+	err = seccomp_filter_install(d.opts.seccomp);
+	if (err)
+		goto cleanup;
 	for (i = 0; i < d.n_att; i++)
 		pr_info("%s: serving NTP in XDP (%s), maps pinned in %s\n", d.att[i].ifname,
 			d.att[i].generic ? "generic" : "native", d.att[i].pin_dir);
 	pr_info("serving on UDP port %u\n", d.opts.listen4.port);
+	notify_ready(d.n_att ? "serving in XDP and on sockets" : "serving on sockets");
 	serve(&d, &sigs);
 
 cleanup:

@@ -36,6 +36,7 @@ enum long_only {
 	OPT_API_TOKEN_FILE,
 	OPT_SYSLOG,
 	OPT_KEEP_ATTACHED,
+	OPT_SECCOMP,
 	OPT_DETACH,
 	OPT_RATE_LIMIT,
 	OPT_RATE_LEAK,
@@ -72,6 +73,7 @@ static const struct option long_options[] = {
 	{ "api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "keep-attached", no_argument, NULL, OPT_KEEP_ATTACHED },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
 	{ "rate-leak", required_argument, NULL, OPT_RATE_LEAK },
@@ -145,6 +147,8 @@ static void usage(FILE *out)
 "      --check           check the file and flags, print \"config OK\", exit\n"
 "  -d, --debug           debug logging\n"
 "      --syslog          log to syslog (facility daemon) instead of stderr\n"
+"      --seccomp on|log|off  system call filter after start-up: a call outside\n"
+"                        it kills the daemon (on), or is logged (log); default off\n"
 "  -h, --help            this help\n"
 "      --version         print the version\n",
 		NTPD_METRICS_PORT_DEFAULT, NTPD_RATE_DEFAULT_PER_S, NTPD_RATE_DEFAULT_BURST,
@@ -458,6 +462,13 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 			break;
 		case OPT_KEEP_ATTACHED:
 			o->keep_attached = true;
+			break;
+		case OPT_SECCOMP:
+			if (seccomp_parse_mode(optarg, &o->seccomp)) {
+				fprintf(stderr, "xdp-ntpd: --seccomp: '%s' is not on, log or off\n",
+					optarg);
+				return -EINVAL;
+			}
 			break;
 		case OPT_DETACH:
 			o->detach_only = true;

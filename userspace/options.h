@@ -11,6 +11,7 @@
 
 #include "loader.h"
 #include "policy.h"
+#include "seccomp_filter.h"
 
 #define NTPD_MAX_IFACES		16
 #define NTPD_MAX_UPSTREAMS	16
@@ -36,6 +37,7 @@ struct ntpd_options {
 	const char *chroot_dir;		/* -r */
 	bool debug;			/* -d */
 	bool syslog;			/* --syslog: log there, not to stderr */
+	enum seccomp_mode seccomp;	/* --seccomp on|log|off */
 	const char *ifaces[NTPD_MAX_IFACES];	/* -i */
 	int n_ifaces;
 	enum ntpd_xdp_mode xdp_mode;

@@ -16,8 +16,21 @@ t "make install PREFIX=/usr DESTDIR=stage" make -C "$ROOT" -s install PREFIX=/us
 t "installed binary runs" "$STAGE/usr/sbin/xdp-ntpd" --version
 t "man page renders without warnings" sh -c \
 	"groff -man -ww -z '$STAGE/usr/share/man/man8/xdp-ntpd.8' 2>&1 | grep -q . && exit 1 || exit 0"
+t "xdp-ntpd.conf(5) renders without warnings" sh -c \
+	"test -f '$STAGE/usr/share/man/man5/xdp-ntpd.conf.5' &&
+	 ! groff -man -ww -z '$STAGE/usr/share/man/man5/xdp-ntpd.conf.5' 2>&1 | grep -q ."
+# every directive the parser knows is documented in xdp-ntpd.conf(5)
+missing=""
+for d in $(sed -n 's/^\t{ "\([a-z0-9-]*\)",.*/\1/p' "$ROOT/userspace/config.c"); do
+	groff -man -Tutf8 "$ROOT/docs/xdp-ntpd.conf.5" 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g; s/.\x08//g' |
+		grep -qE "^ +$d( |$)" || missing="$missing $d"
+done
+t "xdp-ntpd.conf(5) documents every directive${missing:+ (missing:$missing)}" test -z "$missing"
 t "unit starts the installed binary as a dedicated user" \
 	grep -q '^ExecStart=/usr/sbin/xdp-ntpd -u xdp-ntpd' "$STAGE/usr/lib/systemd/system/xdp-ntpd.service"
+t "unit is Type=notify with our seccomp filter and a gapless restart" sh -c \
+	"grep -q '^Type=notify' '$STAGE/usr/lib/systemd/system/xdp-ntpd.service' &&
+	 grep -q '^ExecStart=.*--keep-attached --replace --seccomp on' '$STAGE/usr/lib/systemd/system/xdp-ntpd.service'"
 t "unit bounds capabilities" grep -q '^CapabilityBoundingSet=CAP_BPF' "$STAGE/usr/lib/systemd/system/xdp-ntpd.service"
 t "make uninstall removes it" sh -c \
 	"make -C '$ROOT' -s uninstall PREFIX=/usr DESTDIR='$STAGE' && [ ! -e '$STAGE/usr/sbin/xdp-ntpd' ]"

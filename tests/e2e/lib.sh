@@ -75,8 +75,10 @@ daemon_start() {
 	# Tests send bursts from one client address: limits are off unless a
 	# test turns them on (later flags win).
 	# DAEMON_WRAPPER: e.g. qemu-user for a cross-built binary
+	# Every end-to-end test runs under our system call filter (E2E_SECCOMP:
+	# on kills on a call outside it, log only logs; qemu-user has no seccomp)
 	nsenter --net="/run/netns/$NS_SRV" ${DAEMON_WRAPPER:-} "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 \
-		--rate-limit off "$@" \
+		--rate-limit off --seccomp "${E2E_SECCOMP:-on}" "$@" \
 		>"$WORK/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	if ! wait_for 15 grep -q "serving on UDP port" "$WORK/daemon.log"; then

@@ -20,6 +20,8 @@ DEB=$(ls "$E2E_ROOT"/build/deb/xdp-ntpd_*_*.deb 2>/dev/null | head -1)
 check "apt installs it" apt-get install -y -q "$DEB"
 check "the xdp-ntpd system user exists" id xdp-ntpd
 check "the unit is installed, not enabled or started" test -f /usr/lib/systemd/system/xdp-ntpd.service
+check "systemd-analyze verify accepts the unit (binary, man page, directives)" \
+	systemd-analyze verify /usr/lib/systemd/system/xdp-ntpd.service
 
 e2e_setup_net
 # what the unit runs: ExecStart with the flags of /etc/default/xdp-ntpd
@@ -30,6 +32,16 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" -u xdp-ntpd; then
 		"ip netns exec $NS_CLI ntpdig -t 2 $SRV4 | grep -q ' s10 ' && [ \$(awk '/^Uid:/ { print \$2 }' /proc/$DAEMON_PID/status) = \$(id -u xdp-ntpd) ]"
 	check "counted by XDP" test "$(xdp_count answered ipv4)" -gt "$before"
 	daemon_stop
+	# the unit's restart path: leave XDP on, then take over in place
+	daemon_start --local-stratum 10 -i "$VETH_SRV" -u xdp-ntpd --keep-attached --replace
+	daemon_stop
+	check "stopped with --keep-attached, the program stays for the next start" \
+		sh -c "ip -n $NS_SRV link show $VETH_SRV | grep -qw xdp"
+	# the purge runs where the interface is (on a server: the host's namespace)
+	check "purging the package detaches what was left (prerm)" sh -c \
+		"nsenter --net=/run/netns/$NS_SRV apt-get purge -y -q xdp-ntpd >/dev/null 2>&1 &&
+		 ! ip -n $NS_SRV link show $VETH_SRV | grep -qw xdp && [ ! -e /sys/fs/bpf/xdp-ntpd/$VETH_SRV ]"
+	apt-get install -y -q "$DEB" >/dev/null 2>&1
 else
 	not_ok "the installed daemon starts"
 fi

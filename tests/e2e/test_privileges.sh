@@ -31,6 +31,10 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native -u nobody; t
 	# bit 12 is CAP_NET_ADMIN: detaching XDP at exit needs it, nothing else does
 	check "XDP mode: CAP_NET_ADMIN alone is kept" test "$(status_field CapEff)" = 0000000000001000
 	check "XDP mode: XDP still answers after the drop" answered_by xdp_count ipv4
+	check "XDP mode: our system call filter is on, every thread" sh -c \
+		"for t in /proc/$DAEMON_PID/task/*; do grep -q '^Seccomp:[[:space:]]*2' \$t/status || exit 1; done"
+	check "XDP mode: NoNewPrivs set (the filter needs it; setuid binaries lose their power)" \
+		test "$(status_field NoNewPrivs)" = 1
 	check "XDP mode: reference state still published (fresh answers)" \
 		test "$(xdp_count stale unsynchronised_reply)" -eq 0
 	check "XDP mode: SIGTERM stops it cleanly" daemon_stop
