@@ -23,7 +23,7 @@ t "xdp-ntpd.conf(5) renders without warnings" sh -c \
 missing=""
 for d in $(sed -n 's/^\t{ "\([a-z0-9-]*\)",.*/\1/p' "$ROOT/userspace/config.c"); do
 	groff -man -Tutf8 "$ROOT/docs/xdp-ntpd.conf.5" 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g; s/.\x08//g' |
-		grep -qE "^ +$d( |$)" || missing="$missing $d"
+		grep -qE "(^ +|, )$d( |$)" || missing="$missing $d"
 done
 t "xdp-ntpd.conf(5) documents every directive${missing:+ (missing:$missing)}" test -z "$missing"
 t "unit starts the installed binary as a dedicated user" \
