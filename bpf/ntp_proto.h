@@ -359,4 +359,27 @@ NTPD_INLINE void ntp_set_transmit(struct ntp_packet *pkt,
 	pkt->transmit_ts = bpf_cpu_to_be64(ntp_served_ts(st, tx_tai_ns));
 }
 
+/* The processing-time bucket of `ns` (see NTPD_LAT_SHIFT): its log2,
+ * found in five halving steps, no loop and no count-leading-zeros. */
+NTPD_INLINE __u32 ntp_latency_bucket(__u64 ns)
+{
+	__u64 v = ns >> NTPD_LAT_SHIFT;
+	__u32 b = 0;
+
+	if (v >> 16) { v >>= 16; b += 16; }
+	if (v >> 8) { v >>= 8; b += 8; }
+	if (v >> 4) { v >>= 4; b += 4; }
+	if (v >> 2) { v >>= 2; b += 2; }
+	if (v >> 1) { b += 1; }
+	b += v != 0;	/* below 2^NTPD_LAT_SHIFT ns: bucket 0 */
+	return b < NTPD_LAT_BUCKETS ? b : NTPD_LAT_BUCKETS - 1;
+}
+
+/* Add one processing time to a counter block. */
+NTPD_INLINE void ntp_latency_add(struct ntpd_counters *c, __u64 ns)
+{
+	c->latency[ntp_latency_bucket(ns)]++;
+	c->latency_sum_ns += ns;
+}
+
 #endif /* NTP_PROTO_H */

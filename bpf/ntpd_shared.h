@@ -162,9 +162,13 @@ struct ntpd_config {
 	__u8 verify_udp_csum;	/* 0 only on loopback: CHECKSUM_PARTIAL skbs */
 	__u8 allow_loopback_src; /* 1 only when attached to a loopback device */
 	__u8 reserved;
+	/* request log: an event for a request when a 32-bit random number is
+	 * below this (2^32 / N for one in N; 0 = off, and the verifier then
+	 * removes the logging code entirely) */
+	__u64 log_threshold;
 };
 
-_Static_assert(sizeof(struct ntpd_config) == 16, "ntpd_config size");
+_Static_assert(sizeof(struct ntpd_config) == 24, "ntpd_config size");
 
 /* Key of the local-address map: IPv6, or IPv4 mapped as ::ffff:a.b.c.d. */
 struct ntpd_local_addr {
@@ -280,10 +284,43 @@ enum ntpd_counter {
 };
 #undef NTPD_COUNTER_ENUM
 
+/*
+ * Processing time (receive to transmit timestamp) of answered requests, as
+ * a log2 histogram: bucket k counts times below 2^(k + NTPD_LAT_SHIFT) ns
+ * (and at least the previous bound), the last one everything longer.
+ * 64 ns to 2^29 ns (0.5 s) covers an XDP answer and a late socket thread.
+ */
+#define NTPD_LAT_SHIFT		6
+#define NTPD_LAT_BUCKETS	24
+
 /* Value of the single-entry per-CPU counter map: one lookup per packet. */
 struct ntpd_counters {
 	__u64 packets[NTPD_CNT_MAX];
+	__u64 latency[NTPD_LAT_BUCKETS];
+	__u64 latency_sum_ns;
 };
+
+/*
+ * One sampled request, from the XDP program (ring buffer) or the socket
+ * server, for the request log (--log-requests).
+ */
+struct ntpd_request_event {
+	__u8 addr[16];		/* client: IPv6, or IPv4 mapped as ::ffff:a.b.c.d */
+	__u32 outcome;		/* enum ntpd_counter */
+	__u8 version;		/* of the request */
+	__u8 mode;
+	__u8 path;		/* enum ntpd_event_path */
+	__u8 reserved;
+};
+
+_Static_assert(sizeof(struct ntpd_request_event) == 24, "ntpd_request_event size");
+
+enum ntpd_event_path {
+	NTPD_PATH_XDP = 0,
+	NTPD_PATH_SOCKET = 1,
+};
+
+#define NTPD_EVENTS_RING_BYTES	(256 * 1024)	/* ~10,000 events between two reads */
 
 /* Names of the pinned maps, under /sys/fs/bpf/xdp-ntpd/<ifname>/. */
 #define NTPD_PIN_ROOT		"/sys/fs/bpf/xdp-ntpd"

@@ -88,6 +88,55 @@ const volatile struct ntpd_config ntpd_cfg = {
 	.allow_loopback_src = 0,
 };
 
+/* Sampled request events for the agent's request log (--log-requests). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NTPD_EVENTS_RING_BYTES);
+} ntpd_events SEC(".maps");
+
+/* Events that found the ring full (the agent reports them as lost). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ntpd_events_lost SEC(".maps");
+
+/*
+ * One event for a sampled request.  With logging off (log_threshold 0, a
+ * load-time constant) the verifier drops this code: the fast path pays
+ * nothing; on, an unsampled request costs one random number.
+ */
+NTPD_INLINE void log_request(const void *saddr, int v6, __u8 li_vn_mode, __u32 outcome)
+{
+	struct ntpd_request_event *ev;
+
+	if (!ntpd_cfg.log_threshold || bpf_get_prandom_u32() >= ntpd_cfg.log_threshold)
+		return;
+	ev = bpf_ringbuf_reserve(&ntpd_events, sizeof(*ev), 0);
+	if (!ev) {
+		__u32 zero = 0;
+		__u64 *lost = bpf_map_lookup_elem(&ntpd_events_lost, &zero);
+
+		if (lost)
+			__sync_fetch_and_add(lost, 1);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	if (v6) {
+		__builtin_memcpy(ev->addr, saddr, 16);
+	} else {
+		ev->addr[10] = 0xff;
+		ev->addr[11] = 0xff;
+		__builtin_memcpy(&ev->addr[12], saddr, 4);
+	}
+	ev->outcome = outcome;
+	ev->version = NTP_VN(li_vn_mode);
+	ev->mode = NTP_MODE(li_vn_mode);
+	ev->path = NTPD_PATH_XDP;
+	bpf_ringbuf_submit(ev, 0);
+}
+
 NTPD_INLINE void swap_mac(struct ethhdr *eth)
 {
 	__u8 tmp[ETH_ALEN_];
@@ -183,7 +232,8 @@ limited:
  * change.  Returns the counter to bump; *action is set for XDP_TX.
  */
 NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_sum,
-			 __u64 rx_tai_ns, __u32 answered, const void *saddr, int *action)
+			 __u64 rx_tai_ns, __u32 answered, const void *saddr, int *action,
+			 __u64 *tx_tai_ns)
 {
 	struct ntpd_ref_buffer *buf;
 	struct ntpd_ref_state st;
@@ -212,7 +262,8 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 		ntp_fill_kod(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, kod);
 	else
 		ntp_fill_response(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, fresh);
-	ntp_set_transmit(ntp, &st, bpf_ktime_get_tai_ns());
+	*tx_tai_ns = bpf_ktime_get_tai_ns();
+	ntp_set_transmit(ntp, &st, *tx_tai_ns);
 
 	__u16 sport = udp->source;
 	udp->source = udp->dest;
@@ -246,7 +297,8 @@ NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len,
 	return NTP_REQ_ANSWER;
 }
 
-NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action)
+NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action,
+			      __u64 *tx_tai_ns)
 {
 	struct ntpd_local_addr key = { .addr = { [10] = 0xff, [11] = 0xff } };
 	struct ntp_packet *ntp = NULL;
@@ -256,6 +308,7 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 	__u64 hdr_sum;
 	__u32 ret;
 	__be32 saddr;
+	__u8 req_lvm;
 
 	iph = cursor_pull(c, sizeof(*iph));
 	if (!iph)
@@ -277,13 +330,18 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 		return NTPD_CNT_PASS_NOT_LOCAL;
 	if (ntp_bad_source_v4(iph->saddr, ntpd_cfg.allow_loopback_src) || udp->source == 0)
 		return NTPD_CNT_DROP_BAD_SOURCE;
-	ret = ntp_classify_request(ntp->li_vn_mode);
-	if (ret != NTP_REQ_ANSWER)
+	req_lvm = ntp->li_vn_mode;
+	ret = ntp_classify_request(req_lvm);
+	if (ret != NTP_REQ_ANSWER) {
+		log_request(&iph->saddr, 0, req_lvm, ret);
 		return ret;
+	}
 
 	hdr_sum = (__u64)iph->saddr + iph->daddr + bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
-	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V4, &iph->saddr, action);
+	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V4, &iph->saddr, action,
+		     tx_tai_ns);
+	log_request(&iph->saddr, 0, req_lvm, ret);
 	if (*action != XDP_TX)
 		return ret;
 
@@ -299,7 +357,8 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 	return ret;
 }
 
-NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, __u64 rx_tai_ns, int *action)
+NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, __u64 rx_tai_ns, int *action,
+			      __u64 *tx_tai_ns)
 {
 	struct ntp_packet *ntp = NULL;
 	struct udphdr *udp = NULL;
@@ -308,6 +367,7 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 	const __u32 *a;
 	__u64 hdr_sum;
 	__u32 ret;
+	__u8 req_lvm;
 
 	ip6h = cursor_pull(c, sizeof(*ip6h));
 	if (!ip6h)
@@ -326,15 +386,20 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 	if (ntp_bad_source_v6(ip6h->saddr.in6_u.u6_addr8, ntpd_cfg.allow_loopback_src) ||
 	    udp->source == 0)
 		return NTPD_CNT_DROP_BAD_SOURCE;
-	ret = ntp_classify_request(ntp->li_vn_mode);
-	if (ret != NTP_REQ_ANSWER)
+	req_lvm = ntp->li_vn_mode;
+	ret = ntp_classify_request(req_lvm);
+	if (ret != NTP_REQ_ANSWER) {
+		log_request(&ip6h->saddr, 1, req_lvm, ret);
 		return ret;
+	}
 
 	a = (const __u32 *)&ip6h->saddr;	/* saddr and daddr are contiguous */
 	hdr_sum = (__u64)a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7] +
 		  bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
-	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V6, &ip6h->saddr, action);
+	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V6, &ip6h->saddr, action,
+		     tx_tai_ns);
+	log_request(&ip6h->saddr, 1, req_lvm, ret);
 	if (*action != XDP_TX)
 		return ret;
 
@@ -354,6 +419,7 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 		.end = (void *)(long)ctx->data_end,
 	};
 	struct ntpd_counters *counters;
+	__u64 tx_tai_ns = rx_tai_ns;
 	int action = XDP_PASS;
 	struct ethhdr *eth;
 	__u32 zero = 0;
@@ -362,9 +428,9 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 
 	proto = parse_ethernet(&c, &eth, &reason);
 	if (proto == bpf_htons(ETH_P_IP_))
-		reason = handle_ipv4(&c, rx_tai_ns, &action);
+		reason = handle_ipv4(&c, rx_tai_ns, &action, &tx_tai_ns);
 	else if (proto == bpf_htons(ETH_P_IPV6_))
-		reason = handle_ipv6(&c, rx_tai_ns, &action);
+		reason = handle_ipv6(&c, rx_tai_ns, &action, &tx_tai_ns);
 
 	if (action == XDP_TX && eth)
 		swap_mac(eth);
@@ -376,6 +442,9 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 	counters = bpf_map_lookup_elem(&ntpd_counters, &zero);
 	if (counters && reason < NTPD_CNT_MAX)
 		counters->packets[reason]++;
+	/* both stamps were taken anyway: the histogram costs no clock read */
+	if (counters && action == XDP_TX)
+		ntp_latency_add(counters, tx_tai_ns - rx_tai_ns);
 	return action;
 }
 

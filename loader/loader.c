@@ -2,6 +2,7 @@
 #include "loader.h"
 #include "log.h"
 #include "refstate.h"
+#include "stats.h"
 #include "xdp_ntpd.skel.h"
 
 #include <bpf/bpf.h>
@@ -513,7 +514,7 @@ int loader_read_counters(int counters_fd, struct ntpd_counters *out)
 	int ncpus = libbpf_num_possible_cpus();
 	struct ntpd_counters *percpu;
 	__u32 zero = 0;
-	int cpu, i, err = 0;
+	int cpu, err = 0;
 
 	if (ncpus < 0)
 		return ncpus;
@@ -526,8 +527,7 @@ int loader_read_counters(int counters_fd, struct ntpd_counters *out)
 	}
 	memset(out, 0, sizeof(*out));
 	for (cpu = 0; cpu < ncpus; cpu++)
-		for (i = 0; i < NTPD_CNT_MAX; i++)
-			out->packets[i] += percpu[cpu].packets[i];
+		stats_add(out, &percpu[cpu]);
 cleanup:
 	free(percpu);
 	return err;

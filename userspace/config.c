@@ -363,6 +363,18 @@ static int do_seccomp(struct config_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+static int do_log(struct config_ctx *c, int argc, char **argv)
+{
+	long v;
+
+	(void)argc;
+	if (cfg_long(c, argv[0], argv[1], strcmp(argv[0], "log-requests") ? 1 : 0, 1000000, &v))
+		return -EINVAL;
+	*(strcmp(argv[0], "log-requests") ? &c->o->log_sample : &c->o->log_requests) =
+		(unsigned int)v;
+	return 0;
+}
+
 static int do_max_age(struct config_ctx *c, int argc, char **argv)
 {
 	long v;
@@ -458,6 +470,8 @@ static const struct directive directives[] = {
 	{ "syslog",		0, 0, "syslog",				do_flag },
 	{ "keep-attached",	0, 0, "keep-attached",			do_flag },
 	{ "seccomp",		1, 1, "seccomp on|log|off",		do_seccomp },
+	{ "log-requests",	1, 1, "log-requests RATE",		do_log },
+	{ "log-sample",		1, 1, "log-sample N",			do_log },
 };
 
 /* One line, comment already cut: split into words and run its directive. */

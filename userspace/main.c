@@ -18,6 +18,7 @@
 #include "privileges.h"
 #include "seccomp_filter.h"
 #include "refstate.h"
+#include "reqlog.h"
 #include "socket_server.h"
 #include "stats.h"
 #include "version.h"
@@ -445,6 +446,7 @@ static void shutdown_daemon(struct daemon *d)
 	metrics_stop(d->metrics);
 	mgmt_close(d->mgmt);
 	socket_server_stop(d->sockets);
+	reqlog_stop();
 	client_policy_close(d->policy);
 	addrwatch_stop(d->addrwatch);
 	for (i = 0; i < d->n_att; i++) {
@@ -525,6 +527,9 @@ int main(int argc, char **argv)
 		if (err)
 			goto cleanup;
 	}
+	err = reqlog_start(d.opts.log_requests, d.att, d.n_att);
+	if (err)
+		goto cleanup;
 	err = start_sockets(&d);
 	if (err)
 		goto cleanup;

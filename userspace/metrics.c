@@ -3,6 +3,7 @@
 #include "log.h"
 #include "ntp_proto.h"
 #include "refstate.h"
+#include "reqlog.h"
 #include "stats.h"
 #include "status.h"
 #include "version.h"
@@ -29,6 +30,28 @@ static void write_counters(FILE *out, const char *path, const char *iface,
 			"outcome=\"%s\",reason=\"%s\"} %llu\n", path, iface,
 			stats_counter_outcome(i), stats_counter_reason(i),
 			(unsigned long long)c->packets[i]);
+}
+
+/* The processing-time histogram of one path: cumulative buckets, le in seconds. */
+static void write_latency(FILE *out, const char *path, const char *iface,
+			  const struct ntpd_counters *c)
+{
+	__u64 cum = 0;
+	int k;
+
+	for (k = 0; k < NTPD_LAT_BUCKETS - 1; k++) {
+		cum += c->latency[k];
+		fprintf(out, "xdp_ntpd_request_processing_seconds_bucket{path=\"%s\",interface=\"%s\","
+			"le=\"%.9g\"} %llu\n", path, iface,
+			(double)(1ULL << (k + NTPD_LAT_SHIFT)) / 1e9, (unsigned long long)cum);
+	}
+	cum += c->latency[NTPD_LAT_BUCKETS - 1];
+	fprintf(out, "xdp_ntpd_request_processing_seconds_bucket{path=\"%s\",interface=\"%s\","
+		"le=\"+Inf\"} %llu\n", path, iface, (unsigned long long)cum);
+	fprintf(out, "xdp_ntpd_request_processing_seconds_sum{path=\"%s\",interface=\"%s\"} %.9f\n",
+		path, iface, (double)c->latency_sum_ns / 1e9);
+	fprintf(out, "xdp_ntpd_request_processing_seconds_count{path=\"%s\",interface=\"%s\"} %llu\n",
+		path, iface, (unsigned long long)cum);
 }
 
 static void family(FILE *out, const char *name, const char *type, const char *help)
@@ -123,6 +146,7 @@ static void write_served(FILE *out, const struct ntpd_ref_buffer *served, struct
 
 static char *render(const struct metrics_server *m, size_t *len)
 {
+	struct reqlog_stats rs;
 	struct ntpd_counters c;
 	char *text = NULL;
 	FILE *out;
@@ -151,6 +175,25 @@ static char *render(const struct metrics_server *m, size_t *len)
 	}
 	socket_server_counters(m->src.sockets, &c);
 	write_counters(out, "socket", "", &c);
+	family(out, "xdp_ntpd_request_processing_seconds", "histogram",
+	       "Receive to transmit timestamp of answered requests, by path.");
+	for (i = 0; i < m->src.n_att; i++) {
+		const struct ntpd_attachment *att = &m->src.att[i];
+		struct ntpd_counters xc;
+
+		if (att->attached && !loader_read_counters(att->counters_fd, &xc))
+			write_latency(out, att->generic ? "xdp_generic" : "xdp_native", att->ifname, &xc);
+	}
+	write_latency(out, "socket", "", &c);
+	reqlog_stats(&rs, m->src.att, m->src.n_att);
+	family(out, "xdp_ntpd_request_log_events_total", "counter",
+	       "Sampled requests for the request log: logged, held back by its rate cap, "
+	       "or lost to a full ring buffer.");
+	fprintf(out, "xdp_ntpd_request_log_events_total{result=\"logged\"} %llu\n"
+		     "xdp_ntpd_request_log_events_total{result=\"suppressed\"} %llu\n"
+		     "xdp_ntpd_request_log_events_total{result=\"lost\"} %llu\n",
+		(unsigned long long)rs.logged, (unsigned long long)rs.suppressed,
+		(unsigned long long)rs.lost);
 	write_served(out, m->src.served, m->src.agent);
 	write_upstreams(out, m->src.agent);
 	if (fclose(out)) {

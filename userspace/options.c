@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "options.h"
+#include "reqlog.h"
 #include "config.h"
 #include "version.h"
 
@@ -37,6 +38,8 @@ enum long_only {
 	OPT_SYSLOG,
 	OPT_KEEP_ATTACHED,
 	OPT_SECCOMP,
+	OPT_LOG_REQUESTS,
+	OPT_LOG_SAMPLE,
 	OPT_DETACH,
 	OPT_RATE_LIMIT,
 	OPT_RATE_LEAK,
@@ -74,6 +77,8 @@ static const struct option long_options[] = {
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "keep-attached", no_argument, NULL, OPT_KEEP_ATTACHED },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "log-requests", required_argument, NULL, OPT_LOG_REQUESTS },
+	{ "log-sample", required_argument, NULL, OPT_LOG_SAMPLE },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
 	{ "rate-leak", required_argument, NULL, OPT_RATE_LEAK },
@@ -145,7 +150,10 @@ static void usage(FILE *out)
 "  -c, --config FILE     read directives from FILE (see xdp-ntpd.conf.example);\n"
 "                        flags given as well override it\n"
 "      --check           check the file and flags, print \"config OK\", exit\n"
-"  -d, --debug           debug logging\n"
+"  -d, --debug           debug logging, and the request log at 10 lines/s\n"
+"      --log-requests RATE  log sampled requests (client, version, mode,\n"
+"                        outcome), at most RATE lines/s; 0 off (default)\n"
+"      --log-sample N    consider 1 in N requests for the log (default 1)\n"
 "      --syslog          log to syslog (facility daemon) instead of stderr\n"
 "      --seccomp on|log|off  system call filter after start-up: a call outside\n"
 "                        it kills the daemon (on), or is logged (log); default off\n"
@@ -463,6 +471,14 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 		case OPT_KEEP_ATTACHED:
 			o->keep_attached = true;
 			break;
+		case OPT_LOG_REQUESTS:
+		case OPT_LOG_SAMPLE:
+			if (parse_long(c == OPT_LOG_REQUESTS ? "--log-requests" : "--log-sample",
+				       optarg, c == OPT_LOG_REQUESTS ? 0 : 1, 1000000, &v))
+				return -EINVAL;
+			*(c == OPT_LOG_REQUESTS ? &o->log_requests : &o->log_sample) =
+				(unsigned int)v;
+			break;
 		case OPT_SECCOMP:
 			if (seccomp_parse_mode(optarg, &o->seccomp)) {
 				fprintf(stderr, "xdp-ntpd: --seccomp: '%s' is not on, log or off\n",
@@ -524,5 +540,11 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 	if (o->n_ifaces == 0 && o->xdp_mode != NTPD_XDP_SOCKET)
 		o->ifaces[o->n_ifaces++] = "lo";
 	o->cfg.ntp_port = htons(o->listen4.port);
+	if (o->debug && !o->log_requests)
+		o->log_requests = 10;
+	if (!o->log_sample)
+		o->log_sample = 1;
+	/* a load-time knob: with the log off, the XDP program has no log code */
+	o->cfg.log_threshold = o->log_requests ? reqlog_threshold(o->log_sample) : 0;
 	return 0;
 }

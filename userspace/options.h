@@ -38,6 +38,8 @@ struct ntpd_options {
 	bool debug;			/* -d */
 	bool syslog;			/* --syslog: log there, not to stderr */
 	enum seccomp_mode seccomp;	/* --seccomp on|log|off */
+	unsigned int log_requests;	/* --log-requests: lines/s of the request log, 0 off */
+	unsigned int log_sample;	/* --log-sample: 1 in N requests considered */
 	const char *ifaces[NTPD_MAX_IFACES];	/* -i */
 	int n_ifaces;
 	enum ntpd_xdp_mode xdp_mode;

@@ -4,6 +4,8 @@
 #include "ntp_auth.h"
 #include "ntp_proto.h"
 #include "refstate.h"
+#include "reqlog.h"
+#include "stats.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +36,8 @@ struct worker {
 	int family;
 	/* written by this thread only; read racily for stats, like per-CPU maps */
 	struct ntpd_counters counters;
+	__u32 rng;			/* xorshift state: request log sampling */
+	__u64 rx_tai[BATCH];		/* receive time of each answered request */
 	/* per-thread buffers: nothing is allocated per packet */
 	struct mmsghdr rx[BATCH];
 	struct mmsghdr tx[BATCH];
@@ -160,6 +164,7 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 		return NTPD_CNT_PASS_STATE_BUSY;
 
 	rx_tai = rx_timestamp_tai(&w->rx[i].msg_hdr, st);
+	w->rx_tai[i] = rx_tai;
 	policy = client_policy_check(w->srv->params.policy, w->family, peer_addr(&w->peer[i]),
 				     rx_tai, &kod);
 	if (policy == NTPD_CNT_RATE_DROPPED || policy == NTPD_CNT_DENIED_DROPPED)
@@ -210,6 +215,27 @@ static size_t finish_reply(struct worker *w, int i, const struct ntpd_ref_state 
 	}
 }
 
+/* The request log's sample: as the XDP program's, 1 in N by a random number. */
+static void maybe_log(struct worker *w, int i, __u8 li_vn_mode, __u32 verdict)
+{
+	struct ntpd_request_event ev = { .outcome = verdict, .path = NTPD_PATH_SOCKET };
+
+	w->rng ^= w->rng << 13;
+	w->rng ^= w->rng >> 17;
+	w->rng ^= w->rng << 5;
+	if (w->rng >= w->srv->params.cfg.log_threshold)
+		return;
+	if (w->peer[i].ss_family == AF_INET) {
+		ev.addr[10] = ev.addr[11] = 0xff;
+		memcpy(&ev.addr[12], &((struct sockaddr_in *)&w->peer[i])->sin_addr, 4);
+	} else {
+		memcpy(ev.addr, &((struct sockaddr_in6 *)&w->peer[i])->sin6_addr, 16);
+	}
+	ev.version = NTP_VN(li_vn_mode);
+	ev.mode = NTP_MODE(li_vn_mode);
+	reqlog_event(&ev);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -243,9 +269,13 @@ static void *worker_main(void *arg)
 		have_state = refstate_read(w->srv->params.ref, &st) == 0;
 		n_tx = 0;
 		for (i = 0; i < n; i++) {
+			__u8 req_lvm = w->buf[i][0];	/* before the answer overwrites it */
+
 			verdict = handle_datagram(w, i, w->rx[i].msg_len, &st, have_state);
 			if (verdict < NTPD_CNT_MAX)
 				w->counters.packets[verdict]++;
+			if (w->srv->params.cfg.log_threshold && w->rx[i].msg_len >= 1)
+				maybe_log(w, i, req_lvm, verdict);
 			if (w->reply[i] == REPLY_NONE)
 				continue;
 			idx[n_tx] = i;
@@ -263,8 +293,10 @@ static void *worker_main(void *arg)
 		/* one transmit timestamp for the batch, taken just before sending */
 		__u64 tx_tai = refstate_tai_now_ns();
 
-		for (i = 0; i < n_tx; i++)
+		for (i = 0; i < n_tx; i++) {
 			w->tx_iov[i].iov_len = finish_reply(w, idx[i], &st, tx_tai);
+			ntp_latency_add(&w->counters, tx_tai - w->rx_tai[idx[i]]);
+		}
 		if (sendmmsg(w->fd, w->tx, (unsigned int)n_tx, 0) < 0 && !w->srv->stopping)
 			pr_debug("socket server: sendmmsg: %s\n", strerror(errno));
 	}
@@ -298,6 +330,7 @@ int socket_server_start(struct socket_server **out, const struct socket_server_p
 
 		w->srv = srv;
 		w->family = i < n4 ? AF_INET : AF_INET6;
+		w->rng = 0x9e3779b9u * (__u32)(i + 1);	/* xorshift: any non-zero seed */
 		w->fd = open_socket(i < n4 ? &p->listen4 : &p->listen6);
 		if (w->fd < 0) {
 			err = w->fd;
@@ -342,10 +375,9 @@ void socket_server_stop(struct socket_server *srv)
 
 void socket_server_counters(const struct socket_server *srv, struct ntpd_counters *out)
 {
-	int i, c;
+	int i;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; srv && i < srv->n_workers; i++)
-		for (c = 0; c < NTPD_CNT_MAX; c++)
-			out->packets[c] += srv->workers[i].counters.packets[c];
+		stats_add(out, &srv->workers[i].counters);
 }

@@ -19,6 +19,17 @@ const char *stats_counter_reason(int idx)
 	return idx >= 0 && idx < NTPD_CNT_MAX ? counter_reason[idx] : "unknown";
 }
 
+void stats_add(struct ntpd_counters *sum, const struct ntpd_counters *c)
+{
+	int i;
+
+	for (i = 0; i < NTPD_CNT_MAX; i++)
+		sum->packets[i] += c->packets[i];
+	for (i = 0; i < NTPD_LAT_BUCKETS; i++)
+		sum->latency[i] += c->latency[i];
+	sum->latency_sum_ns += c->latency_sum_ns;
+}
+
 void stats_print(FILE *out, const char *path, const struct ntpd_counters *c)
 {
 	int i;

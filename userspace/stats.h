@@ -10,6 +10,9 @@
 const char *stats_counter_outcome(int idx);
 const char *stats_counter_reason(int idx);
 
+/* sum += c: packets, processing-time buckets and their sum. */
+void stats_add(struct ntpd_counters *sum, const struct ntpd_counters *c);
+
 /* One line per non-zero counter: "<path> <outcome> <reason> <count>". */
 void stats_print(FILE *out, const char *path, const struct ntpd_counters *c);
 

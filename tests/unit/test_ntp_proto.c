@@ -672,6 +672,30 @@ static void served_ts_follows_frequency(void **state)
 	}
 }
 
+/* Processing-time buckets: k holds [2^(k+5), 2^(k+6)) ns, 0 below 64 ns, the
+ * last everything from 2^28 ns on. */
+static void latency_buckets(void **state)
+{
+	static const struct { __u64 ns; __u32 bucket; } vec[] = {
+		{ 0, 0 }, { 63, 0 }, { 64, 1 }, { 127, 1 }, { 128, 2 }, { 255, 2 }, { 256, 3 },
+		{ 1000, 4 }, { 1000000, 14 }, { (1ULL << 28) - 1, 22 }, { 1ULL << 28, 23 },
+		{ 1ULL << 40, 23 }, { ~0ULL, 23 },
+	};
+	struct ntpd_counters c = { 0 };
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++)
+		if (ntp_latency_bucket(vec[i].ns) != vec[i].bucket)
+			fail_msg("%llu ns: bucket %u, want %u", (unsigned long long)vec[i].ns,
+				 ntp_latency_bucket(vec[i].ns), vec[i].bucket);
+	ntp_latency_add(&c, 100);
+	ntp_latency_add(&c, 150);
+	assert_int_equal(c.latency[1], 1);
+	assert_int_equal(c.latency[2], 1);
+	assert_int_equal(c.latency_sum_ns, 250);
+}
+
 /* Served time never runs backwards: a later transmit is never stamped before
  * its receive, including where the fast path hands over to the exact one. */
 static void served_ts_monotonic(void **state)
@@ -1166,6 +1190,7 @@ int main(void)
 		cmocka_unit_test(served_ts_matches_exact),
 		cmocka_unit_test(served_ts_monotonic),
 		cmocka_unit_test(served_ts_follows_frequency),
+		cmocka_unit_test(latency_buckets),
 		cmocka_unit_test(classify_all_versions_and_modes),
 		cmocka_unit_test(fill_response_fields),
 		cmocka_unit_test(fill_response_stale_is_unsynchronised),

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The request log and the processing-time histogram of the loaded XDP
+ * program, through BPF_PROG_TEST_RUN: with logging on, each request leaves
+ * one ring-buffer event with the client's address, version, mode and
+ * outcome; with it off (the default) none; an answered request lands in the
+ * histogram, a dropped one does not.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "frames.h"
+#include "loader.h"
+#include "refstate.h"
+#include "xdp_ntpd.skel.h"
+
+struct fixture {
+	struct xdp_ntpd_bpf *skel;
+	struct ntpd_ref_buffer *ref;
+	struct ring_buffer *rb;
+	struct ntpd_request_event ev[8];
+	int n_ev;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct fixture *f = ctx;
+
+	if (size == sizeof(f->ev[0]) && f->n_ev < 8)
+		memcpy(&f->ev[f->n_ev++], data, size);
+	return 0;
+}
+
+static void load(struct fixture *f, __u64 log_threshold)
+{
+	struct ntpd_local_addr a4 = { .addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 10 } };
+	struct ntpd_local_addr a6 = { 0 };
+	struct ntpd_ref_state st = { .stratum = 2, .precision = -20 };
+	__u8 one = 1;
+
+	memset(f, 0, sizeof(*f));
+	f->skel = xdp_ntpd_bpf__open();
+	assert_non_null(f->skel);
+	f->skel->rodata->ntpd_cfg.log_threshold = log_threshold;
+	assert_int_equal(xdp_ntpd_bpf__load(f->skel), 0);
+	f->ref = refstate_mmap(bpf_map__fd(f->skel->maps.ntpd_ref));
+	assert_non_null(f->ref);
+	inet_pton(AF_INET6, "2001:db8::10", a6.addr);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a4, &one, 0), 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a6, &one, 0), 0);
+	st.update_tai_ns = refstate_tai_now_ns();
+	refstate_publish(f->ref, &st);
+	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.ntpd_events), on_event, f, NULL);
+	assert_non_null(f->rb);
+}
+
+static void unload(struct fixture *f)
+{
+	ring_buffer__free(f->rb);
+	refstate_munmap(f->ref);
+	xdp_ntpd_bpf__destroy(f->skel);
+}
+
+/* One request from `src` with `li_vn_mode`; the verdict. */
+static int send_one(struct fixture *f, int family, const char *src, __u8 li_vn_mode)
+{
+	uint8_t payload[NTP_PACKET_LEN], in[FRAME_MAX], out[FRAME_MAX];
+	struct frame_spec s = {
+		.dst_mac = { 2, 0, 0, 0, 0, 1 }, .src_mac = { 2, 0, 0, 0, 0, 2 },
+		.family = family, .ttl = 64, .l4_proto = IPPROTO_UDP,
+		.sport = 40123, .dport = 123, .csum = FRAME_CSUM_VALID,
+		.payload = payload, .payload_len = sizeof(payload),
+	};
+	struct frame_layout lay;
+	int len;
+
+	frame_ntp_request(payload, sizeof(payload), li_vn_mode, 6, 0x1122334455667788ULL);
+	inet_pton(family, src, s.saddr);
+	inet_pton(family, family == AF_INET ? "192.0.2.10" : "2001:db8::10", s.daddr);
+	len = frame_build(&s, in, FRAME_MAX, &lay);
+	assert_true(len > 0);
+
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)len,
+		    .data_out = out, .data_size_out = FRAME_MAX, .repeat = 1);
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.xdp_ntpd), &opts), 0);
+	return (int)opts.retval;
+}
+
+static void events_carry_client_and_outcome(void **state)
+{
+	static const __u8 v4[16] = { [10] = 0xff, [11] = 0xff, 198, 51, 100, 7 };
+	__u8 v6[16];
+	struct fixture f;
+
+	(void)state;
+	load(&f, 1ULL << 32);		/* every request */
+	assert_int_equal(send_one(&f, AF_INET, "198.51.100.7", NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT)),
+			 XDP_TX);
+	assert_int_equal(send_one(&f, AF_INET6, "2001:db8:1::7", NTP_LI_VN_MODE(0, 3, NTP_MODE_CLIENT)),
+			 XDP_TX);
+	/* mode 6 (control) from outside: dropped, and still logged */
+	assert_int_equal(send_one(&f, AF_INET, "198.51.100.7", NTP_LI_VN_MODE(0, 2, 6)), XDP_DROP);
+	assert_true(ring_buffer__consume(f.rb) >= 0);
+	assert_int_equal(f.n_ev, 3);
+
+	assert_memory_equal(f.ev[0].addr, v4, 16);
+	assert_int_equal(f.ev[0].version, 4);
+	assert_int_equal(f.ev[0].mode, NTP_MODE_CLIENT);
+	assert_int_equal(f.ev[0].outcome, NTPD_CNT_ANSWERED_V4);
+	assert_int_equal(f.ev[0].path, NTPD_PATH_XDP);
+
+	inet_pton(AF_INET6, "2001:db8:1::7", v6);
+	assert_memory_equal(f.ev[1].addr, v6, 16);
+	assert_int_equal(f.ev[1].version, 3);
+	assert_int_equal(f.ev[1].outcome, NTPD_CNT_ANSWERED_V6);
+
+	assert_int_equal(f.ev[2].mode, 6);
+	assert_int_equal(f.ev[2].version, 2);
+	assert_int_equal(f.ev[2].outcome, NTPD_CNT_DROP_MODE_CONTROL);
+	unload(&f);
+}
+
+static void no_events_when_off(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	load(&f, 0);
+	assert_int_equal(send_one(&f, AF_INET, "198.51.100.7", NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT)),
+			 XDP_TX);
+	assert_true(ring_buffer__consume(f.rb) >= 0);
+	assert_int_equal(f.n_ev, 0);
+	unload(&f);
+}
+
+static void histogram_counts_answers_only(void **state)
+{
+	struct ntpd_counters c;
+	struct fixture f;
+	__u64 n = 0;
+	int k;
+
+	(void)state;
+	load(&f, 0);
+	for (k = 0; k < 5; k++)
+		assert_int_equal(send_one(&f, AF_INET, "198.51.100.7",
+					  NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT)), XDP_TX);
+	assert_int_equal(send_one(&f, AF_INET, "198.51.100.7", NTP_LI_VN_MODE(0, 4, 7)), XDP_DROP);
+	assert_int_equal(loader_read_counters(bpf_map__fd(f.skel->maps.ntpd_counters), &c), 0);
+	for (k = 0; k < NTPD_LAT_BUCKETS; k++)
+		n += c.latency[k];
+	assert_int_equal(n, 5);
+	assert_int_equal(c.packets[NTPD_CNT_ANSWERED_V4], 5);
+	/* both timestamps come from the clock: the sum is positive, below a second */
+	assert_true(c.latency_sum_ns > 0 && c.latency_sum_ns < 1000000000ULL);
+	unload(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(events_carry_client_and_outcome),
+		cmocka_unit_test(no_events_when_off),
+		cmocka_unit_test(histogram_counts_answers_only),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
