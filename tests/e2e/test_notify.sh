@@ -36,7 +36,8 @@ if NOTIFY_SOCKET="$WORK/notify.sock" daemon_start -c "$WORK/xdp-ntpd.conf" -i "$
 	check "STATUS= says where the time comes from" wait_for 10 said "STATUS=serving time from local, stratum 8"
 	kill -HUP "$DAEMON_PID"
 	check "SIGHUP: RELOADING=1 with MONOTONIC_USEC" wait_for 10 said "MONOTONIC_USEC="
-	check "  ... then READY=1 again" wait_for 10 test "$(lines_of READY=1)" = 2
+	ready_twice() { [ "$(lines_of READY=1)" = 2 ]; }
+	check "  ... then READY=1 again" wait_for 10 ready_twice
 	daemon_stop
 	check "SIGTERM: STOPPING=1" wait_for 10 said "STOPPING=1"
 else

@@ -47,6 +47,21 @@ if daemon_start -c "$WORK/xdp-ntpd.conf" -i "$VETH_SRV" --xdp-mode native; then
 	kill -HUP "$DAEMON_PID"
 	check "after SIGHUP the new upstream is served (refid $CLI4_B)" wait_for 25 answer_has "refid=$CLI4_B "
 	check "XDP stayed attached across the upstream change" test "$(prog_id)" = "$id_before"
+	# answers go on through reloads: a bounded stream, two SIGHUPs inside it
+	in_srv ip route add 198.18.0.0/15 via $CLI4
+	in_cli "$E2E_ROOT/build/bench/ntp-load" -i "$VETH_CLI" -m "$SRV_MAC" -d $SRV4 -s 198.18.0.0/15 \
+		-r 1000 -R 1000 -f 2 -t 3 -T 20 >"$WORK/load.md" &
+	load=$!
+	reloads=$(grep -c "SIGHUP: .* reloaded" "$WORK/daemon.log")
+	reloaded_more() { [ "$(grep -c 'SIGHUP: .* reloaded' "$WORK/daemon.log")" -gt "$reloads" ]; }
+	kill -HUP "$DAEMON_PID"
+	wait_for 10 reloaded_more
+	conf $CLI4
+	kill -HUP "$DAEMON_PID"
+	wait "$load"
+	read -r sent answered <<<"$(awk '/^total:/ { print $3, $5 }' "$WORK/load.md")"
+	check "$sent requests sent across two reloads, all answered ($answered)" \
+		test "${sent:-0}" -ge 2900 -a "${answered:-0}" = "${sent:-0}"
 	daemon_stop
 else
 	not_ok "daemon starts with -c and a server line"
