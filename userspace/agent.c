@@ -232,11 +232,23 @@ static __u64 rx_time_tai(struct msghdr *msg)
 	return refstate_tai_now_ns();
 }
 
+/* Beyond this the upstreams' time jumped, or ours did (RFC 5905's step threshold). */
+#define STEP_THRESHOLD_S	0.128
+
 /* Least-squares frequency over the recent combined offsets (corrected model). */
 static void update_correction(struct agent *a, double t, double offset)
 {
 	double st = 0, so = 0, stt = 0, sto = 0, n, slope = 0;
+	double predicted = a->corr_offset + a->corr_freq * (t - a->corr_t0);
 	int i;
+
+	/* a jump is no frequency: start the fit again from the new offset, and
+	 * say so once (the served time steps with it) */
+	if (a->n_pts && fabs(offset - predicted) > STEP_THRESHOLD_S) {
+		pr_warn("time step: the upstreams' time moved %+.6f s against ours; "
+			"the served time follows\n", offset - predicted);
+		a->n_pts = 0;
+	}
 
 	if (a->n_pts == FREQ_POINTS)
 		memmove(a->pts, a->pts + 1, sizeof(a->pts[0]) * (FREQ_POINTS - 1));
