@@ -77,12 +77,14 @@ int seccomp_filter_install(enum seccomp_mode mode)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	}
 	/* prctl only to name a thread (libmicrohttpd names its own) */
-	if (!err)
-		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-				       SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
-	if (!err)
-		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-				       SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+	for (i = 0; !err && i < 2; i++) {
+		const struct scmp_arg_cmp op = {
+			.arg = 0, .op = SCMP_CMP_EQ, .datum_a = i ? PR_GET_NAME : PR_SET_NAME,
+			.datum_b = 0,
+		};
+
+		err = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, &op);
+	}
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);
