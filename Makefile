@@ -64,7 +64,7 @@ TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver $(BUILD)/bench/ntp-load
 
 
-.PHONY: all deps deps-arm64 arm64 run test bench bench-micro verify-kernel vmlinux install uninstall deb clean
+.PHONY: all deps deps-arm64 arm64 run test bench soak bench-micro verify-kernel vmlinux install uninstall deb clean
 
 all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o $(BUILD)/arm64/xdp_ntpd.bpf.o
 
@@ -159,6 +159,11 @@ test: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load $(BENCH_WIRE_BPF)
 	bash bench/run
+
+# A long steady mixed load (default 10 minutes): memory and counters must stay sane.
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load
+	bash bench/soak
 
 bench-micro: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/xdp_bench

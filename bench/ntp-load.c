@@ -52,6 +52,7 @@ struct cfg {
 	double rate_start, rate_max, factor, step_s;
 	uint64_t max_packets;
 	double max_seconds;
+	bool malformed;		/* -M: every frame broken, in turn, one of four ways */
 };
 
 static struct {
@@ -152,6 +153,14 @@ static size_t build_frame(uint8_t *f, unsigned int client, uint64_t seq)
 	v = htons(8 + NTP_PACKET_LEN); memcpy(udp + 4, &v, 2);
 	ntp = (struct ntp_packet *)(udp + 8);
 	ntp->li_vn_mode = NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT);
+	/* -M: a control request (mode 6), version 0, source port 0, and (below)
+	 * a bad UDP checksum: each must be dropped or passed, never answered */
+	if (g.cfg.malformed && seq % 4 == 0)
+		ntp->li_vn_mode = NTP_LI_VN_MODE(0, 2, 6);
+	else if (g.cfg.malformed && seq % 4 == 1)
+		ntp->li_vn_mode = NTP_LI_VN_MODE(0, 0, NTP_MODE_CLIENT);
+	else if (g.cfg.malformed && seq % 4 == 2)
+		memset(udp, 0, 2);
 	ntp->poll = 6;
 	/* the nonce carries the sequence number: validation is stateless */
 	ntp->transmit_ts = htobe64((uint64_t)g.magic << 32 | (uint32_t)seq);
@@ -159,6 +168,8 @@ static size_t build_frame(uint8_t *f, unsigned int client, uint64_t seq)
 	sum = sum16(g.cfg.dst, alen, sum);
 	sum += IPPROTO_UDP + 8 + NTP_PACKET_LEN;
 	v = htons((uint16_t)~fold(sum16(udp, 8 + NTP_PACKET_LEN, sum)));
+	if (g.cfg.malformed && seq % 4 == 3)
+		v ^= 0x5a5a;
 	memcpy(udp + 6, v ? &v : &(uint16_t){ 0xffff }, 2);
 	return udp_off + 8 + NTP_PACKET_LEN;
 }
@@ -221,7 +232,11 @@ static void check_frame(const uint8_t *f, size_t len, uint64_t t)
 	ntp = (const struct ntp_packet *)(udp + 8);
 	origin = be64toh(ntp->origin_ts);
 	seq = origin & 0xffffffffu;
-	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER || (origin >> 32) != g.magic ||
+	/* another generator's answer on the same interface: not ours to judge
+	 * (an answer of ours with a mangled origin shows up as loss) */
+	if ((origin >> 32) != g.magic)
+		return;
+	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER ||
 	    g.seen[(seq % SEQ_RING) / 8] & (1u << (seq % 8))) {
 		g.invalid++;
 		g.invalid_total++;
@@ -288,6 +303,8 @@ static void usage(void)
 "  -t SECONDS    step length (default 2)\n"
 "  -n PACKETS    total packets at most (default 50000000)\n"
 "  -T SECONDS    total run time at most (default 300)\n"
+"  -M            malformed frames only (mode 6, version 0, source port 0, bad\n"
+"                UDP checksum, in turn): none should be answered\n"
 "Stops after two consecutive steps above 1%% loss.\n");
 	exit(2);
 }
@@ -308,7 +325,7 @@ int main(int argc, char **argv)
 
 	*c = (struct cfg){ .clients = 1024, .port = 123, .rate_start = 10000, .rate_max = 2e6,
 			   .factor = 1.5, .step_s = 2, .max_packets = 50000000, .max_seconds = 300 };
-	while ((opt = getopt(argc, argv, "i:m:d:s:c:p:r:R:f:t:n:T:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:m:d:s:c:p:r:R:f:t:n:T:M")) != -1) {
 		switch (opt) {
 		case 'i': c->ifname = optarg; break;
 		case 'm':
@@ -319,6 +336,7 @@ int main(int argc, char **argv)
 		case 'd': dst = optarg; break;
 		case 's': prefix = optarg; break;
 		case 'c': c->clients = (unsigned int)atoi(optarg); break;
+		case 'M': c->malformed = true; break;
 		case 'p': c->port = (uint16_t)atoi(optarg); break;
 		case 'r': c->rate_start = atof(optarg); break;
 		case 'R': c->rate_max = atof(optarg); break;

@@ -533,6 +533,26 @@ cleanup:
 	return err;
 }
 
+int loader_rate_table_fill(const struct ntpd_attachment *att, __u32 *entries, __u32 *capacity)
+{
+	struct ntpd_rate_key key, next;
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), n = 0;
+	void *prev = NULL;
+
+	if (bpf_obj_get_info_by_fd(att->rate_fd, &info, &len))
+		return -errno;
+	/* a walk, bounded: under churn, evictions can restart it */
+	while (n < 2 * info.max_entries && !bpf_map_get_next_key(att->rate_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	*entries = n < info.max_entries ? n : info.max_entries;
+	*capacity = info.max_entries;
+	return 0;
+}
+
 int loader_open_pinned_counters(const char *ifname)
 {
 	char path[256];

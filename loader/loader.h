@@ -81,6 +81,9 @@ int loader_ensure_bpffs(void);
 /* Sum the per-CPU counters behind `counters_fd` into *out. 0 or -errno. */
 int loader_read_counters(int counters_fd, struct ntpd_counters *out);
 
+/* Clients in the rate table now, and its size.  0 or -errno. */
+int loader_rate_table_fill(const struct ntpd_attachment *att, __u32 *entries, __u32 *capacity);
+
 /* Open the pinned counter map of `ifname` (for --stats). fd or -errno. */
 int loader_open_pinned_counters(const char *ifname);
 

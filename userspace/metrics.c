@@ -185,6 +185,18 @@ static char *render(const struct metrics_server *m, size_t *len)
 			write_latency(out, att->generic ? "xdp_generic" : "xdp_native", att->ifname, &xc);
 	}
 	write_latency(out, "socket", "", &c);
+	family(out, "xdp_ntpd_rate_table_entries", "gauge",
+	       "Clients in the XDP rate-limit table (an LRU: at capacity it evicts the coldest).");
+	family(out, "xdp_ntpd_rate_table_capacity", "gauge", "Size of the XDP rate-limit table.");
+	for (i = 0; i < m->src.n_att; i++) {
+		__u32 entries, capacity;
+
+		if (m->src.att[i].attached &&
+		    !loader_rate_table_fill(&m->src.att[i], &entries, &capacity))
+			fprintf(out, "xdp_ntpd_rate_table_entries{interface=\"%s\"} %u\n"
+				     "xdp_ntpd_rate_table_capacity{interface=\"%s\"} %u\n",
+				m->src.att[i].ifname, entries, m->src.att[i].ifname, capacity);
+	}
 	reqlog_stats(&rs, m->src.att, m->src.n_att);
 	family(out, "xdp_ntpd_request_log_events_total", "counter",
 	       "Sampled requests for the request log: logged, held back by its rate cap, "
