@@ -181,6 +181,8 @@ static bool is_loopback(const char *ifname)
 
 static void close_program(struct ntpd_attachment *att)
 {
+	xdp_ntpd_bpf__destroy(att->relinked);
+	att->relinked = NULL;
 	xdp_program__close(att->prog);
 	att->prog = NULL;
 	xdp_ntpd_bpf__destroy(att->skel);
@@ -269,14 +271,14 @@ out:
 }
 
 /* Point the object's maps at the ones pinned in att->pin_dir. */
-static int reuse_pinned_maps(struct ntpd_attachment *att)
+static int reuse_pinned_maps(const struct ntpd_attachment *att, struct xdp_ntpd_bpf *skel)
 {
 	char path[256];
 	size_t i;
 	int fd, err;
 
 	for (i = 0; i < N_PINNED; i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(att->skel->obj, pinned_maps[i]);
+		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, pinned_maps[i]);
 
 		snprintf(path, sizeof(path), "%s/%s", att->pin_dir, pinned_maps[i]);
 		fd = bpf_obj_get(path);
@@ -320,7 +322,7 @@ static int replace_in_place(struct ntpd_attachment *att, const struct ntpd_confi
 	att->skel->rodata->ntpd_cfg = *cfg;
 	att->skel->rodata->ntpd_cfg.allow_loopback_src = is_loopback(att->ifname);
 	att->skel->rodata->ntpd_cfg.verify_udp_csum = !is_loopback(att->ifname);
-	err = reuse_pinned_maps(att);
+	err = reuse_pinned_maps(att, att->skel);
 	if (err) {
 		why = "its maps are not pinned";
 		goto fail;
@@ -362,6 +364,9 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 
 	memset(att, 0, sizeof(*att));
 	att->counters_fd = att->local_addrs_fd = att->pin_dir_fd = -1;
+	att->cfg = *cfg;
+	att->cfg.allow_loopback_src = is_loopback(ifname);
+	att->cfg.verify_udp_csum = !att->cfg.allow_loopback_src;
 	snprintf(att->ifname, sizeof(att->ifname), "%s", ifname);
 	att->ifindex = (int)if_nametoindex(ifname);
 	if (!att->ifindex) {
@@ -435,7 +440,8 @@ cleanup:
 static int detach_unprivileged(struct ntpd_attachment *att)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts,
-		    .old_prog_fd = att->prog ? xdp_program__fd(att->prog) :
+		    .old_prog_fd = att->relinked ? bpf_program__fd(att->relinked->progs.xdp_ntpd) :
+				   att->prog ? xdp_program__fd(att->prog) :
 					       bpf_program__fd(att->skel->progs.xdp_ntpd));
 	__u32 flags = XDP_FLAGS_REPLACE | (att->generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
 
@@ -450,7 +456,7 @@ void loader_detach(struct ntpd_attachment *att)
 	att->ref = NULL;
 	if (att->attached) {
 		/* an adopted program was swapped in by netlink, without libxdp */
-		err = att->prog ? xdp_program__detach(att->prog, att->ifindex,
+		err = att->prog && !att->relinked ? xdp_program__detach(att->prog, att->ifindex,
 						      att->generic ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0) :
 				  -ENOENT;
 		if (err)	/* libxdp cannot see programs by id without CAP_SYS_ADMIN */
@@ -472,6 +478,33 @@ void loader_detach(struct ntpd_attachment *att)
 	att->pin_dir[0] = '\0';
 	close_program(att);
 	att->counters_fd = att->local_addrs_fd = -1;
+}
+
+int loader_relink(struct ntpd_attachment *att, int ifindex)
+{
+	struct xdp_ntpd_bpf *skel = xdp_ntpd_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	skel->rodata->ntpd_cfg = att->cfg;
+	err = reuse_pinned_maps(att, skel);
+	if (!err)
+		err = xdp_ntpd_bpf__load(skel);
+	if (!err && bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.xdp_ntpd),
+				   XDP_FLAGS_UPDATE_IF_NOEXIST |
+				   (att->generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE), NULL))
+		err = -errno;
+	if (err) {
+		xdp_ntpd_bpf__destroy(skel);
+		return err;
+	}
+	/* the old program went with the old interface; the first object stays:
+	 * its map fds are the ones the socket server and metrics hold */
+	xdp_ntpd_bpf__destroy(att->relinked);
+	att->relinked = skel;
+	att->ifindex = ifindex;
+	return 0;
 }
 
 void loader_release(struct ntpd_attachment *att)

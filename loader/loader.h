@@ -29,6 +29,8 @@ struct ntpd_attachment {
 	bool attached;
 	bool generic;			/* attached in generic (skb) mode */
 	bool adopted;			/* swapped in over a running program, its maps reused */
+	struct ntpd_config cfg;		/* load-time knobs, for loading again (relink) */
+	struct xdp_ntpd_bpf *relinked;	/* the program now attached, after a relink */
 	struct xdp_ntpd_bpf *skel;
 	struct xdp_program *prog;
 	struct ntpd_ref_buffer *ref;	/* mmap of the ref-state map */
@@ -71,6 +73,13 @@ void loader_release(struct ntpd_attachment *att);
 /* `xdp-ntpd --detach`: remove a program some earlier daemon left behind,
  * and its pins.  0, or -ENOENT/-ENODEV when there was none. */
 int loader_detach_left(const char *ifname);
+
+/*
+ * The interface was deleted and one of the same name now exists at
+ * `ifindex`: load the program again on the same maps (the fds every other
+ * thread holds stay valid) and attach it there.  0 or -errno.
+ */
+int loader_relink(struct ntpd_attachment *att, int ifindex);
 
 /* Hand the pinned maps to the user we will run as, so it can unpin them. */
 int loader_chown_pins(const struct ntpd_attachment *att, uid_t uid, gid_t gid);

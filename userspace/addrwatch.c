@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <poll.h>
 #include <pthread.h>
@@ -85,10 +86,59 @@ static void apply_addr(struct addrwatch *aw, const struct nlmsghdr *nlh)
 	}
 }
 
+static int dump_addresses(struct addrwatch *aw);
+
+static int name_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == IFLA_IFNAME && !mnl_attr_validate(attr, MNL_TYPE_STRING))
+		*(const char **)data = mnl_attr_get_str(attr);
+	return MNL_CB_OK;
+}
+
+/*
+ * An interface we serve on deleted, or one of its name (re)created: XDP
+ * went with the old one, so load it again on the same maps and attach it
+ * to the new one, then learn its addresses.
+ */
+static void apply_link(struct addrwatch *aw, const struct nlmsghdr *nlh)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const char *name = NULL;
+	int i, err;
+
+	mnl_attr_parse(nlh, sizeof(*ifi), name_cb, &name);
+	for (i = 0; i < aw->n_att; i++) {
+		struct ntpd_attachment *att = &aw->att[i];
+
+		if (!att->attached)
+			continue;
+		if (nlh->nlmsg_type == RTM_DELLINK && ifi->ifi_index == att->ifindex) {
+			pr_warn("%s: interface deleted: its XDP program is gone; the socket server "
+				"goes on, and XDP comes back when an interface of that name does\n",
+				att->ifname);
+			att->ifindex = 0;
+		} else if (nlh->nlmsg_type == RTM_NEWLINK && name && !strcmp(name, att->ifname) &&
+			   ifi->ifi_index != att->ifindex) {
+			err = loader_relink(att, ifi->ifi_index);
+			if (err) {
+				pr_warn("%s: interface back (index %d) but XDP cannot be attached "
+					"again: %s; restart the daemon\n", att->ifname,
+					ifi->ifi_index, strerror(-err));
+				continue;
+			}
+			pr_info("%s: interface back (index %d): XDP attached again on the same "
+				"maps\n", att->ifname, ifi->ifi_index);
+			dump_addresses(aw);
+		}
+	}
+}
+
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	if (nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR)
 		apply_addr(data, nlh);
+	else if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK)
+		apply_link(data, nlh);
 	return MNL_CB_OK;
 }
 
@@ -184,7 +234,7 @@ int addrwatch_start(struct addrwatch **out, struct ntpd_attachment *att, int n)
 		err = -errno;
 		goto cleanup;
 	}
-	if (mnl_socket_bind(aw->monitor, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+	if (mnl_socket_bind(aw->monitor, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_LINK,
 			    MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
 		goto cleanup;

@@ -57,6 +57,33 @@ if daemon_start $FAST -s $CLI4:11123; then
 	check "link down/up: still served by XDP" serves "li=0 stratum=3 "
 	check "  ... the XDP counter moved" test "$(xdp_count answered ipv4)" -gt "$before"
 
+	# --- 4b. interface deleted and created again: XDP re-attached by itself --
+	in_srv ip link del "$VETH_SRV"		# the veth pair goes, peer and all
+	check "interface deleted: the daemon says so and keeps running" \
+		wait_for 10 grep -q "$VETH_SRV: interface deleted" "$WORK/daemon.log"
+	recreate_link() {
+		ip link add "$VETH_SRV" netns "$NS_SRV" type veth peer name "$VETH_CLI" netns "$NS_CLI"
+		in_srv ip addr add $SRV4/24 dev "$VETH_SRV"
+		in_cli ip addr add $CLI4/24 dev "$VETH_CLI"
+		in_srv ip addr add $SRV6/64 dev "$VETH_SRV" nodad
+		in_cli ip addr add $CLI6/64 dev "$VETH_CLI" nodad
+		in_srv ip link set "$VETH_SRV" up
+		in_cli ip link set "$VETH_CLI" up
+		in_cli ethtool -K "$VETH_CLI" tx off >/dev/null
+		in_srv ethtool -K "$VETH_SRV" tx off >/dev/null
+		in_cli ip link set dev "$VETH_CLI" xdpdrv obj "$PASS_OBJ" sec xdp
+	}
+	recreate_link
+	SRV_MAC=$(in_srv cat /sys/class/net/"$VETH_SRV"/address)
+	check "interface back: XDP attached again by the daemon itself" \
+		wait_for 10 grep -q "$VETH_SRV: interface back (index [0-9]*): XDP attached again" "$WORK/daemon.log"
+	check "  ... in native mode on the new interface" sh -c "ip -n $NS_SRV link show $VETH_SRV | grep -qw xdp"
+	before=$(xdp_count answered ipv4)
+	fake_upstream $CLI4 11123 -s 2; UP=$LAST_UP	# its address went with the old link
+	check "  ... and it serves synchronised time through XDP again" serves "li=0 stratum=3 "
+	check "  ... counted by XDP (same maps: the counters carried on)" \
+		test "$(xdp_count answered ipv4)" -gt "$before"
+
 	# --- 8. the upstream's time steps by +2 s (as a host clock stepped back
 	# by 2 s looks to the corrected model): the served time follows, and
 	# meanwhile no answer claims to be synchronised with an error bound that
