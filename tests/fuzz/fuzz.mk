@@ -54,7 +54,7 @@ $(ASAN_DIR)/obj/%.o: %.c $(SKELS) $(FUZZ_HDRS)
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_LIB_OBJS)
 	$(call msg,FUZZ-LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz $< $(FUZZ_LIB_OBJS) $(FUZZ_LDFLAGS) -o $@ $(FUZZ_LDLIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz -Itests/bpf $< $(FUZZ_LIB_OBJS) $(FUZZ_LDFLAGS) -o $@ $(FUZZ_LDLIBS)
 
 $(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	$(call msg,ASAN-LD,$@)

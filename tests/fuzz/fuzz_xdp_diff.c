@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Differential: fuzzer-shaped frames through the real XDP program
+ * (BPF_PROG_TEST_RUN) and through a model built from the userspace build of
+ * the same shared code (ntp_classify_request, ntp_bad_source_*,
+ * ntp_fill_response).  Both must reach the same verdict and count the same
+ * reason, and an answer must be the model's answer byte for byte, apart
+ * from the two clock readings.  Needs root and BPF, like the BPF tests.
+ *
+ * Each frame is a valid request with at most one defect chosen by the
+ * fuzzer, so the expected outcome is never a question of check order.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <endian.h>
+
+#include "frames.h"
+#include "fuzz_util.h"
+#include "loader.h"
+#include "ntp_proto.h"
+#include "refstate.h"
+#include "xdp_ntpd.skel.h"
+
+static struct xdp_ntpd_bpf *skel;
+static struct ntpd_ref_buffer *ref;
+static int prog_fd, counters_fd;
+
+static const struct ntpd_ref_state state_tmpl = {
+	.tai_offset_ns = 37LL * 1000000000LL, .correction_ns = 1234567,
+	.root_delay = 0x00000a3d, .root_dispersion = 0x00000290,
+	.leap = NTP_LEAP_NONE, .stratum = 2, .precision = -20,
+};
+
+static int setup(void)
+{
+	struct ntpd_local_addr a4 = { .addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 10 } };
+	struct ntpd_local_addr a6 = { 0 };
+	__u8 one = 1;
+
+	skel = xdp_ntpd_bpf__open();
+	if (!skel)
+		return -1;
+	skel->rodata->ntpd_cfg.verify_udp_csum = 1;	/* as on a real NIC */
+	if (xdp_ntpd_bpf__load(skel))
+		return -1;
+	prog_fd = bpf_program__fd(skel->progs.xdp_ntpd);
+	counters_fd = bpf_map__fd(skel->maps.ntpd_counters);
+	ref = refstate_mmap(bpf_map__fd(skel->maps.ntpd_ref));
+	inet_pton(AF_INET6, "2001:db8::10", a6.addr);
+	if (!ref || bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_local), &a4, &one, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_local), &a6, &one, 0))
+		return -1;
+	return 0;
+}
+
+enum defect {
+	D_NONE, D_VLAN_DEPTH, D_NOT_UDP, D_OTHER_PORT, D_LENGTH, D_NOT_LOCAL, D_BAD_SOURCE,
+	D_SPORT_ZERO, D_BAD_CSUM, D_IP_OPTIONS, D_FRAGMENT, D_IPV6_EXTHDR, D_MAX
+};
+
+/* The model's verdict and reason, from the spec and the shared code. */
+static __u32 model(const struct frame_spec *s, enum defect d, __u8 lvm, int *action)
+{
+	__u32 c;
+
+	*action = XDP_PASS;
+	switch (d) {
+	case D_VLAN_DEPTH: return NTPD_CNT_PASS_VLAN_DEPTH;
+	case D_NOT_UDP: return NTPD_CNT_PASS_NOT_UDP;
+	case D_OTHER_PORT: return NTPD_CNT_PASS_OTHER_PORT;
+	case D_LENGTH: return NTPD_CNT_PASS_LENGTH;
+	case D_NOT_LOCAL: return NTPD_CNT_PASS_NOT_LOCAL;
+	case D_IP_OPTIONS: return NTPD_CNT_PASS_IP_OPTIONS;
+	case D_FRAGMENT: return NTPD_CNT_PASS_FRAGMENT;
+	case D_IPV6_EXTHDR: return NTPD_CNT_PASS_IPV6_EXTHDR;
+	default: break;
+	}
+	if (d == D_SPORT_ZERO || (s->family == AF_INET ?
+				  ntp_bad_source_v4(*(const __be32 *)s->saddr, 0) :
+				  ntp_bad_source_v6(s->saddr, 0))) {
+		*action = XDP_DROP;
+		return NTPD_CNT_DROP_BAD_SOURCE;
+	}
+	c = ntp_classify_request(lvm);
+	if (c != NTP_REQ_ANSWER) {
+		if (c == NTPD_CNT_DROP_MODE_SERVER || c == NTPD_CNT_DROP_MODE_CONTROL)
+			*action = XDP_DROP;
+		return c;
+	}
+	if (d == D_BAD_CSUM)
+		return NTPD_CNT_PASS_BAD_CSUM;
+	*action = XDP_TX;
+	return s->family == AF_INET ? NTPD_CNT_ANSWERED_V4 : NTPD_CNT_ANSWERED_V6;
+}
+
+/* The one counter that moved, or -1. */
+static int moved(const struct ntpd_counters *a, const struct ntpd_counters *b)
+{
+	int i, which = -1;
+
+	for (i = 0; i < NTPD_CNT_MAX; i++) {
+		if (b->packets[i] == a->packets[i])
+			continue;
+		if (which >= 0 || b->packets[i] != a->packets[i] + 1)
+			return -2;
+		which = i;
+	}
+	return which;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int ready;
+	struct fuzz_cursor cur = { .data = data, .len = size };
+	uint8_t payload[128], in[FRAME_MAX], out[FRAME_MAX], byte;
+	struct frame_spec s = {
+		.dst_mac = { 2, 0, 0, 0, 0, 1 }, .src_mac = { 2, 0, 0, 0, 0, 2 },
+		.ttl = 64, .l4_proto = IPPROTO_UDP, .dport = 123, .csum = FRAME_CSUM_VALID,
+		.payload = payload, .payload_len = NTP_PACKET_LEN,
+	};
+	struct ntpd_ref_state st = state_tmpl, st_read;
+	struct ntpd_counters before, after;
+	struct ntp_packet want;
+	struct frame_layout lay;
+	enum defect d;
+	int len, action, i;
+	__u32 expect;
+
+	if (!ready) {
+		FUZZ_CHECK(setup() == 0);	/* no root or no BPF: nothing to compare */
+		ready = 1;
+	}
+	fuzz_take(&cur, &byte, 1);
+	d = (enum defect)(byte % D_MAX);
+	s.family = byte & 0x80 ? AF_INET6 : AF_INET;
+	fuzz_take(&cur, &byte, 1);
+	s.n_vlan = byte % 3;		/* 0..2: what the program parses */
+	for (i = 0; i < s.n_vlan; i++) {
+		s.vlan_tpid[i] = i == 0 && s.n_vlan == 2 ? 0x88a8 : 0x8100;
+		s.vlan_tci[i] = (uint16_t)(100 + i);
+	}
+	fuzz_take(&cur, &s.sport, 2);
+	s.sport |= 1;			/* port 0 is a defect of its own */
+	fuzz_take(&cur, &s.ttl, 1);
+	fuzz_take(&cur, payload, sizeof(payload));
+	if (s.family == AF_INET) {
+		fuzz_take(&cur, s.saddr, 4);
+		inet_pton(AF_INET, "192.0.2.10", s.daddr);
+	} else {
+		fuzz_take(&cur, s.saddr, 16);
+		inet_pton(AF_INET6, "2001:db8::10", s.daddr);
+	}
+	switch (d) {
+	case D_VLAN_DEPTH:
+		s.n_vlan = 3;
+		for (i = 0; i < 3; i++) {
+			s.vlan_tpid[i] = 0x8100;
+			s.vlan_tci[i] = (uint16_t)(100 + i);
+		}
+		break;
+	case D_NOT_UDP: s.l4_proto = IPPROTO_TCP; break;
+	case D_OTHER_PORT: s.dport = 124; break;
+	case D_LENGTH: s.payload_len = NTP_PACKET_LEN + 4 * (1 + payload[1] % 16); break;
+	case D_NOT_LOCAL: s.daddr[s.family == AF_INET ? 3 : 15] ^= 0x40; break;
+	case D_SPORT_ZERO: s.sport = 0; break;
+	case D_BAD_CSUM: s.csum = FRAME_CSUM_BAD; break;
+	case D_IP_OPTIONS: if (s.family == AF_INET) s.ipv4_opt_len = 4; else d = D_IPV6_EXTHDR; break;
+	case D_FRAGMENT: if (s.family == AF_INET) s.ipv4_frag = 0x2000; else d = D_IPV6_EXTHDR; break;
+	default: break;
+	}
+	if (d == D_IPV6_EXTHDR) {
+		if (s.family == AF_INET6)
+			s.ipv6_hbh = true;
+		else
+			d = D_NONE;
+	}
+	if (d == D_BAD_SOURCE) {
+		/* one of the classes the program must refuse */
+		static const char *const v4[] = { "0.1.2.3", "224.0.0.1", "255.255.255.255", "127.0.0.1" };
+		static const char *const v6[] = { "ff02::1", "::", "::1", "::ffff:1.2.3.4" };
+
+		inet_pton(s.family, s.family == AF_INET ? v4[payload[2] % 4] : v6[payload[2] % 4],
+			  s.saddr);
+	}
+	len = frame_build(&s, in, sizeof(in), &lay);
+	if (len <= 0)
+		return 0;
+
+	st.update_tai_ns = refstate_tai_now_ns();
+	refstate_publish(ref, &st);
+	FUZZ_CHECK(!refstate_read(ref, &st_read));	/* with its derived base */
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+	FUZZ_CHECK(!loader_read_counters(counters_fd, &before));
+	FUZZ_CHECK(bpf_prog_test_run_opts(prog_fd, &opts) == 0);
+	FUZZ_CHECK(!loader_read_counters(counters_fd, &after));
+
+	expect = model(&s, d, payload[0], &action);
+	FUZZ_CHECK((int)opts.retval == action);
+	if (moved(&before, &after) != (int)expect)
+		fprintf(stderr, "defect %d: program counted %d, model %u\n", d, moved(&before, &after), expect);
+	FUZZ_CHECK(moved(&before, &after) == (int)expect);
+	if (action != XDP_TX) {
+		FUZZ_CHECK(opts.data_size_out == (__u32)len && !memcmp(in, out, (size_t)len));
+		return 0;
+	}
+	/* the answer: same size, checksums right, and the model's NTP bytes
+	 * except the receive and transmit clock readings */
+	FUZZ_CHECK(opts.data_size_out == (__u32)len);
+	FUZZ_CHECK(frame_verify_csums(out, (size_t)len) == 0);
+	memcpy(&want, in + lay.payload, sizeof(want));
+	ntp_fill_response(&want, &st_read, (const struct ntpd_config *)&skel->rodata->ntpd_cfg,
+			  st_read.update_tai_ns, 1);
+	{
+		struct ntp_packet answer;
+		const struct ntp_packet *got = &answer;
+		__u64 rx, tx;
+
+		memcpy(&answer, out + lay.payload, sizeof(answer));	/* frames are unaligned */
+		rx = be64toh(got->receive_ts);
+		tx = be64toh(got->transmit_ts);
+
+		FUZZ_CHECK(got->li_vn_mode == want.li_vn_mode && got->stratum == want.stratum &&
+			   got->poll == want.poll && got->precision == want.precision &&
+			   got->root_delay == want.root_delay && got->refid == want.refid &&
+			   got->reference_ts == want.reference_ts &&
+			   got->origin_ts == want.origin_ts);
+		/* dispersion grows 15 ppm of the age: a few units at most here */
+		FUZZ_CHECK(ntohl(got->root_dispersion) - ntohl(want.root_dispersion) < 16);
+		/* served times: after the publication, within a second, in order */
+		FUZZ_CHECK(rx >= be64toh(want.receive_ts) && rx - be64toh(want.receive_ts) < (1ULL << 32));
+		FUZZ_CHECK(tx >= rx);
+	}
+	return 0;
+}
