@@ -63,6 +63,7 @@ static struct {
 	uint64_t *sent_ns;		/* by seq % SEQ_RING */
 	uint8_t *seen;			/* bitmap by seq % SEQ_RING */
 	volatile uint64_t answered, invalid, late;
+	volatile uint64_t duplicate;	/* answered twice (counted in invalid too) */
 	volatile uint64_t answered_total, invalid_total;	/* over all steps */
 	volatile uint64_t step_first_seq;
 	volatile bool stop;
@@ -236,13 +237,21 @@ static void check_frame(const uint8_t *f, size_t len, uint64_t t)
 	 * (an answer of ours with a mangled origin shows up as loss) */
 	if ((origin >> 32) != g.magic)
 		return;
-	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER ||
-	    g.seen[(seq % SEQ_RING) / 8] & (1u << (seq % 8))) {
+	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER) {
 		g.invalid++;
 		g.invalid_total++;
 		return;
 	}
-	g.seen[(seq % SEQ_RING) / 8] |= (uint8_t)(1u << (seq % 8));
+	/* atomic: the sender clears bits of the same byte for new sequence
+	 * numbers; a plain |= here could write back bits it had just cleared
+	 * (from the previous lap of the ring) and flag a first answer twice */
+	if (__atomic_fetch_or(&g.seen[(seq % SEQ_RING) / 8], (uint8_t)(1u << (seq % 8)),
+			      __ATOMIC_RELAXED) & (1u << (seq % 8))) {
+		g.duplicate++;
+		g.invalid++;
+		g.invalid_total++;
+		return;
+	}
 	if (seq < g.step_first_seq) {
 		g.late++;	/* answer to an earlier step */
 		return;
@@ -427,7 +436,8 @@ int main(int argc, char **argv)
 				iov[i] = (struct iovec){ frames[i], len };
 				msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
 				g.sent_ns[(seq + i) % SEQ_RING] = t;
-				g.seen[((seq + i) % SEQ_RING) / 8] &= (uint8_t)~(1u << ((seq + i) % 8));
+				__atomic_fetch_and(&g.seen[((seq + i) % SEQ_RING) / 8],
+						   (uint8_t)~(1u << ((seq + i) % 8)), __ATOMIC_RELAXED);
 			}
 			int done = sendmmsg(g.fd, msgs, (unsigned int)n, 0);
 
@@ -466,8 +476,9 @@ int main(int argc, char **argv)
 	pthread_join(rx, NULL);
 	printf("\nmax answered rate at <1%% loss: %.0f/s\n", best_rate);
 	/* exact counts, for scripts that need them rather than rates */
-	printf("total: sent %llu answered %llu invalid %llu late %llu\n",
+	printf("total: sent %llu answered %llu invalid %llu late %llu duplicate %llu\n",
 	       (unsigned long long)seq, (unsigned long long)g.answered_total,
-	       (unsigned long long)g.invalid_total, (unsigned long long)g.late);
+	       (unsigned long long)g.invalid_total, (unsigned long long)g.late,
+	       (unsigned long long)g.duplicate);
 	return 0;
 }
