@@ -36,6 +36,7 @@
 #include "ntpd_shared.h"
 
 #define BATCH		64
+#define MAX_SENDERS	16
 #define SEQ_RING	(1u << 22)	/* send times kept for latency */
 #define LAT_BUCKETS	64		/* log2 microsecond histogram ... */
 #define LAT_SUB		8		/* ... with 8 linear sub-buckets each */
@@ -300,6 +301,81 @@ static int parse_prefix(const char *s, struct cfg *c)
 	return inet_pton(c->family, buf, c->prefix) == 1 ? 0 : -1;
 }
 
+/* One sender's share of a step: every frame with seq = first + k * stride,
+ * paced to rate, for step_s seconds.  Each sender has its own socket, so
+ * several can run on different cores without sharing a lock in the kernel. */
+struct sender {
+	pthread_t thread;
+	int fd;
+	uint64_t first, stride;	/* sequence numbers this sender owns */
+	double rate, step_s;
+	uint64_t sent;
+	uint8_t frames[BATCH][128];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+};
+
+static void *send_step(void *arg)
+{
+	struct sender *s = arg;
+	uint64_t step_start = now_ns(), target, seq;
+	double elapsed;
+	int i;
+
+	s->sent = 0;
+	while (!g.stop) {
+		elapsed = (double)(now_ns() - step_start) / 1e9;
+		if (elapsed >= s->step_s)
+			break;
+		target = (uint64_t)(s->rate * elapsed);
+		if (s->sent >= target) {
+			struct timespec nap = { 0, 20000 };
+
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		int n = target - s->sent > BATCH ? BATCH : (int)(target - s->sent);
+		uint64_t t = now_ns();
+
+		for (i = 0; i < n; i++) {
+			seq = s->first + (s->sent + (uint64_t)i) * s->stride;
+			size_t len = build_frame(s->frames[i], (unsigned int)(seq % g.cfg.clients), seq);
+
+			s->iov[i] = (struct iovec){ s->frames[i], len };
+			s->msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &s->iov[i], .msg_iovlen = 1 } };
+			g.sent_ns[seq % SEQ_RING] = t;
+			__atomic_fetch_and(&g.seen[(seq % SEQ_RING) / 8],
+					   (uint8_t)~(1u << (seq % 8)), __ATOMIC_RELAXED);
+		}
+		int done = sendmmsg(s->fd, s->msgs, (unsigned int)n, 0);
+
+		if (done < 0) {
+			if (errno == ENOBUFS || errno == EAGAIN)
+				continue;	/* the queue is full: that is loss at the sender */
+			perror("ntp-load: sendmmsg");
+			g.stop = true;
+			break;
+		}
+		s->sent += (uint64_t)done;
+	}
+	return NULL;
+}
+
+/* A send-only packet socket (protocol 0: it receives nothing) on ifindex. */
+static int open_sender(int ifindex)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex };
+	int fd = socket(AF_PACKET, SOCK_RAW, 0), one = 1;
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		perror("ntp-load: sender socket");
+		return -1;
+	}
+	/* straight to the driver: the qdisc would be the bottleneck, not the server */
+	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	return fd;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -312,6 +388,7 @@ static void usage(void)
 "  -t SECONDS    step length (default 2)\n"
 "  -n PACKETS    total packets at most (default 50000000)\n"
 "  -T SECONDS    total run time at most (default 300)\n"
+"  -P THREADS    sender threads, each with its own socket (default 1)\n"
 "  -M            malformed frames only (mode 6, version 0, source port 0, bad\n"
 "                UDP checksum, in turn): none should be answered\n"
 "Stops after two consecutive steps above 1%% loss.\n");
@@ -322,19 +399,17 @@ int main(int argc, char **argv)
 {
 	struct cfg *c = &g.cfg;
 	const char *dst = NULL, *prefix = NULL;
-	static uint8_t frames[BATCH][128];
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
+	static struct sender senders[MAX_SENDERS];
 	struct sockaddr_ll sll = { 0 };
 	struct ifreq ifr = { 0 };
 	pthread_t rx;
-	uint64_t seq = 0, run_start;
+	uint64_t seq = 0, total_sent = 0, run_start;
 	double rate, best_rate = 0;
-	int opt, i, over = 0;
+	int opt, i, over = 0, nsenders = 1;
 
 	*c = (struct cfg){ .clients = 1024, .port = 123, .rate_start = 10000, .rate_max = 2e6,
 			   .factor = 1.5, .step_s = 2, .max_packets = 50000000, .max_seconds = 300 };
-	while ((opt = getopt(argc, argv, "i:m:d:s:c:p:r:R:f:t:n:T:M")) != -1) {
+	while ((opt = getopt(argc, argv, "i:m:d:s:c:p:r:R:f:t:n:T:MP:")) != -1) {
 		switch (opt) {
 		case 'i': c->ifname = optarg; break;
 		case 'm':
@@ -346,6 +421,7 @@ int main(int argc, char **argv)
 		case 's': prefix = optarg; break;
 		case 'c': c->clients = (unsigned int)atoi(optarg); break;
 		case 'M': c->malformed = true; break;
+		case 'P': nsenders = atoi(optarg); break;
 		case 'p': c->port = (uint16_t)atoi(optarg); break;
 		case 'r': c->rate_start = atof(optarg); break;
 		case 'R': c->rate_max = atof(optarg); break;
@@ -356,7 +432,8 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (!c->ifname || !dst || !prefix || c->clients == 0 || c->factor <= 1 || c->step_s <= 0)
+	if (!c->ifname || !dst || !prefix || c->clients == 0 || c->factor <= 1 || c->step_s <= 0 ||
+	    nsenders < 1 || nsenders > MAX_SENDERS)
 		usage();
 	c->family = strchr(dst, ':') ? AF_INET6 : AF_INET;
 	if (inet_pton(c->family, dst, c->dst) != 1 || parse_prefix(prefix, c))
@@ -386,8 +463,9 @@ int main(int argc, char **argv)
 	}
 	int rcvbuf = 32 << 20, one = 1;
 
-	/* straight to the driver: the qdisc would be the bottleneck, not the server */
-	setsockopt(g.fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	for (i = 0; i < nsenders; i++)
+		if ((senders[i].fd = open_sender(sll.sll_ifindex)) < 0)
+			return 1;
 	/* our own requests would come back to an ETH_P_ALL socket: half the
 	 * receive work, and CPU charged to every server alike */
 	setsockopt(g.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
@@ -406,51 +484,35 @@ int main(int argc, char **argv)
 	printf("|---:|---:|---:|---:|---:|---:|---:|\n");
 	run_start = now_ns();
 	for (rate = c->rate_start; rate <= c->rate_max * 1.0001; rate *= c->factor) {
-		uint64_t step_start, target, step_first = seq, sent = 0, answered, invalid;
+		uint64_t step_start, step_first = seq, sent = 0, answered, invalid;
 		double elapsed;
 
-		if (seq + (uint64_t)(rate * c->step_s) > c->max_packets ||
+		if (total_sent + (uint64_t)(rate * c->step_s) > c->max_packets ||
 		    (now_ns() - run_start) / 1e9 + c->step_s > c->max_seconds)
 			break;
 		memset(g.hist, 0, sizeof(g.hist));
 		g.step_first_seq = step_first;
 		g.answered = g.invalid = 0;
 		step_start = now_ns();
-		for (;;) {
-			elapsed = (now_ns() - step_start) / 1e9;
-			if (elapsed >= c->step_s)
-				break;
-			target = (uint64_t)(rate * elapsed);
-			if (sent >= target) {
-				struct timespec nap = { 0, 20000 };
-
-				nanosleep(&nap, NULL);
-				continue;
-			}
-			int n = target - sent > BATCH ? BATCH : (int)(target - sent);
-			uint64_t t = now_ns();
-
-			for (i = 0; i < n; i++) {
-				size_t len = build_frame(frames[i], (unsigned int)((seq + i) % c->clients), seq + i);
-
-				iov[i] = (struct iovec){ frames[i], len };
-				msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
-				g.sent_ns[(seq + i) % SEQ_RING] = t;
-				__atomic_fetch_and(&g.seen[((seq + i) % SEQ_RING) / 8],
-						   (uint8_t)~(1u << ((seq + i) % 8)), __ATOMIC_RELAXED);
-			}
-			int done = sendmmsg(g.fd, msgs, (unsigned int)n, 0);
-
-			if (done < 0) {
-				if (errno == ENOBUFS || errno == EAGAIN)
-					continue;	/* the qdisc is full: that is loss at the sender */
-				perror("ntp-load: sendmmsg");
-				g.stop = true;
-				break;
-			}
-			seq += (uint64_t)done;
-			sent += (uint64_t)done;
+		for (i = 0; i < nsenders; i++) {
+			senders[i].first = seq + (uint64_t)i;
+			senders[i].stride = (uint64_t)nsenders;
+			senders[i].rate = rate / nsenders;
+			senders[i].step_s = c->step_s;
+			pthread_create(&senders[i].thread, NULL, send_step, &senders[i]);
 		}
+		/* a sender that fell behind leaves a gap in its stride: the next
+		 * step starts past the furthest sequence number any of them used */
+		uint64_t most = 0;
+
+		for (i = 0; i < nsenders; i++) {
+			pthread_join(senders[i].thread, NULL);
+			sent += senders[i].sent;
+			if (senders[i].sent > most)
+				most = senders[i].sent;
+		}
+		seq += most * (uint64_t)nsenders;
+		total_sent += sent;
 		/* let the last answers arrive: bounded, 200 ms */
 		struct timespec drain = { 0, 200000000 };
 
@@ -477,7 +539,7 @@ int main(int argc, char **argv)
 	printf("\nmax answered rate at <1%% loss: %.0f/s\n", best_rate);
 	/* exact counts, for scripts that need them rather than rates */
 	printf("total: sent %llu answered %llu invalid %llu late %llu duplicate %llu\n",
-	       (unsigned long long)seq, (unsigned long long)g.answered_total,
+	       (unsigned long long)total_sent, (unsigned long long)g.answered_total,
 	       (unsigned long long)g.invalid_total, (unsigned long long)g.late,
 	       (unsigned long long)g.duplicate);
 	return 0;
