@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "agent.h"
+#include "clockstep.h"
 #include "leap.h"
 #include "log.h"
 #include "ntp_proto.h"
@@ -81,6 +82,7 @@ struct agent {
 	double corr_offset, corr_freq, corr_t0;
 	__s8 precision;
 	struct leap_tracker leap;
+	struct clock_step_watch step_watch;
 };
 
 static double mono_now(void)
@@ -406,15 +408,78 @@ static void receive_reply(struct agent *a, struct source *s)
 	reselect(a);
 }
 
+/* Below this a "step" is a clock set to about where it was: nothing to move. */
+#define HOST_STEP_IGNORE_S	1e-6
+
+/* Called with the lock held. */
+static void shift_for_host_step(struct agent *a, double step)
+{
+	int i, k;
+
+	if (fabs(step) < HOST_STEP_IGNORE_S)
+		return;
+	for (i = 0; i < a->n; i++) {
+		struct source *s = &a->src[i];
+
+		for (k = 0; k < s->filter.count; k++) {
+			s->filter.sample[k].offset -= step;
+			s->filter.sample[k].local_rx += step;
+		}
+		s->best.offset -= step;
+		s->best.local_rx += step;
+		/* an exchange in flight began on the old clock: its sample would
+		 * be off by the step; ask again instead */
+		if (s->fd >= 0) {
+			close_request(s);
+			s->next_poll = mono_now();
+		}
+	}
+	for (k = 0; k < a->n_pts; k++) {
+		a->pts[k].offset -= step;
+		a->pts[k].t += step;
+	}
+	a->corr_offset -= step;
+	a->corr_t0 += step;
+	a->result.offset -= step;
+	a->update_tai_ns = (__u64)((__s64)a->update_tai_ns + llround(step * 1e9));
+	if (a->model == CLOCK_MODEL_CORRECTED)
+		pr_warn("host clock stepped by %+.6f s: the correction moved with it, "
+			"the served time did not\n", step);
+	else
+		pr_warn("host clock stepped by %+.6f s: the served time follows the host "
+			"clock (system clock model)\n", step);
+}
+
+void agent_host_clock_stepped(struct agent *a, double step_s)
+{
+	pthread_mutex_lock(&a->lock);
+	shift_for_host_step(a, step_s);
+	pthread_mutex_unlock(&a->lock);
+}
+
+void agent_assume_synced(struct agent *a, double offset, double freq, double t0)
+{
+	pthread_mutex_lock(&a->lock);
+	a->synced = true;
+	a->sys_peer = 0;
+	a->result.offset = offset;
+	a->corr_offset = offset;
+	a->corr_freq = freq;
+	a->corr_t0 = t0;
+	a->update_tai_ns = (__u64)(t0 * 1e9);
+	pthread_mutex_unlock(&a->lock);
+}
+
 static void *agent_thread(void *arg)
 {
 	struct agent *a = arg;
-	struct pollfd fds[NTPD_MAX_UPSTREAMS + 1];
+	struct pollfd fds[NTPD_MAX_UPSTREAMS + 2];
 	int idx[NTPD_MAX_UPSTREAMS];
 	unsigned int generation;
 	double now, wake;
 	int i, n, timeout_ms;
 	__u64 events;
+	__s64 step_ns;
 
 	for (;;) {
 		now = mono_now();
@@ -455,9 +520,18 @@ static void *agent_thread(void *arg)
 		generation = a->generation;
 		pthread_mutex_unlock(&a->lock);
 		fds[n] = (struct pollfd){ .fd = a->wake_fd, .events = POLLIN };
+		fds[n + 1] = (struct pollfd){ .fd = a->step_watch.fd, .events = POLLIN };
 		timeout_ms = (int)ceil((wake - now) * 1000);
-		if (poll(fds, (nfds_t)n + 1, timeout_ms > 0 ? timeout_ms : 0) < 0 && errno != EINTR)
+		if (poll(fds, (nfds_t)n + 2, timeout_ms > 0 ? timeout_ms : 0) < 0 && errno != EINTR)
 			break;
+		/* every pass (at least one a second), so slewing never adds up */
+		if (clockstep_check(&a->step_watch, &step_ns)) {
+			pthread_mutex_lock(&a->lock);
+			shift_for_host_step(a, (double)step_ns / 1e9);
+			pthread_mutex_unlock(&a->lock);
+			if (a->cfg.on_clock_step)
+				a->cfg.on_clock_step(a->cfg.on_clock_step_ctx);
+		}
 		if (fds[n].revents && read(a->wake_fd, &events, sizeof(events)) < 0)
 			events = 0;	/* EAGAIN: someone else drained it; nothing lost */
 		pthread_mutex_lock(&a->lock);
@@ -492,6 +566,7 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 		return -ENOMEM;
 	a->cfg = *cfg;
 	a->wake_fd = -1;
+	a->step_watch.fd = -1;
 	a->logged_peer = -1;
 	a->sys_peer = -1;
 	pthread_mutex_init(&a->lock, NULL);
@@ -513,6 +588,10 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 		err = -errno;
 		goto cleanup;
 	}
+	/* without it (no timerfd) a host step is only seen at the next poll */
+	err = clockstep_open(&a->step_watch);
+	if (err)
+		pr_warn("agent: cannot watch the host clock for steps: %s\n", strerror(-err));
 	err = -pthread_create(&a->thread, NULL, agent_thread, a);
 	if (err)
 		goto cleanup;
@@ -543,6 +622,7 @@ void agent_stop(struct agent *a)
 		close_request(&a->src[i]);
 	if (a->wake_fd >= 0)
 		close(a->wake_fd);
+	clockstep_close(&a->step_watch);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }

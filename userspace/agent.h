@@ -35,6 +35,10 @@ struct agent_config {
 	__u8 local_stratum;	/* 0: none; serve unsynchronised without upstreams */
 	enum clock_model model;
 	bool leap_smear;	/* 24 h linear smear instead of announcing leaps */
+	/* called from the agent's thread after a host clock step was taken
+	 * into account: publish now rather than at the next period */
+	void (*on_clock_step)(void *ctx);
+	void *on_clock_step_ctx;
 };
 
 /* What a source looks like from outside, for logs, metrics and tests. */
@@ -68,6 +72,21 @@ void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_st
  * burst.  0 or -EINVAL (n outside 1..NTPD_MAX_UPSTREAMS).
  */
 int agent_set_upstreams(struct agent *a, const struct ntpd_endpoint *eps, int n);
+
+/*
+ * The host clock was stepped by step_s seconds (positive: it now reads
+ * later).  Every stored offset is against the old clock: move them, the
+ * fit and the sample times with it, so the corrected model keeps serving
+ * the same time, and poll again at once.  The agent's thread calls this
+ * when the kernel reports a clock set; tests call it directly.
+ */
+void agent_host_clock_stepped(struct agent *a, double step_s);
+
+/*
+ * Tests only: behave as if synchronised to upstream 0 with this combined
+ * offset (s) and frequency, the fit anchored at CLOCK_TAI t0 (s).
+ */
+void agent_assume_synced(struct agent *a, double offset, double freq, double t0);
 
 int agent_source_count(struct agent *a);
 /* 0, or -ENOENT when source i no longer exists (the set was replaced). */

@@ -59,6 +59,7 @@ struct daemon {
 	struct ntpd_endpoint upstreams[NTPD_MAX_UPSTREAMS];
 	int n_upstreams;
 	bool inherited;		/* serving a replaced daemon's state until ours is ready */
+	pthread_t main_thread;	/* takes the signals, publishes */
 };
 
 static const struct ntpd_ref_buffer *served_buffer(struct daemon *d);
@@ -110,6 +111,18 @@ static void publish_reference(struct daemon *d)
 			refstate_publish(d->att[i].ref, &st);
 }
 
+/*
+ * The agent saw the host clock stepped and moved its correction: publish
+ * it now, not at the next period, so XDP serves the step uncorrected for
+ * microseconds rather than up to a second.  serve() takes SIGUSR2.
+ */
+static void wake_publisher(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	pthread_kill(d->main_thread, SIGUSR2);
+}
+
 static int start_agent(struct daemon *d)
 {
 	struct agent_config cfg = {
@@ -121,6 +134,8 @@ static int start_agent(struct daemon *d)
 		.local_stratum = d->opts.local_stratum,
 		.model = (enum clock_model)d->opts.clock_model,
 		.leap_smear = d->opts.leap_smear,
+		.on_clock_step = wake_publisher,
+		.on_clock_step_ctx = d,
 	};
 
 	return agent_start(&d->agent, &cfg);
@@ -427,6 +442,10 @@ static void serve(struct daemon *d, const sigset_t *sigs)
 				publish_reference(d);
 			continue;
 		}
+		if (sig == SIGUSR2) {
+			publish_reference(d);
+			continue;
+		}
 		if (sig == SIGHUP) {
 			notify_reloading();
 			reload(d);
@@ -504,7 +523,9 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	d.main_thread = pthread_self();
 
 	pr_info("xdp-ntpd %s starting\n", NTPD_VERSION);
 	pthread_mutex_init(&d.config_lock, NULL);
