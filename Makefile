@@ -51,7 +51,7 @@ SKELS     := $(BUILD)/xdp_ntpd.skel.h
 BENCH_BPF := $(BUILD)/xdp_bench.bpf.o
 BENCH_SKEL := $(BUILD)/xdp_bench.skel.h
 # generated headers are kept: removing them would rebuild every object next time
-.SECONDARY: $(SKELS) $(BENCH_SKEL)
+.SECONDARY: $(SKELS) $(BENCH_SKEL) $(BUILD)/bench/ntp_load_rx.skel.h $(BUILD)/bench/ntp_load_rx.bpf.o
 
 DAEMON_SRCS := $(wildcard userspace/*.c) $(wildcard loader/*.c)
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
@@ -99,6 +99,7 @@ $(BUILD)/xdp_bench.bpf.o: bench/xdp_bench.bpf.c $(BPF_HDRS) | $(BUILD)
 
 # bench/run's helpers on the wire: an XDP_DROP baseline and a reply counter
 BENCH_WIRE_BPF := $(BUILD)/bench/xdp_drop.bpf.o $(BUILD)/bench/xdp_reply_sink.bpf.o
+$(BUILD)/bench/ntp_load_rx.bpf.o: bench/ntp_load_rx.h
 $(BUILD)/bench/%.bpf.o: bench/%.bpf.c | $(BUILD)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -135,9 +136,11 @@ $(BUILD)/tests/ntp_fakeserver: tests/tools/ntp_fakeserver.c $(BPF_HDRS) | $(BUIL
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-$(BUILD)/bench/ntp-load: bench/ntp-load.c $(BPF_HDRS) | $(BUILD)/bench
+# the generator, with the XDP answer counter of its -X mode built in
+$(BUILD)/bench/ntp-load: bench/ntp-load.c bench/ntp_load_xdp.c bench/ntp_load_rx.h \
+		$(BUILD)/bench/ntp_load_rx.skel.h $(BPF_HDRS) | $(BUILD)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@ -lpthread -lm
+	$(Q)$(CC) $(CFLAGS) -Ibench bench/ntp-load.c bench/ntp_load_xdp.c -o $@ $(LDLIBS)
 
 $(BUILD)/bench/xdp_bench: bench/xdp_bench.c $(BENCH_SKEL) $(wildcard tests/bpf/*.h) $(LIB_OBJS) | $(BUILD)/bench
 	$(call msg,CC,$@)

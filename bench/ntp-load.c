@@ -34,10 +34,11 @@
 #include <unistd.h>
 
 #include "ntpd_shared.h"
+#include "ntp_load_rx.h"
 
 #define BATCH		64
 #define MAX_SENDERS	16
-#define SEQ_RING	(1u << 22)	/* send times kept for latency */
+#define SEQ_RING	LOAD_SEQ_RING	/* send times kept for latency */
 #define LAT_BUCKETS	64		/* log2 microsecond histogram ... */
 #define LAT_SUB		8		/* ... with 8 linear sub-buckets each */
 
@@ -325,9 +326,10 @@ static void *send_step(void *arg)
 	s->sent = 0;
 	while (!g.stop) {
 		elapsed = (double)(now_ns() - step_start) / 1e9;
-		if (elapsed >= s->step_s)
-			break;
-		target = (uint64_t)(s->rate * elapsed);
+		/* the step's last frames go at its end: rate x length in all */
+		target = (uint64_t)llround(s->rate * (elapsed < s->step_s ? elapsed : s->step_s));
+		if ((elapsed >= s->step_s && s->sent >= target) || elapsed > s->step_s + 0.1)
+			break;	/* all sent, or a full queue kept refusing them */
 		if (s->sent >= target) {
 			struct timespec nap = { 0, 20000 };
 
@@ -389,6 +391,9 @@ static void usage(void)
 "  -n PACKETS    total packets at most (default 50000000)\n"
 "  -T SECONDS    total run time at most (default 300)\n"
 "  -P THREADS    sender threads, each with its own socket (default 1)\n"
+"  -X            validate and count answers in an XDP program on IFACE (in\n"
+"                place of what is attached there, put back at the end)\n"
+"                rather than through a packet socket: no sk_buff per answer\n"
 "  -M            malformed frames only (mode 6, version 0, source port 0, bad\n"
 "                UDP checksum, in turn): none should be answered\n"
 "Stops after two consecutive steps above 1%% loss.\n");
@@ -406,10 +411,12 @@ int main(int argc, char **argv)
 	uint64_t seq = 0, total_sent = 0, run_start;
 	double rate, best_rate = 0;
 	int opt, i, over = 0, nsenders = 1;
+	bool xdp_rx = false;
+	struct load_rx_stats rx0, rx1;
 
 	*c = (struct cfg){ .clients = 1024, .port = 123, .rate_start = 10000, .rate_max = 2e6,
 			   .factor = 1.5, .step_s = 2, .max_packets = 50000000, .max_seconds = 300 };
-	while ((opt = getopt(argc, argv, "i:m:d:s:c:p:r:R:f:t:n:T:MP:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:m:d:s:c:p:r:R:f:t:n:T:MP:X")) != -1) {
 		switch (opt) {
 		case 'i': c->ifname = optarg; break;
 		case 'm':
@@ -422,6 +429,7 @@ int main(int argc, char **argv)
 		case 'c': c->clients = (unsigned int)atoi(optarg); break;
 		case 'M': c->malformed = true; break;
 		case 'P': nsenders = atoi(optarg); break;
+		case 'X': xdp_rx = true; break;
 		case 'p': c->port = (uint16_t)atoi(optarg); break;
 		case 'r': c->rate_start = atof(optarg); break;
 		case 'R': c->rate_max = atof(optarg); break;
@@ -473,12 +481,19 @@ int main(int argc, char **argv)
 	setsockopt(g.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	if (getrandom(&g.magic, sizeof(g.magic), 0) != sizeof(g.magic))
 		return 1;
-	g.sent_ns = calloc(SEQ_RING, sizeof(*g.sent_ns));
-	g.seen = calloc(SEQ_RING / 8, 1);
-	if (!g.sent_ns || !g.seen)
-		return 1;
+	if (xdp_rx) {
+		if (load_rx_open(sll.sll_ifindex, g.magic, c->family == AF_INET6, c->dst,
+				 htons(c->port), &g.sent_ns, &g.seen))
+			return 1;
+	} else {
+		g.sent_ns = calloc(SEQ_RING, sizeof(*g.sent_ns));
+		g.seen = calloc(SEQ_RING / 8, 1);
+		if (!g.sent_ns || !g.seen)
+			return 1;
+	}
 	pthread_mutex_init(&g.hist_lock, NULL);
-	pthread_create(&rx, NULL, receiver, NULL);
+	if (!xdp_rx)
+		pthread_create(&rx, NULL, receiver, NULL);
 
 	printf("| offered/s | answered/s | loss %% | invalid %% | p50 us | p99 us | p99.9 us |\n");
 	printf("|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -493,6 +508,11 @@ int main(int argc, char **argv)
 		memset(g.hist, 0, sizeof(g.hist));
 		g.step_first_seq = step_first;
 		g.answered = g.invalid = 0;
+		if (xdp_rx) {
+			load_rx_set_step(step_first);
+			if (load_rx_read(&rx0))
+				break;
+		}
 		step_start = now_ns();
 		for (i = 0; i < nsenders; i++) {
 			senders[i].first = seq + (uint64_t)i;
@@ -518,6 +538,16 @@ int main(int argc, char **argv)
 
 		nanosleep(&drain, NULL);
 		elapsed = (now_ns() - step_start) / 1e9 - 0.2;
+		if (xdp_rx && !load_rx_read(&rx1)) {
+			g.answered = rx1.answered - rx0.answered;
+			g.invalid = rx1.invalid - rx0.invalid;
+			for (i = 0; i < LOAD_LAT_BUCKETS * LOAD_LAT_SUB; i++)
+				g.hist[i] = rx1.hist[i] - rx0.hist[i];
+			g.answered_total = rx1.answered;
+			g.invalid_total = rx1.invalid;
+			g.late = rx1.late;
+			g.duplicate = rx1.duplicate;
+		}
 		answered = g.answered;
 		invalid = g.invalid;
 		double loss = sent ? 100.0 * (1 - (double)answered / sent) : 100;
@@ -535,7 +565,10 @@ int main(int argc, char **argv)
 		}
 	}
 	g.stop = true;
-	pthread_join(rx, NULL);
+	if (xdp_rx)
+		load_rx_close();
+	else
+		pthread_join(rx, NULL);
 	printf("\nmax answered rate at <1%% loss: %.0f/s\n", best_rate);
 	/* exact counts, for scripts that need them rather than rates */
 	printf("total: sent %llu answered %llu invalid %llu late %llu duplicate %llu\n",

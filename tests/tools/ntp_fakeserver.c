@@ -21,7 +21,8 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: ntp_fakeserver -a ADDR -p PORT [-o OFFSET_S] [-s STRATUM] "
-		"[-l LEAP] [-k RATE|DENY|RSTR] [-n MAX_ANSWERS] [-T MAX_SECONDS]\n");
+		"[-l LEAP] [-k RATE|DENY|RSTR] [-m MODE] [-n MAX_ANSWERS] [-T MAX_SECONDS]\n"
+		"  -m MODE  answer in this NTP mode instead of 4 (a broken server)\n");
 	exit(2);
 }
 
@@ -30,12 +31,12 @@ int main(int argc, char **argv)
 	const char *addr = NULL, *kiss = NULL;
 	long max_answers = 100000, max_seconds = 600;
 	double offset = 0;
-	int port = 0, stratum = 2, leap = 0, c, fd, one = 1;
+	int port = 0, stratum = 2, leap = 0, answer_mode = NTP_MODE_SERVER, c, fd, one = 1;
 	struct sockaddr_storage ss = { 0 };
 	socklen_t ss_len;
 	time_t start = time(NULL);
 
-	while ((c = getopt(argc, argv, "a:p:o:s:l:k:n:T:")) != -1) {
+	while ((c = getopt(argc, argv, "a:p:o:s:l:k:n:T:m:")) != -1) {
 		switch (c) {
 		case 'a': addr = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
 		case 'k': kiss = optarg; break;
 		case 'n': max_answers = atol(optarg); break;
 		case 'T': max_seconds = atol(optarg); break;
+		case 'm': answer_mode = atoi(optarg) & 7; break;
 		default: usage();
 		}
 	}
@@ -88,7 +90,7 @@ int main(int argc, char **argv)
 		ns = (__u64)now.tv_sec * NSEC_PER_SEC_U64 + (__u64)now.tv_nsec +
 		     (__u64)(__s64)(offset * 1e9);
 		pkt.origin_ts = pkt.transmit_ts;
-		pkt.li_vn_mode = NTP_LI_VN_MODE(kiss ? NTP_LEAP_UNSYNC : leap, 4, NTP_MODE_SERVER);
+		pkt.li_vn_mode = NTP_LI_VN_MODE(kiss ? NTP_LEAP_UNSYNC : leap, 4, answer_mode);
 		pkt.stratum = kiss ? 0 : (__u8)stratum;
 		pkt.poll = 4;
 		pkt.precision = -20;
