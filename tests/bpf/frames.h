@@ -222,7 +222,13 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 	if (s->csum != FRAME_CSUM_ZERO) {
 		uint16_t c = frame_udp_csum(s->family, ip, udp, udp_len);
 
-		frame_put16(udp + 6, s->csum == FRAME_CSUM_BAD ? (uint16_t)(c ^ 0x0110) : c);
+		uint16_t bad = (uint16_t)(c ^ 0x0110);
+
+		/* a flip that lands on 0 would read as "not computed", which
+		 * IPv4 accepts: flip other bits then */
+		if (!bad)
+			bad = (uint16_t)(c ^ 0x1001);
+		frame_put16(udp + 6, s->csum == FRAME_CSUM_BAD ? bad : c);
 	}
 	memset(udp + udp_len, 0, s->trailer);
 

@@ -51,7 +51,7 @@ $(ASAN_DIR)/obj/%.o: %.c $(SKELS) $(FUZZ_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(ASAN_CFLAGS) -c $< -o $@
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_LIB_OBJS)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(wildcard tests/bpf/*.h) $(FUZZ_LIB_OBJS)
 	$(call msg,FUZZ-LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz -Itests/bpf $< $(FUZZ_LIB_OBJS) $(FUZZ_LDFLAGS) -o $@ $(FUZZ_LDLIBS)

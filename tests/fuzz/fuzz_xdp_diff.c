@@ -197,6 +197,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!loader_read_counters(counters_fd, &after));
 
 	expect = model(&s, d, payload[0], &action);
+	if ((int)opts.retval != action)
+		fprintf(stderr, "defect %d: program returned %u, model %d (family %d, counter moved %d, model %u)\n",
+			d, opts.retval, action, s.family, moved(&before, &after), expect);
 	FUZZ_CHECK((int)opts.retval == action);
 	if (moved(&before, &after) != (int)expect)
 		fprintf(stderr, "defect %d: program counted %d, model %u\n", d, moved(&before, &after), expect);
