@@ -49,7 +49,8 @@ else
 fi
 
 # a broken server: answers every request, in mode 3
-in_srv "$FAKE" -a $SRV4 -p 11123 -m 3 -n 1000 -T 60 >"$WORK/broken.log" 2>&1 &
+# directly, not through the in_srv function: $! must be the server itself
+ip netns exec "$NS_SRV" "$FAKE" -a $SRV4 -p 11123 -m 3 -n 1000 -T 60 >"$WORK/broken.log" 2>&1 &
 UP_PIDS+=($!)
 if wait_for 5 grep -q listening "$WORK/broken.log"; then
 	load broken-socket -d $SRV4 -p 11123 -s 198.18.0.0/15 -r 100 -R 100 -n 100
