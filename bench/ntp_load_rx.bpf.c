@@ -68,17 +68,26 @@ static __always_inline void record_latency(struct load_rx_stats *s, __u64 ns)
 		s->hist[i]++;
 }
 
+static __always_inline bool from_server(const __u8 *src, int len)
+{
+	int i;
+
+	for (i = 0; i < len; i++)
+		if (src[i] != server_addr[i])
+			return false;
+	return true;
+}
+
 SEC("xdp")
 int ntp_load_rx(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct udphdr *udp;
-	__u8 *ntp, *src;
+	__u8 *ntp;
 	__u32 zero = 0, key, bit;
 	__u64 origin, seq, *word, *sent, old;
 	struct load_rx_stats *s;
-	int i;
 
 	if ((void *)(eth + 1) > end)
 		return XDP_PASS;
@@ -88,10 +97,8 @@ int ntp_load_rx(struct xdp_md *ctx)
 		if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(0x0800) ||
 		    ip->ihl != 5 || ip->protocol != 17)
 			return XDP_PASS;
-		src = (__u8 *)&ip->saddr;
-		for (i = 0; i < 4; i++)
-			if (src[i] != server_addr[i])
-				return XDP_PASS;
+		if (!from_server((__u8 *)&ip->saddr, 4))
+			return XDP_PASS;
 		udp = (void *)(ip + 1);
 	} else {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
@@ -99,10 +106,8 @@ int ntp_load_rx(struct xdp_md *ctx)
 		if ((void *)(ip6 + 1) > end || eth->h_proto != bpf_htons(0x86dd) ||
 		    ip6->nexthdr != 17)
 			return XDP_PASS;
-		src = (__u8 *)&ip6->saddr;
-		for (i = 0; i < 16; i++)
-			if (src[i] != server_addr[i])
-				return XDP_PASS;
+		if (!from_server((__u8 *)&ip6->saddr, 16))
+			return XDP_PASS;
 		udp = (void *)(ip6 + 1);
 	}
 	ntp = (__u8 *)(udp + 1);
