@@ -408,53 +408,63 @@ static void receive_reply(struct agent *a, struct source *s)
 	reselect(a);
 }
 
-/* Below this a "step" is a clock set to about where it was: nothing to move. */
-#define HOST_STEP_IGNORE_S	1e-6
-
-/* Called with the lock held. */
-static void shift_for_host_step(struct agent *a, double step)
+/*
+ * Upstream time moved by d_offset seconds against ours, and our clock's
+ * readings by d_time (a leap taken by the corrected clock: -sign and 0; the
+ * host clock stepped by s: -s and +s).  Every stored offset, sample time and
+ * the fit move with it, so the filter keeps comparing like with like and the
+ * correction stays what it should be.  Called with the lock held.
+ */
+static void move_clock(struct agent *a, double d_offset, double d_time)
 {
 	int i, k;
 
-	if (fabs(step) < HOST_STEP_IGNORE_S)
-		return;
 	for (i = 0; i < a->n; i++) {
 		struct source *s = &a->src[i];
 
 		for (k = 0; k < s->filter.count; k++) {
-			s->filter.sample[k].offset -= step;
-			s->filter.sample[k].local_rx += step;
+			s->filter.sample[k].offset += d_offset;
+			s->filter.sample[k].local_rx += d_time;
 		}
-		s->best.offset -= step;
-		s->best.local_rx += step;
-		/* an exchange in flight began on the old clock: its sample would
-		 * be off by the step; ask again instead */
-		if (s->fd >= 0) {
-			close_request(s);
-			s->next_poll = mono_now();
-		}
+		s->best.offset += d_offset;
+		s->best.local_rx += d_time;
 	}
 	for (k = 0; k < a->n_pts; k++) {
-		a->pts[k].offset -= step;
-		a->pts[k].t += step;
+		a->pts[k].offset += d_offset;
+		a->pts[k].t += d_time;
 	}
-	a->corr_offset -= step;
-	a->corr_t0 += step;
-	a->result.offset -= step;
-	a->update_tai_ns = (__u64)((__s64)a->update_tai_ns + llround(step * 1e9));
+	a->corr_offset += d_offset;
+	a->corr_t0 += d_time;
+	a->result.offset += d_offset;
+	a->update_tai_ns = (__u64)((__s64)a->update_tai_ns + llround(d_time * 1e9));
+}
+
+/* Below this a "step" is a clock set to about where it was: nothing to move. */
+#define HOST_STEP_IGNORE_S	1e-6
+
+void agent_host_clock_stepped(struct agent *a, double step)
+{
+	int i;
+
+	if (fabs(step) < HOST_STEP_IGNORE_S)
+		return;
+	pthread_mutex_lock(&a->lock);
+	move_clock(a, -step, step);
+	/* an exchange in flight began on the old clock: its sample would be
+	 * off by the step; ask again instead */
+	for (i = 0; i < a->n; i++) {
+		if (a->src[i].fd >= 0) {
+			close_request(&a->src[i]);
+			a->src[i].next_poll = mono_now();
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
 	if (a->model == CLOCK_MODEL_CORRECTED)
 		pr_warn("host clock stepped by %+.6f s: the correction moved with it, "
 			"the served time did not\n", step);
 	else
 		pr_warn("host clock stepped by %+.6f s: the served time follows the host "
 			"clock (system clock model)\n", step);
-}
-
-void agent_host_clock_stepped(struct agent *a, double step_s)
-{
-	pthread_mutex_lock(&a->lock);
-	shift_for_host_step(a, step_s);
-	pthread_mutex_unlock(&a->lock);
 }
 
 void agent_assume_synced(struct agent *a, double offset, double freq, double t0)
@@ -526,9 +536,7 @@ static void *agent_thread(void *arg)
 			break;
 		/* every pass (at least one a second), so slewing never adds up */
 		if (clockstep_check(&a->step_watch, &step_ns)) {
-			pthread_mutex_lock(&a->lock);
-			shift_for_host_step(a, (double)step_ns / 1e9);
-			pthread_mutex_unlock(&a->lock);
+			agent_host_clock_stepped(a, (double)step_ns / 1e9);
 			if (a->cfg.on_clock_step)
 				a->cfg.on_clock_step(a->cfg.on_clock_step_ctx);
 		}
@@ -629,21 +637,12 @@ void agent_stop(struct agent *a)
 
 /*
  * The corrected clock takes the leap itself: from the instant on, upstream
- * time is one second behind (insertion) what it was, so the correction and
- * every stored offset move with it and the filter keeps comparing like with
- * like.  Called with the lock held.
+ * time is one second behind (insertion) what it was; TAI, our time axis,
+ * does not move.  Called with the lock held.
  */
 static void step_corrected_clock(struct agent *a, int sign)
 {
-	int i, k;
-
-	for (i = 0; i < a->n; i++)
-		for (k = 0; k < a->src[i].filter.count; k++)
-			a->src[i].filter.sample[k].offset -= sign;
-	for (k = 0; k < a->n_pts; k++)
-		a->pts[k].offset -= sign;
-	a->corr_offset -= sign;
-	a->result.offset -= sign;
+	move_clock(a, -sign, 0);
 	pr_info("leap second: corrected clock stepped by %+d s\n", -sign);
 }
 

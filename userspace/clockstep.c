@@ -57,10 +57,11 @@ void clockstep_close(struct clock_step_watch *w)
 int clockstep_check(struct clock_step_watch *w, __s64 *step_ns)
 {
 	__u64 expirations;
-	__s64 now = w->read_offset_ns();
+	__s64 now;
 
 	if (w->fd < 0)
 		return 0;
+	now = w->read_offset_ns();
 	/* sample first, then look: a step landing in between is still measured
 	 * against the old baseline, because the baseline moves only when no
 	 * cancellation is pending */
