@@ -39,8 +39,6 @@
 #define BATCH		64
 #define MAX_SENDERS	16
 #define SEQ_RING	LOAD_SEQ_RING	/* send times kept for latency */
-#define LAT_BUCKETS	64		/* log2 microsecond histogram ... */
-#define LAT_SUB		8		/* ... with 8 linear sub-buckets each */
 
 struct cfg {
 	const char *ifname;
@@ -69,7 +67,7 @@ static struct {
 	volatile uint64_t answered_total, invalid_total;	/* over all steps */
 	volatile uint64_t step_first_seq;
 	volatile bool stop;
-	uint64_t hist[LAT_BUCKETS * LAT_SUB];
+	uint64_t hist[LOAD_LAT_SLOTS];	/* by load_lat_slot() */
 	pthread_mutex_t hist_lock;
 } g;
 
@@ -179,12 +177,8 @@ static size_t build_frame(uint8_t *f, unsigned int client, uint64_t seq)
 
 static void record_latency(uint64_t ns)
 {
-	uint64_t us = ns / 1000;
-	int b = us ? 63 - __builtin_clzll(us) : 0;
-	int sub = b >= 3 ? (int)((us >> (b - 3)) & 7) : (int)(us & 7);
-
 	pthread_mutex_lock(&g.hist_lock);
-	g.hist[b * LAT_SUB + sub]++;
+	g.hist[load_lat_slot(ns)]++;
 	pthread_mutex_unlock(&g.hist_lock);
 }
 
@@ -193,14 +187,14 @@ static double percentile_us(double p)
 	uint64_t total = 0, acc = 0;
 	int i;
 
-	for (i = 0; i < LAT_BUCKETS * LAT_SUB; i++)
+	for (i = 0; i < LOAD_LAT_SLOTS; i++)
 		total += g.hist[i];
 	if (!total)
 		return NAN;
-	for (i = 0; i < LAT_BUCKETS * LAT_SUB; i++) {
+	for (i = 0; i < LOAD_LAT_SLOTS; i++) {
 		acc += g.hist[i];
 		if (acc >= p * total) {
-			int b = i / LAT_SUB, sub = i % LAT_SUB;
+			int b = i / LOAD_LAT_SUB, sub = i % LOAD_LAT_SUB;
 
 			return b >= 3 ? (double)((8 + sub) << (b - 3)) : sub;
 		}
@@ -451,7 +445,11 @@ int main(int argc, char **argv)
 			"198.18.0.0/15, 2001:db8::/32): refusing\n", dst, prefix);
 		return 2;
 	}
-	g.fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	/* with -X the answers are counted in XDP: this socket then only names
+	 * the interface (protocol 0 receives nothing) */
+	uint16_t capture = xdp_rx ? 0 : htons(ETH_P_ALL);
+
+	g.fd = socket(AF_PACKET, SOCK_RAW, capture);
 	if (g.fd < 0) {
 		perror("ntp-load: socket(AF_PACKET)");
 		return 1;
@@ -463,7 +461,7 @@ int main(int argc, char **argv)
 	}
 	memcpy(g.src_mac, ifr.ifr_hwaddr.sa_data, 6);
 	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_protocol = capture;
 	sll.sll_ifindex = (int)if_nametoindex(c->ifname);
 	if (bind(g.fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		perror("ntp-load: bind");
@@ -474,11 +472,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < nsenders; i++)
 		if ((senders[i].fd = open_sender(sll.sll_ifindex)) < 0)
 			return 1;
-	/* our own requests would come back to an ETH_P_ALL socket: half the
-	 * receive work, and CPU charged to every server alike */
-	setsockopt(g.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-
-	setsockopt(g.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	if (capture) {
+		/* our own requests would come back to an ETH_P_ALL socket: half
+		 * the receive work, and CPU charged to every server alike */
+		setsockopt(g.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+		setsockopt(g.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	}
 	if (getrandom(&g.magic, sizeof(g.magic), 0) != sizeof(g.magic))
 		return 1;
 	if (xdp_rx) {
@@ -541,7 +540,7 @@ int main(int argc, char **argv)
 		if (xdp_rx && !load_rx_read(&rx1)) {
 			g.answered = rx1.answered - rx0.answered;
 			g.invalid = rx1.invalid - rx0.invalid;
-			for (i = 0; i < LOAD_LAT_BUCKETS * LOAD_LAT_SUB; i++)
+			for (i = 0; i < LOAD_LAT_SLOTS; i++)
 				g.hist[i] = rx1.hist[i] - rx0.hist[i];
 			g.answered_total = rx1.answered;
 			g.invalid_total = rx1.invalid;

@@ -43,31 +43,6 @@ struct {
 	__type(value, struct load_rx_stats);
 } stats SEC(".maps");
 
-/* floor(log2(v)) for v > 0, without a count-leading-zeros instruction */
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0;
-
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) r += 1;
-	return r;
-}
-
-static __always_inline void record_latency(struct load_rx_stats *s, __u64 ns)
-{
-	__u64 us = ns / 1000;
-	__u32 b = us ? log2_u64(us) : 0;
-	__u32 sub = b >= 3 ? (__u32)(us >> (b - 3)) & 7 : (__u32)us & 7;
-	__u32 i = b * LOAD_LAT_SUB + sub;
-
-	if (i < LOAD_LAT_BUCKETS * LOAD_LAT_SUB)
-		s->hist[i]++;
-}
-
 static __always_inline bool from_server(const __u8 *src, int len)
 {
 	int i;
@@ -144,7 +119,7 @@ int ntp_load_rx(struct xdp_md *ctx)
 	key = (__u32)(seq % LOAD_SEQ_RING);
 	sent = bpf_map_lookup_elem(&sent_ns, &key);
 	if (sent)
-		record_latency(s, bpf_ktime_get_ns() - *sent);
+		s->hist[load_lat_slot(bpf_ktime_get_ns() - *sent)]++;
 	return XDP_DROP;
 }
 

@@ -94,7 +94,7 @@ int load_rx_read(struct load_rx_stats *sum)
 		sum->late += per[c].late;
 		sum->invalid += per[c].invalid;
 		sum->duplicate += per[c].duplicate;
-		for (i = 0; i < LOAD_LAT_BUCKETS * LOAD_LAT_SUB; i++)
+		for (i = 0; i < LOAD_LAT_SLOTS; i++)
 			sum->hist[i] += per[c].hist[i];
 	}
 	free(per);
