@@ -106,6 +106,11 @@ xdp_count() {
 	in_srv_net "$BIN" --stats -i "$VETH_SRV" | awk -v o="$1" -v r="$2" '$2 == o && $3 == r { print $4 }'
 }
 
+# xdp_answered: every answer XDP counted on the server end, all reasons
+xdp_answered() {
+	in_srv_net "$BIN" --stats -i "$VETH_SRV" | awk '$2 == "answered" { s += $4 } END { print s + 0 }'
+}
+
 # socket_count OUTCOME REASON: the socket server's counter, from /metrics
 socket_count() {
 	in_srv curl -sf http://127.0.0.1:9123/metrics |

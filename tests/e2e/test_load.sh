@@ -13,7 +13,6 @@ e2e_setup_net
 in_srv ip route add 198.18.0.0/15 via $CLI4
 in_srv ip -6 route add 2001:db8:1::/64 via $CLI6
 
-xdp_answered() { in_srv_net "$BIN" --stats -i "$VETH_SRV" | awk '$2 == "answered" { s += $4 } END { print s + 0 }'; }
 client_prog() { in_cli ip -j link show dev "$VETH_CLI" | jq -r '.[0].xdp.prog.id // empty'; }
 # load OUT ARGS...: a bounded run (every step 1 s, at most 20 s)
 load() {

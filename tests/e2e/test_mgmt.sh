@@ -89,7 +89,7 @@ if daemon_start --upstream-min-poll 0 --upstream-max-poll 0 --max-missed 2 \
 	check "xdp-ntpd status: sources marks the system peer with *" sh -c \
 		"nsenter --net=/run/netns/$NS_SRV $BIN status 127.0.0.1:9123 sources | grep -q '^\\* $CLI4_B:11123 '"
 	cli_answered=$(in_srv_net "$BIN" status 127.0.0.1:9123 serverstats | awk -F': ' '/answered in XDP/ { print $2 }')
-	map_answered=$(in_srv_net "$BIN" --stats -i "$VETH_SRV" | awk '$2 == "answered" { s += $4 } END { print s }')
+	map_answered=$(xdp_answered)
 	check "xdp-ntpd status: serverstats counts XDP answers as the map does ($map_answered)" \
 		test -n "$cli_answered" -a "$cli_answered" -gt 0 -a "$cli_answered" = "$map_answered"
 	check "DELETE /upstreams goes back to the configured set" status_is 200 DELETE /upstreams "" "$TOKEN"

@@ -20,7 +20,6 @@ fake_upstream $CLI4 11123 -s 2
 FLAGS="-i $VETH_SRV --xdp-mode native -s $CLI4:11123 --upstream-min-poll 0 --upstream-max-poll 0 --keep-attached --replace"
 prog_id() { in_srv ip -j link show dev "$VETH_SRV" | jq -r '.[0].xdp.prog.id // empty'; }
 synced() { served_matches "stratum=3 "; }
-xdp_answered() { in_srv_net "$BIN" --stats -i "$VETH_SRV" | awk '$2 == "answered" { s += $4 } END { print s + 0 }'; }
 
 answered_above() { [ "$(xdp_answered)" -gt "$1" ]; }
 refuses_outside() {
