@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+_Static_assert(NTPD_MAX_UPSTREAMS <= SEL_MAX_CANDIDATES, "every upstream fits a selection");
+
 #define BURST_COUNT	4	/* iburst: samples at start-up */
 #define REPLY_TIMEOUT_S	1.0
-#define FREQ_POINTS	16	/* offsets kept for the frequency estimate */
-#define MAX_FREQ	500e-6	/* beyond this a clock is broken, not slow */
 
 struct source {
 	struct ntpd_endpoint ep;
@@ -34,7 +34,7 @@ struct source {
 	socklen_t addr_len;
 	bool resolved;
 	bool loopback;
-	struct clock_filter filter;
+	struct sourcestats stats;
 	int fd;			/* in flight when >= 0 */
 	__u64 nonce;
 	__u64 t1_tai;
@@ -48,16 +48,11 @@ struct source {
 	bool denied;
 	enum source_state state;
 	__u64 kod_rate, kod_deny, samples, bad_responses;
-	struct ntp_sample best;
-	double jitter;
-	bool have_best;
+	struct sst_estimate est;	/* at the last selection round */
+	bool have_est;
+	const char *unusable;		/* why the last round could not use it */
 	__u8 last_leap;		/* LI of the newest sample: leap news is not filtered */
 	enum source_state logged_state;	/* as last reported in the log */
-};
-
-struct offset_point {
-	double t;	/* CLOCK_TAI s */
-	double offset;
 };
 
 struct agent {
@@ -71,17 +66,11 @@ struct agent {
 	bool stopping;
 	unsigned int generation;	/* bumped when the upstream set is replaced */
 	int logged_peer;		/* system peer as last logged, -1 none */
+	bool logged_holdover;
 	unsigned int logged_generation;
 	enum clock_model model;
-	bool synced;
-	struct sel_result result;
-	int sys_peer;
-	__u64 update_tai_ns;
-	struct offset_point pts[FREQ_POINTS];
-	int n_pts;
-	double corr_offset, corr_freq, corr_t0;
+	struct reference ref;	/* selection, hold-over, the served correction */
 	__s8 precision;
-	struct leap_tracker leap;
 	struct clock_step_watch step_watch;
 };
 
@@ -234,49 +223,6 @@ static __u64 rx_time_tai(struct msghdr *msg)
 	return refstate_tai_now_ns();
 }
 
-/* Beyond this the upstreams' time jumped, or ours did (RFC 5905's step threshold). */
-#define STEP_THRESHOLD_S	0.128
-
-/* Least-squares frequency over the recent combined offsets (corrected model). */
-static void update_correction(struct agent *a, double t, double offset)
-{
-	double st = 0, so = 0, stt = 0, sto = 0, n, slope = 0;
-	double predicted = a->corr_offset + a->corr_freq * (t - a->corr_t0);
-	int i;
-
-	/* a jump is no frequency: start the fit again from the new offset, and
-	 * say so once (the served time steps with it) */
-	if (a->n_pts && fabs(offset - predicted) > STEP_THRESHOLD_S) {
-		pr_warn("time step: the upstreams' time moved %+.6f s against ours; "
-			"the served time follows\n", offset - predicted);
-		a->n_pts = 0;
-	}
-
-	if (a->n_pts == FREQ_POINTS)
-		memmove(a->pts, a->pts + 1, sizeof(a->pts[0]) * (FREQ_POINTS - 1));
-	else
-		a->n_pts++;
-	a->pts[a->n_pts - 1] = (struct offset_point){ t, offset };
-	n = a->n_pts;
-	for (i = 0; i < a->n_pts; i++) {
-		double x = a->pts[i].t - t;
-
-		st += x;
-		so += a->pts[i].offset;
-		stt += x * x;
-		sto += x * a->pts[i].offset;
-	}
-	if (a->n_pts >= 3 && n * stt - st * st > 1e-9)
-		slope = (n * sto - st * so) / (n * stt - st * st);
-	if (slope > MAX_FREQ)
-		slope = MAX_FREQ;
-	if (slope < -MAX_FREQ)
-		slope = -MAX_FREQ;
-	a->corr_freq = slope;
-	a->corr_offset = offset;
-	a->corr_t0 = t;
-}
-
 /*
  * What operators want in the log, once per change and never per poll: the
  * system peer changing, and a source becoming or ceasing to be a
@@ -296,53 +242,61 @@ static void log_selection_changes(struct agent *a)
 				"falseticker: its time disagrees with the majority, not used");
 		s->logged_state = s->state;
 	}
-	if (a->sys_peer == a->logged_peer && a->generation == a->logged_generation)
+	if (a->ref.holdover != a->logged_holdover)
+		pr_warn(a->ref.holdover ? "selection found no majority: holding over on the last "
+					  "system peer, the error bound growing\n" :
+					  "selection agrees again\n");
+	a->logged_holdover = a->ref.holdover;
+	if (a->ref.sys_peer == a->logged_peer && a->generation == a->logged_generation)
 		return;
-	if (a->sys_peer >= 0)
+	if (a->ref.sys_peer >= 0)
 		pr_info("system peer: %s port %u (stratum %u, offset %+.6f s)\n",
-			a->src[a->sys_peer].ep.host, a->src[a->sys_peer].ep.port,
-			a->src[a->sys_peer].best.stratum, a->result.offset);
+			a->src[a->ref.sys_peer].ep.host, a->src[a->ref.sys_peer].ep.port,
+			a->ref.peer_stratum, a->ref.result.offset);
 	else if (a->logged_peer >= 0)
 		pr_warn("no system peer: no upstream survives selection\n");
-	a->logged_peer = a->sys_peer;
+	a->logged_peer = a->ref.sys_peer;
 	a->logged_generation = a->generation;
 }
 
 /* Re-run selection over the usable sources.  Called with the lock held. */
 static void reselect(struct agent *a)
 {
-	struct sel_candidate cand[NTPD_MAX_UPSTREAMS];
-	int map[NTPD_MAX_UPSTREAMS], n = 0, i;
+	struct ref_source rs[NTPD_MAX_UPSTREAMS];
 	double now = (double)refstate_tai_now_ns() / 1e9;
+	double prior = reference_prior_freq(&a->ref);
+	int i;
 
 	for (i = 0; i < a->n; i++) {
 		struct source *s = &a->src[i];
 
-		if (s->denied) {
-			s->state = SOURCE_DENIED;
-			continue;
-		}
-		if (s->missed >= a->cfg.max_missed ||
-		    !clock_filter_best(&s->filter, now, &s->best, &s->jitter)) {
-			s->have_best = false;
-			s->state = SOURCE_UNREACHABLE;
-			continue;
-		}
-		s->have_best = true;
-		s->state = SOURCE_CANDIDATE;
-		s->best.leap = s->last_leap;
-		cand[n] = (struct sel_candidate){ .sample = s->best, .jitter = s->jitter };
-		map[n++] = i;
+		memset(&rs[i], 0, sizeof(rs[i]));
+		s->have_est = !s->denied && s->missed < a->cfg.max_missed &&
+			      sst_estimate(&s->stats, now, prior, &s->est);
+		rs[i].usable = s->have_est;
+		rs[i].est = s->est;
+		rs[i].refid = s->have_est ? agent_refid_for(&s->addr) : 0;
+		rs[i].leap = s->last_leap;
 	}
-	a->synced = n > 0 && selection_run(cand, n, &a->result);
-	a->sys_peer = -1;
-	for (i = 0; i < n; i++)
-		a->src[map[i]].state = cand[i].truechimer ? SOURCE_SELECTED : SOURCE_FALSETICKER;
-	if (a->synced) {
-		a->sys_peer = map[a->result.system_peer];
-		a->src[a->sys_peer].state = SOURCE_SYSTEM_PEER;
-		a->update_tai_ns = refstate_tai_now_ns();
-		update_correction(a, now, a->result.offset);
+	reference_select(&a->ref, rs, a->n, now);
+	for (i = 0; i < a->n; i++) {
+		struct source *s = &a->src[i];
+
+		s->unusable = rs[i].unusable;
+		if (s->denied)
+			s->state = SOURCE_DENIED;
+		else if (!s->have_est)
+			s->state = SOURCE_UNREACHABLE;
+		else if (rs[i].unusable)
+			s->state = SOURCE_CANDIDATE;
+		else if (i == a->ref.sys_peer)
+			s->state = SOURCE_SYSTEM_PEER;
+		else if (a->ref.holdover && s->state != SOURCE_FALSETICKER)
+			s->state = SOURCE_CANDIDATE;	/* nothing was decided this round */
+		else if (a->ref.holdover)
+			;				/* a falseticker stays one */
+		else
+			s->state = rs[i].truechimer ? SOURCE_SELECTED : SOURCE_FALSETICKER;
 	}
 	log_selection_changes(a);
 }
@@ -374,7 +328,7 @@ static void receive_reply(struct agent *a, struct source *s)
 		s->samples++;
 		s->missed = 0;
 		s->reach = (__u8)(s->reach << 1 | 1);
-		clock_filter_add(&s->filter, &sample);
+		sst_add(&s->stats, &sample);
 		s->last_leap = sample.leap;
 		/* a steady source earns a longer interval, one step at a time */
 		if (++s->good_in_row >= 4 && s->poll < a->cfg.max_poll) {
@@ -417,26 +371,15 @@ static void receive_reply(struct agent *a, struct source *s)
  */
 static void move_clock(struct agent *a, double d_offset, double d_time)
 {
-	int i, k;
+	int i;
 
 	for (i = 0; i < a->n; i++) {
 		struct source *s = &a->src[i];
 
-		for (k = 0; k < s->filter.count; k++) {
-			s->filter.sample[k].offset += d_offset;
-			s->filter.sample[k].local_rx += d_time;
-		}
-		s->best.offset += d_offset;
-		s->best.local_rx += d_time;
+		sst_move(&s->stats, d_offset, d_time);
+		s->est.offset += d_offset;
 	}
-	for (k = 0; k < a->n_pts; k++) {
-		a->pts[k].offset += d_offset;
-		a->pts[k].t += d_time;
-	}
-	a->corr_offset += d_offset;
-	a->corr_t0 += d_time;
-	a->result.offset += d_offset;
-	a->update_tai_ns = (__u64)((__s64)a->update_tai_ns + llround(d_time * 1e9));
+	reference_move(&a->ref, d_offset, d_time);
 }
 
 /* Below this a "step" is a clock set to about where it was: nothing to move. */
@@ -470,13 +413,12 @@ void agent_host_clock_stepped(struct agent *a, double step)
 void agent_assume_synced(struct agent *a, double offset, double freq, double t0)
 {
 	pthread_mutex_lock(&a->lock);
-	a->synced = true;
-	a->sys_peer = 0;
-	a->result.offset = offset;
-	a->corr_offset = offset;
-	a->corr_freq = freq;
-	a->corr_t0 = t0;
-	a->update_tai_ns = (__u64)(t0 * 1e9);
+	a->ref.synced = true;
+	a->ref.sys_peer = 0;
+	a->ref.result.offset = offset;
+	a->ref.result.freq = freq;
+	a->ref.selected_at = t0;
+	a->ref.update_tai_ns = (__u64)(t0 * 1e9);
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -510,7 +452,7 @@ static void *agent_thread(void *arg)
 					pr_warn("upstream %s: unreachable after %d missed polls\n",
 						s->ep.host, s->missed);
 					/* what it said before going away is no evidence now */
-					clock_filter_reset(&s->filter);
+					sst_reset(&s->stats);
 				}
 				if (!s->ep.resolved && s->missed >= a->cfg.max_missed)
 					s->resolved = false;
@@ -576,7 +518,6 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 	a->wake_fd = -1;
 	a->step_watch.fd = -1;
 	a->logged_peer = -1;
-	a->sys_peer = -1;
 	pthread_mutex_init(&a->lock, NULL);
 	a->precision = clock_precision();
 	a->model = cfg->model;
@@ -586,6 +527,7 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 			a->model == CLOCK_MODEL_SYSTEM ? "system" : "corrected",
 			a->model == CLOCK_MODEL_SYSTEM ? "" : "not ");
 	}
+	reference_init(&a->ref, a->model, a->precision, cfg->initial_freq);
 	a->n = cfg->n_upstreams;
 	for (i = 0; i < a->n; i++) {
 		source_init(&a->src[i], &cfg->upstreams[i], cfg->min_poll);
@@ -646,47 +588,32 @@ static void step_corrected_clock(struct agent *a, int sign)
 	pr_info("leap second: corrected clock stepped by %+d s\n", -sign);
 }
 
-static __u32 short_from_s(double s)
-{
-	return ntp_short_from_ns(s > 0 ? (__u64)(s * 1e9) : 0);
-}
-
 void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_state *st,
 			   const char **why)
 {
-	const struct source *sp;
 	double now = (double)now_tai_ns / 1e9;
 
 	pthread_mutex_lock(&a->lock);
-	if (a->synced) {
+	if (a->ref.synced) {
 		double now_utc = now - (double)kernel_tai_offset_ns() / 1e9;
+		double stepped;
 		int step;
 
-		leap_observe(&a->leap, a->result.leap, now_utc);
-		step = leap_take_step(&a->leap, now_utc);
+		leap_observe(&a->ref.leap, a->ref.result.leap, now_utc);
+		step = leap_take_step(&a->ref.leap, now_utc);
 		if (step && a->model == CLOCK_MODEL_CORRECTED)
 			step_corrected_clock(a, step);
-		sp = &a->src[a->sys_peer];
 		memset(st, 0, sizeof(*st));
 		st->update_tai_ns = now_tai_ns;
 		st->tai_offset_ns = kernel_tai_offset_ns();
-		st->reference_ts = ntp_ts_from_unix_ns(a->update_tai_ns - (__u64)st->tai_offset_ns);
-		st->stratum = (__u8)(sp->best.stratum + 1);
-		st->refid = agent_refid_for(&sp->addr);
-		st->leap = leap_served_li(&a->leap, now_utc, a->cfg.leap_smear);
-		st->precision = a->precision;
-		st->root_delay = short_from_s(a->result.delay);
-		/* the served clock may be off by the offset we do not correct */
-		st->root_dispersion = short_from_s(a->result.dispersion +
-			(a->model == CLOCK_MODEL_SYSTEM ? fabs(a->result.offset) : 0));
-		if (a->model == CLOCK_MODEL_CORRECTED) {
-			st->correction_ns = (__s64)llround((a->corr_offset +
-				a->corr_freq * (now - a->corr_t0)) * 1e9);
-			/* and how it moves until the next publication (|freq| <= MAX_FREQ) */
-			st->freq_scaled = (__s32)llround(a->corr_freq * 4294967296.0);
-		}
+		stepped = reference_state(&a->ref, now_tai_ns, st->tai_offset_ns, st);
+		if (stepped)
+			pr_warn("time step: the served time moved %+.6f s to the upstreams' "
+				"(beyond the %.3f s a slew may take)\n", stepped,
+				SERVO_STEP_THRESHOLD_S);
+		st->leap = leap_served_li(&a->ref.leap, now_utc, a->cfg.leap_smear);
 		if (a->cfg.leap_smear)
-			st->correction_ns += (__s64)llround(leap_smear_offset(&a->leap, now_utc) * 1e9);
+			st->correction_ns += (__s64)llround(leap_smear_offset(&a->ref.leap, now_utc) * 1e9);
 		*why = "upstream";
 	} else if (a->cfg.local_stratum) {
 		refstate_from_system_clock(st, a->cfg.local_stratum);
@@ -787,11 +714,15 @@ int agent_source_status(struct agent *a, int i, struct agent_source_status *out)
 	out->reach = s->reach;
 	out->reachable = s->reach != 0 && !s->denied;
 	out->poll = s->loopback ? 0 : s->poll;
-	out->stratum = s->have_best ? s->best.stratum : 0;
-	out->offset = s->best.offset;
-	out->delay = s->best.delay;
-	out->dispersion = s->best.dispersion;
-	out->jitter = s->jitter;
+	out->stratum = s->have_est ? s->est.newest.stratum : 0;
+	out->offset = s->est.offset;
+	out->delay = s->est.delay;
+	out->dispersion = s->est.dispersion;
+	out->jitter = s->est.jitter;
+	out->freq = s->est.freq;
+	out->skew = s->est.freq_sd;
+	out->samples_used = s->est.n;
+	out->unusable = s->unusable;
 	out->kod_rate = s->kod_rate;
 	out->kod_deny = s->kod_deny;
 	out->samples = s->samples;

@@ -9,13 +9,7 @@
 #include <stdbool.h>
 
 #include "options.h"
-#include "selection.h"
-
-enum clock_model {
-	CLOCK_MODEL_AUTO,
-	CLOCK_MODEL_SYSTEM,	/* the host clock is disciplined by someone else */
-	CLOCK_MODEL_CORRECTED,	/* we publish a correction XDP adds to it */
-};
+#include "reference.h"
 
 enum source_state {
 	SOURCE_UNREACHABLE,
@@ -35,6 +29,8 @@ struct agent_config {
 	__u8 local_stratum;	/* 0: none; serve unsynchronised without upstreams */
 	enum clock_model model;
 	bool leap_smear;	/* 24 h linear smear instead of announcing leaps */
+	double initial_freq;	/* our clock's frequency error as last estimated
+				 * (the drift file), used until the upstreams give one */
 	/* called from the agent's thread after a host clock step was taken
 	 * into account: publish now rather than at the next period */
 	void (*on_clock_step)(void *ctx);
@@ -50,6 +46,9 @@ struct agent_source_status {
 	int poll;
 	__u8 stratum;
 	double offset, delay, dispersion, jitter;
+	double freq, skew;	/* our clock against it: estimate and standard error */
+	int samples_used;	/* in its regression */
+	const char *unusable;	/* why selection cannot use it, or NULL */
 	__u64 kod_rate, kod_deny, samples, bad_responses;
 };
 
@@ -87,6 +86,10 @@ void agent_host_clock_stepped(struct agent *a, double step_s);
  * offset (s) and frequency, the fit anchored at CLOCK_TAI t0 (s).
  */
 void agent_assume_synced(struct agent *a, double offset, double freq, double t0);
+
+/* The frequency the served clock runs at against the host's, and whether
+ * it is an estimate worth keeping (for the drift file). */
+bool agent_frequency(struct agent *a, double *freq, double *skew);
 
 int agent_source_count(struct agent *a);
 /* 0, or -ENOENT when source i no longer exists (the set was replaced). */

@@ -18,6 +18,7 @@ static const char *const verdict_names[] = {
 	[NTP_RESP_BAD_STRATUM] = "bad_stratum",
 	[NTP_RESP_UNSYNC] = "unsynchronised",
 	[NTP_RESP_BAD_TIMES] = "bad_timestamps",
+	[NTP_RESP_BAD_VERSION] = "bad_version",
 };
 
 const char *ntp_response_verdict_name(enum ntp_response_verdict v)
@@ -60,6 +61,8 @@ enum ntp_response_verdict ntp_client_parse_response(const void *buf, size_t len,
 		return NTP_RESP_BAD_ORIGIN;
 	if (NTP_MODE(r->li_vn_mode) != NTP_MODE_SERVER)
 		return NTP_RESP_BAD_MODE;
+	if (NTP_VN(r->li_vn_mode) < NTP_VERSION_MIN || NTP_VN(r->li_vn_mode) > NTP_VERSION_MAX)
+		return NTP_RESP_BAD_VERSION;
 	if (r->stratum == 0) {
 		if (!memcmp(&r->refid, "RATE", 4))
 			return NTP_RESP_KOD_RATE;

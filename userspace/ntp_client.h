@@ -37,6 +37,7 @@ enum ntp_response_verdict {
 	NTP_RESP_BAD_STRATUM,
 	NTP_RESP_UNSYNC,	/* LI=3 */
 	NTP_RESP_BAD_TIMES,	/* zero or inconsistent timestamps */
+	NTP_RESP_BAD_VERSION,	/* a version we do not speak: its fields may mean anything */
 };
 
 const char *ntp_response_verdict_name(enum ntp_response_verdict v);

@@ -5,56 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PHI (NTP_PHI_PPM * 1e-6)
-
-void clock_filter_reset(struct clock_filter *f)
-{
-	memset(f, 0, sizeof(*f));
-}
-
-void clock_filter_add(struct clock_filter *f, const struct ntp_sample *s)
-{
-	f->sample[f->next] = *s;
-	f->next = (f->next + 1) % CLOCK_FILTER_SAMPLES;
-	if (f->count < CLOCK_FILTER_SAMPLES)
-		f->count++;
-}
-
-bool clock_filter_best(const struct clock_filter *f, double now, struct ntp_sample *best,
-		       double *jitter)
-{
-	double sum = 0;
-	int i, b = -1;
-
-	for (i = 0; i < f->count; i++)
-		if (b < 0 || f->sample[i].delay < f->sample[b].delay)
-			b = i;
-	if (b < 0)
-		return false;
-	*best = f->sample[b];
-	/* RFC 5905 10: dispersion grows at PHI from the moment of measurement */
-	if (now > best->local_rx)
-		best->dispersion += PHI * (now - best->local_rx);
-	for (i = 0; i < f->count; i++)
-		if (i != b)
-			sum += pow(f->sample[i].offset - best->offset, 2);
-	*jitter = f->count > 1 ? sqrt(sum / (f->count - 1)) : 0;
-	return true;
-}
 
 double selection_root_distance(const struct sel_candidate *c)
 {
 	const struct ntp_sample *s = &c->sample;
 
-	double d = (s->root_delay + s->delay) / 2 + s->root_dispersion + s->dispersion + c->jitter;
+	double delay = s->root_delay + s->delay;
 
-	/* a floor keeps the 1/distance weights finite for a perfect-looking source */
-	return d > 1e-6 ? d : 1e-6;
+	return (delay > SEL_MINDISP ? delay : SEL_MINDISP) / 2 + s->root_dispersion +
+	       s->dispersion + c->jitter;
 }
 
 struct endpoint {
 	double value;
-	int type;	/* -1 lower edge, 0 midpoint, +1 upper edge */
+	int type;	/* -1 lower edge, +1 upper edge */
 };
 
 static int cmp_endpoint(const void *a, const void *b)
@@ -68,14 +32,15 @@ static int cmp_endpoint(const void *a, const void *b)
 
 bool selection_run(struct sel_candidate *c, int n, struct sel_result *out)
 {
-	struct endpoint ep[3 * 16];
-	double low = 0, high = 0, wsum = 0, osum = 0, dsum = 0, jsum = 0;
-	int i, f, found, chime, n_ep = 0, leap_votes[4] = { 0 };
+	struct endpoint ep[2 * SEL_MAX_CANDIDATES];
+	double low = 0, high = 0, wsum = 0, osum = 0, dsum = 0, jsum = 0, fsum = 0, fsdsum = 0;
+	double ssum = 0;
+	int i, f, chime, n_ep = 0, leap_votes[4] = { 0 };
 	bool agreed = false;
 
 	memset(out, 0, sizeof(*out));
 	out->system_peer = -1;
-	if (n <= 0 || n > 16)
+	if (n <= 0 || n > SEL_MAX_CANDIDATES)
 		return false;
 	for (i = 0; i < n; i++) {
 		double o = c[i].sample.offset;
@@ -83,35 +48,36 @@ bool selection_run(struct sel_candidate *c, int n, struct sel_result *out)
 		c[i].root_distance = selection_root_distance(&c[i]);
 		c[i].truechimer = false;
 		ep[n_ep++] = (struct endpoint){ o - c[i].root_distance, -1 };
-		ep[n_ep++] = (struct endpoint){ o, 0 };
 		ep[n_ep++] = (struct endpoint){ o + c[i].root_distance, +1 };
 	}
 	qsort(ep, (size_t)n_ep, sizeof(ep[0]), cmp_endpoint);
 
-	/* allow f falsetickers, f < n/2: a majority must agree */
+	/*
+	 * Allow f falsetickers, f < n/2: the interval that n - f correctness
+	 * intervals share.  Edges only, as ntpd since 4.2.6 and chrony do: the
+	 * RFC's count of midpoints outside the intersection calls a source
+	 * false whose wide interval overlaps it but whose midpoint does not.
+	 */
 	for (f = 0; 2 * f < n; f++) {
-		found = 0;
+		bool have_low = false, have_high = false;
+
 		chime = 0;
-		for (i = 0; i < n_ep; i++) {
+		for (i = 0; i < n_ep && !have_low; i++) {
 			chime -= ep[i].type;
 			if (chime >= n - f) {
 				low = ep[i].value;
-				break;
+				have_low = true;
 			}
-			if (ep[i].type == 0)
-				found++;
 		}
 		chime = 0;
-		for (i = n_ep - 1; i >= 0; i--) {
+		for (i = n_ep - 1; i >= 0 && !have_high; i--) {
 			chime += ep[i].type;
 			if (chime >= n - f) {
 				high = ep[i].value;
-				break;
+				have_high = true;
 			}
-			if (ep[i].type == 0)
-				found++;
 		}
-		if (found <= f && low <= high) {
+		if (have_low && have_high && low <= high) {
 			agreed = true;
 			break;
 		}
@@ -120,7 +86,10 @@ bool selection_run(struct sel_candidate *c, int n, struct sel_result *out)
 		return false;
 
 	for (i = 0; i < n; i++) {
-		if (c[i].sample.offset < low || c[i].sample.offset > high)
+		/* RFC 5905 11.2.1: a source whose interval reaches the intersection
+		 * agrees with the majority, whether or not its midpoint is in it */
+		if (c[i].sample.offset + c[i].root_distance < low ||
+		    c[i].sample.offset - c[i].root_distance > high)
 			continue;
 		c[i].truechimer = true;
 		out->n_truechimers++;
@@ -135,6 +104,8 @@ bool selection_run(struct sel_candidate *c, int n, struct sel_result *out)
 		osum += c[i].sample.offset / c[i].root_distance;
 		dsum += c[i].sample.dispersion / c[i].root_distance;
 		jsum += c[i].jitter * c[i].jitter / c[i].root_distance;
+		fsum += c[i].freq / c[i].root_distance;
+		fsdsum += c[i].freq_sd / c[i].root_distance;
 	}
 	if (out->system_peer < 0)
 		return false;
@@ -142,7 +113,14 @@ bool selection_run(struct sel_candidate *c, int n, struct sel_result *out)
 	const struct ntp_sample *sp = &c[out->system_peer].sample;
 
 	out->offset = osum / wsum;
-	out->jitter = sqrt(jsum / wsum);
+	out->freq = fsum / wsum;
+	out->freq_sd = fsdsum / wsum;
+	/* RFC 5905 11.2.3: system jitter = the peers' own and how far the
+	 * survivors' offsets spread about the combination */
+	for (i = 0; i < n; i++)
+		if (c[i].truechimer)
+			ssum += pow(c[i].sample.offset - out->offset, 2) / c[i].root_distance;
+	out->jitter = sqrt(jsum / wsum + ssum / wsum);
 	out->delay = sp->root_delay + sp->delay;
 	out->dispersion = sp->root_dispersion + dsum / wsum + out->jitter;
 	out->leap = NTP_LEAP_NONE;

@@ -111,7 +111,8 @@ static void corrected_model_serves_the_same_time_across_a_step(void **state)
 	after = served_ns(a, t + 2000000000ULL);
 	assert_true(fabs(after - before) < 2.0);	/* ns: rounding only */
 	/* and 30 s later the fit still runs at its frequency from there */
-	assert_true(fabs(served_ns(a, t + 32000000000ULL) - (before + 30e9 * (1 + 10e-6))) < 2.0);
+	/* within the 2^-32 resolution of the published frequency over 30 s */
+	assert_true(fabs(served_ns(a, t + 32000000000ULL) - (before + 30e9 * (1 + 10e-6))) < 5.0);
 	/* a step back by 3.5 s as well */
 	agent_host_clock_stepped(a, -3.5);
 	assert_true(fabs(served_ns(a, t - 1500000000ULL) - before) < 2.0);

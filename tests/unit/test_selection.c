@@ -16,7 +16,9 @@
 #include "agent.h"
 #include "ntp_client.h"
 #include "ntp_proto.h"
+#include "reference.h"
 #include "selection.h"
+#include "sourcestats.h"
 
 /* cmocka 1.1.5 (Debian 12) has no double comparison */
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
@@ -28,49 +30,93 @@ static struct ntp_sample sample(double offset, double delay, __u8 stratum, doubl
 				    .local_rx = at, .stratum = stratum };
 }
 
-static void filter_picks_lowest_delay(void **state)
+/* samples of an upstream whose clock runs `ppm` fast against ours, from
+ * offset o0 at t0, every `poll` s; delay d, but `slow` samples (a bitmask)
+ * queued 2 ms on the way back, which moves their offset by -1 ms */
+static void feed(struct sourcestats *ss, int n, double t0, double poll, double o0, double ppm,
+		 unsigned int slow)
 {
-	/* recorded: a WAN upstream, one sample with a short queue */
-	static const double offs[] = { 0.0031, 0.0012, 0.0040, -0.0007, 0.0025, 0.0019, 0.0033, 0.0028 };
-	static const double dels[] = { 0.041, 0.038, 0.052, 0.0299, 0.044, 0.040, 0.061, 0.039 };
-	struct clock_filter f;
-	struct ntp_sample best;
-	double jitter;
 	int i;
 
-	(void)state;
-	clock_filter_reset(&f);
-	assert_false(clock_filter_best(&f, 100, &best, &jitter));
-	for (i = 0; i < 8; i++) {
-		struct ntp_sample s = sample(offs[i], dels[i], 2, 100 + i);
+	for (i = 0; i < n; i++) {
+		double t = t0 + i * poll;
+		struct ntp_sample s = sample(o0 + ppm * 1e-6 * (t - t0), 0.0003, 1, t);
 
-		clock_filter_add(&f, &s);
+		if (slow & (1U << i)) {
+			s.delay += 0.002;
+			s.offset -= 0.001;
+		}
+		sst_add(ss, &s);
 	}
-	assert_true(clock_filter_best(&f, 107, &best, &jitter));
-	assert_near(best.offset, -0.0007, 1e-12);
-	assert_near(best.delay, 0.0299, 1e-12);
-	/* aged from t=103 to t=107 at 15 ppm */
-	assert_near(best.dispersion, 1e-6 + 4 * 15e-6, 1e-12);
-	assert_true(jitter > 0.002 && jitter < 0.005);
 }
 
-static void filter_keeps_last_eight(void **state)
+static void estimate_is_the_line_now(void **state)
 {
-	struct clock_filter f;
-	struct ntp_sample best;
-	double jitter;
+	struct sourcestats ss;
+	struct sst_estimate e;
+	double now = 1000 + 7 * 64 + 40;
+
+	(void)state;
+	sst_reset(&ss);
+	assert_false(sst_estimate(&ss, now, 0, &e));
+	feed(&ss, 8, 1000, 64, 0.004, 20, 0);
+	assert_true(sst_estimate(&ss, now, 0, &e));
+	/* not the newest sample's offset (40 s old): the line's value now */
+	assert_near(e.offset, 0.004 + 20e-6 * (now - 1000), 1e-9);
+	assert_near(e.freq, 20e-6, 1e-12);
+	assert_near(e.age, 40, 1e-9);
+	assert_int_equal(e.n, 8);
+}
+
+static void queued_samples_weigh_less(void **state)
+{
+	struct sourcestats ss;
+	struct sst_estimate e;
+
+	(void)state;
+	sst_reset(&ss);
+	feed(&ss, 12, 1000, 16, 0, -100, 0x0a4);	/* three samples queued */
+	assert_true(sst_estimate(&ss, 1000 + 11 * 16, 0, &e));
+	/* a plain fit would be pulled 250 us low; weighted by delay it is not */
+	assert_near(e.offset, -100e-6 * 11 * 16, 20e-6);
+	assert_near(e.delay, 0.0003, 1e-12);
+}
+
+static void a_bend_drops_the_old_samples(void **state)
+{
+	struct sourcestats ss;
+	struct sst_estimate e;
+	double t = 1000, o = 0;
 	int i;
 
 	(void)state;
-	clock_filter_reset(&f);
-	/* the very best sample comes first and must age out after 8 more */
-	for (i = 0; i < 9; i++) {
-		struct ntp_sample s = sample(i, i == 0 ? 0.001 : 0.01 + i * 0.001, 2, i);
+	sst_reset(&ss);
+	/* 16 samples at +10 ppm, then the oscillator warms to +30 ppm for 16 */
+	for (i = 0; i < 32; i++, t += 32) {
+		struct ntp_sample s = sample(o, 0.0003, 1, t);
 
-		clock_filter_add(&f, &s);
+		s.offset += (i % 2 ? 1 : -1) * 1e-6;	/* a microsecond of noise */
+		sst_add(&ss, &s);
+		o += (i < 16 ? 10e-6 : 30e-6) * 32;
 	}
-	assert_true(clock_filter_best(&f, 9, &best, &jitter));
-	assert_near(best.offset, 1, 1e-12);
+	assert_true(sst_estimate(&ss, t - 32, 0, &e));
+	/* the runs test keeps only what lies on the new line */
+	assert_true(e.n < 24);
+	assert_near(e.freq, 30e-6, 0.5e-6);
+	assert_near(e.offset, o - 30e-6 * 32, 5e-6);
+}
+
+static void too_few_samples_use_the_prior(void **state)
+{
+	struct sourcestats ss;
+	struct sst_estimate e;
+
+	(void)state;
+	sst_reset(&ss);
+	feed(&ss, 2, 1000, 2, 0.001, 0, 0);
+	assert_true(sst_estimate(&ss, 1012, 15e-6, &e));
+	assert_near(e.offset, 0.001 + 15e-6 * 10, 1e-12);
+	assert_near(e.freq, 15e-6, 1e-15);
 }
 
 static void fill(struct sel_candidate *c, double offset, double delay, __u8 stratum, __u8 leap)
@@ -141,6 +187,87 @@ static void leap_is_the_majority(void **state)
 	assert_int_equal(r.leap, NTP_LEAP_NONE);
 }
 
+static void good_sources_close_together_agree(void **state)
+{
+	struct sel_candidate c[3];
+	struct sel_result r;
+
+	(void)state;
+	/* two loopback servers of one clock: microsecond intervals, 8 us apart */
+	fill(&c[0], 2e-6, 30e-6, 2, 0);
+	fill(&c[1], 10e-6, 30e-6, 3, 0);
+	c[0].sample.root_delay = c[1].sample.root_delay = 0;
+	c[0].sample.root_dispersion = c[1].sample.root_dispersion = 1e-6;
+	fill(&c[2], 5.0, 30e-6, 1, 0);
+	assert_true(selection_run(c, 3, &r));
+	assert_true(c[0].truechimer);
+	assert_true(c[1].truechimer);
+	assert_false(c[2].truechimer);
+}
+
+static void overlap_not_midpoint_makes_a_truechimer(void **state)
+{
+	struct sel_candidate c[3];
+	struct sel_result r;
+
+	(void)state;
+	/* a narrow and a wide interval that overlap; the wide one's midpoint
+	 * lies outside the narrow one, which does not make it false */
+	fill(&c[0], 0, 0.001, 2, 0);
+	fill(&c[1], 0.05, 0.2, 2, 0);
+	fill(&c[2], -4.0, 0.001, 2, 0);
+	assert_true(selection_run(c, 3, &r));
+	assert_true(c[0].truechimer);
+	assert_true(c[1].truechimer);
+	assert_false(c[2].truechimer);
+}
+
+static void ref_source(struct ref_source *rs, double offset, __u8 stratum)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->usable = true;
+	rs->est.offset = offset;
+	rs->est.delay = 100e-6;
+	rs->est.dispersion = 2e-6;
+	rs->est.newest = sample(offset, 100e-6, stratum, 100);
+	rs->est.newest.root_delay = 0;
+	rs->est.newest.root_dispersion = 10e-6;
+}
+
+static void one_failed_round_holds_over(void **state)
+{
+	struct reference ref;
+	struct ref_source rs[2];
+
+	(void)state;
+	reference_init(&ref, CLOCK_MODEL_CORRECTED, -20, 0);
+	ref_source(&rs[0], 0.001, 2);
+	ref_source(&rs[1], 0.001, 2);
+	assert_true(reference_select(&ref, rs, 2, 100));
+	assert_false(ref.holdover);
+	/* the two now disagree by seconds: no majority, but the last round's
+	 * time is still the best there is */
+	rs[1].est.offset = 3.0;
+	assert_true(reference_select(&ref, rs, 2, 101));
+	assert_true(ref.holdover);
+	assert_near(ref.result.offset, 0.001, 1e-12);
+	/* with every source gone, it is over */
+	rs[0].usable = rs[1].usable = false;
+	assert_false(reference_select(&ref, rs, 2, 102));
+}
+
+static void stratum_15_is_not_selectable(void **state)
+{
+	struct reference ref;
+	struct ref_source rs[1];
+
+	(void)state;
+	reference_init(&ref, CLOCK_MODEL_CORRECTED, -20, 0);
+	ref_source(&rs[0], 0, 15);
+	assert_false(reference_select(&ref, rs, 1, 100));
+	assert_non_null(rs[0].unusable);
+}
+
 /* a server answer to our nonce, with our t1/t4 straddling its t2/t3 */
 static struct ntp_packet answer(__u64 nonce, __u64 t2_unix_ns, __u64 t3_unix_ns)
 {
@@ -191,6 +318,12 @@ static void response_rejections(void **state)
 	p = answer(nonce, t1, t1);
 	p.stratum = 16;
 	assert_int_equal(JUDGE(p), NTP_RESP_BAD_STRATUM);
+	/* versions 0 and 5-7: not NTP as we know it, whatever the fields say */
+	p = answer(nonce, t1, t1);
+	p.li_vn_mode = NTP_LI_VN_MODE(0, 0, NTP_MODE_SERVER);
+	assert_int_equal(JUDGE(p), NTP_RESP_BAD_VERSION);
+	p.li_vn_mode = NTP_LI_VN_MODE(0, 5, NTP_MODE_SERVER);
+	assert_int_equal(JUDGE(p), NTP_RESP_BAD_VERSION);
 	p = answer(nonce, t1, t1);
 	p.stratum = 0;
 	memcpy(&p.refid, "RATE", 4);
@@ -232,8 +365,14 @@ static void refid_of_addresses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(filter_picks_lowest_delay),
-		cmocka_unit_test(filter_keeps_last_eight),
+		cmocka_unit_test(estimate_is_the_line_now),
+		cmocka_unit_test(queued_samples_weigh_less),
+		cmocka_unit_test(a_bend_drops_the_old_samples),
+		cmocka_unit_test(too_few_samples_use_the_prior),
+		cmocka_unit_test(good_sources_close_together_agree),
+		cmocka_unit_test(overlap_not_midpoint_makes_a_truechimer),
+		cmocka_unit_test(one_failed_round_holds_over),
+		cmocka_unit_test(stratum_15_is_not_selectable),
 		cmocka_unit_test(intersection_rejects_falseticker),
 		cmocka_unit_test(no_majority_no_time),
 		cmocka_unit_test(combination_weights_by_distance),

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "reference.h"
+#include "ntp_proto.h"
+
+#include <math.h>
+#include <string.h>
+
+/* A prediction's error, in standard errors, counted into the bound: the
+ * bound is a promise, not a typical value. */
+#define REF_SIGMAS 3.0
+
+void reference_init(struct reference *r, enum clock_model model, __s8 precision,
+		    double prior_freq)
+{
+	memset(r, 0, sizeof(*r));
+	r->model = model;
+	r->precision = precision;
+	r->prior_freq = prior_freq;
+	r->sys_peer = -1;
+}
+
+double reference_prior_freq(const struct reference *r)
+{
+	/* in the system model someone else steers the host: no drift of ours */
+	if (r->model == CLOCK_MODEL_SYSTEM)
+		return 0;
+	return r->synced ? r->result.freq : r->prior_freq;
+}
+
+double reference_offset_at(const struct reference *r, double now)
+{
+	return r->result.offset + r->result.freq * (now - r->selected_at);
+}
+
+static void candidate_from(struct sel_candidate *c, const struct sst_estimate *e, __u8 leap)
+{
+	memset(c, 0, sizeof(*c));
+	c->sample = e->newest;
+	c->sample.offset = e->offset;
+	c->sample.delay = e->delay;
+	c->sample.dispersion = e->dispersion + REF_SIGMAS * e->offset_sd;
+	c->sample.leap = leap;
+	c->jitter = e->jitter;
+	c->freq = e->freq;
+	c->freq_sd = e->freq_sd;
+}
+
+/* The bound (root dispersion, s) the reference claims at `now`, before the
+ * servo's own phase error. */
+static double dispersion_at(const struct reference *r, double now)
+{
+	double elapsed = now > r->selected_at ? now - r->selected_at : 0;
+
+	return r->result.dispersion +
+	       (REF_MAX_CLOCK_ERROR + REF_SIGMAS * r->result.freq_sd) * elapsed;
+}
+
+bool reference_select(struct reference *r, struct ref_source *src, int n, double now)
+{
+	struct sel_candidate cand[SEL_MAX_CANDIDATES];
+	int map[SEL_MAX_CANDIDATES], m = 0, i;
+	struct sel_result res;
+
+	for (i = 0; i < n && i < SEL_MAX_CANDIDATES; i++) {
+		src[i].truechimer = false;
+		src[i].unusable = NULL;
+		if (!src[i].usable)
+			continue;
+		candidate_from(&cand[m], &src[i].est, src[i].leap);
+		if (cand[m].sample.stratum >= NTP_STRATUM_MAX) {
+			src[i].unusable = "stratum 15 or more: we would be unsynchronised";
+			continue;
+		}
+		if (selection_root_distance(&cand[m]) > SEL_MAX_DISTANCE) {
+			src[i].unusable = "root distance over the maximum";
+			continue;
+		}
+		map[m++] = i;
+	}
+	if (m > 0 && selection_run(cand, m, &res)) {
+		for (i = 0; i < m; i++)
+			src[map[i]].truechimer = cand[i].truechimer;
+		r->result = res;
+		r->sys_peer = map[res.system_peer];
+		r->peer_refid = src[r->sys_peer].refid;
+		r->peer_stratum = cand[res.system_peer].sample.stratum;
+		r->selected_at = now;
+		r->update_tai_ns = (__u64)llround(now * 1e9);
+		r->synced = true;
+		r->holdover = false;
+		return true;
+	}
+	/* RFC 5905 hold-over: one round without a majority does not undo what
+	 * the last good one established; the bound keeps growing meanwhile */
+	if (r->synced && r->sys_peer >= 0 && r->sys_peer < n && src[r->sys_peer].usable &&
+	    r->result.delay / 2 + dispersion_at(r, now) < REF_MAX_HOLDOVER_DISTANCE) {
+		r->holdover = true;
+		return true;
+	}
+	r->synced = false;
+	r->holdover = false;
+	r->sys_peer = -1;
+	return false;
+}
+
+static __u32 short_from_s(double s)
+{
+	return ntp_short_from_ns(s > 0 ? (__u64)(s * 1e9) : 0);
+}
+
+double reference_state(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_ns,
+		       struct ntpd_ref_state *st)
+{
+	double now = (double)now_tai_ns / 1e9;
+	double target = reference_offset_at(r, now);
+	double phase, step = 0;
+
+	if (r->model == CLOCK_MODEL_CORRECTED) {
+		step = servo_update(&r->servo, now_tai_ns, target, r->result.freq);
+		st->correction_ns = r->servo.corr_ns;
+		st->freq_scaled = r->servo.freq_scaled;
+		/* still to be slewed away: the served clock is off by this much */
+		phase = fabs(r->servo.phase_error);
+	} else {
+		/* we serve the host clock as it is, off by the whole offset */
+		phase = fabs(target);
+	}
+	st->reference_ts = ntp_ts_from_unix_ns(r->update_tai_ns - (__u64)tai_offset_ns);
+	st->stratum = (__u8)(r->peer_stratum + 1);
+	st->refid = r->peer_refid;
+	st->precision = r->precision;
+	st->root_delay = short_from_s(r->result.delay);
+	/* grown from the last clock update, not from this publication */
+	st->root_dispersion = short_from_s(dispersion_at(r, now) + phase);
+	return step;
+}
+
+void reference_move(struct reference *r, double d_offset, double d_time)
+{
+	r->result.offset += d_offset;
+	r->selected_at += d_time;
+	r->update_tai_ns = (__u64)((__s64)r->update_tai_ns + llround(d_time * 1e9));
+	servo_move(&r->servo, d_offset, d_time);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * From the upstreams' estimates to the state we serve: selection at an
+ * instant, hold-over when a round fails, the served correction (servo.h)
+ * and the error bound that goes with it.  No sockets, no locks, no clock
+ * reads: every time is passed in, so the agent and the simulation suite
+ * drive exactly the same code.
+ */
+#ifndef NTPD_REFERENCE_H
+#define NTPD_REFERENCE_H
+
+#include <stdbool.h>
+
+#include "leap.h"
+#include "selection.h"
+#include "servo.h"
+#include "sourcestats.h"
+
+enum clock_model {
+	CLOCK_MODEL_AUTO,
+	CLOCK_MODEL_SYSTEM,	/* the host clock is disciplined by someone else */
+	CLOCK_MODEL_CORRECTED,	/* we publish a correction XDP adds to it */
+};
+
+/*
+ * How fast the served clock's error may grow between clock updates beyond
+ * what the frequency's own uncertainty says (wander: temperature, ageing);
+ * chrony's maxclockerror default.
+ */
+#define REF_MAX_CLOCK_ERROR	1e-6
+/* Hold-over ends, and we say we are unsynchronised, when our root distance
+ * would exceed this (RFC 5905 MAXDIST). */
+#define REF_MAX_HOLDOVER_DISTANCE 1.0
+
+/* One upstream as the reference sees it at an instant (filled by the caller). */
+struct ref_source {
+	struct sst_estimate est;
+	__be32 refid;
+	__u8 leap;		/* LI of its newest reply: leap news is not filtered */
+	bool usable;		/* reachable, not denied, has samples */
+	const char *unusable;	/* out: why it cannot be selected, or NULL */
+	bool truechimer;	/* out */
+};
+
+struct reference {
+	enum clock_model model;
+	__s8 precision;
+	double prior_freq;	/* before a source has a line (the drift file's) */
+	bool synced;		/* serving upstream time, maybe holding over */
+	bool holdover;		/* the last round found no majority */
+	int sys_peer;		/* index into the caller's sources, or -1 */
+	struct sel_result result;	/* as of selected_at */
+	__be32 peer_refid;
+	__u8 peer_stratum;
+	double selected_at;	/* CLOCK_TAI s of the round the result is from */
+	__u64 update_tai_ns;	/* the last clock update: a round that selected */
+	struct servo servo;
+	struct leap_tracker leap;
+};
+
+void reference_init(struct reference *r, enum clock_model model, __s8 precision,
+		    double prior_freq);
+
+/* The frequency a source without a line of its own is carried at. */
+double reference_prior_freq(const struct reference *r);
+
+/*
+ * One selection round over n sources at `now` (CLOCK_TAI s).  Sets each
+ * source's truechimer and unusable fields.  On success the result becomes
+ * the reference; on failure a synchronised reference holds over on its last
+ * result while its system peer is still usable.  Returns r->synced.
+ */
+bool reference_select(struct reference *r, struct ref_source *src, int n, double now);
+
+/* The combined offset (upstream minus host) the reference estimates at `now`. */
+double reference_offset_at(const struct reference *r, double now);
+
+/*
+ * Fill the upstream-derived fields of *st for CLOCK_TAI now_tai_ns (only
+ * when synced): stratum, refid, root delay and dispersion, reference time,
+ * and in the corrected model the correction and its slope (the servo moves
+ * here: call once per publication).  leap and smear are not touched.
+ * Returns the step the served correction took (s), 0 when it slewed.
+ */
+double reference_state(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_ns,
+		       struct ntpd_ref_state *st);
+
+/* Upstream time moved by d_offset against ours, our readings by d_time. */
+void reference_move(struct reference *r, double d_offset, double d_time);
+
+#endif /* NTPD_REFERENCE_H */
