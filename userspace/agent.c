@@ -270,13 +270,10 @@ static void reselect(struct agent *a)
 	for (i = 0; i < a->n; i++) {
 		struct source *s = &a->src[i];
 
-		memset(&rs[i], 0, sizeof(rs[i]));
-		s->have_est = !s->denied && s->missed < a->cfg.max_missed &&
-			      sst_estimate(&s->stats, now, prior, &s->est);
-		rs[i].usable = s->have_est;
-		rs[i].est = s->est;
-		rs[i].refid = s->have_est ? agent_refid_for(&s->addr) : 0;
-		rs[i].leap = s->last_leap;
+		ref_source_fill(&rs[i], &s->stats, !s->denied && s->missed < a->cfg.max_missed,
+				now, prior, s->resolved ? agent_refid_for(&s->addr) : 0, s->last_leap);
+		s->have_est = rs[i].usable;
+		s->est = rs[i].est;
 	}
 	reference_select(&a->ref, rs, a->n, now);
 	for (i = 0; i < a->n; i++) {
@@ -369,16 +366,20 @@ static void receive_reply(struct agent *a, struct source *s)
  * the fit move with it, so the filter keeps comparing like with like and the
  * correction stays what it should be.  Called with the lock held.
  */
-static void move_clock(struct agent *a, double d_offset, double d_time)
+static void move_sources(void *ctx, double d_offset, double d_time)
 {
+	struct agent *a = ctx;
 	int i;
 
 	for (i = 0; i < a->n; i++) {
-		struct source *s = &a->src[i];
-
-		sst_move(&s->stats, d_offset, d_time);
-		s->est.offset += d_offset;
+		sst_move(&a->src[i].stats, d_offset, d_time);
+		a->src[i].est.offset += d_offset;
 	}
+}
+
+static void move_clock(struct agent *a, double d_offset, double d_time)
+{
+	move_sources(a, d_offset, d_time);
 	reference_move(&a->ref, d_offset, d_time);
 }
 
@@ -577,43 +578,14 @@ void agent_stop(struct agent *a)
 	free(a);
 }
 
-/*
- * The corrected clock takes the leap itself: from the instant on, upstream
- * time is one second behind (insertion) what it was; TAI, our time axis,
- * does not move.  Called with the lock held.
- */
-static void step_corrected_clock(struct agent *a, int sign)
-{
-	move_clock(a, -sign, 0);
-	pr_info("leap second: corrected clock stepped by %+d s\n", -sign);
-}
-
 void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_state *st,
 			   const char **why)
 {
-	double now = (double)now_tai_ns / 1e9;
 
 	pthread_mutex_lock(&a->lock);
 	if (a->ref.synced) {
-		double now_utc = now - (double)kernel_tai_offset_ns() / 1e9;
-		double stepped;
-		int step;
-
-		leap_observe(&a->ref.leap, a->ref.result.leap, now_utc);
-		step = leap_take_step(&a->ref.leap, now_utc);
-		if (step && a->model == CLOCK_MODEL_CORRECTED)
-			step_corrected_clock(a, step);
-		memset(st, 0, sizeof(*st));
-		st->update_tai_ns = now_tai_ns;
-		st->tai_offset_ns = kernel_tai_offset_ns();
-		stepped = reference_state(&a->ref, now_tai_ns, st->tai_offset_ns, st);
-		if (stepped)
-			pr_warn("time step: the served time moved %+.6f s to the upstreams' "
-				"(beyond the %.3f s a slew may take)\n", stepped,
-				SERVO_STEP_THRESHOLD_S);
-		st->leap = leap_served_li(&a->ref.leap, now_utc, a->cfg.leap_smear);
-		if (a->cfg.leap_smear)
-			st->correction_ns += (__s64)llround(leap_smear_offset(&a->ref.leap, now_utc) * 1e9);
+		reference_publish(&a->ref, now_tai_ns, kernel_tai_offset_ns(), a->cfg.leap_smear,
+				  move_sources, a, st);
 		*why = "upstream";
 	} else if (a->cfg.local_stratum) {
 		refstate_from_system_clock(st, a->cfg.local_stratum);

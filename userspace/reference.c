@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "reference.h"
+#include "log.h"
 #include "ntp_proto.h"
 
 #include <math.h>
@@ -108,8 +109,8 @@ static __u32 short_from_s(double s)
 	return ntp_short_from_ns(s > 0 ? (__u64)(s * 1e9) : 0);
 }
 
-double reference_state(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_ns,
-		       struct ntpd_ref_state *st)
+static double fill_upstream_fields(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_ns,
+				   struct ntpd_ref_state *st)
 {
 	double now = (double)now_tai_ns / 1e9;
 	double target = reference_offset_at(r, now);
@@ -133,6 +134,45 @@ double reference_state(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_n
 	/* grown from the last clock update, not from this publication */
 	st->root_dispersion = short_from_s(dispersion_at(r, now) + phase);
 	return step;
+}
+
+double reference_publish(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_ns, bool smear,
+			 reference_move_fn move_sources, void *ctx, struct ntpd_ref_state *st)
+{
+	double now_utc = (double)((__s64)now_tai_ns - tai_offset_ns) / 1e9;
+	double stepped;
+	int step;
+
+	leap_observe(&r->leap, r->result.leap, now_utc);
+	step = leap_take_step(&r->leap, now_utc);
+	/* the corrected clock takes the leap itself: from the instant on,
+	 * upstream time is one second behind (insertion) what it was; TAI, our
+	 * time axis, does not move */
+	if (step && r->model == CLOCK_MODEL_CORRECTED) {
+		move_sources(ctx, -step, 0);
+		reference_move(r, -step, 0);
+		pr_info("leap second: corrected clock stepped by %+d s\n", -step);
+	}
+	memset(st, 0, sizeof(*st));
+	st->update_tai_ns = now_tai_ns;
+	st->tai_offset_ns = tai_offset_ns;
+	stepped = fill_upstream_fields(r, now_tai_ns, tai_offset_ns, st);
+	if (stepped)
+		pr_warn("time step: the served time moved %+.6f s to the upstreams' "
+			"(beyond the %.3f s a slew may take)\n", stepped, SERVO_STEP_THRESHOLD_S);
+	st->leap = leap_served_li(&r->leap, now_utc, smear);
+	if (smear)
+		st->correction_ns += (__s64)llround(leap_smear_offset(&r->leap, now_utc) * 1e9);
+	return stepped;
+}
+
+void ref_source_fill(struct ref_source *rs, const struct sourcestats *ss, bool reachable,
+		     double now, double prior_freq, __be32 refid, __u8 leap)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->usable = reachable && sst_estimate(ss, now, prior_freq, &rs->est);
+	rs->refid = refid;
+	rs->leap = leap;
 }
 
 void reference_move(struct reference *r, double d_offset, double d_time)

@@ -75,15 +75,23 @@ bool reference_select(struct reference *r, struct ref_source *src, int n, double
 /* The combined offset (upstream minus host) the reference estimates at `now`. */
 double reference_offset_at(const struct reference *r, double now);
 
+/* Move the caller's own sample history (see reference_move). */
+typedef void (*reference_move_fn)(void *ctx, double d_offset, double d_time);
+
 /*
- * Fill the upstream-derived fields of *st for CLOCK_TAI now_tai_ns (only
- * when synced): stratum, refid, root delay and dispersion, reference time,
- * and in the corrected model the correction and its slope (the servo moves
- * here: call once per publication).  leap and smear are not touched.
+ * The state to publish at CLOCK_TAI now_tai_ns while synced (call once per
+ * publication: the servo moves here): zeroed, then stratum, refid, root
+ * delay and dispersion, reference time, leap indicator, and in the corrected
+ * model the correction and its slope (smear included).  A leap second that
+ * has come is taken first (move_sources moves the caller's samples).
  * Returns the step the served correction took (s), 0 when it slewed.
  */
-double reference_state(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_ns,
-		       struct ntpd_ref_state *st);
+double reference_publish(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_ns, bool smear,
+			 reference_move_fn move_sources, void *ctx, struct ntpd_ref_state *st);
+
+/* One source's view for reference_select, from its samples at `now`. */
+void ref_source_fill(struct ref_source *rs, const struct sourcestats *ss, bool reachable,
+		     double now, double prior_freq, __be32 refid, __u8 leap);
 
 /* Upstream time moved by d_offset against ours, our readings by d_time. */
 void reference_move(struct reference *r, double d_offset, double d_time);
