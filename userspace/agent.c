@@ -264,14 +264,13 @@ static void reselect(struct agent *a)
 {
 	struct ref_source rs[NTPD_MAX_UPSTREAMS];
 	double now = (double)refstate_tai_now_ns() / 1e9;
-	double prior = reference_prior_freq(&a->ref);
 	int i;
 
 	for (i = 0; i < a->n; i++) {
 		struct source *s = &a->src[i];
 
 		ref_source_fill(&rs[i], &s->stats, !s->denied && s->missed < a->cfg.max_missed,
-				now, prior, s->resolved ? agent_refid_for(&s->addr) : 0, s->last_leap);
+				now, &a->ref, s->resolved ? agent_refid_for(&s->addr) : 0, s->last_leap);
 		s->have_est = rs[i].usable;
 		s->est = rs[i].est;
 	}
@@ -325,7 +324,10 @@ static void receive_reply(struct agent *a, struct source *s)
 		s->samples++;
 		s->missed = 0;
 		s->reach = (__u8)(s->reach << 1 | 1);
-		sst_add(&s->stats, &sample);
+		if (sst_add(&s->stats, &sample))
+			pr_warn("upstream %s: its time jumped by %+.6f s against its history: "
+				"starting its estimate again\n", s->ep.host,
+				sample.offset - s->est.offset);
 		s->last_leap = sample.leap;
 		/* a steady source earns a longer interval, one step at a time */
 		if (++s->good_in_row >= 4 && s->poll < a->cfg.max_poll) {
@@ -528,7 +530,8 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 			a->model == CLOCK_MODEL_SYSTEM ? "system" : "corrected",
 			a->model == CLOCK_MODEL_SYSTEM ? "" : "not ");
 	}
-	reference_init(&a->ref, a->model, a->precision, cfg->initial_freq);
+	reference_init(&a->ref, a->model, a->precision, cfg->initial_freq,
+		       cfg->have_initial_freq ? cfg->initial_freq_sd : -1);
 	a->n = cfg->n_upstreams;
 	for (i = 0; i < a->n; i++) {
 		source_init(&a->src[i], &cfg->upstreams[i], cfg->min_poll);
@@ -581,7 +584,6 @@ void agent_stop(struct agent *a)
 void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_state *st,
 			   const char **why)
 {
-
 	pthread_mutex_lock(&a->lock);
 	if (a->ref.synced) {
 		reference_publish(&a->ref, now_tai_ns, kernel_tai_offset_ns(), a->cfg.leap_smear,

@@ -31,6 +31,8 @@ struct agent_config {
 	bool leap_smear;	/* 24 h linear smear instead of announcing leaps */
 	double initial_freq;	/* our clock's frequency error as last estimated
 				 * (the drift file), used until the upstreams give one */
+	double initial_freq_sd;	/* how well it is known */
+	bool have_initial_freq;
 	/* called from the agent's thread after a host clock step was taken
 	 * into account: publish now rather than at the next period */
 	void (*on_clock_step)(void *ctx);

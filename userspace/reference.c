@@ -11,21 +11,27 @@
 #define REF_SIGMAS 3.0
 
 void reference_init(struct reference *r, enum clock_model model, __s8 precision,
-		    double prior_freq)
+		    double prior_freq, double prior_freq_sd)
 {
 	memset(r, 0, sizeof(*r));
 	r->model = model;
 	r->precision = precision;
-	r->prior_freq = prior_freq;
+	r->prior_freq = prior_freq_sd < 0 ? 0 : prior_freq;
+	/* unknown: anything the servo would follow, taken as three sigmas */
+	r->prior_freq_sd = prior_freq_sd < 0 ? SERVO_MAX_FREQ / REF_SIGMAS : prior_freq_sd;
 	r->sys_peer = -1;
 }
 
-double reference_prior_freq(const struct reference *r)
+double reference_prior_freq(const struct reference *r, double *sd)
 {
-	/* in the system model someone else steers the host: no drift of ours */
-	if (r->model == CLOCK_MODEL_SYSTEM)
+	/* in the system model someone else steers the host: it drifts at most
+	 * by the frequency tolerance between its own corrections */
+	if (r->model == CLOCK_MODEL_SYSTEM) {
+		*sd = NTP_PHI_PPM * 1e-6 / REF_SIGMAS;
 		return 0;
-	return r->synced ? r->result.freq : r->prior_freq;
+	}
+	*sd = r->prior_freq_sd;
+	return r->prior_freq;
 }
 
 double reference_offset_at(const struct reference *r, double now)
@@ -79,6 +85,10 @@ bool reference_select(struct reference *r, struct ref_source *src, int n, double
 		map[m++] = i;
 	}
 	if (m > 0 && selection_run(cand, m, &res)) {
+		/* coming back from unsynchronised (answers said LI=3 meanwhile):
+		 * step straight to the estimate rather than slew for minutes */
+		if (!r->synced)
+			r->servo.valid = false;
 		for (i = 0; i < m; i++)
 			src[map[i]].truechimer = cand[i].truechimer;
 		r->result = res;
@@ -89,6 +99,13 @@ bool reference_select(struct reference *r, struct ref_source *src, int n, double
 		r->update_tai_ns = (__u64)llround(now * 1e9);
 		r->synced = true;
 		r->holdover = false;
+		/* what a source that starts again is carried at until it has a line */
+		if (res.freq_sd > 0 && res.freq_sd < r->prior_freq_sd) {
+			r->prior_freq = res.freq;
+			r->prior_freq_sd = res.freq_sd;
+		} else if (res.freq_sd > 0) {
+			r->prior_freq = res.freq;
+		}
 		return true;
 	}
 	/* RFC 5905 hold-over: one round without a majority does not undo what
@@ -167,10 +184,12 @@ double reference_publish(struct reference *r, __u64 now_tai_ns, __s64 tai_offset
 }
 
 void ref_source_fill(struct ref_source *rs, const struct sourcestats *ss, bool reachable,
-		     double now, double prior_freq, __be32 refid, __u8 leap)
+		     double now, const struct reference *r, __be32 refid, __u8 leap)
 {
+	double sd, prior = reference_prior_freq(r, &sd);
+
 	memset(rs, 0, sizeof(*rs));
-	rs->usable = reachable && sst_estimate(ss, now, prior_freq, &rs->est);
+	rs->usable = reachable && sst_estimate(ss, now, prior, sd, &rs->est);
 	rs->refid = refid;
 	rs->leap = leap;
 }

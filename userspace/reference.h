@@ -45,7 +45,9 @@ struct ref_source {
 struct reference {
 	enum clock_model model;
 	__s8 precision;
-	double prior_freq;	/* before a source has a line (the drift file's) */
+	double prior_freq;	/* before a source has a line: the drift file's, then
+				 * the last estimate */
+	double prior_freq_sd;
 	bool synced;		/* serving upstream time, maybe holding over */
 	bool holdover;		/* the last round found no majority */
 	int sys_peer;		/* index into the caller's sources, or -1 */
@@ -58,11 +60,14 @@ struct reference {
 	struct leap_tracker leap;
 };
 
+/* prior_freq_sd < 0: no prior (the frequency may be anything up to the
+ * servo's limit) */
 void reference_init(struct reference *r, enum clock_model model, __s8 precision,
-		    double prior_freq);
+		    double prior_freq, double prior_freq_sd);
 
-/* The frequency a source without a line of its own is carried at. */
-double reference_prior_freq(const struct reference *r);
+/* The frequency a source without a line of its own is carried at, and how
+ * well it is known. */
+double reference_prior_freq(const struct reference *r, double *sd);
 
 /*
  * One selection round over n sources at `now` (CLOCK_TAI s).  Sets each
@@ -91,7 +96,7 @@ double reference_publish(struct reference *r, __u64 now_tai_ns, __s64 tai_offset
 
 /* One source's view for reference_select, from its samples at `now`. */
 void ref_source_fill(struct ref_source *rs, const struct sourcestats *ss, bool reachable,
-		     double now, double prior_freq, __be32 refid, __u8 leap);
+		     double now, const struct reference *r, __be32 refid, __u8 leap);
 
 /* Upstream time moved by d_offset against ours, our readings by d_time. */
 void reference_move(struct reference *r, double d_offset, double d_time);

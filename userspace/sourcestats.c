@@ -40,21 +40,51 @@ void sst_reset(struct sourcestats *ss)
 	memset(ss, 0, sizeof(*ss));
 }
 
-void sst_add(struct sourcestats *ss, const struct ntp_sample *s)
+static double line_at(const struct sourcestats *ss, double t)
 {
-	/* measured before the newest: a reordered reply tells nothing new */
-	if (ss->n && s->local_rx <= ss->sample[ss->n - 1].local_rx)
-		return;
+	if (ss->have_fit)
+		return ss->fit.offset + ss->fit.slope * (t - ss->fit.x_ref);
+	return ss->sample[ss->n - 1].offset;
+}
+
+static void append(struct sourcestats *ss, const struct ntp_sample *s)
+{
 	if (ss->n == SST_MAX_SAMPLES) {
 		memmove(ss->sample, ss->sample + 1, sizeof(ss->sample[0]) * (SST_MAX_SAMPLES - 1));
 		ss->n--;
 	}
 	ss->sample[ss->n++] = *s;
+}
+
+int sst_add(struct sourcestats *ss, const struct ntp_sample *s)
+{
+	/* measured before the newest: a reordered reply tells nothing new */
+	if (ss->n && s->local_rx <= ss->sample[ss->n - 1].local_rx)
+		return 0;
+	if (ss->n && fabs(s->offset - line_at(ss, s->local_rx)) > SST_STEP_THRESHOLD) {
+		/* two in a row that agree with each other: the source jumped */
+		if (ss->have_pending &&
+		    fabs(s->offset - ss->pending.offset) <= SST_STEP_THRESHOLD) {
+			ss->n = 0;
+			append(ss, &ss->pending);
+			append(ss, s);
+			ss->have_pending = false;
+			ss->restarts++;
+			refit(ss);
+			return 1;
+		}
+		ss->pending = *s;
+		ss->have_pending = true;
+		return 0;
+	}
+	ss->have_pending = false;
+	append(ss, s);
 	refit(ss);
+	return 0;
 }
 
 bool sst_estimate(const struct sourcestats *ss, double now, double prior_freq,
-		  struct sst_estimate *out)
+		  double prior_freq_sd, struct sst_estimate *out)
 {
 	const struct ntp_sample *nw;
 	int i;
@@ -84,11 +114,11 @@ bool sst_estimate(const struct sourcestats *ss, double now, double prior_freq,
 		return true;
 	}
 	/* too few for a line: the newest sample, carried at the prior rate, and
-	 * no claim to know that rate better than the frequency tolerance */
+	 * no claim to know that rate better than the prior is known */
 	out->offset = nw->offset + prior_freq * out->age;
 	out->freq = prior_freq;
-	out->freq_sd = PHI;
-	out->offset_sd = PHI * out->age;
+	out->freq_sd = prior_freq_sd;
+	out->offset_sd = prior_freq_sd * out->age;
 	out->delay = nw->delay;
 	out->n = ss->n;
 	for (i = 0; i + 1 < ss->n; i++)

@@ -23,7 +23,16 @@ struct sourcestats {
 	struct regress_fit fit;
 	bool have_fit;
 	double min_delay;	/* over the samples held */
+	/* a sample off the line by more than the step threshold: held until
+	 * the next one says whether the source's time jumped (then the old
+	 * samples go) or this one was a spike (then it goes) */
+	struct ntp_sample pending;
+	bool have_pending;
+	unsigned int restarts;	/* the history was dropped for a jump */
 };
+
+/* RFC 5905 STEPT: a sample this far off the line is a jump, not noise. */
+#define SST_STEP_THRESHOLD 0.128
 
 /* The source's offset and how it moves, at one instant. */
 struct sst_estimate {
@@ -40,15 +49,17 @@ struct sst_estimate {
 };
 
 void sst_reset(struct sourcestats *ss);
-void sst_add(struct sourcestats *ss, const struct ntp_sample *s);
+/* Take a sample.  Returns 1 when it confirmed a jump of the source's time
+ * (the older history was dropped), else 0. */
+int sst_add(struct sourcestats *ss, const struct ntp_sample *s);
 
 /*
  * The estimate at `now`.  Before there are enough samples for a line, the
  * newest sample carried forward at `prior_freq` (the drift file's, or the
- * served clock's frequency).  false when there are no samples.
+ * served clock's frequency), known to `prior_freq_sd`.  false when there are no samples.
  */
 bool sst_estimate(const struct sourcestats *ss, double now, double prior_freq,
-		  struct sst_estimate *out);
+		  double prior_freq_sd, struct sst_estimate *out);
 
 /* Upstream time moved by d_offset against ours and our readings by d_time
  * (a host clock step, a leap the corrected clock takes). */

@@ -58,9 +58,9 @@ static void estimate_is_the_line_now(void **state)
 
 	(void)state;
 	sst_reset(&ss);
-	assert_false(sst_estimate(&ss, now, 0, &e));
+	assert_false(sst_estimate(&ss, now, 0, 0, &e));
 	feed(&ss, 8, 1000, 64, 0.004, 20, 0);
-	assert_true(sst_estimate(&ss, now, 0, &e));
+	assert_true(sst_estimate(&ss, now, 0, 0, &e));
 	/* not the newest sample's offset (40 s old): the line's value now */
 	assert_near(e.offset, 0.004 + 20e-6 * (now - 1000), 1e-9);
 	assert_near(e.freq, 20e-6, 1e-12);
@@ -76,7 +76,7 @@ static void queued_samples_weigh_less(void **state)
 	(void)state;
 	sst_reset(&ss);
 	feed(&ss, 12, 1000, 16, 0, -100, 0x0a4);	/* three samples queued */
-	assert_true(sst_estimate(&ss, 1000 + 11 * 16, 0, &e));
+	assert_true(sst_estimate(&ss, 1000 + 11 * 16, 0, 0, &e));
 	/* a plain fit would be pulled 250 us low; weighted by delay it is not */
 	assert_near(e.offset, -100e-6 * 11 * 16, 20e-6);
 	assert_near(e.delay, 0.0003, 1e-12);
@@ -99,7 +99,7 @@ static void a_bend_drops_the_old_samples(void **state)
 		sst_add(&ss, &s);
 		o += (i < 16 ? 10e-6 : 30e-6) * 32;
 	}
-	assert_true(sst_estimate(&ss, t - 32, 0, &e));
+	assert_true(sst_estimate(&ss, t - 32, 0, 0, &e));
 	/* the runs test keeps only what lies on the new line */
 	assert_true(e.n < 24);
 	assert_near(e.freq, 30e-6, 0.5e-6);
@@ -114,7 +114,7 @@ static void too_few_samples_use_the_prior(void **state)
 	(void)state;
 	sst_reset(&ss);
 	feed(&ss, 2, 1000, 2, 0.001, 0, 0);
-	assert_true(sst_estimate(&ss, 1012, 15e-6, &e));
+	assert_true(sst_estimate(&ss, 1012, 15e-6, 1e-6, &e));
 	assert_near(e.offset, 0.001 + 15e-6 * 10, 1e-12);
 	assert_near(e.freq, 15e-6, 1e-15);
 }
@@ -240,7 +240,7 @@ static void one_failed_round_holds_over(void **state)
 	struct ref_source rs[2];
 
 	(void)state;
-	reference_init(&ref, CLOCK_MODEL_CORRECTED, -20, 0);
+	reference_init(&ref, CLOCK_MODEL_CORRECTED, -20, 0, -1);
 	ref_source(&rs[0], 0.001, 2);
 	ref_source(&rs[1], 0.001, 2);
 	assert_true(reference_select(&ref, rs, 2, 100));
@@ -262,7 +262,7 @@ static void stratum_15_is_not_selectable(void **state)
 	struct ref_source rs[1];
 
 	(void)state;
-	reference_init(&ref, CLOCK_MODEL_CORRECTED, -20, 0);
+	reference_init(&ref, CLOCK_MODEL_CORRECTED, -20, 0, -1);
 	ref_source(&rs[0], 0, 15);
 	assert_false(reference_select(&ref, rs, 1, 100));
 	assert_non_null(rs[0].unusable);
