@@ -638,7 +638,9 @@ void agent_stop(struct agent *a)
 /*
  * The corrected clock takes the leap itself: from the instant on, upstream
  * time is one second behind (insertion) what it was; TAI, our time axis,
- * does not move.  Called with the lock held.
+ * does not move.  leap_state_apply() has put the same step into the state
+ * it is publishing, which is the first from the instant on, so the served
+ * time never has both or neither.  Called with the lock held.
  */
 static void step_corrected_clock(struct agent *a, int sign)
 {
@@ -660,12 +662,15 @@ void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_st
 	pthread_mutex_lock(&a->lock);
 	if (a->synced) {
 		double now_utc = now - (double)kernel_tai_offset_ns() / 1e9;
+		struct timex tx = { 0 };
+		struct leap_clock clk = { .corrected = a->model == CLOCK_MODEL_CORRECTED,
+					  .smear = a->cfg.leap_smear };
 		int step;
 
-		leap_observe(&a->leap, a->result.leap, now_utc);
-		step = leap_take_step(&a->leap, now_utc);
-		if (step && a->model == CLOCK_MODEL_CORRECTED)
-			step_corrected_clock(a, step);
+		leap_tracker_load_list(&a->leap, LEAP_SECONDS_LIST, now_utc);
+		leap_observe(&a->leap, leap_li_combine(a->result.leap, &a->leap, now_utc), now_utc);
+		adjtimex(&tx);
+		clk.kernel_sign = tx.status & STA_INS ? 1 : tx.status & STA_DEL ? -1 : 0;
 		sp = &a->src[a->sys_peer];
 		memset(st, 0, sizeof(*st));
 		st->update_tai_ns = now_tai_ns;
@@ -673,7 +678,6 @@ void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_st
 		st->reference_ts = ntp_ts_from_unix_ns(a->update_tai_ns - (__u64)st->tai_offset_ns);
 		st->stratum = (__u8)(sp->best.stratum + 1);
 		st->refid = agent_refid_for(&sp->addr);
-		st->leap = leap_served_li(&a->leap, now_utc, a->cfg.leap_smear);
 		st->precision = a->precision;
 		st->root_delay = short_from_s(a->result.delay);
 		/* the served clock may be off by the offset we do not correct */
@@ -685,8 +689,10 @@ void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_st
 			/* and how it moves until the next publication (|freq| <= MAX_FREQ) */
 			st->freq_scaled = (__s32)llround(a->corr_freq * 4294967296.0);
 		}
-		if (a->cfg.leap_smear)
-			st->correction_ns += (__s64)llround(leap_smear_offset(&a->leap, now_utc) * 1e9);
+		/* leap or smear last, on the finished line: LI too */
+		step = leap_state_apply(st, &a->leap, &clk);
+		if (step)
+			step_corrected_clock(a, step);
 		*why = "upstream";
 	} else if (a->cfg.local_stratum) {
 		refstate_from_system_clock(st, a->cfg.local_stratum);
