@@ -103,13 +103,48 @@ NTPD_INLINE __s64 ntp_freq_drift_ns(const struct ntpd_ref_state *st, __u64 elaps
 	return (d * f) >> NTPD_FREQ_SHIFT;
 }
 
-/* The UTC time we serve for a kernel CLOCK_TAI reading. */
-NTPD_INLINE __u64 ntp_served_unix_ns(const struct ntpd_ref_state *st, __u64 tai_ns)
+/*
+ * All ones when a >= b, else 0, without a branch: the borrow of a - b
+ * (Hacker's Delight 2-12), so the per-packet leap costs a few ALU ops.
+ */
+NTPD_INLINE __u64 ntp_ge_mask(__u64 a, __u64 b)
+{
+	__u64 borrow = ((~a & b) | (~(a ^ b) & (a - b))) >> 63;
+
+	return borrow - 1;
+}
+
+/*
+ * Whether the served time has taken the state's leap at CLOCK_TAI tai_ns:
+ * all ones from leap_tai_ns on when a leap is pending, else 0.  A zero
+ * leap_sign means no leap whatever leap_tai_ns says, so a zeroed state
+ * (tests, the never-published map) has none.
+ */
+NTPD_INLINE __u64 ntp_leap_mask(const struct ntpd_ref_state *st, __u64 tai_ns)
+{
+	return ntp_ge_mask(tai_ns, st->leap_tai_ns) & -(__u64)(st->leap_sign != 0);
+}
+
+/* The leap in served nanoseconds at tai_ns: sign s from the instant on, else 0. */
+NTPD_INLINE __s64 ntp_leap_ns(const struct ntpd_ref_state *st, __u64 tai_ns)
+{
+	return (__s64)(ntp_leap_mask(st, tai_ns) &
+		       (__u64)((__s64)st->leap_sign * (__s64)NSEC_PER_SEC_U64));
+}
+
+/* The served UTC time before any leap: the state's straight line. */
+NTPD_INLINE __u64 ntp_linear_unix_ns(const struct ntpd_ref_state *st, __u64 tai_ns)
 {
 	__u64 since = tai_ns > st->update_tai_ns ? tai_ns - st->update_tai_ns : 0;
 
 	return tai_ns - (__u64)st->tai_offset_ns + (__u64)st->correction_ns +
 	       (__u64)ntp_freq_drift_ns(st, since);
+}
+
+/* The UTC time we serve for a kernel CLOCK_TAI reading. */
+NTPD_INLINE __u64 ntp_served_unix_ns(const struct ntpd_ref_state *st, __u64 tai_ns)
+{
+	return ntp_linear_unix_ns(st, tai_ns) - (__u64)ntp_leap_ns(st, tai_ns);
 }
 
 /*
@@ -119,26 +154,31 @@ NTPD_INLINE __u64 ntp_served_unix_ns(const struct ntpd_ref_state *st, __u64 tai_
  * over them) scaled to 2^-32 s by a multiply and shift: ns * 2^32 / 1e9 =
  * 4 ns + ns * 0.294967296, the fraction being 1266874890 / 2^32: within one
  * 2^-32 s (0.23 ns) of exact.  Outside that window, the exact conversion
- * with its two divisions.
+ * with its two divisions.  Either way a leap the state carries is taken
+ * at exactly leap_tai_ns: the base is on the straight line, and whole
+ * seconds are the top 32 bits of an NTP timestamp.
  */
 NTPD_INLINE __u64 ntp_served_ts(const struct ntpd_ref_state *st, __u64 tai_ns)
 {
 	__u64 d = tai_ns - st->base_tai_ns;
 
 	if (d < (1ULL << 32)) {
+		__u64 leap = ntp_leap_mask(st, tai_ns) & ((__u64)(__s64)st->leap_sign << 32);
+
 		/* |drift| < 2^32 * 2^-10: d stays well inside 2^33, the product in 2^64 */
 		d += (__u64)ntp_freq_drift_ns(st, d);
-		return st->base_ntp + (d << 2) + ((d * 1266874890ULL) >> 32);
+		return st->base_ntp + (d << 2) + ((d * 1266874890ULL) >> 32) - leap;
 	}
 	return ntp_ts_from_unix_ns(ntp_served_unix_ns(st, tai_ns));
 }
 
-/* What refstate_publish() derives: the base for ntp_served_ts(). */
+/* What refstate_publish() derives: the base for ntp_served_ts(), on the
+ * straight line (the leap is subtracted per reading). */
 NTPD_INLINE void ntp_state_set_base(struct ntpd_ref_state *st)
 {
 	st->base_tai_ns = st->update_tai_ns;
 	st->base_ntp = st->update_tai_ns ?
-		ntp_ts_from_unix_ns(ntp_served_unix_ns(st, st->update_tai_ns)) : 0;
+		ntp_ts_from_unix_ns(ntp_linear_unix_ns(st, st->update_tai_ns)) : 0;
 }
 
 /*
@@ -310,7 +350,10 @@ NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
 {
 	__u8 vn = NTP_VN(pkt->li_vn_mode);
 	__s8 poll = pkt->poll;
-	__u8 leap = fresh ? st->leap : NTP_LEAP_UNSYNC;
+	/* the announcement ends with the leap: a client asking after the
+	 * instant must not expect another one at the next midnight */
+	__u8 done = (__u8)(ntp_leap_mask(st, rx_tai_ns) & (st->leap != NTP_LEAP_UNSYNC));
+	__u8 leap = fresh ? (done ? NTP_LEAP_NONE : st->leap) : NTP_LEAP_UNSYNC;
 	__u8 stratum = st->stratum;
 	/* a state published after our receive time has not aged at all */
 	__u64 age = rx_tai_ns > st->update_tai_ns ? rx_tai_ns - st->update_tai_ns : 0;

@@ -87,8 +87,10 @@ _Static_assert(__builtin_offsetof(struct ntp_packet, transmit_ts) == 40, "ntp xm
  * What the server says about its own clock.  Written by the agent, read per
  * packet by the XDP program and the socket server.
  *
- * Served UTC time = CLOCK_TAI - tai_offset_ns + correction_ns.  CLOCK_TAI is
- * what bpf_ktime_get_tai_ns() returns; it is the only wall clock XDP can read.
+ * Served UTC time = CLOCK_TAI - tai_offset_ns + correction_ns + the drift
+ * at freq_scaled since update_tai_ns, minus leap_sign s from leap_tai_ns on.
+ * CLOCK_TAI is what bpf_ktime_get_tai_ns() returns; it is the only wall
+ * clock XDP can read, and it never steps at a leap.
  */
 struct ntpd_ref_state {
 	__u64 update_tai_ns;	/* CLOCK_TAI when published; 0 = never */
@@ -98,10 +100,12 @@ struct ntpd_ref_state {
 	__u32 root_delay;	/* NTP 16.16, host order */
 	__u32 root_dispersion;	/* NTP 16.16, host order, as of update_tai_ns */
 	__be32 refid;		/* exactly the four bytes sent on the wire */
-	__u8 leap;		/* NTP_LEAP_* */
+	__u8 leap;		/* NTP_LEAP_* announced before leap_tai_ns */
 	__u8 stratum;		/* 1..15, or 16 for unsynchronised */
 	__s8 precision;		/* log2 seconds */
-	__u8 reserved;
+	/* +1 insertion, -1 deletion, 0 none (leap_tai_ns then means nothing,
+	 * so a zeroed state has no leap) */
+	__s8 leap_sign;
 	/* Derived by refstate_publish(), so the per-packet path needs no
 	 * division: the served NTP timestamp at CLOCK_TAI base_tai_ns. */
 	__u64 base_tai_ns;
@@ -113,12 +117,36 @@ struct ntpd_ref_state {
 	 * |freq| <= 500 ppm fits in 22 bits.
 	 */
 	__s32 freq_scaled;
-	__u32 reserved2;
+	/*
+	 * The leap CLOCK_REALTIME takes at leap_tai_ns, +1/-1 (the host's
+	 * disciplining daemon set STA_INS/STA_DEL), 0 none: the kernel's
+	 * receive stamps are TAI - tai_offset_ns before that instant and
+	 * leap_kernel s less from it on.  Only the socket server reads it; a
+	 * smearing server sets it with leap_sign 0, its served time not leaping.
+	 */
+	__s8 leap_kernel;
+	__u8 reserved2[3];
+	/*
+	 * The CLOCK_TAI reading from which the served time has taken the leap:
+	 * from it on the served time is leap_sign seconds less than the line
+	 * above (an insertion repeats 23:59:59, as the kernel does) and LI is
+	 * 0.  ~0ULL when no leap is pending.  Chosen per packet, so the leap
+	 * is exact to the nanosecond although the state is published only
+	 * once a second.
+	 */
+	__u64 leap_tai_ns;
 };
 
 #define NTPD_FREQ_SHIFT		32
+#define NTPD_LEAP_NONE_TAI	(~0ULL)
 
-_Static_assert(sizeof(struct ntpd_ref_state) == 72, "ntpd_ref_state size");
+_Static_assert(sizeof(struct ntpd_ref_state) == 80, "ntpd_ref_state size");
+_Static_assert(sizeof(struct ntpd_ref_state) % 8 == 0, "ntpd_ref_state keeps u64 alignment");
+_Static_assert(__builtin_offsetof(struct ntpd_ref_state, leap_sign) == 47, "leap_sign offset");
+_Static_assert(__builtin_offsetof(struct ntpd_ref_state, base_tai_ns) == 48, "base_tai offset");
+_Static_assert(__builtin_offsetof(struct ntpd_ref_state, freq_scaled) == 64, "freq offset");
+_Static_assert(__builtin_offsetof(struct ntpd_ref_state, leap_kernel) == 68, "leap_kernel offset");
+_Static_assert(__builtin_offsetof(struct ntpd_ref_state, leap_tai_ns) == 72, "leap_tai offset");
 
 /*
  * Double buffer with a per-slot sequence count.  The writer fills the
@@ -139,8 +167,8 @@ struct ntpd_ref_buffer {
 	struct ntpd_ref_slot slot[2];
 };
 
-_Static_assert(sizeof(struct ntpd_ref_slot) == 80, "ntpd_ref_slot size");
-_Static_assert(sizeof(struct ntpd_ref_buffer) == 168, "ntpd_ref_buffer size");
+_Static_assert(sizeof(struct ntpd_ref_slot) == 88, "ntpd_ref_slot size");
+_Static_assert(sizeof(struct ntpd_ref_buffer) == 184, "ntpd_ref_buffer size");
 _Static_assert(__builtin_offsetof(struct ntpd_ref_buffer, slot) == 8, "ref slot offset");
 
 enum ntpd_stale_action {

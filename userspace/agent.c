@@ -586,7 +586,13 @@ void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_st
 {
 	pthread_mutex_lock(&a->lock);
 	if (a->ref.synced) {
-		reference_publish(&a->ref, now_tai_ns, kernel_tai_offset_ns(), a->cfg.leap_smear,
+		struct timex tx = { 0 };
+		struct leap_clock clk = { .corrected = a->model == CLOCK_MODEL_CORRECTED,
+					  .smear = a->cfg.leap_smear };
+
+		adjtimex(&tx);
+		clk.kernel_sign = tx.status & STA_INS ? 1 : tx.status & STA_DEL ? -1 : 0;
+		reference_publish(&a->ref, now_tai_ns, kernel_tai_offset_ns(), &clk,
 				  move_sources, a, st);
 		*why = "upstream";
 	} else if (a->cfg.local_stratum) {

@@ -16,6 +16,7 @@
 #include "options.h"
 #include "policy.h"
 #include "privileges.h"
+#include "leap.h"
 #include "seccomp_filter.h"
 #include "refstate.h"
 #include "reqlog.h"
@@ -86,16 +87,18 @@ static bool keep_inherited(struct daemon *d, const char *why, __u64 now)
 	return true;
 }
 
-static void publish_reference(struct daemon *d)
+/* Publish, and say when the next publication is due (CLOCK_TAI): a second
+ * on, or sooner when a smear's slope changes before then. */
+static __u64 publish_reference(struct daemon *d)
 {
 	const char *why = "unsynchronised";
 	struct ntpd_ref_state st;
-	__u64 now = refstate_tai_now_ns();
+	__u64 now = refstate_tai_now_ns(), due = now + NSEC_PER_SEC_U64, kink;
 	int i;
 
 	agent_reference_state(d->agent, now, &st, &why);
 	if (keep_inherited(d, why, now))
-		return;
+		return due;
 	if (why != d->serving_from) {
 		char status[96];
 
@@ -109,6 +112,10 @@ static void publish_reference(struct daemon *d)
 	for (i = 0; i < d->n_att; i++)
 		if (d->att[i].attached)
 			refstate_publish(d->att[i].ref, &st);
+	/* between publications the served time follows the state's line: where
+	 * the smear line bends, a state must start at the bend */
+	kink = d->opts.leap_smear ? leap_next_kink(&st) : ~0ULL;
+	return kink < due ? kink : due;
 }
 
 /*
@@ -430,20 +437,24 @@ static int start_mgmt(struct daemon *d)
 
 static void serve(struct daemon *d, const sigset_t *sigs)
 {
-	struct timespec period = { .tv_sec = 1 };
+	__u64 due = refstate_tai_now_ns() + NSEC_PER_SEC_U64, now;
+	struct timespec wait;
 	siginfo_t info;
 	int sig;
 
 	for (;;) {
 		/* the publish period doubles as the signal wait: no extra thread */
-		sig = sigtimedwait(sigs, &info, &period);
+		now = refstate_tai_now_ns();
+		wait.tv_sec = due > now ? (time_t)((due - now) / NSEC_PER_SEC_U64) : 0;
+		wait.tv_nsec = due > now ? (long)((due - now) % NSEC_PER_SEC_U64) : 0;
+		sig = sigtimedwait(sigs, &info, &wait);
 		if (sig < 0) {
 			if (errno == EAGAIN)
-				publish_reference(d);
+				due = publish_reference(d);
 			continue;
 		}
 		if (sig == SIGUSR2) {
-			publish_reference(d);
+			due = publish_reference(d);
 			continue;
 		}
 		if (sig == SIGHUP) {

@@ -153,23 +153,16 @@ static double fill_upstream_fields(struct reference *r, __u64 now_tai_ns, __s64 
 	return step;
 }
 
-double reference_publish(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_ns, bool smear,
-			 reference_move_fn move_sources, void *ctx, struct ntpd_ref_state *st)
+double reference_publish(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_ns,
+			 const struct leap_clock *clk, reference_move_fn move_sources, void *ctx,
+			 struct ntpd_ref_state *st)
 {
 	double now_utc = (double)((__s64)now_tai_ns - tai_offset_ns) / 1e9;
 	double stepped;
 	int step;
 
-	leap_observe(&r->leap, r->result.leap, now_utc);
-	step = leap_take_step(&r->leap, now_utc);
-	/* the corrected clock takes the leap itself: from the instant on,
-	 * upstream time is one second behind (insertion) what it was; TAI, our
-	 * time axis, does not move */
-	if (step && r->model == CLOCK_MODEL_CORRECTED) {
-		move_sources(ctx, -step, 0);
-		reference_move(r, -step, 0);
-		pr_info("leap second: corrected clock stepped by %+d s\n", -step);
-	}
+	leap_tracker_load_list(&r->leap, LEAP_SECONDS_LIST, now_utc);
+	leap_observe(&r->leap, leap_li_combine(r->result.leap, &r->leap, now_utc), now_utc);
 	memset(st, 0, sizeof(*st));
 	st->update_tai_ns = now_tai_ns;
 	st->tai_offset_ns = tai_offset_ns;
@@ -177,9 +170,20 @@ double reference_publish(struct reference *r, __u64 now_tai_ns, __s64 tai_offset
 	if (stepped)
 		pr_warn("time step: the served time moved %+.6f s to the upstreams' "
 			"(beyond the %.3f s a slew may take)\n", stepped, SERVO_STEP_THRESHOLD_S);
-	st->leap = leap_served_li(&r->leap, now_utc, smear);
-	if (smear)
-		st->correction_ns += (__s64)llround(leap_smear_offset(&r->leap, now_utc) * 1e9);
+	/* leap or smear last, on the finished line, LI too */
+	step = leap_state_apply(st, &r->leap, clk);
+	/*
+	 * The corrected clock takes the leap itself: from the instant on,
+	 * upstream time is one second behind (insertion) what it was; TAI, our
+	 * time axis, does not move.  leap_state_apply() has put the step into
+	 * this state, the first from the instant on; the model follows, so the
+	 * next publication continues from here.
+	 */
+	if (step) {
+		move_sources(ctx, -step, 0);
+		reference_move(r, -step, 0);
+		pr_info("leap second: corrected clock stepped by %+d s\n", -step);
+	}
 	return stepped;
 }
 

@@ -87,12 +87,14 @@ typedef void (*reference_move_fn)(void *ctx, double d_offset, double d_time);
  * The state to publish at CLOCK_TAI now_tai_ns while synced (call once per
  * publication: the servo moves here): zeroed, then stratum, refid, root
  * delay and dispersion, reference time, leap indicator, and in the corrected
- * model the correction and its slope (smear included).  A leap second that
- * has come is taken first (move_sources moves the caller's samples).
+ * model the correction and its slope; the leap (exact at its instant, see
+ * leap_state_apply) or the smear.  A leap the corrected clock takes moves
+ * the model afterwards (move_sources moves the caller's samples).
  * Returns the step the served correction took (s), 0 when it slewed.
  */
-double reference_publish(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_ns, bool smear,
-			 reference_move_fn move_sources, void *ctx, struct ntpd_ref_state *st);
+double reference_publish(struct reference *r, __u64 now_tai_ns, __s64 tai_offset_ns,
+			 const struct leap_clock *clk, reference_move_fn move_sources, void *ctx,
+			 struct ntpd_ref_state *st);
 
 /* One source's view for reference_select, from its samples at `now`. */
 void ref_source_fill(struct ref_source *rs, const struct sourcestats *ss, bool reachable,

@@ -92,6 +92,19 @@ int refstate_from_system_clock(struct ntpd_ref_state *st, __u8 stratum)
 	st->precision = system_clock_precision();
 	st->leap = (tx.status & STA_INS) ? NTP_LEAP_INSERT :
 		   (tx.status & STA_DEL) ? NTP_LEAP_DELETE : NTP_LEAP_NONE;
+	st->leap_tai_ns = NTPD_LEAP_NONE_TAI;
+	/* The kernel leaps at its next UTC midnight (insertion) or 23:59:59
+	 * (deletion); served as the kernel clock, the state leaps with it, to
+	 * the nanosecond rather than at the next publication.  Only while the
+	 * kernel says it is still to come: TIME_OOP and TIME_WAIT are after. */
+	if ((state == TIME_INS || state == TIME_DEL) && st->leap != NTP_LEAP_NONE) {
+		__s64 midnight = ((__s64)tx.time.tv_sec / 86400 + 1) * 86400;
+
+		st->leap_sign = state == TIME_INS ? 1 : -1;
+		st->leap_kernel = st->leap_sign;
+		st->leap_tai_ns = (__u64)((midnight - (st->leap_sign < 0)) * (__s64)NSEC_PER_SEC_U64 +
+					  st->tai_offset_ns);
+	}
 	/* A disciplined clock: maxerror (us) is what the disciplining daemon says
 	 * it may be off by.  An undisciplined one is its own local reference (as
 	 * chrony's `local stratum`), whose error nobody measures: the kernel's

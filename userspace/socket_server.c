@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "socket_server.h"
+#include "leap.h"
 #include "log.h"
 #include "ntp_auth.h"
 #include "ntp_proto.h"
@@ -104,9 +105,13 @@ static __u64 rx_timestamp_tai(struct msghdr *msg, const struct ntpd_ref_state *s
 	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
 			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			/* kernel stamps are CLOCK_REALTIME; our state speaks TAI */
-			return (__u64)ts.tv_sec * NSEC_PER_SEC_U64 + (__u64)ts.tv_nsec +
-			       (__u64)st->tai_offset_ns;
+			/* kernel stamps are CLOCK_REALTIME, which a kernel leap
+			 * steps; our state and T3 speak TAI, which it does not:
+			 * the conversion needs a TAI reading from after the
+			 * receive only around such a leap */
+			return leap_realtime_to_tai(st, (__u64)ts.tv_sec * NSEC_PER_SEC_U64 +
+							(__u64)ts.tv_nsec,
+						    st->leap_kernel ? refstate_tai_now_ns() : 0);
 		}
 	}
 	return refstate_tai_now_ns();

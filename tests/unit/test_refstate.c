@@ -44,7 +44,9 @@ static struct ntpd_ref_state make_state(__u64 n)
 	st.leap = (__u8)(n & 3);
 	st.stratum = (__u8)(n % 16 + 1);
 	st.precision = (__s8)-(__s8)(n % 30);
-	st.reserved = (__u8)(n >> 8);
+	st.leap_sign = (__s8)((int)(n % 3) - 1);
+	st.leap_kernel = (__s8)(n >> 8 & 1);
+	st.leap_tai_ns = st.update_tai_ns + n * 997;
 	st.base_tai_ns = ~n;
 	st.base_ntp = n * 31;
 	return st;
