@@ -61,7 +61,8 @@ LIB_OBJS := $(filter-out $(BUILD)/userspace/main.o,$(DAEMON_OBJS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
-	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver $(BUILD)/bench/ntp-load
+	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver $(BUILD)/tests/clock_eperm \
+	$(BUILD)/bench/ntp-load
 
 
 .PHONY: all deps deps-arm64 arm64 run test bench soak bench-micro verify-kernel vmlinux install uninstall deb clean
@@ -135,6 +136,11 @@ $(BUILD)/tests/ntp_rawclient: tests/tools/ntp_rawclient.c $(BPF_HDRS) | $(BUILD)
 $(BUILD)/tests/ntp_fakeserver: tests/tools/ntp_fakeserver.c $(BPF_HDRS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# runs a command with the @clock calls failing EPERM, as ProtectClock=yes does
+$(BUILD)/tests/clock_eperm: tests/tools/clock_eperm.c | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # the generator, with the XDP answer counter of its -X mode built in
 $(BUILD)/bench/ntp-load: bench/ntp-load.c bench/ntp_load_xdp.c bench/ntp_load_rx.h \

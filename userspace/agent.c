@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "agent.h"
 #include "clockstep.h"
+#include "kclock.h"
 #include "leap.h"
 #include "log.h"
 #include "ntp_proto.h"
 #include "refstate.h"
+#include "testhook.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +21,6 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,22 +73,34 @@ struct agent {
 	struct reference ref;	/* selection, hold-over, the served correction */
 	__s8 precision;
 	struct clock_step_watch step_watch;
+	__u64 heartbeat_ns;	/* CLOCK_MONOTONIC of the thread's latest pass, atomic */
 };
 
 static double mono_now(void)
 {
-	struct timespec ts;
+	__u64 ns;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	kclock_now_ns(CLOCK_MONOTONIC, &ns);
+	return (double)ns / 1e9;
 }
 
-static __s64 kernel_tai_offset_ns(void)
-{
-	struct timex tx = { 0 };
+/*
+ * Other threads (publisher, HTTP, SIGHUP) wait this long at most for the
+ * agent's lock: a stuck agent thread must not take them down with it, the
+ * publisher least of all, which then publishes LI=3 itself.
+ */
+#define LOCK_WAIT_NS	(250 * 1000 * 1000LL)
 
-	adjtimex(&tx);
-	return (__s64)tx.tai * (__s64)NSEC_PER_SEC_U64;
+static int lock_bounded(struct agent *a)
+{
+	struct timespec deadline;
+	__u64 ns;
+
+	kclock_now_ns(CLOCK_MONOTONIC, &ns);
+	ns += LOCK_WAIT_NS;
+	deadline.tv_sec = (time_t)(ns / NSEC_PER_SEC_U64);
+	deadline.tv_nsec = (long)(ns % NSEC_PER_SEC_U64);
+	return -pthread_mutex_clocklock(&a->lock, CLOCK_MONOTONIC, &deadline);
 }
 
 __be32 agent_refid_for(const struct sockaddr_storage *addr)
@@ -212,12 +225,16 @@ static __u64 rx_time_tai(struct msghdr *msg)
 {
 	struct cmsghdr *cm;
 	struct timespec ts;
+	__s64 offset;
 
 	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+		/* a CLOCK_REALTIME stamp is TAI only with the kernel's offset added:
+		 * without it, read CLOCK_TAI now rather than mix the two clocks */
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
+		    !kclock_tai_offset_ns(&offset)) {
 			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
 			return (__u64)ts.tv_sec * NSEC_PER_SEC_U64 + (__u64)ts.tv_nsec +
-			       (__u64)kernel_tai_offset_ns();
+			       (__u64)offset;
 		}
 	}
 	return refstate_tai_now_ns();
@@ -307,13 +324,19 @@ static void receive_reply(struct agent *a, struct source *s)
 			      .msg_control = ctrl, .msg_controllen = sizeof(ctrl) };
 	enum ntp_response_verdict v;
 	struct ntp_sample sample;
+	__s64 tai_offset;
 	ssize_t n;
 
 	n = recvmsg(s->fd, &msg, 0);
 	if (n < 0)
 		return;	/* ICMP error or spurious wake-up: the deadline handles it */
+	/* no TAI offset, no sample: its times would be 37 s off (logged by kclock) */
+	if (kclock_tai_offset_ns(&tai_offset)) {
+		close_request(s);
+		return;
+	}
 	v = ntp_client_parse_response(buf, (size_t)n, s->nonce, s->t1_tai, rx_time_tai(&msg),
-				      kernel_tai_offset_ns(), a->precision, &sample);
+				      tai_offset, a->precision, &sample);
 	if (v == NTP_RESP_BAD_ORIGIN) {
 		s->bad_responses++;
 		return;	/* not ours: keep waiting for the real one */
@@ -438,6 +461,16 @@ static void *agent_thread(void *arg)
 
 	for (;;) {
 		now = mono_now();
+		__atomic_store_n(&a->heartbeat_ns, (__u64)(now * 1e9), __ATOMIC_RELAXED);
+		if (testhook_due(TESTHOOK_AGENT_EXIT)) {
+			pr_warn("agent: test hook: the agent thread stops\n");
+			break;
+		}
+		if (testhook_due(TESTHOOK_AGENT_HANG)) {
+			pr_warn("agent: test hook: the agent thread hangs holding its lock\n");
+			pthread_mutex_lock(&a->lock);
+			testhook_hang();
+		}
 		wake = now + 1.0;
 		n = 0;
 		pthread_mutex_lock(&a->lock);
@@ -477,8 +510,10 @@ static void *agent_thread(void *arg)
 		fds[n] = (struct pollfd){ .fd = a->wake_fd, .events = POLLIN };
 		fds[n + 1] = (struct pollfd){ .fd = a->step_watch.fd, .events = POLLIN };
 		timeout_ms = (int)ceil((wake - now) * 1000);
-		if (poll(fds, (nfds_t)n + 2, timeout_ms > 0 ? timeout_ms : 0) < 0 && errno != EINTR)
+		if (poll(fds, (nfds_t)n + 2, timeout_ms > 0 ? timeout_ms : 0) < 0 && errno != EINTR) {
+			pr_warn("agent: poll: %s: the agent thread stops\n", strerror(errno));
 			break;
+		}
 		/* every pass (at least one a second), so slewing never adds up */
 		if (clockstep_check(&a->step_watch, &step_ns)) {
 			agent_host_clock_stepped(a, (double)step_ns / 1e9);
@@ -510,7 +545,7 @@ static __s8 clock_precision(void)
 
 int agent_start(struct agent **out, const struct agent_config *cfg)
 {
-	struct timex tx = { 0 };
+	struct kclock kc;
 	struct agent *a;
 	int i, err;
 
@@ -525,10 +560,16 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 	a->precision = clock_precision();
 	a->model = cfg->model;
 	if (a->model == CLOCK_MODEL_AUTO) {
-		a->model = adjtimex(&tx) == TIME_ERROR ? CLOCK_MODEL_CORRECTED : CLOCK_MODEL_SYSTEM;
-		pr_info("clock model: %s (the kernel says the clock is %ssynchronised)\n",
-			a->model == CLOCK_MODEL_SYSTEM ? "system" : "corrected",
-			a->model == CLOCK_MODEL_SYSTEM ? "" : "not ");
+		/* an unreadable clock state is no sign that someone disciplines it */
+		err = kclock_read(&kc);
+		a->model = !err && kc.synchronised ? CLOCK_MODEL_SYSTEM : CLOCK_MODEL_CORRECTED;
+		if (err)
+			pr_info("clock model: corrected (the kernel's clock state cannot be read: "
+				"adjtimex: %s)\n", strerror(-err));
+		else
+			pr_info("clock model: %s (the kernel says the clock is %ssynchronised)\n",
+				a->model == CLOCK_MODEL_SYSTEM ? "system" : "corrected",
+				a->model == CLOCK_MODEL_SYSTEM ? "" : "not ");
 	}
 	reference_init(&a->ref, a->model, a->precision, cfg->initial_freq,
 		       cfg->have_initial_freq ? cfg->initial_freq_sd : -1);
@@ -546,6 +587,7 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 	err = clockstep_open(&a->step_watch);
 	if (err)
 		pr_warn("agent: cannot watch the host clock for steps: %s\n", strerror(-err));
+	a->heartbeat_ns = (__u64)(mono_now() * 1e9);
 	err = -pthread_create(&a->thread, NULL, agent_thread, a);
 	if (err)
 		goto cleanup;
@@ -581,35 +623,49 @@ void agent_stop(struct agent *a)
 	free(a);
 }
 
-void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_state *st,
-			   const char **why)
+int agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_state *st,
+			  const char **why)
 {
-	pthread_mutex_lock(&a->lock);
-	if (a->ref.synced) {
-		struct timex tx = { 0 };
-		struct leap_clock clk = { .corrected = a->model == CLOCK_MODEL_CORRECTED,
-					  .smear = a->cfg.leap_smear };
+	struct kclock kc;
+	int err;
 
-		adjtimex(&tx);
-		clk.kernel_sign = tx.status & STA_INS ? 1 : tx.status & STA_DEL ? -1 : 0;
-		reference_publish(&a->ref, now_tai_ns, kernel_tai_offset_ns(), &clk,
-				  move_sources, a, st);
+	refstate_unsynchronised(st, now_tai_ns, a->precision);
+	*why = "unsynchronised";
+	err = lock_bounded(a);
+	if (err) {
+		*why = "agent not responding";
+		return err;
+	}
+	/* no TAI offset, no leap warning, no word on who disciplines the clock:
+	 * nothing but LI=3 is honest (docs/time.md) */
+	err = kclock_read(&kc);
+	if (err) {
+		*why = "kernel clock unreadable";
+	} else if (a->ref.synced) {
+		struct leap_clock clk = { .corrected = a->model == CLOCK_MODEL_CORRECTED,
+					  .smear = a->cfg.leap_smear,
+					  .kernel_sign = kc.leap == NTP_LEAP_INSERT ? 1 :
+							 kc.leap == NTP_LEAP_DELETE ? -1 : 0 };
+
+		reference_publish(&a->ref, now_tai_ns, kc.tai_offset_ns, &clk, move_sources, a, st);
 		*why = "upstream";
 	} else if (a->cfg.local_stratum) {
-		refstate_from_system_clock(st, a->cfg.local_stratum);
-		st->update_tai_ns = now_tai_ns;
-		*why = "local";
-	} else {
-		memset(st, 0, sizeof(*st));
-		st->update_tai_ns = now_tai_ns;
-		st->tai_offset_ns = kernel_tai_offset_ns();
-		st->stratum = 16;
-		st->leap = NTP_LEAP_UNSYNC;
-		st->precision = a->precision;
-		memcpy(&st->refid, "INIT", 4);
-		*why = "unsynchronised";
+		err = refstate_from_system_clock(st, a->cfg.local_stratum);
+		if (err) {
+			refstate_unsynchronised(st, now_tai_ns, a->precision);
+			*why = "kernel clock unreadable";
+		} else {
+			st->update_tai_ns = now_tai_ns;
+			*why = "local";
+		}
 	}
 	pthread_mutex_unlock(&a->lock);
+	return err;
+}
+
+__u64 agent_heartbeat_ns(const struct agent *a)
+{
+	return __atomic_load_n(&a->heartbeat_ns, __ATOMIC_RELAXED);
 }
 
 int agent_set_upstreams(struct agent *a, const struct ntpd_endpoint *eps, int n)
@@ -621,7 +677,8 @@ int agent_set_upstreams(struct agent *a, const struct ntpd_endpoint *eps, int n)
 
 	if (n < 1 || n > NTPD_MAX_UPSTREAMS)
 		return -EINVAL;
-	pthread_mutex_lock(&a->lock);
+	if (lock_bounded(a))
+		return -ETIMEDOUT;
 	for (i = 0; i < n; i++) {
 		/* an upstream in both sets keeps its samples and poll state */
 		for (j = 0; j < a->n; j++)
@@ -654,9 +711,8 @@ int agent_source_count(struct agent *a)
 {
 	int n;
 
-	if (!a)
+	if (!a || lock_bounded(a))
 		return 0;
-	pthread_mutex_lock(&a->lock);
 	n = a->n;
 	pthread_mutex_unlock(&a->lock);
 	return n;
@@ -682,7 +738,8 @@ int agent_source_status(struct agent *a, int i, struct agent_source_status *out)
 	const struct source *s = &a->src[i];
 
 	memset(out, 0, sizeof(*out));
-	pthread_mutex_lock(&a->lock);
+	if (lock_bounded(a))
+		return -ETIMEDOUT;
 	if (i >= a->n) {	/* the set shrank since the caller counted */
 		pthread_mutex_unlock(&a->lock);
 		return -ENOENT;

@@ -60,17 +60,26 @@ int agent_start(struct agent **out, const struct agent_config *cfg);
 void agent_stop(struct agent *a);
 
 /*
- * The state to publish now (CLOCK_TAI `now_tai_ns`).  Fills *st and returns
- * true; `*why` says where the time comes from for logs ("upstream",
- * "local", "unsynchronised").
+ * The state to publish now (CLOCK_TAI `now_tai_ns`) into *st, always a
+ * state fit to serve; `*why` says where the time comes from for logs
+ * ("upstream", "local", "unsynchronised", "kernel clock unreadable",
+ * "agent not responding").  Returns 0; -errno when the kernel's clock state
+ * cannot be read (*st is then unsynchronised); -ETIMEDOUT when the agent
+ * thread held its lock too long (*st unsynchronised: the caller decides
+ * whether to publish it or let the last state age).
  */
-void agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_state *st,
-			   const char **why);
+int agent_reference_state(struct agent *a, __u64 now_tai_ns, struct ntpd_ref_state *st,
+			  const char **why);
+
+/* CLOCK_MONOTONIC ns of the agent thread's latest pass (at least one a
+ * second while it runs): the watchdog's view of it. */
+__u64 agent_heartbeat_ns(const struct agent *a);
 
 /*
  * Replace the upstream set while serving (SIGHUP, PUT /upstreams).  An
  * upstream in both sets keeps its samples; the others start afresh with a
- * burst.  0 or -EINVAL (n outside 1..NTPD_MAX_UPSTREAMS).
+ * burst.  0, -EINVAL (n outside 1..NTPD_MAX_UPSTREAMS) or -ETIMEDOUT (the
+ * agent thread is stuck holding its lock).
  */
 int agent_set_upstreams(struct agent *a, const struct ntpd_endpoint *eps, int n);
 
@@ -94,7 +103,8 @@ void agent_assume_synced(struct agent *a, double offset, double freq, double t0)
 bool agent_frequency(struct agent *a, double *freq, double *skew);
 
 int agent_source_count(struct agent *a);
-/* 0, or -ENOENT when source i no longer exists (the set was replaced). */
+/* 0, or -ENOENT when source i no longer exists (the set was replaced), or
+ * -ETIMEDOUT when the agent thread is stuck (agent_source_count says 0). */
 int agent_source_status(struct agent *a, int i, struct agent_source_status *out);
 const char *agent_source_state_name(enum source_state s);
 enum clock_model agent_clock_model(const struct agent *a);

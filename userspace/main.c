@@ -22,7 +22,9 @@
 #include "reqlog.h"
 #include "socket_server.h"
 #include "stats.h"
+#include "testhook.h"
 #include "version.h"
+#include "watchdog.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -51,7 +53,9 @@ struct daemon {
 	struct ntp_keyring keys;
 	struct client_policy *policy;
 	struct mgmt_api *mgmt;
+	struct watchdog *watchdog;
 	const char *serving_from;	/* last reference source logged */
+	bool served_synchronised;	/* ever published LI != 3: a loss is "LOST", not "INIT" */
 	/*
 	 * What may change while serving (SIGHUP in the main thread, the
 	 * management API in the HTTP thread): opts.policy and the upstream set.
@@ -93,12 +97,30 @@ static __u64 publish_reference(struct daemon *d)
 {
 	const char *why = "unsynchronised";
 	struct ntpd_ref_state st;
+	enum watchdog_thread dead;
 	__u64 now = refstate_tai_now_ns(), due = now + NSEC_PER_SEC_U64, kink;
-	int i;
+	int i, err;
 
-	agent_reference_state(d->agent, now, &st, &why);
+	watchdog_publisher_beat(d->watchdog);
+	dead = watchdog_check(d->watchdog);
+	err = agent_reference_state(d->agent, now, &st, &why);
+	if (dead == WATCHDOG_AGENT)
+		why = "unsynchronised: the agent thread is dead or stuck";
+	else if (dead == WATCHDOG_SOCKET)
+		why = "unsynchronised: a socket worker is dead or stuck";
+	else if (err == -ETIMEDOUT)
+		return due;	/* the agent is busy: the last state ages until the watchdog decides */
+	if (dead != WATCHDOG_N_THREADS)
+		refstate_unsynchronised(&st, now, st.precision);
+	if (!now)
+		why = "unsynchronised: CLOCK_TAI unreadable";
 	if (keep_inherited(d, why, now))
 		return due;
+	/* a refid says why there is no time to serve (docs/time.md) */
+	if (st.leap != NTP_LEAP_UNSYNC)
+		d->served_synchronised = true;
+	else if (d->served_synchronised)
+		memcpy(&st.refid, "LOST", 4);
 	if (why != d->serving_from) {
 		char status[96];
 
@@ -449,7 +471,7 @@ static void serve(struct daemon *d, const sigset_t *sigs)
 		wait.tv_nsec = due > now ? (long)((due - now) % NSEC_PER_SEC_U64) : 0;
 		sig = sigtimedwait(sigs, &info, &wait);
 		if (sig < 0) {
-			if (errno == EAGAIN)
+			if (errno == EAGAIN && !testhook_due(TESTHOOK_PUBLISHER_STALL))
 				due = publish_reference(d);
 			continue;
 		}
@@ -474,6 +496,8 @@ static void shutdown_daemon(struct daemon *d)
 	int i;
 
 	metrics_stop(d->metrics);
+	/* before the threads it watches stop, or it would report them dead */
+	watchdog_stop(d->watchdog);
 	mgmt_close(d->mgmt);
 	socket_server_stop(d->sockets);
 	reqlog_stop();
@@ -528,6 +552,8 @@ int main(int argc, char **argv)
 	}
 	if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))
 		return EXIT_USAGE;
+	if (testhook_init())
+		return EXIT_USAGE;
 
 	/* every thread inherits the mask; only serve() takes these signals */
 	sigemptyset(&sigs);
@@ -565,9 +591,18 @@ int main(int argc, char **argv)
 	err = start_sockets(&d);
 	if (err)
 		goto cleanup;
+	struct watchdog_params wp = {
+		.agent = d.agent, .sockets = d.sockets,
+		.bound_ns = watchdog_bound_ns(d.opts.cfg.max_state_age_ns),
+	};
+
+	err = watchdog_start(&d.watchdog, &wp);
+	if (err)
+		goto cleanup;
 	struct metrics_sources msrc = {
 		.att = d.att, .n_att = d.n_att, .sockets = d.sockets,
 		.agent = d.agent, .served = served_buffer(&d), .mgmt = d.mgmt,
+		.watchdog = d.watchdog,
 	};
 
 	err = metrics_start(&d.metrics, &d.opts.metrics_listen, &msrc);

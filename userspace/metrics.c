@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "metrics.h"
+#include "kclock.h"
 #include "log.h"
 #include "ntp_proto.h"
 #include "refstate.h"
@@ -144,6 +145,30 @@ static void write_served(FILE *out, const struct ntpd_ref_buffer *served, struct
 		agent_clock_model(agent) == CLOCK_MODEL_SYSTEM ? "system" : "corrected");
 }
 
+static void write_health(FILE *out, const struct watchdog *w)
+{
+	int t, c;
+
+	family(out, "xdp_ntpd_thread_healthy", "gauge",
+	       "1 while the thread beats its heartbeat, 0 once the watchdog found it dead or stuck.");
+	for (t = 0; t < WATCHDOG_N_THREADS; t++)
+		fprintf(out, "xdp_ntpd_thread_healthy{thread=\"%s\"} %d\n",
+			watchdog_thread_name((enum watchdog_thread)t),
+			watchdog_healthy(w, (enum watchdog_thread)t));
+	family(out, "xdp_ntpd_watchdog_fired_total", "counter",
+	       "Times the watchdog found a thread dead or stuck.");
+	for (t = 0; t < WATCHDOG_N_THREADS; t++)
+		fprintf(out, "xdp_ntpd_watchdog_fired_total{thread=\"%s\"} %llu\n",
+			watchdog_thread_name((enum watchdog_thread)t),
+			(unsigned long long)watchdog_fired(w, (enum watchdog_thread)t));
+	family(out, "xdp_ntpd_kernel_clock_errors_total", "counter",
+	       "Failed reads of the kernel clock state, by call (each makes the state served LI=3).");
+	for (c = 0; c < KCLOCK_N_CALLS; c++)
+		fprintf(out, "xdp_ntpd_kernel_clock_errors_total{call=\"%s\"} %llu\n",
+			kclock_call_name((enum kclock_call)c),
+			(unsigned long long)kclock_errors((enum kclock_call)c));
+}
+
 static char *render(const struct metrics_server *m, size_t *len)
 {
 	struct reqlog_stats rs;
@@ -207,6 +232,7 @@ static char *render(const struct metrics_server *m, size_t *len)
 		(unsigned long long)rs.logged, (unsigned long long)rs.suppressed,
 		(unsigned long long)rs.lost);
 	write_served(out, m->src.served, m->src.agent);
+	write_health(out, m->src.watchdog);
 	write_upstreams(out, m->src.agent);
 	if (fclose(out)) {
 		free(text);

@@ -12,6 +12,7 @@
 #include "mgmt_api.h"
 #include "options.h"
 #include "socket_server.h"
+#include "watchdog.h"
 
 struct metrics_server;
 
@@ -22,6 +23,7 @@ struct metrics_sources {
 	struct agent *agent;
 	const struct ntpd_ref_buffer *served;	/* the state being served */
 	struct mgmt_api *mgmt;			/* /upstreams /ratelimit /acl */
+	const struct watchdog *watchdog;	/* thread health; may be NULL */
 };
 
 int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *listen,

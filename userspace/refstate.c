@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "refstate.h"
+#include "kclock.h"
 #include "ntp_proto.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,10 +50,12 @@ void refstate_munmap(struct ntpd_ref_buffer *buf)
 
 __u64 refstate_tai_now_ns(void)
 {
-	struct timespec ts;
+	__u64 ns;
 
-	clock_gettime(CLOCK_TAI, &ts);
-	return (__u64)ts.tv_sec * NSEC_PER_SEC_U64 + (__u64)ts.tv_nsec;
+	/* 0 on failure (logged by kclock): a state stamped 0 is never fresh,
+	 * and a receive time of 0 finds every state stale */
+	kclock_now_ns(CLOCK_TAI, &ns);
+	return ns;
 }
 
 /* log2 of the clock's resolution in seconds, rounded up (RFC 5905 precision) */
@@ -74,33 +76,34 @@ static __s8 system_clock_precision(void)
 
 int refstate_from_system_clock(struct ntpd_ref_state *st, __u8 stratum)
 {
-	struct timex tx = { 0 };
+	struct kclock kc;
 	__u64 tai_ns, unix_ns;
-	int state;
-
-	state = adjtimex(&tx);
-	if (state < 0)
-		return -errno;
-	tai_ns = refstate_tai_now_ns();
+	int err;
 
 	memset(st, 0, sizeof(*st));
+	err = kclock_read(&kc);
+	if (err)
+		return err;
+	err = kclock_now_ns(CLOCK_TAI, &tai_ns);
+	if (err)
+		return err;
+
 	st->update_tai_ns = tai_ns;
-	st->tai_offset_ns = (__s64)tx.tai * (__s64)NSEC_PER_SEC_U64;
+	st->tai_offset_ns = kc.tai_offset_ns;
 	unix_ns = tai_ns - (__u64)st->tai_offset_ns;
 	st->reference_ts = ntp_ts_from_unix_ns(unix_ns);
 	st->stratum = stratum;
 	st->precision = system_clock_precision();
-	st->leap = (tx.status & STA_INS) ? NTP_LEAP_INSERT :
-		   (tx.status & STA_DEL) ? NTP_LEAP_DELETE : NTP_LEAP_NONE;
+	st->leap = kc.leap;
 	st->leap_tai_ns = NTPD_LEAP_NONE_TAI;
 	/* The kernel leaps at its next UTC midnight (insertion) or 23:59:59
 	 * (deletion); served as the kernel clock, the state leaps with it, to
-	 * the nanosecond rather than at the next publication.  Only while the
-	 * kernel says it is still to come: TIME_OOP and TIME_WAIT are after. */
-	if ((state == TIME_INS || state == TIME_DEL) && st->leap != NTP_LEAP_NONE) {
-		__s64 midnight = ((__s64)tx.time.tv_sec / 86400 + 1) * 86400;
+	 * the nanosecond rather than at the next publication.  The kernel
+	 * clears STA_INS/STA_DEL once the leap is done. */
+	if (st->leap != NTP_LEAP_NONE) {
+		__s64 midnight = ((__s64)(unix_ns / NSEC_PER_SEC_U64) / 86400 + 1) * 86400;
 
-		st->leap_sign = state == TIME_INS ? 1 : -1;
+		st->leap_sign = st->leap == NTP_LEAP_INSERT ? 1 : -1;
 		st->leap_kernel = st->leap_sign;
 		st->leap_tai_ns = (__u64)((midnight - (st->leap_sign < 0)) * (__s64)NSEC_PER_SEC_U64 +
 					  st->tai_offset_ns);
@@ -109,8 +112,25 @@ int refstate_from_system_clock(struct ntpd_ref_state *st, __u8 stratum)
 	 * it may be off by.  An undisciplined one is its own local reference (as
 	 * chrony's `local stratum`), whose error nobody measures: the kernel's
 	 * 16 s "no idea" figure would only make every client reject it. */
-	if (state != TIME_ERROR)
-		st->root_dispersion = ntp_short_from_ns((__u64)tx.maxerror * 1000ULL);
+	if (kc.synchronised)
+		st->root_dispersion = ntp_short_from_ns((__u64)kc.maxerror_us * 1000ULL);
 	memcpy(&st->refid, "LOCL", 4);
 	return 0;
+}
+
+void refstate_unsynchronised(struct ntpd_ref_state *st, __u64 now_tai_ns, __s8 precision)
+{
+	__s64 offset;
+
+	memset(st, 0, sizeof(*st));
+	st->update_tai_ns = now_tai_ns;
+	st->stratum = 16;
+	st->leap = NTP_LEAP_UNSYNC;
+	st->precision = precision ? precision : system_clock_precision();
+	memcpy(&st->refid, "INIT", 4);
+	/* the timestamps of an LI=3 answer are no time to set a clock by, but
+	 * they should still be UTC, not CLOCK_TAI read as UTC */
+	if (kclock_tai_offset_ns(&offset) && kclock_tai_offset_estimate_ns(&offset))
+		offset = 0;
+	st->tai_offset_ns = offset;
 }

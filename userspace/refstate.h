@@ -21,15 +21,25 @@ int refstate_read(const struct ntpd_ref_buffer *buf, struct ntpd_ref_state *out)
 struct ntpd_ref_buffer *refstate_mmap(int map_fd);
 void refstate_munmap(struct ntpd_ref_buffer *buf);
 
-/* CLOCK_TAI in nanoseconds: the clock bpf_ktime_get_tai_ns() reads. */
+/* CLOCK_TAI in nanoseconds: the clock bpf_ktime_get_tai_ns() reads; 0 when
+ * it cannot be read (logged once by kclock), which no freshness check passes. */
 __u64 refstate_tai_now_ns(void);
 
 /*
  * The reference used until an upstream-disciplined one exists: the host's
  * own clock served at a configured stratum (like chrony's `local stratum`).
  * Leap and TAI offset come from the kernel (adjtimex); root dispersion is the
- * kernel's maximum error estimate.  Returns 0 or -errno.
+ * kernel's maximum error estimate.  Returns 0 or -errno; on an error *st is
+ * all zero and must not be served (refstate_unsynchronised instead).
  */
 int refstate_from_system_clock(struct ntpd_ref_state *st, __u8 stratum);
+
+/*
+ * The unsynchronised state (LI=3, stratum 16, refid "INIT", published at
+ * now_tai_ns), every other field zero.  Precision 0: the clock's own.  Its
+ * TAI offset is the kernel's, or estimated when adjtimex cannot be read,
+ * so even these answers carry UTC timestamps.
+ */
+void refstate_unsynchronised(struct ntpd_ref_state *st, __u64 now_tai_ns, __s8 precision);
 
 #endif /* NTPD_REFSTATE_H */

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "socket_server.h"
 #include "leap.h"
+#include "kclock.h"
 #include "log.h"
 #include "ntp_auth.h"
 #include "ntp_proto.h"
 #include "refstate.h"
 #include "reqlog.h"
 #include "stats.h"
+#include "testhook.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +31,8 @@ enum reply_kind {
 };
 /* room for a request with extension fields and a MAC; longer is not NTP */
 #define RX_BUF_LEN 1024
+/* an idle worker still wakes this often, to show the watchdog it is alive */
+#define IDLE_WAKE_S 1
 
 struct worker {
 	struct socket_server *srv;
@@ -37,6 +42,7 @@ struct worker {
 	int family;
 	/* written by this thread only; read racily for stats, like per-CPU maps */
 	struct ntpd_counters counters;
+	__u64 heartbeat_ns;		/* CLOCK_MONOTONIC of the latest pass, atomic */
 	__u32 rng;			/* xorshift state: request log sampling */
 	__u64 rx_tai[BATCH];		/* receive time of each answered request */
 	/* per-thread buffers: nothing is allocated per packet */
@@ -60,10 +66,19 @@ struct socket_server {
 
 static bool warned_no_stamps;
 
+static __u64 mono_ns(void)
+{
+	__u64 ns;
+
+	kclock_now_ns(CLOCK_MONOTONIC, &ns);
+	return ns;
+}
+
 static int open_socket(const struct sockaddr_storage *addr)
 {
 	socklen_t len = addr->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 						      sizeof(struct sockaddr_in6);
+	const struct timeval idle = { .tv_sec = IDLE_WAKE_S };
 	char text[INET6_ADDRSTRLEN] = "?";
 	int one = 1, fd, err;
 
@@ -81,7 +96,8 @@ static int open_socket(const struct sockaddr_storage *addr)
 		pr_warn("socket server: no kernel receive timestamps (SO_TIMESTAMPNS: %s); "
 			"receive times are read after recvmmsg\n", strerror(errno));
 	}
-	if (bind(fd, (const struct sockaddr *)addr, len))
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) ||
+	    bind(fd, (const struct sockaddr *)addr, len))
 		goto fail;
 	return fd;
 fail:
@@ -258,6 +274,11 @@ static void *worker_main(void *arg)
 	}
 
 	while (!w->srv->stopping) {
+		__atomic_store_n(&w->heartbeat_ns, mono_ns(), __ATOMIC_RELAXED);
+		if (w == &w->srv->workers[0] && testhook_due(TESTHOOK_SOCKET_EXIT)) {
+			pr_warn("socket server: test hook: worker 0 stops\n");
+			break;
+		}
 		for (i = 0; i < BATCH; i++) {
 			w->rx[i].msg_hdr.msg_namelen = sizeof(w->peer[i]);
 			w->rx[i].msg_hdr.msg_control = w->ctrl[i];
@@ -265,9 +286,13 @@ static void *worker_main(void *arg)
 		}
 		n = recvmmsg(w->fd, w->rx, BATCH, MSG_WAITFORONE, NULL);
 		if (n <= 0) {
-			if (n < 0 && errno != EINTR && !w->srv->stopping)
-				pr_warn("socket server: recvmmsg: %s\n", strerror(errno));
-			if (n < 0 && errno != EINTR)
+			/* EAGAIN: SO_RCVTIMEO's idle wake-up */
+			bool transient = errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK;
+
+			if (n < 0 && !transient && !w->srv->stopping)
+				pr_warn("socket server: recvmmsg: %s: worker %d stops\n", strerror(errno),
+					(int)(w - w->srv->workers));
+			if (n < 0 && !transient)
 				break;
 			continue;
 		}
@@ -343,6 +368,7 @@ int socket_server_start(struct socket_server **out, const struct socket_server_p
 		}
 	}
 	for (i = 0; i < srv->n_workers; i++) {
+		srv->workers[i].heartbeat_ns = mono_ns();
 		err = -pthread_create(&srv->workers[i].thread, NULL, worker_main, &srv->workers[i]);
 		if (err)
 			goto cleanup;
@@ -385,4 +411,19 @@ void socket_server_counters(const struct socket_server *srv, struct ntpd_counter
 	memset(out, 0, sizeof(*out));
 	for (i = 0; srv && i < srv->n_workers; i++)
 		stats_add(out, &srv->workers[i].counters);
+}
+
+int socket_server_stalest(const struct socket_server *srv, __u64 *heartbeat_ns)
+{
+	int i, oldest = -1;
+	__u64 beat;
+
+	for (i = 0; srv && i < srv->n_workers; i++) {
+		beat = __atomic_load_n(&srv->workers[i].heartbeat_ns, __ATOMIC_RELAXED);
+		if (oldest < 0 || beat < *heartbeat_ns) {
+			oldest = i;
+			*heartbeat_ns = beat;
+		}
+	}
+	return oldest;
 }

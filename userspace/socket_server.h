@@ -35,4 +35,11 @@ void socket_server_stop(struct socket_server *srv);
 /* Counters summed over the threads (same reasons as the XDP counters). */
 void socket_server_counters(const struct socket_server *srv, struct ntpd_counters *out);
 
+/*
+ * The worker whose heartbeat (CLOCK_MONOTONIC ns of its latest pass; an
+ * idle one wakes every second) is oldest, that beat in *heartbeat_ns; -1
+ * when there are no workers.
+ */
+int socket_server_stalest(const struct socket_server *srv, __u64 *heartbeat_ns);
+
 #endif /* NTPD_SOCKET_SERVER_H */

@@ -32,6 +32,11 @@ t "unit is Type=notify with our seccomp filter and a gapless restart" sh -c \
 	"grep -q '^Type=notify' '$STAGE/usr/lib/systemd/system/xdp-ntpd.service' &&
 	 grep -q '^ExecStart=.*--keep-attached --replace --seccomp on' '$STAGE/usr/lib/systemd/system/xdp-ntpd.service'"
 t "unit bounds capabilities" grep -q '^CapabilityBoundingSet=CAP_BPF' "$STAGE/usr/lib/systemd/system/xdp-ntpd.service"
+# ProtectClock=yes refuses read-only adjtimex (EPERM): the daemon could only
+# serve LI=3; CAP_SYS_TIME outside the bounding set keeps the clock safe
+t "unit has no ProtectClock, and no CAP_SYS_TIME to set the clock with" sh -c \
+	"! grep -q '^ProtectClock=' '$STAGE/usr/lib/systemd/system/xdp-ntpd.service' &&
+	 ! grep '^CapabilityBoundingSet=' '$STAGE/usr/lib/systemd/system/xdp-ntpd.service' | grep -q CAP_SYS_TIME"
 t "make uninstall removes it" sh -c \
 	"make -C '$ROOT' -s uninstall PREFIX=/usr DESTDIR='$STAGE' && [ ! -e '$STAGE/usr/sbin/xdp-ntpd' ]"
 echo "1..$n"

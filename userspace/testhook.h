@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Test hooks: faults the end-to-end tests inject to prove the watchdog
+ * (docs/testing.md).  Off unless XDP_NTPD_TEST_FAULT=NAME:SECONDS is in the
+ * environment at start; then, SECONDS after start, the named thread fails:
+ *
+ *   agent-exit       the agent thread leaves its loop, as on a poll error
+ *   agent-hang       the agent thread blocks forever holding its lock
+ *   socket-exit      the first socket worker leaves its loop
+ *   publisher-stall  the main thread stops publishing (it still takes signals)
+ */
+#ifndef NTPD_TESTHOOK_H
+#define NTPD_TESTHOOK_H
+
+#include <stdbool.h>
+
+enum testhook_fault {
+	TESTHOOK_NONE,
+	TESTHOOK_AGENT_EXIT,
+	TESTHOOK_AGENT_HANG,
+	TESTHOOK_SOCKET_EXIT,
+	TESTHOOK_PUBLISHER_STALL,
+};
+
+/* Read the environment, once, before any thread starts.  0 or -EINVAL. */
+int testhook_init(void);
+
+/* Fault f is armed and its time has come. */
+bool testhook_due(enum testhook_fault f);
+
+/* Block the calling thread for good (SIGKILL still ends the process). */
+void testhook_hang(void) __attribute__((noreturn));
+
+#endif /* NTPD_TESTHOOK_H */
