@@ -97,7 +97,7 @@ if daemon_start $FAST -s $CLI4:11123; then
 		check "after the +2 s step the served time follows the upstream" \
 			wait_for 40 offset_near 2
 		check "the step was not taken silently: it is logged" \
-			grep -qE "time step: the upstreams' time moved \+(1\.99|2\.00)" "$WORK/daemon.log"
+			grep -qE "time step: the served time moved \+(1\.99|2\.00)" "$WORK/daemon.log"
 	else
 		not_ok "daemon starts in the corrected clock model"
 	fi
