@@ -45,7 +45,11 @@ static void check_response(const struct ntp_packet *req, const struct ntp_packet
 
 	FUZZ_CHECK(NTP_MODE(rsp->li_vn_mode) == NTP_MODE_SERVER);
 	FUZZ_CHECK(NTP_VN(rsp->li_vn_mode) == NTP_VN(req->li_vn_mode));
-	FUZZ_CHECK(NTP_LI(rsp->li_vn_mode) == (fresh ? (st->leap & 3) : NTP_LEAP_UNSYNC));
+	/* a leap taken by the receive time ends its announcement */
+	FUZZ_CHECK(NTP_LI(rsp->li_vn_mode) ==
+		   (!fresh ? NTP_LEAP_UNSYNC :
+		    st->leap_sign && rx >= st->leap_tai_ns && st->leap != NTP_LEAP_UNSYNC ?
+				     NTP_LEAP_NONE : (st->leap & 3)));
 	/* RFC 5905 8: the client's transmit, verbatim */
 	FUZZ_CHECK(rsp->origin_ts == req->transmit_ts);
 	FUZZ_CHECK(rsp->transmit_ts == req->transmit_ts);	/* not yet set */
