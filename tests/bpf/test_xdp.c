@@ -258,10 +258,20 @@ static void put32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (24 - 8 * i));
 }
 
-/* RFC 5905: served time = CLOCK_TAI - TAI offset + correction, as NTP. */
+/* Whether a state's leap has been taken at tai_ns (never without a sign). */
+static bool leap_taken(const struct ntpd_ref_state *st, __u64 tai_ns)
+{
+	return st->leap_sign != 0 && tai_ns >= st->leap_tai_ns;
+}
+
+/* RFC 5905: served time = CLOCK_TAI - TAI offset + correction, as NTP, and
+ * from the state's leap on sign seconds less (insertion repeats a second). */
 static uint64_t served_ntp(const struct ntpd_ref_state *st, __u64 tai_ns)
 {
-	return ntp_ts_from_unix_ns(tai_ns - (__u64)st->tai_offset_ns + (__u64)st->correction_ns);
+	__s64 leap = leap_taken(st, tai_ns) ? st->leap_sign * (__s64)NS : 0;
+
+	return ntp_ts_from_unix_ns(tai_ns - (__u64)st->tai_offset_ns + (__u64)st->correction_ns -
+				   (__u64)leap);
 }
 
 /*
@@ -336,7 +346,10 @@ static const char *answer_diff(const uint8_t *req, size_t len, const struct run_
 
 	/* NTP, RFC 5905 figure 8 */
 	vn = (req[lay.payload] >> 3) & 7;
-	ntp[0] = (uint8_t)((fresh ? st->leap : 3) << 6 | vn << 3 | 4);
+	/* the leap announcement ends at the instant (callers keep the run on
+	 * one side of it) */
+	ntp[0] = (uint8_t)((fresh ? (leap_taken(st, r->tai_before) ? 0 : st->leap) : 3) << 6 |
+			   vn << 3 | 4);
 	ntp[1] = fresh && st->stratum <= 15 ? st->stratum : 0;
 	poll = (int8_t)req[lay.payload + 2];
 	poll = poll < POLL_MIN ? POLL_MIN : poll > POLL_MAX ? POLL_MAX : poll;
@@ -720,6 +733,93 @@ static void stale_state_passed_when_configured(void **state)
 	unload(&pass);
 }
 
+/* ---- leap seconds ---------------------------------------------------------- */
+
+/*
+ * A state published a moment before a leap, and a request received just
+ * before or just after its instant L (CLOCK_TAI, which the program reads, a
+ * few ms ahead of the real clock).  The correction is chosen so the line
+ * reaches a whole second S at L: 00:00:00 of the new day for an insertion,
+ * 23:59:59 for a deletion.  Before L the answer reads S - 1 s and a
+ * fraction with LI announcing the leap; after it S - sign s (23:59:59 again,
+ * or 00:00:00) with LI 0; every byte as the independent model says.
+ */
+struct leap_case {
+	const char *desc;
+	int ip;
+	int sign;
+	bool after;
+};
+
+static const struct leap_case leap_cases[] = {
+	{ "leap: IPv4 insertion, just before", V4, 1, false },
+	{ "leap: IPv4 insertion, just after", V4, 1, true },
+	{ "leap: IPv6 insertion, just before", V6, 1, false },
+	{ "leap: IPv6 insertion, just after", V6, 1, true },
+	{ "leap: IPv4 deletion, just before", V4, -1, false },
+	{ "leap: IPv4 deletion, just after", V4, -1, true },
+	{ "leap: IPv6 deletion, just before", V6, -1, false },
+	{ "leap: IPv6 deletion, just after", V6, -1, true },
+};
+
+#define LEAP_AHEAD_BEFORE_NS	5000000ULL	/* room to answer before the instant */
+#define LEAP_AHEAD_AFTER_NS	200000ULL	/* waited out, then answered */
+
+static void leap_case(void **state)
+{
+	const struct leap_case *lc = *state;
+	const struct xdp_case c = { lc->desc, { .ip = lc->ip }, XDP_TX,
+				    lc->ip == V4 ? NTPD_CNT_ANSWERED_V4 : NTPD_CNT_ANSWERED_V6 };
+	struct ntpd_counters before, after;
+	struct ntpd_ref_state st;
+	uint8_t in[FRAME_MAX];
+	size_t len = build_case(&c.f, in);
+	struct run_result r;
+	__u64 now, L, line_at_L, s_ntp;
+	uint64_t rx, tx;
+	const char *diff;
+	char msg[160];
+	int tries, i;
+
+	for (tries = 0; tries < 100; tries++) {
+		now = refstate_tai_now_ns();
+		L = now + (lc->after ? LEAP_AHEAD_AFTER_NS : LEAP_AHEAD_BEFORE_NS);
+		st = known_state(now);
+		st.leap = lc->sign > 0 ? NTP_LEAP_INSERT : NTP_LEAP_DELETE;
+		st.leap_sign = (__s8)lc->sign;
+		st.leap_tai_ns = L;
+		line_at_L = L - (__u64)st.tai_offset_ns + (__u64)st.correction_ns;
+		st.correction_ns += (__s64)(NS - line_at_L % NS);
+		publish(&fx, &st);
+		while (lc->after && refstate_tai_now_ns() < L)
+			;
+		assert_int_equal(read_counters(fx.counters_fd, &before), 0);
+		assert_int_equal(run_prog(fx.prog_fd, in, len, &r), 0);
+		assert_int_equal(read_counters(fx.counters_fd, &after), 0);
+		/* a slow run that straddled the instant says nothing: again */
+		if (lc->after ? r.tai_before >= L : r.tai_after < L)
+			break;
+	}
+	assert_true(tries < 100);
+	assert_int_equal(r.verdict, XDP_TX);
+	for (i = 0; i < NTPD_CNT_MAX; i++)
+		assert_int_equal(after.packets[i] - before.packets[i], i == c.counter);
+	diff = answer_diff(in, len, &r, &published, 1, msg, sizeof(msg));
+	if (diff)
+		print_message("# %s: %s\n", lc->desc, diff);
+	assert_null(diff);
+
+	/* and on the timescale: the second the leap makes it */
+	s_ntp = (L - (__u64)st.tai_offset_ns + (__u64)st.correction_ns) / NS +
+		NTP_UNIX_EPOCH_DELTA;
+	rx = get64(r.out + len - NTP_PACKET_LEN + 32);
+	tx = get64(r.out + len - NTP_PACKET_LEN + 40);
+	assert_int_equal(rx >> 32, (uint32_t)(lc->after ? s_ntp - (__u64)(__s64)lc->sign : s_ntp - 1));
+	assert_int_equal(tx >> 32, rx >> 32);
+	assert_int_equal(NTP_LI(r.out[len - NTP_PACKET_LEN]),
+			 lc->after ? NTP_LEAP_NONE : st.leap);
+}
+
 /* ---- torn reads ---------------------------------------------------------- */
 
 #define TORN_PUBLISHES	2000000U
@@ -844,7 +944,8 @@ static void no_torn_reads(void **state)
 
 int main(void)
 {
-	static struct CMUnitTest tests[ARRAY_SIZE(cases) + MATRIX_N + N_FIXED];
+	static struct CMUnitTest tests[ARRAY_SIZE(cases) + MATRIX_N + ARRAY_SIZE(leap_cases) +
+				       N_FIXED];
 	size_t n = 0, i;
 
 	fill_matrix();
@@ -854,6 +955,9 @@ int main(void)
 	for (i = 0; i < MATRIX_N; i++)
 		tests[n++] = (struct CMUnitTest){ matrix[i].desc, test_case, publish_fresh, NULL,
 						  &matrix[i] };
+	for (i = 0; i < ARRAY_SIZE(leap_cases); i++)
+		tests[n++] = (struct CMUnitTest){ leap_cases[i].desc, leap_case, publish_fresh, NULL,
+						  (void *)&leap_cases[i] };
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup(
 		stale_state_answered_unsynchronised, publish_fresh);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup(

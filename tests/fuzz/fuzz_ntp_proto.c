@@ -45,7 +45,11 @@ static void check_response(const struct ntp_packet *req, const struct ntp_packet
 
 	FUZZ_CHECK(NTP_MODE(rsp->li_vn_mode) == NTP_MODE_SERVER);
 	FUZZ_CHECK(NTP_VN(rsp->li_vn_mode) == NTP_VN(req->li_vn_mode));
-	FUZZ_CHECK(NTP_LI(rsp->li_vn_mode) == (fresh ? (st->leap & 3) : NTP_LEAP_UNSYNC));
+	/* a leap taken by the receive time ends its announcement */
+	FUZZ_CHECK(NTP_LI(rsp->li_vn_mode) ==
+		   (!fresh ? NTP_LEAP_UNSYNC :
+		    st->leap_sign && rx >= st->leap_tai_ns && st->leap != NTP_LEAP_UNSYNC ?
+				     NTP_LEAP_NONE : (st->leap & 3)));
 	/* RFC 5905 8: the client's transmit, verbatim */
 	FUZZ_CHECK(rsp->origin_ts == req->transmit_ts);
 	FUZZ_CHECK(rsp->transmit_ts == req->transmit_ts);	/* not yet set */
@@ -85,14 +89,16 @@ static void check_served_ts(struct ntpd_ref_state st, __u64 update, __u64 d)
 	__s64 diff;
 
 	st.update_tai_ns = update;
+	st.leap_sign = (__s8)(st.leap_sign % 2);	/* what the agent writes: -1, 0, 1 */
 	ntp_state_set_base(&st);
 	if (!update)
 		return;
-	base_unix = ntp_served_unix_ns(&st, update);
+	base_unix = ntp_linear_unix_ns(&st, update);
 	d &= (1ULL << 32) - 1;			/* the fast path's window */
 	tai = update + d;
-	/* beyond year 2554 the Unix nanoseconds wrap; not a state we publish */
-	if (tai < update || base_unix > ~0ULL - (1ULL << 33))
+	/* beyond year 2554 the Unix nanoseconds wrap, and a leap in 1970's
+	 * first seconds would wrap them below zero: not states we publish */
+	if (tai < update || base_unix > ~0ULL - (1ULL << 33) || base_unix < (1ULL << 33))
 		return;
 	/* the exact path, frequency drift included */
 	diff = (__s64)(ntp_served_ts(&st, tai) - ntp_ts_from_unix_ns(ntp_served_unix_ns(&st, tai)));

@@ -188,6 +188,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 
 	st.update_tai_ns = refstate_tai_now_ns();
+	/* a leap an hour behind or ahead (never during the run, where model
+	 * and program read the clock at different times), or none */
+	st.leap_sign = (__s8)(payload[3] % 3) - 1;
+	st.leap = st.leap_sign > 0 ? NTP_LEAP_INSERT : st.leap_sign < 0 ? NTP_LEAP_DELETE :
+								 NTP_LEAP_NONE;
+	st.leap_tai_ns = payload[4] & 1 ? st.update_tai_ns - 3600 * NSEC_PER_SEC_U64 :
+					  st.update_tai_ns + 3600 * NSEC_PER_SEC_U64;
 	refstate_publish(ref, &st);
 	FUZZ_CHECK(!refstate_read(ref, &st_read));	/* with its derived base */
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)len,

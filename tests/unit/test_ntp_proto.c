@@ -9,6 +9,7 @@
  */
 #include <math.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1168,6 +1169,86 @@ static void csum_replace16_matches_recompute(void **state)
 	}
 }
 
+/* The branch-free comparison behind the per-packet leap, at its edges. */
+static void ge_mask_is_a_comparison(void **state)
+{
+	static const struct { __u64 a, b; bool ge; } rows[] = {
+		{ 0, 0, true }, { 1, 0, true }, { 0, 1, false }, { ~0ULL, 0, true },
+		{ 0, ~0ULL, false }, { ~0ULL, ~0ULL, true }, { 1ULL << 63, (1ULL << 63) - 1, true },
+		{ (1ULL << 63) - 1, 1ULL << 63, false }, { 1795000037000000000ULL, ~0ULL, false },
+	};
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_int_equal(ntp_ge_mask(rows[i].a, rows[i].b), rows[i].ge ? ~0ULL : 0);
+}
+
+/*
+ * ntp_served_ts (both paths) and ntp_served_unix_ns across a state's leap:
+ * the line up to the ns before the instant, sign s less from it on, with a
+ * frequency and with the base before the instant; LI announced before and 0
+ * from the instant on; a zero sign or ~0 instant is no leap at all.
+ */
+static void served_ts_takes_the_leap_at_the_instant(void **state)
+{
+	static const struct {
+		const char *desc;
+		int sign;
+		__u64 leap_at;		/* TAI ns after the base; ~0: none */
+		__s64 at;		/* reading, ns after the base */
+		bool taken;
+	} rows[] = {
+		{ "insertion, 1 ns before", 1, 700000000, 699999999, false },
+		{ "insertion, at", 1, 700000000, 700000000, true },
+		{ "insertion, 1 s after", 1, 700000000, 1700000000, true },
+		{ "insertion, past the fast window", 1, 700000000, 5 * (__s64)NS, true },
+		{ "deletion, 1 ns before", -1, 700000000, 699999999, false },
+		{ "deletion, at", -1, 700000000, 700000000, true },
+		{ "deletion, before the base", -1, 0, -5, false },
+		{ "instant at the base", 1, 0, 0, true },
+		{ "sign 0: no leap", 0, 700000000, 800000000, false },
+		{ "instant ~0: none", 1, ~0ULL, 800000000, false },
+	};
+	static const struct ntpd_config cfg = { .poll_min = 4, .poll_max = 17 };
+	const __u64 upd = 1795000037123456789ULL;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct ntpd_ref_state st = {
+			.update_tai_ns = upd,
+			.tai_offset_ns = 37 * (__s64)NS,
+			.correction_ns = -1234567,
+			.freq_scaled = (__s32)(30e-6 * 4294967296.0),
+			.leap = NTP_LEAP_INSERT,
+			.leap_sign = (__s8)rows[i].sign,
+			.leap_tai_ns = rows[i].leap_at == ~0ULL ? ~0ULL : upd + rows[i].leap_at,
+		};
+		struct ntpd_ref_state flat;
+		struct ntp_packet p = { .li_vn_mode = NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT) };
+		__u64 tai = upd + (__u64)rows[i].at, want_unix, want_ts;
+		__s64 leap = rows[i].taken ? rows[i].sign * (__s64)NS : 0;
+
+		ntp_state_set_base(&st);
+		flat = st;
+		flat.leap_sign = 0;
+		want_unix = ntp_served_unix_ns(&flat, tai) - (__u64)leap;
+		want_ts = ntp_ts_from_unix_ns(want_unix);
+		if (udiff(ntp_served_ts(&st, tai), want_ts) > 1)
+			print_message("# %s: %#llx, want %#llx\n", rows[i].desc,
+				      (unsigned long long)ntp_served_ts(&st, tai),
+				      (unsigned long long)want_ts);
+		assert_int_equal(ntp_served_unix_ns(&st, tai), want_unix);
+		assert_true(udiff(ntp_served_ts(&st, tai), want_ts) <= 1);
+		/* the base stays on the line whatever side of the leap it is */
+		assert_int_equal(st.base_ntp, flat.base_ntp);
+		ntp_fill_response(&p, &st, &cfg, tai, 1);
+		assert_int_equal(NTP_LI(p.li_vn_mode), rows[i].taken ? NTP_LEAP_NONE : NTP_LEAP_INSERT);
+		assert_int_equal(bpf_be64_to_cpu(p.receive_ts), ntp_served_ts(&st, tai));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1190,6 +1271,8 @@ int main(void)
 		cmocka_unit_test(served_ts_matches_exact),
 		cmocka_unit_test(served_ts_monotonic),
 		cmocka_unit_test(served_ts_follows_frequency),
+		cmocka_unit_test(ge_mask_is_a_comparison),
+		cmocka_unit_test(served_ts_takes_the_leap_at_the_instant),
 		cmocka_unit_test(latency_buckets),
 		cmocka_unit_test(classify_all_versions_and_modes),
 		cmocka_unit_test(fill_response_fields),
