@@ -422,7 +422,7 @@ static void run(const struct scenario *sc)
 static struct scenario drift(const char *name, double ppm, double poll, double wander)
 {
 	struct scenario sc = {
-		.name = name, .seed = 0x5eed0000 + (__u64)poll + (__u64)(ppm * 10),
+		.name = name, .seed = 0x5eed0000 + (__u64)poll + (__u64)(__s64)(ppm * 10),
 		.poll = poll, .n_up = 1, .up = { GOOD(0) }, .model = CLOCK_MODEL_CORRECTED,
 		.host_offset = 0.010, .host_freq = ppm * 1e-6, .wander = wander,
 		.settle_polls = 5, .max_median = 50e-6, .max_error = 250e-6,
