@@ -134,7 +134,7 @@ $(BUILD)/tests/ntp_rawclient: tests/tools/ntp_rawclient.c $(BPF_HDRS) | $(BUILD)
 
 $(BUILD)/tests/ntp_fakeserver: tests/tools/ntp_fakeserver.c $(BPF_HDRS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lm
 
 # the generator, with the XDP answer counter of its -X mode built in
 $(BUILD)/bench/ntp-load: bench/ntp-load.c bench/ntp_load_xdp.c bench/ntp_load_rx.h \
