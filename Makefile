@@ -135,7 +135,7 @@ $(BUILD)/tests/ntp_rawclient: tests/tools/ntp_rawclient.c $(BPF_HDRS) | $(BUILD)
 
 $(BUILD)/tests/ntp_fakeserver: tests/tools/ntp_fakeserver.c $(BPF_HDRS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lm
 
 # runs a command with the @clock calls failing EPERM, as ProtectClock=yes does
 $(BUILD)/tests/clock_eperm: tests/tools/clock_eperm.c | $(BUILD)/tests

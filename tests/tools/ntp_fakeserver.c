@@ -4,9 +4,19 @@
  * answers NTP client requests with its clock shifted by -o seconds, a chosen
  * stratum and leap indicator, or a kiss-o'-death code.  Bounded: it exits
  * after -n answers or -T seconds, whichever comes first.
+ *
+ * It is also a known clock for tests of served time against truth: with
+ * -r PPM its clock runs at (1 + PPM * 1e-6) against the host's,
+ *   time = host_t0 + offset + (host_now - host_t0) * (1 + PPM * 1e-6),
+ * where host_t0 is the host's CLOCK_REALTIME at start, printed on the
+ * "listening" line.  Every namespace shares the host's kernel clock, so
+ * a test knows exactly what this server's time is at any host instant.
+ * -G makes it a good stratum 1 (refid GPS, root delay 0, root dispersion
+ * 2^-16 s), so that the bound a daemon advertises is its own, not ours.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -21,8 +31,12 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: ntp_fakeserver -a ADDR -p PORT [-o OFFSET_S] [-s STRATUM] "
-		"[-l LEAP] [-k RATE|DENY|RSTR] [-m MODE] [-n MAX_ANSWERS] [-T MAX_SECONDS]\n"
-		"  -m MODE  answer in this NTP mode instead of 4 (a broken server)\n");
+		"[-l LEAP] [-k RATE|DENY|RSTR] [-m MODE] [-n MAX_ANSWERS] [-T MAX_SECONDS] "
+		"[-r PPM] [-G] [-v]\n"
+		"  -m MODE  answer in this NTP mode instead of 4 (a broken server)\n"
+		"  -r PPM   our clock runs PPM parts per million fast against the host's\n"
+		"  -G       a good stratum 1: refid GPS, root delay 0, root dispersion 2^-16 s\n"
+		"  -v       print the host time of every answer\n");
 	exit(2);
 }
 
@@ -30,13 +44,18 @@ int main(int argc, char **argv)
 {
 	const char *addr = NULL, *kiss = NULL;
 	long max_answers = 100000, max_seconds = 600;
-	double offset = 0;
+	double offset = 0, ppm = 0;
 	int port = 0, stratum = 2, leap = 0, answer_mode = NTP_MODE_SERVER, c, fd, one = 1;
+	int good = 0, verbose = 0;
 	struct sockaddr_storage ss = { 0 };
+	struct timespec t0;
 	socklen_t ss_len;
 	time_t start = time(NULL);
+	__s64 t0_ns;
 
-	while ((c = getopt(argc, argv, "a:p:o:s:l:k:n:T:m:")) != -1) {
+	clock_gettime(CLOCK_REALTIME, &t0);
+	t0_ns = (__s64)t0.tv_sec * (__s64)NSEC_PER_SEC_U64 + t0.tv_nsec;
+	while ((c = getopt(argc, argv, "a:p:o:s:l:k:n:T:m:r:Gv")) != -1) {
 		switch (c) {
 		case 'a': addr = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -47,6 +66,9 @@ int main(int argc, char **argv)
 		case 'n': max_answers = atol(optarg); break;
 		case 'T': max_seconds = atol(optarg); break;
 		case 'm': answer_mode = atoi(optarg) & 7; break;
+		case 'r': ppm = atof(optarg); break;
+		case 'G': good = 1; stratum = 1; break;
+		case 'v': verbose = 1; break;
 		default: usage();
 		}
 	}
@@ -69,7 +91,9 @@ int main(int argc, char **argv)
 		perror("bind");
 		return 1;
 	}
-	printf("listening\n");
+	/* tests parse host_t0: seconds.nanoseconds of CLOCK_REALTIME */
+	printf("listening host_t0=%lld.%09ld offset=%.9f ppm=%.6f\n", (long long)t0.tv_sec,
+	       t0.tv_nsec, offset, ppm);
 	fflush(stdout);
 
 	while (max_answers > 0 && time(NULL) - start < max_seconds) {
@@ -78,6 +102,7 @@ int main(int argc, char **argv)
 		socklen_t peer_len = sizeof(peer);
 		struct ntp_packet pkt;
 		struct timespec now;
+		__s64 now_ns;
 		ssize_t n;
 		__u64 ns;
 
@@ -87,24 +112,30 @@ int main(int argc, char **argv)
 		if (n != NTP_PACKET_LEN || NTP_MODE(pkt.li_vn_mode) != NTP_MODE_CLIENT)
 			continue;
 		clock_gettime(CLOCK_REALTIME, &now);
-		ns = (__u64)now.tv_sec * NSEC_PER_SEC_U64 + (__u64)now.tv_nsec +
-		     (__u64)(__s64)(offset * 1e9);
+		now_ns = (__s64)now.tv_sec * (__s64)NSEC_PER_SEC_U64 + now.tv_nsec;
+		/* the drift term in double: 1e12 ns x 100 ppm is 1e8, exact to well under 1 ns */
+		ns = (__u64)(now_ns + (__s64)(offset * 1e9) +
+			     (__s64)llround((double)(now_ns - t0_ns) * ppm * 1e-6));
 		pkt.origin_ts = pkt.transmit_ts;
 		pkt.li_vn_mode = NTP_LI_VN_MODE(kiss ? NTP_LEAP_UNSYNC : leap, 4, answer_mode);
 		pkt.stratum = kiss ? 0 : (__u8)stratum;
 		pkt.poll = 4;
 		pkt.precision = -20;
-		pkt.root_delay = htonl(0x00000100);	/* ~4 ms */
-		pkt.root_dispersion = htonl(0x00000100);
+		pkt.root_delay = htonl(good ? 0 : 0x00000100);	/* ~4 ms */
+		pkt.root_dispersion = htonl(good ? 0x00000001 : 0x00000100);
 		if (kiss)
 			memcpy(&pkt.refid, kiss, 4);
 		else
-			memcpy(&pkt.refid, "FAKE", 4);
+			memcpy(&pkt.refid, good ? "GPS\0" : "FAKE", 4);
 		pkt.reference_ts = bpf_cpu_to_be64(ntp_ts_from_unix_ns(ns - NSEC_PER_SEC_U64));
 		pkt.receive_ts = bpf_cpu_to_be64(ntp_ts_from_unix_ns(ns));
 		pkt.transmit_ts = pkt.receive_ts;
 		sendto(fd, &pkt, sizeof(pkt), 0, (struct sockaddr *)&peer, peer_len);
 		max_answers--;
+		if (verbose) {
+			printf("answer host=%lld.%09ld\n", (long long)now.tv_sec, now.tv_nsec);
+			fflush(stdout);
+		}
 	}
 	return 0;
 }

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "ntpd_shared.h"
+#include "ntp_proto.h"
 
 struct args {
 	const char *ifname;
@@ -40,6 +41,8 @@ struct args {
 	int accept_unsync;	/* -u: an LI=3 / stratum 0 answer is still valid */
 	int samples;		/* -n: measure offsets over this many exchanges */
 	int ip_options;		/* -O: 4 bytes of IPv4 NOP options (IHL 6) */
+	int stream;		/* -S: one line per exchange, paced every -w ms */
+	int interval_ms;
 };
 
 static struct ntp_packet last_reply;
@@ -238,7 +241,8 @@ static double ts_to_unix(uint64_t be_ts)
  * frame is handed to the kernel, *t4 the kernel's receive stamp of the reply
  * (SO_TIMESTAMPNS): both NULL-able.  Returns 0, or 1 on no/invalid reply.
  */
-static int exchange(int fd, const struct args *a, const uint8_t *src_mac, double *t1, double *t4)
+static int exchange_ns(int fd, const struct args *a, const uint8_t *src_mac,
+		       int64_t *t1, int64_t *t4)
 {
 	char ctrl[CMSG_SPACE(sizeof(struct tpacket_auxdata)) + CMSG_SPACE(sizeof(struct timespec))];
 	uint8_t frame[256], buf[2048];
@@ -290,12 +294,24 @@ static int exchange(int fd, const struct args *a, const uint8_t *src_mac, double
 			return 1;
 		if (ret > 0) {
 			if (t1)
-				*t1 = (double)sent.tv_sec + sent.tv_nsec / 1e9;
+				*t1 = (int64_t)sent.tv_sec * 1000000000 + sent.tv_nsec;
 			if (t4)
-				*t4 = (double)rx.tv_sec + rx.tv_nsec / 1e9;
+				*t4 = (int64_t)rx.tv_sec * 1000000000 + rx.tv_nsec;
 			return 0;
 		}
 	}
+}
+
+static int exchange(int fd, const struct args *a, const uint8_t *src_mac, double *t1, double *t4)
+{
+	int64_t n1, n4;
+	int ret = exchange_ns(fd, a, src_mac, &n1, &n4);
+
+	if (!ret && t1)
+		*t1 = n1 / 1e9;
+	if (!ret && t4)
+		*t4 = n4 / 1e9;
+	return ret;
 }
 
 static int cmp_double(const void *x, const void *y)
@@ -336,12 +352,69 @@ static int measure_offsets(int fd, const struct args *a, const uint8_t *src_mac,
 	return 0;
 }
 
+/* an answer's timestamp in Unix ns, its era taken from our own clock */
+static int64_t reply_ns(uint64_t be_ts, int64_t near_ns)
+{
+	return ntp_ts_to_unix_ns(be64toh(be_ts), near_ns / 1000000000);
+}
+
+/*
+ * -S: -n exchanges, one every -w ms on a fixed schedule (the workload, not
+ * a wait for anything), one line each, in integer nanoseconds so nothing
+ * is lost to a double holding Unix time:
+ *   sample MID_S OFFSET_S DELAY_S ROOTDELAY_S ROOTDISP_S LI STRATUM
+ * MID is the host time halfway between our transmit and the kernel's
+ * receive stamp, OFFSET the server's clock minus ours (RFC 5905 theta),
+ * DELAY the round trip less the server's hold (delta).  An exchange without
+ * a valid answer prints "lost MID_S".
+ */
+static int stream_offsets(int fd, const struct args *a, const uint8_t *src_mac)
+{
+	struct timespec next;
+	int i, answered = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (i = 0; i < a->samples; i++) {
+		int64_t t1, t2, t3, t4, mid;
+
+		if (exchange_ns(fd, a, src_mac, &t1, &t4)) {
+			struct timespec now;
+
+			clock_gettime(CLOCK_REALTIME, &now);
+			printf("lost %lld.%09ld\n", (long long)now.tv_sec, now.tv_nsec);
+		} else {
+			t2 = reply_ns(last_reply.receive_ts, t1);
+			t3 = reply_ns(last_reply.transmit_ts, t1);
+			mid = t1 + (t4 - t1) / 2;
+			printf("sample %lld.%09lld %.9f %.9f %.9f %.9f %u %u\n",
+			       (long long)(mid / 1000000000), (long long)(mid % 1000000000),
+			       ((double)(t2 - t1) + (double)(t3 - t4)) / 2e9,
+			       (double)((t4 - t1) - (t3 - t2)) / 1e9,
+			       ntohl(last_reply.root_delay) / 65536.0,
+			       ntohl(last_reply.root_dispersion) / 65536.0,
+			       NTP_LI(last_reply.li_vn_mode), last_reply.stratum);
+			answered++;
+		}
+		fflush(stdout);
+		next.tv_nsec += (long)a->interval_ms * 1000000;
+		while (next.tv_nsec >= 1000000000) {
+			next.tv_nsec -= 1000000000;
+			next.tv_sec++;
+		}
+		if (i + 1 < a->samples)
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	return answered ? 0 : 1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: ntp_rawclient -i IFACE -m SERVER_MAC -s SRC_IP -d DST_IP "
 		"[-o OUTER_VLAN [-v INNER_VLAN]] [-p PORT] [-t TIMEOUT_MS] [-u] [-O]\n"
 		"  -O  add IPv4 options (XDP passes those to the socket server)\n"
 		"  -n N  N exchanges; print median and p99 |offset| in microseconds\n"
+		"  -S    with -n: one line per exchange (host time, offset, delay, root\n"
+		"        delay and dispersion, LI, stratum), one exchange every -w MS (1000)\n"
 		"  -u  accept unsynchronised answers (LI=3, stratum 0)\n"
 		"On success prints the answer's li, stratum, refid, root delay and dispersion.\n");
 	exit(2);
@@ -349,14 +422,15 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .vlan_outer = -1, .vlan_inner = -1, .timeout_ms = 2000, .port = 123 };
+	struct args a = { .vlan_outer = -1, .vlan_inner = -1, .timeout_ms = 2000, .port = 123,
+			  .interval_ms = 1000 };
 	uint8_t src_mac[6];
 	struct sockaddr_ll sll = { 0 };
 	const char *src = NULL, *dst = NULL;
 	struct ifreq ifr = { 0 };
 	int c, fd, one = 1, ret;
 
-	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:uOn:")) != -1) {
+	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:uOn:Sw:")) != -1) {
 		switch (c) {
 		case 'i': a.ifname = optarg; break;
 		case 'm': if (parse_mac(optarg, a.dst_mac)) usage(); break;
@@ -369,6 +443,8 @@ int main(int argc, char **argv)
 		case 'u': a.accept_unsync = 1; break;
 		case 'O': a.ip_options = 1; break;
 		case 'n': a.samples = atoi(optarg); break;
+		case 'S': a.stream = 1; break;
+		case 'w': a.interval_ms = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -398,6 +474,8 @@ int main(int argc, char **argv)
 		perror("bind");
 		return 1;
 	}
+	if (a.samples > 0 && a.stream)
+		return stream_offsets(fd, &a, src_mac);
 	if (a.samples > 0)
 		return measure_offsets(fd, &a, src_mac, dst);
 	ret = exchange(fd, &a, src_mac, NULL, NULL);
