@@ -707,6 +707,23 @@ int agent_set_upstreams(struct agent *a, const struct ntpd_endpoint *eps, int n)
 	return 0;
 }
 
+/* Good enough to keep: a line through real samples, not the prior carried on. */
+#define DRIFT_KEEP_MAX_SKEW 5e-6
+
+bool agent_frequency(struct agent *a, double *freq, double *skew)
+{
+	bool good;
+
+	if (lock_bounded(a))
+		return false;
+	good = a->model == CLOCK_MODEL_CORRECTED && a->ref.synced && !a->ref.holdover &&
+	       a->ref.result.freq_sd > 0 && a->ref.result.freq_sd < DRIFT_KEEP_MAX_SKEW;
+	*freq = a->ref.result.freq;
+	*skew = a->ref.result.freq_sd;
+	pthread_mutex_unlock(&a->lock);
+	return good;
+}
+
 int agent_source_count(struct agent *a)
 {
 	int n;

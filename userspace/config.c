@@ -349,6 +349,7 @@ static int do_string(struct config_ctx *c, int argc, char **argv)
 	struct ntpd_options *o = c->o;
 	const char **slot = !strcmp(argv[0], "keyfile") ? &o->keys_file :
 			    !strcmp(argv[0], "api-token-file") ? &o->api_token_file :
+			    !strcmp(argv[0], "driftfile") ? &o->drift_file :
 			    !strcmp(argv[0], "user") ? &o->user : &o->chroot_dir;
 
 	(void)argc;
@@ -457,6 +458,7 @@ static const struct directive directives[] = {
 	{ "keyfile",		1, 1, "keyfile FILE",			do_string },
 	{ "api-token-file",	1, 1, "api-token-file FILE",		do_string },
 	{ "leapsmear",		0, 0, "leapsmear",			do_flag },
+	{ "driftfile",		1, 1, "driftfile FILE",			do_string },
 	{ "user",		1, 1, "user NAME",			do_string },
 	{ "chroot",		1, 1, "chroot DIR",			do_string },
 	{ "max-age",		1, 1, "max-age SECONDS",		do_max_age },

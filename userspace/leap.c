@@ -43,8 +43,10 @@ void leap_observe(struct leap_tracker *t, __u8 li, double now)
 
 	/* Before the instant the upstreams decide, and may cancel.  From the
 	 * instant on the leap has happened: upstreams drop LI at midnight, and
-	 * that must not undo the step or cut the smear short. */
-	if (t->instant && now >= t->instant && now < t->instant + LEAP_SMEAR_WINDOW_S / 2)
+	 * that must not undo the step or cut the smear short.  `now` is the
+	 * host's unleaped clock, on which the smear after an insertion ends a
+	 * second after noon (86401 s from noon to noon): keep it that long. */
+	if (t->instant && now >= t->instant && now < t->instant + LEAP_SMEAR_WINDOW_S / 2 + 1)
 		return;
 	/* RFC 5905 lets LI be set all month; chrony and ntpd believe it only on
 	 * the day a leap can end (a stray bit on 3 March is no leap) */

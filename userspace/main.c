@@ -16,6 +16,7 @@
 #include "options.h"
 #include "policy.h"
 #include "privileges.h"
+#include "driftfile.h"
 #include "leap.h"
 #include "seccomp_filter.h"
 #include "refstate.h"
@@ -65,6 +66,7 @@ struct daemon {
 	int n_upstreams;
 	bool inherited;		/* serving a replaced daemon's state until ours is ready */
 	pthread_t main_thread;	/* takes the signals, publishes */
+	__u64 drift_saved_ns;	/* CLOCK_TAI of the last drift file write */
 };
 
 static const struct ntpd_ref_buffer *served_buffer(struct daemon *d);
@@ -152,6 +154,56 @@ static void wake_publisher(void *ctx)
 	pthread_kill(d->main_thread, SIGUSR2);
 }
 
+/* Until a frequency this old is confirmed it is only a start: it may have
+ * drifted since (temperature, ageing), so it counts as known to 1 ppm at best. */
+#define DRIFT_MIN_SKEW 1e-6
+
+static void load_drift(struct daemon *d, struct agent_config *cfg)
+{
+	double freq, skew;
+	int err;
+
+	if (!d->opts.drift_file)
+		return;
+	err = driftfile_load(d->opts.drift_file, &freq, &skew);
+	if (err == -ENOENT) {
+		pr_info("drift file %s: none yet, starting from an unknown frequency\n",
+			d->opts.drift_file);
+		return;
+	}
+	if (err) {
+		pr_warn("drift file %s: %s; starting from an unknown frequency\n", d->opts.drift_file,
+			err == -EINVAL ? "not two numbers in ppm within +/-500" : strerror(-err));
+		return;
+	}
+	cfg->initial_freq = freq;
+	cfg->initial_freq_sd = skew > DRIFT_MIN_SKEW ? skew : DRIFT_MIN_SKEW;
+	cfg->have_initial_freq = true;
+	pr_info("drift file %s: starting from %+.3f ppm\n", d->opts.drift_file, freq * 1e6);
+}
+
+/* As soon as the agent has a frequency worth keeping, then hourly and on stop. */
+#define DRIFT_SAVE_PERIOD_NS	(3600ULL * NSEC_PER_SEC_U64)
+
+static void save_drift(struct daemon *d, bool now)
+{
+	double freq, skew;
+	__u64 t = refstate_tai_now_ns();
+	int err;
+
+	if (!d->opts.drift_file || !d->agent ||
+	    (!now && d->drift_saved_ns && t - d->drift_saved_ns < DRIFT_SAVE_PERIOD_NS))
+		return;
+	if (!agent_frequency(d->agent, &freq, &skew))
+		return;
+	d->drift_saved_ns = t;
+	err = driftfile_save(d->opts.drift_file, freq, skew);
+	if (err)
+		pr_warn("drift file %s: cannot write: %s\n", d->opts.drift_file, strerror(-err));
+	else
+		pr_debug("drift file %s: %+.3f ppm\n", d->opts.drift_file, freq * 1e6);
+}
+
 static int start_agent(struct daemon *d)
 {
 	struct agent_config cfg = {
@@ -167,6 +219,7 @@ static int start_agent(struct daemon *d)
 		.on_clock_step_ctx = d,
 	};
 
+	load_drift(d, &cfg);
 	return agent_start(&d->agent, &cfg);
 }
 
@@ -471,8 +524,10 @@ static void serve(struct daemon *d, const sigset_t *sigs)
 		wait.tv_nsec = due > now ? (long)((due - now) % NSEC_PER_SEC_U64) : 0;
 		sig = sigtimedwait(sigs, &info, &wait);
 		if (sig < 0) {
-			if (errno == EAGAIN && !testhook_due(TESTHOOK_PUBLISHER_STALL))
+			if (errno == EAGAIN && !testhook_due(TESTHOOK_PUBLISHER_STALL)) {
 				due = publish_reference(d);
+				save_drift(d, false);
+			}
 			continue;
 		}
 		if (sig == SIGUSR2) {
@@ -509,6 +564,7 @@ static void shutdown_daemon(struct daemon *d)
 		else
 			loader_detach(&d->att[i]);
 	}
+	save_drift(d, true);
 	agent_stop(d->agent);
 	ntp_keys_free(&d->keys);
 }

@@ -35,6 +35,7 @@ enum long_only {
 	OPT_LEAP_SMEAR,
 	OPT_KEYS,
 	OPT_API_TOKEN_FILE,
+	OPT_DRIFT_FILE,
 	OPT_SYSLOG,
 	OPT_KEEP_ATTACHED,
 	OPT_SECCOMP,
@@ -74,6 +75,7 @@ static const struct option long_options[] = {
 	{ "leap-smear", no_argument, NULL, OPT_LEAP_SMEAR },
 	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE },
+	{ "drift-file", required_argument, NULL, OPT_DRIFT_FILE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "keep-attached", no_argument, NULL, OPT_KEEP_ATTACHED },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
@@ -126,6 +128,8 @@ static void usage(FILE *out)
 "                        from the upstreams; auto asks adjtimex (default)\n"
 "      --upstream-min-poll N, --upstream-max-poll N  upstream poll interval\n"
 "                        bounds, log2 s (default 4, 10; loopback: every second)\n"
+"      --drift-file FILE our clock's frequency error, read at start and\n"
+"                        written hourly and on stop (corrected clock model)\n"
 "      --leap-smear      smear leap seconds over 24 h (noon to noon UTC)\n"
 "                        instead of announcing them; LI stays 0\n"
 "      --max-missed N    polls without answer before an upstream is\n"
@@ -464,6 +468,9 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 			break;
 		case OPT_API_TOKEN_FILE:
 			o->api_token_file = optarg;
+			break;
+		case OPT_DRIFT_FILE:
+			o->drift_file = optarg;
 			break;
 		case OPT_SYSLOG:
 			o->syslog = true;

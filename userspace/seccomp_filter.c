@@ -30,6 +30,8 @@ static const char *const allowed[] = {
 	"fstat", "newfstatat", "stat", "lstat", "statx", "statfs", "fstatfs", "fcntl", "dup",
 	"dup2", "dup3", "readlink", "readlinkat", "getdents64", "access", "faccessat",
 	"faccessat2", "unlink", "unlinkat", "rmdir", "flock", "pipe2", "eventfd2", "ioctl",
+	/* the drift file: written beside itself, flushed, renamed into place */
+	"fsync", "fdatasync", "rename", "renameat", "renameat2",
 	/* sockets: NTP (socket server, upstream polls), HTTP, netlink, syslog,
 	 * sd_notify */
 	"socket", "socketpair", "bind", "connect", "listen", "accept", "accept4", "sendto",

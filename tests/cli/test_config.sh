@@ -54,7 +54,7 @@ n=$((n + 1))
 missing=""
 for d in server interface listen listen6 threads threads6 allow deny ratelimit kod \
 	 kod-deny rate-table-size rate-prefix4 rate-prefix6 local clock metrics-listen \
-	 keyfile api-token-file leapsmear user chroot max-age stale-action min-poll max-poll \
+	 keyfile api-token-file leapsmear driftfile user chroot max-age stale-action min-poll max-poll \
 	 upstream-min-poll upstream-max-poll max-missed replace syslog keep-attached seccomp log-requests log-sample; do
 	grep -qE "^$d( |\$)" "$WORK/all.conf" || missing="$missing $d"
 done
