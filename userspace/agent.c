@@ -68,6 +68,7 @@ struct agent {
 	unsigned int generation;	/* bumped when the upstream set is replaced */
 	int logged_peer;		/* system peer as last logged, -1 none */
 	bool logged_holdover;
+	bool selected_once;		/* a selection has found a majority */
 	unsigned int logged_generation;
 	enum clock_model model;
 	struct reference ref;	/* selection, hold-over, the served correction */
@@ -291,7 +292,14 @@ static void reselect(struct agent *a)
 		s->have_est = rs[i].usable;
 		s->est = rs[i].est;
 	}
-	reference_select(&a->ref, rs, a->n, now);
+	/* the first selection waits for every source's first answer (or its
+	 * second miss): else the quickest to answer, a falseticker perhaps, is
+	 * a majority of one and serves until the others arrive */
+	for (i = 0; !a->selected_once && i < a->n; i++)
+		if (!a->src[i].denied && a->src[i].samples == 0 && a->src[i].missed < 2)
+			break;
+	if (a->selected_once || i == a->n)
+		a->selected_once |= reference_select(&a->ref, rs, a->n, now);
 	for (i = 0; i < a->n; i++) {
 		struct source *s = &a->src[i];
 
@@ -300,8 +308,8 @@ static void reselect(struct agent *a)
 			s->state = SOURCE_DENIED;
 		else if (!s->have_est)
 			s->state = SOURCE_UNREACHABLE;
-		else if (rs[i].unusable)
-			s->state = SOURCE_CANDIDATE;
+		else if (rs[i].unusable || !a->selected_once)
+			s->state = SOURCE_CANDIDATE;	/* not judged (yet) */
 		else if (i == a->ref.sys_peer)
 			s->state = SOURCE_SYSTEM_PEER;
 		else if (a->ref.holdover && s->state != SOURCE_FALSETICKER)
@@ -344,6 +352,8 @@ static void receive_reply(struct agent *a, struct source *s)
 	close_request(s);
 	switch (v) {
 	case NTP_RESP_OK:
+		pr_debug("upstream %s: offset %+.9f s delay %.6f s at %.6f\n", s->ep.host,
+			 sample.offset, sample.delay, sample.local_rx);
 		s->samples++;
 		s->missed = 0;
 		s->reach = (__u8)(s->reach << 1 | 1);
@@ -708,7 +718,7 @@ int agent_set_upstreams(struct agent *a, const struct ntpd_endpoint *eps, int n)
 }
 
 /* Good enough to keep: a line through real samples, not the prior carried on. */
-#define DRIFT_KEEP_MAX_SKEW 5e-6
+#define DRIFT_KEEP_MAX_SKEW 1e-6
 
 bool agent_frequency(struct agent *a, double *freq, double *skew)
 {

@@ -9,6 +9,7 @@
 /* A prediction's error, in standard errors, counted into the bound: the
  * bound is a promise, not a typical value. */
 #define REF_SIGMAS 3.0
+#define REF_MISS_MARGIN 2.0
 
 void reference_init(struct reference *r, enum clock_model model, __s8 precision,
 		    double prior_freq, double prior_freq_sd)
@@ -45,11 +46,12 @@ static void candidate_from(struct sel_candidate *c, const struct sst_estimate *e
 	c->sample = e->newest;
 	c->sample.offset = e->offset;
 	c->sample.delay = e->delay;
-	c->sample.dispersion = e->dispersion + REF_SIGMAS * e->offset_sd;
+	c->sample.dispersion = e->dispersion + REF_SIGMAS * e->offset_sd + e->bias;
 	c->sample.leap = leap;
 	c->jitter = e->jitter;
 	c->freq = e->freq;
 	c->freq_sd = e->freq_sd;
+	c->miss_rate = e->miss_rate;
 }
 
 /* The bound (root dispersion, s) the reference claims at `now`, before the
@@ -58,8 +60,14 @@ static double dispersion_at(const struct reference *r, double now)
 {
 	double elapsed = now > r->selected_at ? now - r->selected_at : 0;
 
-	return r->result.dispersion +
-	       (REF_MAX_CLOCK_ERROR + REF_SIGMAS * r->result.freq_sd) * elapsed;
+	double rate = REF_MAX_CLOCK_ERROR + REF_SIGMAS * r->result.freq_sd;
+
+	/* the statistics assume white noise about a line; an oscillator that
+	 * wanders misses the line faster than they say, and then what was
+	 * seen counts, with a margin */
+	if (REF_MISS_MARGIN * r->result.miss_rate > rate)
+		rate = REF_MISS_MARGIN * r->result.miss_rate;
+	return r->result.dispersion + rate * elapsed;
 }
 
 bool reference_select(struct reference *r, struct ref_source *src, int n, double now)

@@ -34,7 +34,7 @@ bool selection_run(struct sel_candidate *c, int n, struct sel_result *out)
 {
 	struct endpoint ep[2 * SEL_MAX_CANDIDATES];
 	double low = 0, high = 0, wsum = 0, osum = 0, dsum = 0, jsum = 0, fsum = 0, fsdsum = 0;
-	double ssum = 0;
+	double ssum = 0, msum = 0;
 	int i, f, chime, n_ep = 0, leap_votes[4] = { 0 };
 	bool agreed = false;
 
@@ -106,6 +106,7 @@ bool selection_run(struct sel_candidate *c, int n, struct sel_result *out)
 		jsum += c[i].jitter * c[i].jitter / c[i].root_distance;
 		fsum += c[i].freq / c[i].root_distance;
 		fsdsum += c[i].freq_sd / c[i].root_distance;
+		msum += c[i].miss_rate / c[i].root_distance;
 	}
 	if (out->system_peer < 0)
 		return false;
@@ -115,6 +116,7 @@ bool selection_run(struct sel_candidate *c, int n, struct sel_result *out)
 	out->offset = osum / wsum;
 	out->freq = fsum / wsum;
 	out->freq_sd = fsdsum / wsum;
+	out->miss_rate = msum / wsum;
 	/* RFC 5905 11.2.3: system jitter = the peers' own and how far the
 	 * survivors' offsets spread about the combination */
 	for (i = 0; i < n; i++)
@@ -122,7 +124,10 @@ bool selection_run(struct sel_candidate *c, int n, struct sel_result *out)
 			ssum += pow(c[i].sample.offset - out->offset, 2) / c[i].root_distance;
 	out->jitter = sqrt(jsum / wsum + ssum / wsum);
 	out->delay = sp->root_delay + sp->delay;
-	out->dispersion = sp->root_dispersion + dsum / wsum + out->jitter;
+	/* a source's own jitter is already in its prediction's error (the
+	 * candidates' dispersion carries it); what the combination adds is
+	 * how far the survivors disagree */
+	out->dispersion = sp->root_dispersion + dsum / wsum + sqrt(ssum / wsum);
 	out->leap = NTP_LEAP_NONE;
 	for (i = 1; i < 3; i++)
 		if (2 * leap_votes[i] > out->n_truechimers)

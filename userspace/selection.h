@@ -31,6 +31,7 @@ struct sel_candidate {
 	double jitter;
 	double freq;			/* our clock against this source */
 	double freq_sd;
+	double miss_rate;		/* how fast its predictions were seen to go wrong */
 	double root_distance;		/* filled by selection_run */
 	bool truechimer;		/* out: survived the intersection */
 };
@@ -45,9 +46,10 @@ struct sel_result {
 	double offset;		/* combined, s */
 	double freq;		/* combined frequency of our clock against them */
 	double freq_sd;
+	double miss_rate;
 	double delay;		/* system peer's root delay + delay */
 	double dispersion;	/* system peer's root dispersion + combined dispersion
-				 * + jitter */
+				 * + the survivors' spread about the combination */
 	double jitter;
 	__u8 leap;		/* majority of the truechimers */
 };

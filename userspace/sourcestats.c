@@ -9,7 +9,7 @@
 /* A sample whose round trip is longer than the shortest seen can be off by
  * half the excess (the queueing was on one leg only): that is its error,
  * and it weighs accordingly.  The floor is the timestamps' own resolution. */
-#define SST_MIN_SD 1e-7
+#define SST_MIN_SD 1e-6
 
 static double sample_sd(const struct sourcestats *ss, const struct ntp_sample *s)
 {
@@ -56,8 +56,17 @@ static void append(struct sourcestats *ss, const struct ntp_sample *s)
 	ss->sample[ss->n++] = *s;
 }
 
+/* The newest samples whose residuals say whether the line is behind. */
+#define SST_BIAS_SAMPLES 3
+
+/* Each sample the observed miss rate keeps this much of its old value: a
+ * burst of wander is remembered for a few polls, not for ever. */
+#define SST_MISS_DECAY 0.8
+
 int sst_add(struct sourcestats *ss, const struct ntp_sample *s)
 {
+	double miss, dt;
+
 	/* measured before the newest: a reordered reply tells nothing new */
 	if (ss->n && s->local_rx <= ss->sample[ss->n - 1].local_rx)
 		return 0;
@@ -70,6 +79,7 @@ int sst_add(struct sourcestats *ss, const struct ntp_sample *s)
 			append(ss, s);
 			ss->have_pending = false;
 			ss->restarts++;
+			ss->miss_rate = 0;
 			refit(ss);
 			return 1;
 		}
@@ -78,6 +88,12 @@ int sst_add(struct sourcestats *ss, const struct ntp_sample *s)
 		return 0;
 	}
 	ss->have_pending = false;
+	dt = ss->n ? s->local_rx - ss->sample[ss->n - 1].local_rx : 0;
+	if (ss->have_fit && dt > 0) {
+		miss = fabs(s->offset - line_at(ss, s->local_rx)) / dt;
+		ss->miss_rate = miss > ss->miss_rate * SST_MISS_DECAY ? miss :
+								   ss->miss_rate * SST_MISS_DECAY;
+	}
 	append(ss, s);
 	refit(ss);
 	return 0;
@@ -97,6 +113,7 @@ bool sst_estimate(const struct sourcestats *ss, double now, double prior_freq,
 	out->age = now > nw->local_rx ? now - nw->local_rx : 0;
 	/* RFC 5905 10: a sample's dispersion grows at PHI from its measurement */
 	out->dispersion = nw->dispersion + PHI * out->age;
+	out->miss_rate = ss->miss_rate;
 	if (ss->have_fit) {
 		const struct regress_fit *f = &ss->fit;
 		double dt = now - f->x_ref;
@@ -107,6 +124,15 @@ bool sst_estimate(const struct sourcestats *ss, double now, double prior_freq,
 		out->freq_sd = sqrt(f->var_slope);
 		out->jitter = f->sd;
 		out->n = f->n;
+		/* residuals are white about a true line; when the newest ones
+		 * all lie to one side the line is behind the oscillator, by
+		 * about that much, and its standard error does not say so */
+		for (i = ss->n - 1; i >= 0 && i >= ss->n - SST_BIAS_SAMPLES; i--) {
+			double r = ss->sample[i].offset - line_at(ss, ss->sample[i].local_rx);
+
+			if (fabs(r) - sample_sd(ss, &ss->sample[i]) > out->bias)
+				out->bias = fabs(r) - sample_sd(ss, &ss->sample[i]);
+		}
 		out->delay = nw->delay;
 		for (i = f->first; i < ss->n; i++)
 			if (ss->sample[i].delay < out->delay)

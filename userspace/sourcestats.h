@@ -29,6 +29,10 @@ struct sourcestats {
 	struct ntp_sample pending;
 	bool have_pending;
 	unsigned int restarts;	/* the history was dropped for a jump */
+	/* how fast the line's predictions have actually gone wrong: each new
+	 * sample's distance from the line before it, per second since the
+	 * newest, the largest of the recent ones (older ones fade) */
+	double miss_rate;
 };
 
 /* RFC 5905 STEPT: a sample this far off the line is a jump, not noise. */
@@ -44,6 +48,8 @@ struct sst_estimate {
 	double delay;		/* lowest round trip of the samples used */
 	double dispersion;	/* newest sample's, grown to `now` */
 	double age;		/* since the newest sample, s */
+	double miss_rate;	/* observed prediction error per second (s/s) */
+	double bias;		/* how far the newest samples lie off the line */
 	int n;			/* samples behind the estimate */
 	struct ntp_sample newest;	/* the newest sample itself */
 };

@@ -12,7 +12,7 @@ e2e_setup_net
 
 DRIFT="$WORK/drift"
 FAST="--upstream-min-poll 0 --upstream-max-poll 0 --xdp-mode native -i $VETH_SRV --clock corrected"
-drift_near() { awk -v lo="$1" -v hi="$2" '{ exit !($1 >= lo && $1 <= hi) }' "$DRIFT"; }
+drift_near() { echo "drift file: $(cat "$DRIFT" 2>&1)"; awk -v lo="$1" -v hi="$2" '{ exit !($1 >= lo && $1 <= hi) }' "$DRIFT"; }
 
 fake_upstream $CLI4 11123 -G -r 50; UP=$LAST_UP
 if daemon_start $FAST --drift-file "$DRIFT" -s $CLI4:11123; then

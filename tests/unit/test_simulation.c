@@ -472,22 +472,29 @@ static void drift_scenarios(void **state)
 static void wander_scenarios(void **state)
 {
 	/*
-	 * A random walk this strong (0.6 ppm in an hour) outruns what a line
-	 * through samples 256 s or more apart can follow, and the bound then
-	 * fails to cover it: measured and shown in docs/time.md, asserted
-	 * only where the model holds.
+	 * A random walk of the frequency, 0.01 ppm per second's square root
+	 * (0.6 ppm in an hour).  Between samples 256 s or more apart the walk
+	 * itself moves the clock by tens to hundreds of microseconds where no
+	 * line can see it (its own spread after t seconds is about
+	 * 0.01e-6 * t^1.5 / sqrt(3): 24 us at 256 s, 190 us at 1024 s), so
+	 * there the accuracy targets are what the physics allows; the bound
+	 * must hold at every poll.
 	 */
-	static const double polls[] = { 16, 64 };
+	static const struct { double poll, median, max; } runs[] = {
+		{ 16, 50e-6, 250e-6 }, { 64, 50e-6, 250e-6 },
+		{ 256, 100e-6, 500e-6 }, { 1024, 600e-6, 4e-3 },
+	};
 	char name[64];
-	int i;
+	size_t i;
 
 	(void)state;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
 		struct scenario sc;
 
-		snprintf(name, sizeof(name), "wander 0.01 ppm/s^.5, poll %g", polls[i]);
-		/* a random walk of the frequency: 0.01 ppm per second's sqrt */
-		sc = drift(name, 20, polls[i], 0.01e-6);
+		snprintf(name, sizeof(name), "wander 0.01 ppm/s^.5, poll %g", runs[i].poll);
+		sc = drift(name, 20, runs[i].poll, 0.01e-6);
+		sc.max_median = runs[i].median;
+		sc.max_error = runs[i].max;
 		run(&sc);
 	}
 }
