@@ -26,6 +26,7 @@
 
 _Static_assert(NTPD_MAX_UPSTREAMS <= SEL_MAX_CANDIDATES, "every upstream fits a selection");
 
+#define POLL_TARGET_SAMPLES 8	/* in the regression before polling less often */
 #define BURST_COUNT	4	/* iburst: samples at start-up */
 #define REPLY_TIMEOUT_S	1.0
 
@@ -362,9 +363,19 @@ static void receive_reply(struct agent *a, struct source *s)
 				"starting its estimate again\n", s->ep.host,
 				sample.offset - s->est.offset);
 		s->last_leap = sample.leap;
-		/* a steady source earns a longer interval, one step at a time */
-		if (++s->good_in_row >= 4 && s->poll < a->cfg.max_poll) {
+		/*
+		 * chrony's polltarget: a longer interval, one step at a time,
+		 * once the line rests on enough samples; a shorter one when the
+		 * runs test keeps only a few (the oscillator wanders faster than
+		 * samples this far apart can follow).
+		 */
+		if (s->stats.have_fit && s->stats.fit.n >= POLL_TARGET_SAMPLES &&
+		    ++s->good_in_row >= 4 && s->poll < a->cfg.max_poll) {
 			s->poll++;
+			s->good_in_row = 0;
+		} else if (s->stats.have_fit && s->stats.fit.n <= REGRESS_MIN_SAMPLES &&
+			   s->stats.n >= POLL_TARGET_SAMPLES && s->poll > a->cfg.min_poll) {
+			s->poll--;
 			s->good_in_row = 0;
 		}
 		break;

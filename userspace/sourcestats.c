@@ -90,7 +90,13 @@ int sst_add(struct sourcestats *ss, const struct ntp_sample *s)
 	ss->have_pending = false;
 	dt = ss->n ? s->local_rx - ss->sample[ss->n - 1].local_rx : 0;
 	if (ss->have_fit && dt > 0) {
-		miss = fabs(s->offset - line_at(ss, s->local_rx)) / dt;
+		/* only what the line's own statistics did not foresee (three
+		 * standard errors of the prediction, and the sample's own) */
+		double t = s->local_rx - ss->fit.x_ref;
+		double sd = sqrt(ss->fit.var_offset + ss->fit.var_slope * t * t);
+
+		miss = fabs(s->offset - line_at(ss, s->local_rx)) - 3 * sd - sample_sd(ss, s);
+		miss = miss > 0 ? miss / dt : 0;
 		ss->miss_rate = miss > ss->miss_rate * SST_MISS_DECAY ? miss :
 								   ss->miss_rate * SST_MISS_DECAY;
 	}

@@ -49,14 +49,21 @@ static json_t *sources_json(struct agent *agent)
 	int i;
 
 	for (i = 0; agent_source_status(agent, i, &s) == 0; i++) {
-		json_array_append_new(arr, json_pack(
-			"{s:s, s:s, s:b, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:I, s:I, s:I}",
+		json_t *o = json_pack(
+			"{s:s, s:s, s:b, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:I, s:I, s:I}",
 			"name", s.name, "state", agent_source_state_name(s.state),
 			"reachable", s.reachable, "reach", s.reach, "stratum", s.stratum,
 			"poll", s.poll, "offset", s.offset, "delay", s.delay,
 			"dispersion", s.dispersion, "jitter", s.jitter,
+			"frequency_ppm", s.freq * 1e6, "skew_ppm", s.skew * 1e6,
+			"samples_used", s.samples_used,
 			"samples", (json_int_t)s.samples, "kod_rate", (json_int_t)s.kod_rate,
-			"kod_deny", (json_int_t)s.kod_deny));
+			"kod_deny", (json_int_t)s.kod_deny);
+
+		/* why selection cannot use it, when that is not plain unreachability */
+		if (o && s.unusable)
+			json_object_set_new(o, "unusable", json_string(s.unusable));
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }
