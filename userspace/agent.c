@@ -48,6 +48,7 @@ struct source {
 	int missed;
 	__u8 reach;
 	bool denied;
+	bool lookup_wanted;	/* for the resolver thread */
 	enum source_state state;
 	__u64 kod_rate, kod_deny, samples, bad_responses;
 	struct sst_estimate est;	/* at the last selection round */
@@ -63,6 +64,9 @@ struct agent {
 	int n;
 	pthread_t thread;
 	bool thread_started;
+	pthread_t resolver;
+	bool resolver_started;
+	pthread_cond_t lookup_cond;	/* with lock: a source wants a lookup, or stop */
 	int wake_fd;		/* eventfd: stop, or look at a new upstream set now */
 	pthread_mutex_t lock;	/* guards everything below and the sources' status */
 	bool stopping;
@@ -142,30 +146,55 @@ static bool same_endpoint(const struct ntpd_endpoint *a, const struct ntpd_endpo
 	return a->port == b->port && !strcmp(a->host, b->host);
 }
 
-static int resolve(struct source *s)
+/*
+ * An upstream's address.  A name lookup may take seconds (a dead DNS
+ * server): callers hold no lock over it, since the publisher needs the
+ * agent's lock every second.  0 or -ENOENT.
+ */
+static int lookup(const struct ntpd_endpoint *ep, struct sockaddr_storage *out)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *res = NULL;
 	char port[8];
 	int err;
 
-	if (s->ep.resolved) {
-		s->addr = s->ep.addr;
-	} else {
-		snprintf(port, sizeof(port), "%u", s->ep.port);
-		err = getaddrinfo(s->ep.host, port, &hints, &res);
-		if (err || !res) {
-			pr_warn("upstream %s: cannot resolve: %s\n", s->ep.host, gai_strerror(err));
-			return -ENOENT;
-		}
-		memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
-		freeaddrinfo(res);
+	if (ep->resolved) {
+		*out = ep->addr;
+		return 0;
 	}
+	snprintf(port, sizeof(port), "%u", ep->port);
+	if (testhook_due(TESTHOOK_SLOW_LOOKUP)) {
+		pr_warn("agent: test hook: looking up %s takes %d s\n", ep->host,
+			TESTHOOK_SLOW_LOOKUP_S);
+		sleep(TESTHOOK_SLOW_LOOKUP_S);
+	}
+	err = getaddrinfo(ep->host, port, &hints, &res);
+	if (err || !res) {
+		pr_warn("upstream %s: cannot resolve: %s\n", ep->host, gai_strerror(err));
+		return -ENOENT;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void set_address(struct source *s, const struct sockaddr_storage *addr)
+{
+	s->addr = *addr;
 	s->addr_len = s->addr.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 						     sizeof(struct sockaddr_in6);
 	s->resolved = true;
 	s->loopback = is_loopback_addr(&s->addr);
-	return 0;
+}
+
+/* A poll that could not be sent counts as missed. */
+static void missed_poll(struct agent *a, struct source *s)
+{
+	s->missed++;
+	s->reach <<= 1;
+	if (s->ep.resolved == false && s->missed >= a->cfg.max_missed)
+		s->resolved = false;	/* names move: look it up again */
 }
 
 /* log2 of the interval to the next poll, with the burst and loopback rules */
@@ -194,8 +223,6 @@ static void send_request(struct agent *a, struct source *s, double now)
 	s->next_poll = now + poll_interval(a, s);
 	if (s->burst_left > 0)
 		s->burst_left--;
-	if (!s->resolved && resolve(s))
-		goto missed;
 	/* a fresh socket each time: a fresh random source port (RFC 9109), and
 	 * connect() makes the kernel drop anything not from the server's
 	 * address and port */
@@ -217,10 +244,7 @@ fail:
 	pr_debug("upstream %s: sending: %s\n", s->ep.host, strerror(errno));
 	close_request(s);
 missed:
-	s->missed++;
-	s->reach <<= 1;
-	if (s->ep.resolved == false && s->missed >= a->cfg.max_missed)
-		s->resolved = false;	/* names move: look it up again */
+	missed_poll(a, s);
 }
 
 static __u64 rx_time_tai(struct msghdr *msg)
@@ -469,6 +493,55 @@ void agent_assume_synced(struct agent *a, double offset, double freq, double t0)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/*
+ * The resolver thread: name lookups (which may take seconds with a dead
+ * DNS server) happen here, without the lock the publisher needs every
+ * second and away from the agent thread, which keeps polling the sources
+ * that have addresses (and beating for the watchdog).  Results are kept
+ * only for the source still there: the set may have been replaced.
+ */
+static void *resolver_thread(void *arg)
+{
+	struct agent *a = arg;
+	struct sockaddr_storage addr;
+	struct ntpd_endpoint ep;
+	unsigned int generation;
+	__u64 one = 1;
+	int i, err;
+
+	pthread_mutex_lock(&a->lock);
+	for (;;) {
+		for (i = 0; i < a->n && !a->src[i].lookup_wanted; i++)
+			;
+		if (a->stopping)
+			break;
+		if (i == a->n) {
+			pthread_cond_wait(&a->lookup_cond, &a->lock);
+			continue;
+		}
+		a->src[i].lookup_wanted = false;
+		ep = a->src[i].ep;
+		generation = a->generation;
+		pthread_mutex_unlock(&a->lock);
+		err = lookup(&ep, &addr);
+		pthread_mutex_lock(&a->lock);
+		if (generation != a->generation || i >= a->n || a->src[i].resolved ||
+		    !same_endpoint(&a->src[i].ep, &ep))
+			continue;
+		if (err) {
+			missed_poll(a, &a->src[i]);
+			continue;
+		}
+		set_address(&a->src[i], &addr);
+		a->src[i].next_poll = mono_now();
+		/* poll it now, not at the agent's next wake-up */
+		if (write(a->wake_fd, &one, sizeof(one)) != sizeof(one))
+			pr_debug("agent: cannot wake the poller\n");
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
 static void *agent_thread(void *arg)
 {
 	struct agent *a = arg;
@@ -515,8 +588,14 @@ static void *agent_thread(void *arg)
 					s->resolved = false;
 				reselect(a);
 			}
-			if (s->fd < 0 && now >= s->next_poll)
+			if (s->fd < 0 && now >= s->next_poll && !s->resolved) {
+				/* the resolver thread looks it up; polled once found */
+				s->lookup_wanted = true;
+				pthread_cond_signal(&a->lookup_cond);
+				s->next_poll = now + poll_interval(a, s);
+			} else if (s->fd < 0 && now >= s->next_poll) {
 				send_request(a, s, now);
+			}
 			if (s->fd >= 0) {
 				fds[n] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
 				idx[n++] = i;
@@ -566,6 +645,7 @@ static __s8 clock_precision(void)
 
 int agent_start(struct agent **out, const struct agent_config *cfg)
 {
+	struct sockaddr_storage addr;
 	struct kclock kc;
 	struct agent *a;
 	int i, err;
@@ -578,6 +658,7 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 	a->step_watch.fd = -1;
 	a->logged_peer = -1;
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->lookup_cond, NULL);
 	a->precision = clock_precision();
 	a->model = cfg->model;
 	if (a->model == CLOCK_MODEL_AUTO) {
@@ -597,7 +678,9 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 	a->n = cfg->n_upstreams;
 	for (i = 0; i < a->n; i++) {
 		source_init(&a->src[i], &cfg->upstreams[i], cfg->min_poll);
-		resolve(&a->src[i]);	/* failure is retried at each poll */
+		/* no thread yet, no lock to hold: a failure is retried at each poll */
+		if (!lookup(&a->src[i].ep, &addr))
+			set_address(&a->src[i], &addr);
 	}
 	a->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (a->wake_fd < 0) {
@@ -609,6 +692,10 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 	if (err)
 		pr_warn("agent: cannot watch the host clock for steps: %s\n", strerror(-err));
 	a->heartbeat_ns = (__u64)(mono_now() * 1e9);
+	err = -pthread_create(&a->resolver, NULL, resolver_thread, a);
+	if (err)
+		goto cleanup;
+	a->resolver_started = true;
 	err = -pthread_create(&a->thread, NULL, agent_thread, a);
 	if (err)
 		goto cleanup;
@@ -627,19 +714,23 @@ void agent_stop(struct agent *a)
 
 	if (!a)
 		return;
+	pthread_mutex_lock(&a->lock);
+	a->stopping = true;
+	pthread_cond_broadcast(&a->lookup_cond);
+	pthread_mutex_unlock(&a->lock);
 	if (a->thread_started) {
-		pthread_mutex_lock(&a->lock);
-		a->stopping = true;
-		pthread_mutex_unlock(&a->lock);
 		if (write(a->wake_fd, &one, sizeof(one)) != sizeof(one))
 			pr_warn("agent: cannot signal stop\n");
 		pthread_join(a->thread, NULL);
 	}
+	if (a->resolver_started)
+		pthread_join(a->resolver, NULL);
 	for (i = 0; i < a->n; i++)
 		close_request(&a->src[i]);
 	if (a->wake_fd >= 0)
 		close(a->wake_fd);
 	clockstep_close(&a->step_watch);
+	pthread_cond_destroy(&a->lookup_cond);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }

@@ -14,6 +14,7 @@ static const char *const names[] = {
 	[TESTHOOK_AGENT_HANG] = "agent-hang",
 	[TESTHOOK_SOCKET_EXIT] = "socket-exit",
 	[TESTHOOK_PUBLISHER_STALL] = "publisher-stall",
+	[TESTHOOK_SLOW_LOOKUP] = "slow-lookup",
 };
 
 /* written once by testhook_init before the threads exist */

@@ -8,6 +8,7 @@
  *   agent-hang       the agent thread blocks forever holding its lock
  *   socket-exit      the first socket worker leaves its loop
  *   publisher-stall  the main thread stops publishing (it still takes signals)
+ *   slow-lookup      every upstream name lookup from then on takes 10 s
  */
 #ifndef NTPD_TESTHOOK_H
 #define NTPD_TESTHOOK_H
@@ -20,7 +21,10 @@ enum testhook_fault {
 	TESTHOOK_AGENT_HANG,
 	TESTHOOK_SOCKET_EXIT,
 	TESTHOOK_PUBLISHER_STALL,
+	TESTHOOK_SLOW_LOOKUP,
 };
+
+#define TESTHOOK_SLOW_LOOKUP_S 10
 
 /* Read the environment, once, before any thread starts.  0 or -EINVAL. */
 int testhook_init(void);

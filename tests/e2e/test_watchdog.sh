@@ -3,7 +3,7 @@
 # the agent thread hanging with its lock held or leaving its loop, a socket
 # worker leaving its loop, the publisher stalling.  After each fault every
 # answer is LI=3 (counted by the path that answered), the metrics and the
-# log name the thread.  A dead agent or worker is published as LI=3 by the
+# log name the thread; a name lookup that hangs stalls nobody.  A dead agent or worker is published as LI=3 by the
 # publisher, before --max-age (the answers are fresh: the stale counter
 # stays put); a stalled publisher is caught by the readers' freshness check.
 set -u
@@ -117,6 +117,35 @@ if with_fault publisher-stall:3 $ARGS --xdp-mode native; then
 	check "  ... SIGTERM still stops it cleanly" daemon_stop
 else
 	not_ok "daemon starts with the publisher-stall hook"
+fi
+
+# --- 5. a name lookup that hangs (a dead DNS server): resolved by the
+# resolver thread, so neither the publisher (which needs the agent's lock
+# every second) nor the agent thread (which the watchdog watches) waits on it
+# An upstream given by name (localhost: /etc/hosts, no DNS query leaves the
+# namespace) that does not answer: after --max-missed polls its address is
+# looked up again, and with the hook that lookup takes 10 s.
+if with_fault slow-lookup:2 $ARGS --xdp-mode native --upstream-min-poll 0 --upstream-max-poll 0 \
+	--max-missed 2 -s localhost:11140; then
+	check "slow lookup: the hook's lookup has begun" \
+		wait_for 20 grep -q "test hook: looking up localhost takes" "$WORK/daemon.log"
+	# a paced client across longer than --max-age (6 s) while the lookup hangs
+	paced_local() {
+		local i line
+		for i in $(seq 8); do
+			line=$(served 2>&1)
+			grep -q -- "li=0 stratum=10 " <<<"$line" || { echo "answer $i: $line"; return 1; }
+			sleep 1
+		done
+	}
+	check "  ... every answer meanwhile still the fresh local reference (LI=0, stratum 10)" paced_local
+	check "  ... the agent thread stayed healthy" \
+		test "$(metric 'xdp_ntpd_thread_healthy{thread="agent"}')" = 1
+	check "  ... and no watchdog or lock timeout was logged" \
+		sh -c "! grep -qE 'watchdog: the agent|agent not responding' '$WORK/daemon.log'"
+	check "  ... SIGTERM still stops it (after the lookup returns)" daemon_stop
+else
+	not_ok "daemon starts with the slow-lookup hook"
 fi
 
 check "a malformed hook is refused at start, before serving" sh -c \
