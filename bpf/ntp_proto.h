@@ -337,6 +337,9 @@ NTPD_INLINE __u32 ntp_classify_request(__u8 li_vn_mode)
 	return NTPD_CNT_PASS_MODE;
 }
 
+/* refid of a state that was synchronised and no longer is */
+#define NTP_REFID_LOST	bpf_htonl(0x4c4f5354)	/* "LOST" */
+
 /*
  * Turn a client request into our response, in place, all fields but the
  * transmit timestamp (set last, by ntp_set_transmit, as late as possible).
@@ -353,13 +356,19 @@ NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
 	/* the announcement ends with the leap: a client asking after the
 	 * instant must not expect another one at the next midnight */
 	__u8 done = (__u8)(ntp_leap_mask(st, rx_tai_ns) & (st->leap != NTP_LEAP_UNSYNC));
-	__u8 leap = fresh ? (done ? NTP_LEAP_NONE : st->leap) : NTP_LEAP_UNSYNC;
-	__u8 stratum = st->stratum;
+	/* stale, or a state that is itself unsynchronised: LI=3 and stratum 0
+	 * together, never one without the other */
+	int synced = fresh && st->stratum <= NTP_STRATUM_MAX;
+	__u8 leap = synced ? (done ? NTP_LEAP_NONE : st->leap) : NTP_LEAP_UNSYNC;
+	__u8 stratum = synced ? st->stratum : NTP_STRATUM_UNSYNC_WIRE;
+	/* RFC 5905 7.3: a stratum-0 answer carries an ASCII code in refid,
+	 * never an address (82.65.84.69 reads as "RATE"): an unsynchronised
+	 * state has its own (INIT, LOST); a synchronised one gone stale says
+	 * LOST */
+	__be32 refid = synced || st->stratum > NTP_STRATUM_MAX ? st->refid : NTP_REFID_LOST;
 	/* a state published after our receive time has not aged at all */
 	__u64 age = rx_tai_ns > st->update_tai_ns ? rx_tai_ns - st->update_tai_ns : 0;
 
-	if (!fresh || stratum > NTP_STRATUM_MAX)
-		stratum = NTP_STRATUM_UNSYNC_WIRE;
 	if (poll < cfg->poll_min)
 		poll = cfg->poll_min;
 	if (poll > cfg->poll_max)
@@ -371,7 +380,7 @@ NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
 	pkt->precision = st->precision;
 	pkt->root_delay = bpf_htonl(st->root_delay);
 	pkt->root_dispersion = bpf_htonl(ntp_dispersion_grow(st->root_dispersion, age));
-	pkt->refid = st->refid;
+	pkt->refid = refid;
 	pkt->reference_ts = bpf_cpu_to_be64(st->reference_ts);
 	/* RFC 5905 8: origin echoes the client's transmit timestamp verbatim */
 	pkt->origin_ts = pkt->transmit_ts;

@@ -312,7 +312,7 @@ static const char *answer_diff(const uint8_t *req, size_t len, const struct run_
 	size_t alen, a_off, i;
 	uint32_t disp, disp_lo, disp_hi;
 	uint64_t rx, tx, ts_lo, ts_hi;
-	int poll, err;
+	int poll, err, synced;
 
 	if (r->out_len != len) {
 		snprintf(msg, msg_len, "answer is %zu bytes, request %zu", r->out_len, len);
@@ -348,15 +348,17 @@ static const char *answer_diff(const uint8_t *req, size_t len, const struct run_
 	vn = (req[lay.payload] >> 3) & 7;
 	/* the leap announcement ends at the instant (callers keep the run on
 	 * one side of it) */
-	ntp[0] = (uint8_t)((fresh ? (leap_taken(st, r->tai_before) ? 0 : st->leap) : 3) << 6 |
+	synced = fresh && st->stratum <= 15;
+	ntp[0] = (uint8_t)((synced ? (leap_taken(st, r->tai_before) ? 0 : st->leap) : 3) << 6 |
 			   vn << 3 | 4);
-	ntp[1] = fresh && st->stratum <= 15 ? st->stratum : 0;
+	ntp[1] = synced ? st->stratum : 0;
 	poll = (int8_t)req[lay.payload + 2];
 	poll = poll < POLL_MIN ? POLL_MIN : poll > POLL_MAX ? POLL_MAX : poll;
 	ntp[2] = (uint8_t)poll;
 	ntp[3] = (uint8_t)st->precision;
 	put32(ntp + 4, st->root_delay);
-	memcpy(ntp + 12, &st->refid, 4);
+	/* a stratum-0 answer names no server: a stale state's refid is "LOST" */
+	memcpy(ntp + 12, synced || st->stratum > 15 ? (const void *)&st->refid : "LOST", 4);
 	put64(ntp + 16, st->reference_ts);
 	memcpy(ntp + 24, req + lay.payload + 40, 8);	/* origin = their transmit */
 
