@@ -4,7 +4,7 @@
 #
 #   drift MODE PPM   served time against a fake upstream whose clock runs PPM
 #                    fast: error against truth and the advertised bound
-#   flap MODE        two chronyd upstreams and a 5 s falseticker: no answer
+#   flap MODE        two loopback chronyd upstreams and a 5 s falseticker: no answer
 #                    unsynchronised, IPv4 and IPv6; the falseticker named
 #   tight            our advertised bound beside chronyd's, same upstream
 #
@@ -157,10 +157,18 @@ synced_close() {
 
 scenario_flap() {
 	local mode=$1 xb=0 sb states="$WORK/states"
-	chronyd_run "$NS_CLI" a "port 11123" "local stratum 2" "allow" "bindcmdaddress /"
-	chronyd_run "$NS_CLI" b "port 11124" "local stratum 3" "allow" "bindcmdaddress /"
-	fake_upstream $CLI4 11125 -o 5 -s 1 -T $((D + 180))
-	if ! daemon_start $(daemon_args "$mode") -s $CLI4:11123 -s $CLI4:11124 -s $CLI4:11125; then
+	# on the server's loopback, as a local chronyd beside us usually is
+	# (loopback upstreams are polled every second)
+	chronyd_run "$NS_SRV" a "port 11123" "bindaddress 127.0.0.1" "local stratum 2" "allow" \
+		"bindcmdaddress /"
+	chronyd_run "$NS_SRV" b "port 11124" "bindaddress 127.0.0.1" "local stratum 3" "allow" \
+		"bindcmdaddress /"
+	ip netns exec "$NS_SRV" "$FAKE" -a 127.0.0.1 -p 11125 -o 5 -s 1 -T $((D + 180)) \
+		>"$WORK/fake-lo-11125.log" 2>&1 &
+	UP_PIDS+=($!)
+	wait_for 5 grep -q listening "$WORK/fake-lo-11125.log"
+	if ! daemon_start $(daemon_args "$mode") -s 127.0.0.1:11123 -s 127.0.0.1:11124 \
+		-s 127.0.0.1:11125; then
 		not_ok "daemon starts in $mode mode with two chronyd upstreams and a falseticker"
 		return
 	fi
@@ -215,7 +223,7 @@ scenario_flap() {
 import json, sys
 s = {x["name"]: x["state"] for x in json.load(open(sys.argv[1]))["sources"]}
 bad = [n for n, st in s.items() if st == "falseticker" and not n.endswith(":11125")]
-sys.exit(bad or s.get(sys.argv[2]) != "falseticker")' "$WORK/status.json" "$CLI4:11125"
+sys.exit(bad or s.get(sys.argv[2]) != "falseticker")' "$WORK/status.json" "127.0.0.1:11125"
 	check "the log names the 5 s source as falseticker, and only it" sh -c \
 		"grep falseticker '$WORK/daemon.log' | grep -q 'port 11125: falseticker' &&
 		 ! grep falseticker '$WORK/daemon.log' | grep -vq 'port 11125:'"
