@@ -157,6 +157,14 @@ e2e_cleanup() {
 	rm -rf "/sys/fs/bpf/xdp-ntpd/$VETH_SRV" "$WORK"
 }
 
+# e2e_cleanup_detached: for tests whose daemons leave XDP attached
+# (--keep-attached, SIGKILL): stop ours, remove what is left, then the rest
+e2e_cleanup_detached() {
+	daemon_stop
+	in_srv_net "$BIN" --detach -i "$VETH_SRV" >/dev/null 2>&1
+	e2e_cleanup
+}
+
 e2e_finish() {
 	echo "1..$TESTS_RUN"
 }

@@ -9,12 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 CLOCK_EPERM="$E2E_ROOT/build/tests/clock_eperm"
-cleanup() {
-	daemon_stop
-	in_srv_net "$BIN" --detach -i "$VETH_SRV" >/dev/null 2>&1
-	e2e_cleanup
-}
-trap cleanup EXIT
+trap e2e_cleanup_detached EXIT
 
 e2e_setup_net
 

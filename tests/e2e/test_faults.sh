@@ -7,9 +7,7 @@ set -u
 LOAD="$E2E_ROOT/build/bench/ntp-load"
 cleanup() {
 	[ -n "${BLOCKER:-}" ] && { kill "$BLOCKER" 2>/dev/null; wait "$BLOCKER" 2>/dev/null; }
-	daemon_stop
-	in_srv_net "$BIN" --detach -i "$VETH_SRV" >/dev/null 2>&1
-	e2e_cleanup
+	e2e_cleanup_detached
 }
 trap cleanup EXIT
 e2e_setup_net

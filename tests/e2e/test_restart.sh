@@ -7,12 +7,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 LOAD="$E2E_ROOT/build/bench/ntp-load"
-cleanup() {
-	daemon_stop
-	in_srv_net "$BIN" --detach -i "$VETH_SRV" >/dev/null 2>&1
-	e2e_cleanup
-}
-trap cleanup EXIT
+trap e2e_cleanup_detached EXIT
 e2e_setup_net
 in_srv ip route add 198.18.0.0/15 via $CLI4
 fake_upstream $CLI4 11123 -s 2

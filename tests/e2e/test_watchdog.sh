@@ -8,12 +8,7 @@
 # stays put); a stalled publisher is caught by the readers' freshness check.
 set -u
 . "$(dirname "$0")/lib.sh"
-cleanup() {
-	daemon_stop
-	in_srv_net "$BIN" --detach -i "$VETH_SRV" >/dev/null 2>&1
-	e2e_cleanup
-}
-trap cleanup EXIT
+trap e2e_cleanup_detached EXIT
 e2e_setup_net
 
 LOST=76.79.83.84	# "LOST": served synchronised before, not now
