@@ -112,7 +112,7 @@ struct sim {
 	/* results */
 	double *err;
 	int n_err, cap_err;
-	double max_err, max_err_at, worst_margin, last_served;
+	double max_err, max_err_at, worst_margin, last_served, bound_sum;
 	int violations, unsync_after_sync, non_monotonic, answers, served_stale;
 };
 
@@ -329,6 +329,7 @@ static void query(struct sim *s, double T)
 		assert_non_null(s->err);
 	}
 	s->err[s->n_err++] = fabs(err);
+	s->bound_sum += bound;
 	if (fabs(err) > s->max_err) {
 		s->max_err = fabs(err);
 		s->max_err_at = T;
@@ -415,10 +416,11 @@ static void run(const struct scenario *sc)
 	qsort(s->err, (size_t)s->n_err, sizeof(double), cmp_double);
 	median = s->n_err ? s->err[s->n_err / 2] : 1e9;
 	print_message("# %-28s answers %7d  settled %7d  |error| median %8.2f us  p99 %8.2f us  "
-		      "max %8.2f us (t=%.0f s)  worst bound margin %8.2f us  bound violations %d  "
+		      "max %8.2f us (t=%.0f s)  bound mean %7.2f us  worst margin %8.2f us  bound violations %d  "
 		      "unsynchronised after sync %d%s\n", sc->name, s->answers, s->n_err,
 		      median * 1e6, s->n_err ? s->err[s->n_err * 99 / 100] * 1e6 : 0,
-		      s->max_err * 1e6, s->max_err_at, s->worst_margin * 1e6, s->violations,
+		      s->max_err * 1e6, s->max_err_at,
+		      s->n_err ? s->bound_sum / s->n_err * 1e6 : 0, s->worst_margin * 1e6, s->violations,
 		      s->unsync_after_sync, sc->smear ? (s->non_monotonic ? "  NOT MONOTONIC" :
 							  "  strictly monotonic") : "");
 	assert_true(s->n_err > 0);
