@@ -365,6 +365,7 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 
 	memset(att, 0, sizeof(*att));
 	att->counters_fd = att->local_addrs_fd = att->pin_dir_fd = -1;
+	att->link_fd = att->vlans_fd = -1;
 	att->cfg = *cfg;
 	att->cfg.allow_loopback_src = is_loopback(ifname);
 	att->cfg.verify_udp_csum = !att->cfg.allow_loopback_src;
