@@ -337,6 +337,30 @@ NTPD_INLINE __u32 ntp_classify_request(__u8 li_vn_mode)
 	return NTPD_CNT_PASS_MODE;
 }
 
+/*
+ * The same with the source port: a version 1 packet in mode 0 from port 123
+ * is not answered (chrony's rule: RFC 1059 told its modes apart by the
+ * ports, so a mode-0 packet from 123 is one server talking to another, and
+ * two servers answering each other's would loop).
+ */
+NTPD_INLINE __u32 ntp_classify_request_port(__u8 li_vn_mode, __be16 sport)
+{
+	if (NTP_VN(li_vn_mode) == 1 && NTP_MODE(li_vn_mode) == NTP_MODE_RESERVED &&
+	    sport == bpf_htons(NTP_PORT_DEFAULT))
+		return NTPD_CNT_DROP_V1_PORT123;
+	return ntp_classify_request(li_vn_mode);
+}
+
+/*
+ * The IPv4 TOS / IPv6 traffic class byte of an answer: the configured DSCP
+ * (RFC 2474) and ECN 0 (RFC 3168 6.1.1: not ECN-capable; the request's ECN
+ * bits, a CE mark included, are never echoed).
+ */
+NTPD_INLINE __u8 ntp_reply_tos(__u8 dscp)
+{
+	return (__u8)((dscp & NTPD_DSCP_MAX) << 2);
+}
+
 /* refid of a state that was synchronised and no longer is */
 #define NTP_REFID_LOST	bpf_htonl(0x4c4f5354)	/* "LOST" */
 
@@ -433,5 +457,32 @@ NTPD_INLINE void ntp_latency_add(struct ntpd_counters *c, __u64 ns)
 	c->latency[ntp_latency_bucket(ns)]++;
 	c->latency_sum_ns += ns;
 }
+
+#ifndef __bpf__
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/*
+ * The socket path's half of ntp_reply_tos(): the same byte on every answer
+ * the socket `fd` of `family` sends.  Returns fd, or -errno having closed it
+ * (a negative fd is handed back as it is), so a caller can write
+ * fd = ntp_socket_set_dscp(open(...), ...).
+ */
+static inline int ntp_socket_set_dscp(int fd, int family, __u8 dscp)
+{
+	int tos = ntp_reply_tos(dscp), err;
+
+	if (fd < 0)
+		return fd;
+	if (!setsockopt(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+			family == AF_INET ? IP_TOS : IPV6_TCLASS, &tos, sizeof(tos)))
+		return fd;
+	err = -errno;
+	close(fd);
+	return err;
+}
+#endif
 
 #endif /* NTP_PROTO_H */

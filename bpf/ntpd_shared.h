@@ -183,25 +183,81 @@ enum ntpd_stale_action {
  */
 struct ntpd_config {
 	__u64 max_state_age_ns;
-	__be16 ntp_port;	/* network order: compared with the raw header */
+	__be16 ntp_port;	/* network order: compared with the raw header; IPv4 */
 	__s8 poll_min;
 	__s8 poll_max;
 	__u8 stale_action;	/* enum ntpd_stale_action */
 	__u8 verify_udp_csum;	/* 0 only on loopback: CHECKSUM_PARTIAL skbs */
 	__u8 allow_loopback_src; /* 1 only when attached to a loopback device */
-	__u8 reserved;
+	/* RFC 2474 DSCP of every answer, 0..63 (chrony's `dscp`); the ECN
+	 * bits of an answer are always 0: RFC 3168 6.1.1 lets only an
+	 * ECN-capable transport set them, and a request's CE mark says
+	 * nothing about the path back */
+	__u8 dscp;
 	/* request log: an event for a request when a 32-bit random number is
 	 * below this (2^32 / N for one in N; 0 = off, and the verifier then
 	 * removes the logging code entirely) */
 	__u64 log_threshold;
+	/* The socket listen settings (-a, -b, -4 0, -6 0) bind XDP too: it
+	 * answers only what the socket server would have been asked. */
+	__be16 ntp_port6;	/* IPv6 port; 0: the same as ntp_port */
+	__u8 off4;		/* 1: no IPv4 service (-4 0): XDP passes it */
+	__u8 off6;
+	__be32 listen4;		/* -a address; 0 (0.0.0.0): any of ours */
+	__u8 listen6[16];	/* -b address; all zero (::): any of ours */
 };
 
-_Static_assert(sizeof(struct ntpd_config) == 24, "ntpd_config size");
+_Static_assert(sizeof(struct ntpd_config) == 48, "ntpd_config size");
+_Static_assert(__builtin_offsetof(struct ntpd_config, dscp) == 15, "ntpd_config dscp offset");
+_Static_assert(__builtin_offsetof(struct ntpd_config, ntp_port6) == 24, "ntpd_config port6 offset");
+_Static_assert(__builtin_offsetof(struct ntpd_config, listen6) == 32, "ntpd_config listen6 offset");
 
-/* Key of the local-address map: IPv6, or IPv4 mapped as ::ffff:a.b.c.d. */
+#define NTPD_DSCP_MAX		63
+
+/*
+ * Key of the local-address map: IPv6, or IPv4 mapped as ::ffff:a.b.c.d, and
+ * the VLAN it belongs to, so an address of eth0.100 is served only to frames
+ * tagged 100 (the kernel would deliver nothing else to that interface).
+ */
 struct ntpd_local_addr {
 	__u8 addr[16];
+	__u32 vlan;		/* NTPD_VLAN_PATH; 0: the interface itself */
 };
+
+_Static_assert(sizeof(struct ntpd_local_addr) == 20, "ntpd_local_addr size");
+
+/*
+ * The VLAN path of a frame, host order: the VIDs outermost first, 16 bits
+ * each, VID 0 (an IEEE 802.1p priority tag, which the kernel takes as
+ * untagged) left out.  One tag 100: 100; QinQ 100 then 200: 100 << 16 | 200.
+ * A VLAN device eth0.100.200 (802.1Q on eth0.100, 802.1ad on eth0) has the
+ * same path.
+ */
+#define NTPD_VLAN_PATH(parent_path, vid) ((__u32)(parent_path) << 16 | (__u32)(vid))
+#define NTPD_VLAN_VID_MASK	0x0fff
+
+/* Value of the local-address map: flags.  Any entry is one of our own
+ * addresses (a request from it is forged: dropped); only SERVE ones are
+ * answered as destinations. */
+#define NTPD_LOCAL_SERVE	0x01	/* a valid unicast address: answer on it */
+#define NTPD_LOCAL_BROADCAST	0x02	/* IPv4 subnet broadcast of one of ours */
+#define NTPD_LOCAL_TENTATIVE	0x04	/* IPv6 DAD not done (or failed): not yet ours to serve */
+
+/*
+ * What the program knows of the link a frame came in on: the interface
+ * (ntpd_link, one entry) or one of its VLAN devices (ntpd_vlans, keyed by
+ * NTPD_VLAN_PATH).  Kept current from netlink by the daemon.
+ */
+struct ntpd_link {
+	__u8 mac[6];		/* the device's own unicast address */
+	__u8 mac_known;		/* 0: not learnt yet, only group addresses are refused */
+	__u8 reserved;
+	__u32 ifindex;		/* of the VLAN device (0 for ntpd_link) */
+};
+
+_Static_assert(sizeof(struct ntpd_link) == 12, "ntpd_link size");
+
+#define NTPD_VLAN_MAX_ENTRIES	256
 
 #define NTPD_LOCAL_ADDR_MAX	256
 
@@ -303,7 +359,16 @@ enum ntpd_acl_action {
 	X(RATE_LEAKED,       "answered",  "rate_limit_leak")		\
 	X(RATE_KOD,          "kod",       "rate")			\
 	X(DENIED_DROPPED,    "denied",    "dropped")			\
-	X(DENIED_KOD,        "kod",       "deny")
+	X(DENIED_KOD,        "kod",       "deny")				\
+	X(DENIED_LIMITED,    "denied",    "kod_rate_limited")		\
+	X(DROP_LINK_SOURCE,  "dropped",   "link_source_group")		\
+	X(PASS_LINK_DEST,    "passed",    "link_destination")		\
+	X(PASS_VLAN_UNKNOWN, "passed",    "vlan_not_served")		\
+	X(PASS_NOT_LISTENING, "passed",   "not_listening")		\
+	X(PASS_BAD_IP_CSUM,  "passed",    "bad_ip_checksum")		\
+	X(DROP_SOURCE_LOCAL, "dropped",   "source_local")		\
+	X(DROP_ZERO_CSUM6,   "dropped",   "ipv6_zero_checksum")		\
+	X(DROP_V1_PORT123,   "dropped",   "v1_mode0_from_port_123")
 
 #define NTPD_COUNTER_ENUM(name, outcome, reason) NTPD_CNT_##name,
 enum ntpd_counter {
@@ -359,5 +424,7 @@ enum ntpd_event_path {
 #define NTPD_MAP_RATE_TABLE	"ntpd_rate"
 #define NTPD_MAP_ACL4		"ntpd_acl4"
 #define NTPD_MAP_ACL6		"ntpd_acl6"
+#define NTPD_MAP_LINK		"ntpd_link"
+#define NTPD_MAP_VLANS		"ntpd_vlans"
 
 #endif /* NTPD_SHARED_H */

@@ -47,15 +47,17 @@ NTPD_INLINE int is_vlan_proto(__be16 proto)
 /*
  * Ethernet plus up to NTPD_VLAN_MAX tags.  Returns the inner EtherType, or 0
  * with *fail_reason set (an NTPD_CNT_* counter) when the frame is truncated
- * or carries more tags than we parse.
+ * or carries more tags than we parse.  *vlan is the frame's NTPD_VLAN_PATH.
  */
-NTPD_INLINE __be16 parse_ethernet(struct hdr_cursor *c, struct ethhdr **eth,
+NTPD_INLINE __be16 parse_ethernet(struct hdr_cursor *c, struct ethhdr **eth, __u32 *vlan,
 				  __u32 *fail_reason)
 {
 	struct vlan_tag *tag;
 	__be16 proto;
+	__u32 vid;
 	int i;
 
+	*vlan = 0;
 	*fail_reason = NTPD_CNT_PASS_TRUNCATED;
 	*eth = cursor_pull(c, sizeof(struct ethhdr));
 	if (!*eth)
@@ -68,6 +70,10 @@ NTPD_INLINE __be16 parse_ethernet(struct hdr_cursor *c, struct ethhdr **eth,
 		tag = cursor_pull(c, sizeof(*tag));
 		if (!tag)
 			return 0;
+		/* IEEE 802.1Q 9.6: VID 0 only carries a priority */
+		vid = bpf_ntohs(tag->tci) & NTPD_VLAN_VID_MASK;
+		if (vid)
+			*vlan = NTPD_VLAN_PATH(*vlan, vid);
 		proto = tag->encapsulated_proto;
 	}
 	if (is_vlan_proto(proto)) {

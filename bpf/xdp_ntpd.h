@@ -45,6 +45,26 @@ struct {
 	__type(value, __u8);
 } ntpd_local SEC(".maps");
 
+/* The interface's own MAC address (IEEE 802: the stack drops frames for
+ * another unicast address, PACKET_OTHERHOST), learnt from netlink. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ntpd_link);
+} ntpd_link SEC(".maps");
+
+/* The VLAN devices on this interface, by NTPD_VLAN_PATH, each with its MAC:
+ * a tagged frame is answered only for a VLAN the host has (the kernel hands
+ * any other to no one), learnt from netlink (RTM_NEWLINK, IFLA_LINK and
+ * IFLA_VLAN_ID). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NTPD_VLAN_MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct ntpd_link);
+} ntpd_vlans SEC(".maps");
+
 /* Rate limits and list switches: changed by the daemon while serving. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -81,6 +101,7 @@ struct {
 const volatile struct ntpd_config ntpd_cfg = {
 	.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT,
 	.ntp_port = bpf_htons(NTP_PORT_DEFAULT),
+	.ntp_port6 = bpf_htons(NTP_PORT_DEFAULT),
 	.poll_min = NTP_POLL_MIN_DEFAULT,
 	.poll_max = NTP_POLL_MAX_DEFAULT,
 	.stale_action = NTPD_STALE_UNSYNC,
@@ -171,6 +192,13 @@ NTPD_INLINE int denied(const struct ntpd_rate_config *cfg, int v6, const void *s
  * Access list, then the client's token bucket.  Returns NTP_REQ_ANSWER, or
  * the counter of what to do instead: a drop counter, or a leak/KoD counter
  * with *kod set to the kiss code to answer with (0: a normal answer).
+ *
+ * A denied client answered with kiss-o'-death DENY (kod_deny) goes through
+ * its bucket and the leak like anyone else: a KoD only when the bucket
+ * conforms or the leak lets one through, else dropped (DENIED_LIMITED).  A
+ * flood spoofing a denied prefix then draws no more answers than a flood
+ * from an allowed one (RFC 5905 7.4 leaves the KoD rate to us; RFC 8633
+ * 3.2 asks that it be limited).
  */
 NTPD_INLINE __u32 police(__u64 now, int v6, const void *saddr, __be32 *kod)
 {
@@ -179,18 +207,18 @@ NTPD_INLINE __u32 police(__u64 now, int v6, const void *saddr, __be32 *kod)
 	struct ntpd_rate_key key;
 	__u64 tat, new_tat;
 	__u32 zero = 0, limited;
+	int deny;
 
 	cfg = bpf_map_lookup_elem(&ntpd_rate_cfg, &zero);
 	if (!cfg)
 		return NTP_REQ_ANSWER;
-	if (denied(cfg, v6, saddr)) {
-		if (!cfg->kod_deny)
-			return NTPD_CNT_DENIED_DROPPED;
+	deny = denied(cfg, v6, saddr);
+	if (deny && !cfg->kod_deny)
+		return NTPD_CNT_DENIED_DROPPED;
+	if (deny)
 		*kod = NTP_KISS_DENY;
-		return NTPD_CNT_DENIED_KOD;
-	}
 	if (!cfg->enabled)
-		return NTP_REQ_ANSWER;
+		goto conforms;
 
 	if (v6)
 		ntp_rate_key_v6(&key, saddr, cfg->prefix6);
@@ -201,7 +229,7 @@ NTPD_INLINE __u32 police(__u64 now, int v6, const void *saddr, __be32 *kod)
 		/* a new client starts with a full bucket, less this request */
 		fresh.tat_ns = now + cfg->cost_ns;
 		bpf_map_update_elem(&ntpd_rate, &key, &fresh, BPF_NOEXIST);
-		return NTP_REQ_ANSWER;
+		goto conforms;
 	}
 	/* Several CPUs may serve one client at once: the new arrival time is
 	 * installed with compare-and-swap; losing the race twice in a row lets
@@ -214,16 +242,20 @@ NTPD_INLINE __u32 police(__u64 now, int v6, const void *saddr, __be32 *kod)
 				goto limited;
 			__sync_val_compare_and_swap(&e->tat_ns, tat, new_tat);
 		}
-		return NTP_REQ_ANSWER;
+		goto conforms;
 	}
 limited:
 	limited = __sync_fetch_and_add(&e->limited, 1) + 1;
 	if (!ntp_rate_leaks(limited, cfg))
-		return NTPD_CNT_RATE_DROPPED;
+		return deny ? NTPD_CNT_DENIED_LIMITED : NTPD_CNT_RATE_DROPPED;
+	if (deny)
+		return NTPD_CNT_DENIED_KOD;
 	if (!cfg->kod)
 		return NTPD_CNT_RATE_LEAKED;
 	*kod = NTP_KISS_RATE;
 	return NTPD_CNT_RATE_KOD;
+conforms:
+	return deny ? NTPD_CNT_DENIED_KOD : NTP_REQ_ANSWER;
 }
 
 /*
@@ -247,16 +279,20 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 	    csum_fold64(hdr_sum + csum_ntp_packet(ntp) + udp->check) != 0xffff)
 		return NTPD_CNT_PASS_BAD_CSUM;
 
-	policy = police(rx_tai_ns, answered == NTPD_CNT_ANSWERED_V6, saddr, &kod);
-	if (policy == NTPD_CNT_RATE_DROPPED || policy == NTPD_CNT_DENIED_DROPPED)
-		return policy;
-
+	/* Every reason to pass the request up comes before the bucket: the
+	 * socket server polices what it answers, so charging here too would
+	 * halve the burst of a client XDP did not answer. */
 	buf = bpf_map_lookup_elem(&ntpd_ref, &zero);
 	if (!buf || ntpd_ref_read(buf, &st))
 		return NTPD_CNT_PASS_STATE_BUSY;
 	fresh = ntp_state_fresh(&st, rx_tai_ns, ntpd_cfg.max_state_age_ns);
-	if (!fresh && !kod && ntpd_cfg.stale_action == NTPD_STALE_PASS)
+	if (!fresh && ntpd_cfg.stale_action == NTPD_STALE_PASS)
 		return NTPD_CNT_PASS_STALE;
+
+	policy = police(rx_tai_ns, answered == NTPD_CNT_ANSWERED_V6, saddr, &kod);
+	if (policy == NTPD_CNT_RATE_DROPPED || policy == NTPD_CNT_DENIED_DROPPED ||
+	    policy == NTPD_CNT_DENIED_LIMITED)
+		return policy;
 
 	if (kod)
 		ntp_fill_kod(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, kod);
@@ -277,14 +313,14 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 	return fresh ? answered : NTPD_CNT_ANSWERED_UNSYNC;
 }
 
-NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len,
+NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len, __be16 port,
 			     struct udphdr **udp_out, struct ntp_packet **ntp_out)
 {
 	struct udphdr *udp = cursor_pull(c, sizeof(*udp));
 
 	if (!udp)
 		return NTPD_CNT_PASS_TRUNCATED;
-	if (udp->dest != ntpd_cfg.ntp_port)
+	if (udp->dest != port)
 		return NTPD_CNT_PASS_OTHER_PORT;
 	/* Extension fields and MACs make it longer; the socket server owns those. */
 	if (udp->len != bpf_htons(sizeof(*udp) + NTP_PACKET_LEN) ||
@@ -297,14 +333,58 @@ NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len,
 	return NTP_REQ_ANSWER;
 }
 
-NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action,
-			      __u64 *tx_tai_ns)
+/*
+ * The link layer of a request to our port.  A group (multicast/broadcast)
+ * source address is forged (IEEE 802 8.2: the I/G bit of a source is 0):
+ * dropped, as a bridge would.  A group destination, or a unicast one that
+ * is not ours (promiscuous mode, a bridge port): passed, not answered, so
+ * the stack applies its own rules (it drops PACKET_OTHERHOST, and a bridge
+ * or macvlan above us still gets its frames).  A tagged frame is ours only
+ * for a VLAN device the host has on this interface.
+ */
+NTPD_INLINE __u32 check_link(const struct ethhdr *eth, __u32 vlan)
 {
-	struct ntpd_local_addr key = { .addr = { [10] = 0xff, [11] = 0xff } };
+	const struct ntpd_link *link;
+	__u32 zero = 0, want4, got4;
+	__u16 want2, got2;
+
+	if (eth->h_source[0] & 1)
+		return NTPD_CNT_DROP_LINK_SOURCE;
+	if (vlan) {
+		link = bpf_map_lookup_elem(&ntpd_vlans, &vlan);
+		if (!link)
+			return NTPD_CNT_PASS_VLAN_UNKNOWN;
+	} else {
+		link = bpf_map_lookup_elem(&ntpd_link, &zero);
+	}
+	if (eth->h_dest[0] & 1)
+		return NTPD_CNT_PASS_LINK_DEST;
+	if (!link || !link->mac_known)
+		return NTP_REQ_ANSWER;
+	__builtin_memcpy(&got4, eth->h_dest, 4);
+	__builtin_memcpy(&got2, eth->h_dest + 4, 2);
+	__builtin_memcpy(&want4, link->mac, 4);
+	__builtin_memcpy(&want2, link->mac + 4, 2);
+	return got4 == want4 && got2 == want2 ? NTP_REQ_ANSWER : NTPD_CNT_PASS_LINK_DEST;
+}
+
+/* RFC 791 3.1: the header's 16-bit one's complement sum is all ones. */
+NTPD_INLINE int ipv4_csum_ok(const struct iphdr *iph)
+{
+	const __u32 *w = (const __u32 *)iph;
+
+	return csum_fold64((__u64)w[0] + w[1] + w[2] + w[3] + w[4]) == 0xffff;
+}
+
+NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __u32 vlan,
+			      __u64 rx_tai_ns, int *action, __u64 *tx_tai_ns)
+{
+	struct ntpd_local_addr key = { .addr = { [10] = 0xff, [11] = 0xff }, .vlan = vlan };
 	struct ntp_packet *ntp = NULL;
 	struct udphdr *udp = NULL;
 	struct iphdr *iph;
-	__u16 old_ttl_proto, new_ttl_proto;
+	__u16 old_word, new_word;
+	__u8 *flags;
 	__u64 hdr_sum;
 	__u32 ret;
 	__be32 saddr;
@@ -319,19 +399,39 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 		return NTPD_CNT_PASS_NOT_UDP;
 	if (iph->frag_off & bpf_htons(IP_MF_ | IP_OFFSET_))
 		return NTPD_CNT_PASS_FRAGMENT;
-	ret = handle_udp(c, bpf_ntohs(iph->tot_len) - sizeof(*iph), &udp, &ntp);
+	ret = handle_udp(c, bpf_ntohs(iph->tot_len) - sizeof(*iph), ntpd_cfg.ntp_port, &udp, &ntp);
 	if (ret != NTP_REQ_ANSWER)
 		return ret;
 	if (!udp || !ntp)
 		return NTPD_CNT_PASS_TRUNCATED;
+	if (ntpd_cfg.off4)
+		return NTPD_CNT_PASS_NOT_LISTENING;
+	/* the stack checks it before anything else (ip_rcv_core); so do we */
+	if (!ipv4_csum_ok(iph))
+		return NTPD_CNT_PASS_BAD_IP_CSUM;
+	ret = check_link(eth, vlan);
+	if (ret != NTP_REQ_ANSWER)
+		return ret;
 
 	__builtin_memcpy(&key.addr[12], &iph->daddr, 4);
-	if (!bpf_map_lookup_elem(&ntpd_local, &key))
+	flags = bpf_map_lookup_elem(&ntpd_local, &key);
+	if (!flags || !(*flags & NTPD_LOCAL_SERVE))
 		return NTPD_CNT_PASS_NOT_LOCAL;
+	if (ntpd_cfg.listen4 && iph->daddr != ntpd_cfg.listen4)
+		return NTPD_CNT_PASS_NOT_LISTENING;
 	if (ntp_bad_source_v4(iph->saddr, ntpd_cfg.allow_loopback_src) || udp->source == 0)
 		return NTPD_CNT_DROP_BAD_SOURCE;
+	/* From one of our own addresses or a subnet broadcast of ours: forged
+	 * (the stack refuses both as martians, RFC 1812 5.3.7); the answer
+	 * would go to ourselves or to the whole subnet.  On loopback our own
+	 * addresses are the only genuine sources. */
+	if (!ntpd_cfg.allow_loopback_src) {
+		__builtin_memcpy(&key.addr[12], &iph->saddr, 4);
+		if (bpf_map_lookup_elem(&ntpd_local, &key))
+			return NTPD_CNT_DROP_SOURCE_LOCAL;
+	}
 	req_lvm = ntp->li_vn_mode;
-	ret = ntp_classify_request(req_lvm);
+	ret = ntp_classify_request_port(req_lvm, udp->source);
 	if (ret != NTP_REQ_ANSWER) {
 		log_request(&iph->saddr, 0, req_lvm, ret);
 		return ret;
@@ -350,21 +450,41 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 	iph->daddr = saddr;
 	/* memcpy, not a __u16 pointer: the byte store below must be seen by the
 	 * second read (type-based alias analysis would otherwise reuse the first) */
-	__builtin_memcpy(&old_ttl_proto, &iph->ttl, 2);
+	__builtin_memcpy(&old_word, &iph->ttl, 2);
 	iph->ttl = NTPD_TTL_RESPONSE;
-	__builtin_memcpy(&new_ttl_proto, &iph->ttl, 2);
-	iph->check = csum_replace16(iph->check, old_ttl_proto, new_ttl_proto);
+	__builtin_memcpy(&new_word, &iph->ttl, 2);
+	iph->check = csum_replace16(iph->check, old_word, new_word);
+	/* our DSCP, and ECN 0 whatever the request carried (a CE mark too) */
+	__builtin_memcpy(&old_word, iph, 2);
+	iph->tos = ntp_reply_tos(ntpd_cfg.dscp);
+	__builtin_memcpy(&new_word, iph, 2);
+	iph->check = csum_replace16(iph->check, old_word, new_word);
 	return ret;
 }
 
-NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, __u64 rx_tai_ns, int *action,
-			      __u64 *tx_tai_ns)
+NTPD_INLINE int ipv6_is_listen_addr(const struct in6_addr *daddr)
 {
+	/* volatile loads: a plain copy of a const volatile global would let
+	 * the compiler fold in the initializer's zeros (offset 32: aligned) */
+	const volatile __u64 *w = (const volatile __u64 *)ntpd_cfg.listen6;
+	__u64 want[2] = { w[0], w[1] }, got[2];
+
+	if (!(want[0] | want[1]))
+		return 1;
+	__builtin_memcpy(got, daddr, 16);
+	return got[0] == want[0] && got[1] == want[1];
+}
+
+NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __u32 vlan,
+			      __u64 rx_tai_ns, int *action, __u64 *tx_tai_ns)
+{
+	struct ntpd_local_addr key = { .vlan = vlan };
 	struct ntp_packet *ntp = NULL;
 	struct udphdr *udp = NULL;
 	struct in6_addr saddr;
 	struct ipv6hdr *ip6h;
 	const __u32 *a;
+	__u8 *flags, *b, tc;
 	__u64 hdr_sum;
 	__u32 ret;
 	__u8 req_lvm;
@@ -375,19 +495,38 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 	if (ip6h->nexthdr != IPPROTO_UDP_)
 		return is_ipv6_extension(ip6h->nexthdr) ? NTPD_CNT_PASS_IPV6_EXTHDR :
 							  NTPD_CNT_PASS_NOT_UDP;
-	ret = handle_udp(c, bpf_ntohs(ip6h->payload_len), &udp, &ntp);
+	ret = handle_udp(c, bpf_ntohs(ip6h->payload_len),
+			 ntpd_cfg.ntp_port6 ? ntpd_cfg.ntp_port6 : ntpd_cfg.ntp_port, &udp, &ntp);
 	if (ret != NTP_REQ_ANSWER)
 		return ret;
 	if (!udp || !ntp)
 		return NTPD_CNT_PASS_TRUNCATED;
+	if (ntpd_cfg.off6)
+		return NTPD_CNT_PASS_NOT_LISTENING;
+	ret = check_link(eth, vlan);
+	if (ret != NTP_REQ_ANSWER)
+		return ret;
 
-	if (!bpf_map_lookup_elem(&ntpd_local, &ip6h->daddr))
+	__builtin_memcpy(key.addr, &ip6h->daddr, 16);
+	flags = bpf_map_lookup_elem(&ntpd_local, &key);
+	if (!flags || !(*flags & NTPD_LOCAL_SERVE))
 		return NTPD_CNT_PASS_NOT_LOCAL;
+	if (!ipv6_is_listen_addr(&ip6h->daddr))
+		return NTPD_CNT_PASS_NOT_LISTENING;
+	/* RFC 8200 8.1: a zero UDP checksum is invalid over IPv6 and the
+	 * receiver discards it; passing it up would only make the stack do so */
+	if (!udp->check)
+		return NTPD_CNT_DROP_ZERO_CSUM6;
 	if (ntp_bad_source_v6(ip6h->saddr.in6_u.u6_addr8, ntpd_cfg.allow_loopback_src) ||
 	    udp->source == 0)
 		return NTPD_CNT_DROP_BAD_SOURCE;
+	if (!ntpd_cfg.allow_loopback_src) {
+		__builtin_memcpy(key.addr, &ip6h->saddr, 16);
+		if (bpf_map_lookup_elem(&ntpd_local, &key))
+			return NTPD_CNT_DROP_SOURCE_LOCAL;
+	}
 	req_lvm = ntp->li_vn_mode;
-	ret = ntp_classify_request(req_lvm);
+	ret = ntp_classify_request_port(req_lvm, udp->source);
 	if (ret != NTP_REQ_ANSWER) {
 		log_request(&ip6h->saddr, 1, req_lvm, ret);
 		return ret;
@@ -407,6 +546,12 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, __u64 rx_tai_ns, int *action
 	ip6h->saddr = ip6h->daddr;
 	ip6h->daddr = saddr;
 	ip6h->hop_limit = NTPD_TTL_RESPONSE;
+	/* traffic class: the low nibble of byte 0 and the high one of byte 1
+	 * (RFC 8200 3), the flow label around it kept */
+	b = (__u8 *)ip6h;
+	tc = ntp_reply_tos(ntpd_cfg.dscp);
+	b[0] = (__u8)(0x60 | tc >> 4);
+	b[1] = (__u8)(tc << 4 | (b[1] & 0x0f));
 	return ret;
 }
 
@@ -423,20 +568,22 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 	int action = XDP_PASS;
 	struct ethhdr *eth;
 	__u32 zero = 0;
-	__u32 reason;
+	__u32 reason, vlan;
 	__be16 proto;
 
-	proto = parse_ethernet(&c, &eth, &reason);
-	if (proto == bpf_htons(ETH_P_IP_))
-		reason = handle_ipv4(&c, rx_tai_ns, &action, &tx_tai_ns);
-	else if (proto == bpf_htons(ETH_P_IPV6_))
-		reason = handle_ipv6(&c, rx_tai_ns, &action, &tx_tai_ns);
+	proto = parse_ethernet(&c, &eth, &vlan, &reason);
+	if (proto == bpf_htons(ETH_P_IP_) && eth)
+		reason = handle_ipv4(&c, eth, vlan, rx_tai_ns, &action, &tx_tai_ns);
+	else if (proto == bpf_htons(ETH_P_IPV6_) && eth)
+		reason = handle_ipv6(&c, eth, vlan, rx_tai_ns, &action, &tx_tai_ns);
 
 	if (action == XDP_TX && eth)
 		swap_mac(eth);
 	else if (reason == NTPD_CNT_DROP_MODE_SERVER || reason == NTPD_CNT_DROP_MODE_CONTROL ||
 		 reason == NTPD_CNT_DROP_BAD_SOURCE || reason == NTPD_CNT_RATE_DROPPED ||
-		 reason == NTPD_CNT_DENIED_DROPPED)
+		 reason == NTPD_CNT_DENIED_DROPPED || reason == NTPD_CNT_DENIED_LIMITED ||
+		 reason == NTPD_CNT_DROP_LINK_SOURCE || reason == NTPD_CNT_DROP_SOURCE_LOCAL ||
+		 reason == NTPD_CNT_DROP_ZERO_CSUM6 || reason == NTPD_CNT_DROP_V1_PORT123)
 		action = XDP_DROP;
 
 	counters = bpf_map_lookup_elem(&ntpd_counters, &zero);

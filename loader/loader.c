@@ -105,6 +105,7 @@ out:
 static const char *const pinned_maps[] = {
 	NTPD_MAP_REF_STATE, NTPD_MAP_COUNTERS, NTPD_MAP_LOCAL_ADDRS,
 	NTPD_MAP_RATE_CONFIG, NTPD_MAP_RATE_TABLE, NTPD_MAP_ACL4, NTPD_MAP_ACL6,
+	NTPD_MAP_LINK, NTPD_MAP_VLANS,
 };
 #define N_PINNED (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
 
@@ -364,6 +365,7 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 
 	memset(att, 0, sizeof(*att));
 	att->counters_fd = att->local_addrs_fd = att->pin_dir_fd = -1;
+	att->link_fd = att->vlans_fd = -1;
 	att->cfg = *cfg;
 	att->cfg.allow_loopback_src = is_loopback(ifname);
 	att->cfg.verify_udp_csum = !att->cfg.allow_loopback_src;
@@ -418,6 +420,8 @@ attached:
 	att->rate_fd = bpf_map__fd(att->skel->maps.ntpd_rate);
 	att->acl4_fd = bpf_map__fd(att->skel->maps.ntpd_acl4);
 	att->acl6_fd = bpf_map__fd(att->skel->maps.ntpd_acl6);
+	att->link_fd = bpf_map__fd(att->skel->maps.ntpd_link);
+	att->vlans_fd = bpf_map__fd(att->skel->maps.ntpd_vlans);
 	att->ref = refstate_mmap(bpf_map__fd(att->skel->maps.ntpd_ref));
 	if (!att->ref) {
 		err = -errno;

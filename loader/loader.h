@@ -39,6 +39,8 @@ struct ntpd_attachment {
 	int rate_cfg_fd;		/* rate limits and list switches */
 	int rate_fd;			/* the per-client table */
 	int acl4_fd, acl6_fd;
+	int link_fd;			/* the interface's MAC (struct ntpd_link) */
+	int vlans_fd;			/* its VLAN devices, by NTPD_VLAN_PATH */
 	char pin_dir[128];
 	int pin_dir_fd;			/* to unpin after dropping privileges */
 };

@@ -400,6 +400,18 @@ static int do_stale_action(struct config_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* chrony's `dscp`: the DSCP of every answer, on both paths */
+static int do_dscp(struct config_ctx *c, int argc, char **argv)
+{
+	long v;
+
+	(void)argc;
+	if (cfg_long(c, argv[0], argv[1], 0, NTPD_DSCP_MAX, &v))
+		return -EINVAL;
+	c->o->cfg.dscp = (__u8)v;
+	return 0;
+}
+
 static int do_poll(struct config_ctx *c, int argc, char **argv)
 {
 	bool max = !strcmp(argv[0], "max-poll");
@@ -463,6 +475,7 @@ static const struct directive directives[] = {
 	{ "chroot",		1, 1, "chroot DIR",			do_string },
 	{ "max-age",		1, 1, "max-age SECONDS",		do_max_age },
 	{ "stale-action",	1, 1, "stale-action unsync|pass",	do_stale_action },
+	{ "dscp",		1, 1, "dscp N",				do_dscp },
 	{ "min-poll",		1, 1, "min-poll N",			do_poll },
 	{ "max-poll",		1, 1, "max-poll N",			do_poll },
 	{ "upstream-min-poll",	1, 1, "upstream-min-poll N",		do_upstream_poll },

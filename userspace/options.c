@@ -52,6 +52,7 @@ enum long_only {
 	OPT_ALLOW,
 	OPT_DENY,
 	OPT_CHECK,
+	OPT_DSCP,
 };
 
 static const struct option long_options[] = {
@@ -93,6 +94,7 @@ static const struct option long_options[] = {
 	{ "deny", required_argument, NULL, OPT_DENY },
 	{ "config", required_argument, NULL, 'c' },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "dscp", required_argument, NULL, OPT_DSCP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -103,11 +105,12 @@ static void usage(FILE *out)
 "Answer NTP client requests in XDP, before the kernel's network stack, with a\n"
 "multi-threaded UDP socket server for everything XDP passes or cannot handle.\n"
 "\n"
-"  -a ADDR:PORT          IPv4 socket listen address (default 0.0.0.0:123);\n"
-"                        its port is also the port XDP answers on\n"
-"  -b [ADDR]:PORT        IPv6 socket listen address (default [::]:123)\n"
+"  -a ADDR:PORT          IPv4 listen address (default 0.0.0.0:123): the socket\n"
+"                        server's, and XDP answers only that address and port\n"
+"  -b [ADDR]:PORT        IPv6 listen address (default [::]:123), the same\n"
 "  -s HOST[:PORT]        upstream server, repeatable (default " NTPD_UPSTREAM_DEFAULT ")\n"
-"  -4 N, -6 N            socket threads per family (default: one per core; 0 = off)\n"
+"  -4 N, -6 N            socket threads per family (default: one per core; 0 = off,\n"
+"                        in XDP as well)\n"
 "  -u USER               drop privileges to USER after start-up\n"
 "  -r DIR                chroot to DIR after start-up (with -u)\n"
 "  -i, --interface IFACE attach XDP to IFACE, repeatable (default lo)\n"
@@ -138,6 +141,7 @@ static void usage(FILE *out)
 "      --stale-action unsync|pass  answer stale state as unsynchronised (LI=3)\n"
 "                        or pass requests to the socket server (default unsync)\n"
 "      --min-poll N, --max-poll N  clamp the poll we echo (default 4, 17)\n"
+"      --dscp N          DSCP of every answer, 0..63 (default 0); ECN never echoed\n"
 "      --keys FILE       symmetric keys (ntpd/chrony format: ID TYPE KEY; MD5,\n"
 "                        SHA1, AES128CMAC): signed requests get signed\n"
 "                        answers, unknown keys a crypto-NAK\n"
@@ -397,6 +401,11 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 				return -EINVAL;
 			*(c == OPT_MIN_POLL ? &o->cfg.poll_min : &o->cfg.poll_max) = (__s8)v;
 			break;
+		case OPT_DSCP:
+			if (parse_long("--dscp", optarg, 0, NTPD_DSCP_MAX, &v))
+				return -EINVAL;
+			o->cfg.dscp = (__u8)v;
+			break;
 		case OPT_CLOCK:
 			if (!strcmp(optarg, "auto")) {
 				o->clock_model = 0;
@@ -547,6 +556,15 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 	if (o->n_ifaces == 0 && o->xdp_mode != NTPD_XDP_SOCKET)
 		o->ifaces[o->n_ifaces++] = "lo";
 	o->cfg.ntp_port = htons(o->listen4.port);
+	o->cfg.ntp_port6 = htons(o->listen6.port);
+	/* the listen settings bind XDP too: only what a socket would get */
+	o->cfg.off4 = o->threads4 == 0 || !o->listen4.resolved;
+	o->cfg.off6 = o->threads6 == 0 || !o->listen6.resolved;
+	if (o->listen4.resolved && o->listen4.addr.ss_family == AF_INET)
+		o->cfg.listen4 = ((const struct sockaddr_in *)&o->listen4.addr)->sin_addr.s_addr;
+	if (o->listen6.resolved && o->listen6.addr.ss_family == AF_INET6)
+		memcpy(o->cfg.listen6, &((const struct sockaddr_in6 *)&o->listen6.addr)->sin6_addr,
+		       sizeof(o->cfg.listen6));
 	if (o->debug && !o->log_requests)
 		o->log_requests = 10;
 	if (!o->log_sample)

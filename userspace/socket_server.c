@@ -362,6 +362,7 @@ int socket_server_start(struct socket_server **out, const struct socket_server_p
 		w->family = i < n4 ? AF_INET : AF_INET6;
 		w->rng = 0x9e3779b9u * (__u32)(i + 1);	/* xorshift: any non-zero seed */
 		w->fd = open_socket(i < n4 ? &p->listen4 : &p->listen6);
+		w->fd = ntp_socket_set_dscp(w->fd, w->family, p->cfg.dscp);
 		if (w->fd < 0) {
 			err = w->fd;
 			goto cleanup;

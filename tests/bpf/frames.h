@@ -47,6 +47,7 @@ struct frame_spec {
 	uint8_t saddr[16];		/* IPv4: the first 4 bytes */
 	uint8_t daddr[16];
 	uint8_t ttl;			/* TTL or hop limit */
+	uint8_t tos;			/* IPv4 TOS or IPv6 traffic class: DSCP << 2 | ECN */
 	/* Protocol after IP (and after the hop-by-hop header).  For anything
 	 * but UDP the UDP header and payload still follow, as opaque bytes:
 	 * the program must reject them on the protocol alone. */
@@ -184,6 +185,7 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 	memset(ip, 0, ip_len);
 	if (s->family == AF_INET) {
 		ip[0] = (uint8_t)(0x40 | ip_len / 4);
+		ip[1] = s->tos;
 		frame_put16(ip + 2, (uint16_t)(ip_len + udp_len));
 		frame_put16(ip + 4, 0x4d2e);		/* identification */
 		frame_put16(ip + 6, s->ipv4_frag);
@@ -197,8 +199,8 @@ static inline int frame_build(const struct frame_spec *s, uint8_t *buf, size_t c
 			ip[ip_len - 1] = IPOPT_END;
 		frame_put16(ip + 10, frame_ipv4_csum(ip, ip_len));
 	} else {
-		ip[0] = 0x60;
-		ip[1] = 0x0a;				/* flow label, kept verbatim */
+		ip[0] = (uint8_t)(0x60 | s->tos >> 4);
+		ip[1] = (uint8_t)(s->tos << 4 | 0x0a);	/* 0x0a: flow label, kept verbatim */
 		frame_put16(ip + 4, (uint16_t)(ext + udp_len));
 		ip[6] = ext ? IPPROTO_HOPOPTS : s->l4_proto;
 		ip[7] = s->ttl;

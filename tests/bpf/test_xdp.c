@@ -65,7 +65,25 @@ struct fixture {
 	struct ntpd_ref_buffer *ref;
 	int prog_fd;
 	int counters_fd;
+	__u8 dscp;		/* what the answers must carry */
 };
+
+/* The VLANs the fixture's host has on the interface: eth0.100 and the QinQ
+ * device eth0.100.200 (the VIDs build_case tags with), and eth0.101 without
+ * our addresses. */
+#define VLAN_ONE	100
+#define VLAN_QINQ	NTPD_VLAN_PATH(100, 200)
+#define VLAN_EMPTY	101
+
+#define OTHER_MAC	{ 0x02, 0x00, 0x5e, 0x00, 0x00, 0x09 }
+#define MCAST4_MAC	{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }
+#define MCAST6_MAC	{ 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }
+#define BCAST_MAC	{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }
+
+#define SERVER4_BCAST	"192.0.2.255"	/* SERVER4 is in 192.0.2.0/24 */
+#define SERVER4_OTHER	"192.0.2.20"	/* ours too, but not the -a address */
+#define SERVER6_OTHER	"2001:db8::20"
+#define SERVER6_TENT	"2001:db8::12"	/* still in DAD */
 
 static struct fixture fx;
 static struct ntpd_ref_state published;	/* what fx.ref holds now */
@@ -117,28 +135,83 @@ static void unload(struct fixture *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* Open, configure, load, map the state, add our addresses.  0 or -errno. */
-static int load(struct fixture *f, __u8 stale_action)
+static int add_local(struct fixture *f, int family, const char *text, __u32 vlan, __u8 flags)
 {
-	struct ntpd_local_addr a4 = { .addr = { [10] = 0xff, [11] = 0xff } };
-	struct ntpd_local_addr a6 = { 0 };
-	__u8 one = 1;
+	struct ntpd_local_addr k = { .vlan = vlan };
+
+	if (family == AF_INET) {
+		k.addr[10] = k.addr[11] = 0xff;
+		inet_pton(AF_INET, text, &k.addr[12]);
+	} else {
+		inet_pton(AF_INET6, text, k.addr);
+	}
+	return bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &k, &flags, BPF_ANY) ?
+		       -errno : 0;
+}
+
+/* The interface's MAC and VLAN devices, and our addresses on each. */
+static int add_links(struct fixture *f)
+{
+	static const __u32 vlans[] = { VLAN_ONE, VLAN_QINQ, VLAN_EMPTY };
+	struct ntpd_link link = { .mac_known = 1 };
+	__u32 zero = 0;
+	size_t i;
+	int err = 0;
+
+	memcpy(link.mac, SERVER_MAC, ETH_ALEN);
+	if (bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_link), &zero, &link, BPF_ANY))
+		return -errno;
+	for (i = 0; i < ARRAY_SIZE(vlans); i++) {
+		link.ifindex = (__u32)(10 + i);
+		if (bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_vlans), &vlans[i], &link,
+					BPF_ANY))
+			return -errno;
+		if (vlans[i] == VLAN_EMPTY)
+			continue;
+		err = err ?: add_local(f, AF_INET, SERVER4, vlans[i], NTPD_LOCAL_SERVE);
+		err = err ?: add_local(f, AF_INET6, SERVER6, vlans[i], NTPD_LOCAL_SERVE);
+	}
+	err = err ?: add_local(f, AF_INET, SERVER4, 0, NTPD_LOCAL_SERVE);
+	err = err ?: add_local(f, AF_INET6, SERVER6, 0, NTPD_LOCAL_SERVE);
+	err = err ?: add_local(f, AF_INET, SERVER4_OTHER, 0, NTPD_LOCAL_SERVE);
+	err = err ?: add_local(f, AF_INET6, SERVER6_OTHER, 0, NTPD_LOCAL_SERVE);
+	err = err ?: add_local(f, AF_INET, SERVER4_BCAST, 0, NTPD_LOCAL_BROADCAST);
+	err = err ?: add_local(f, AF_INET6, SERVER6_TENT, 0, NTPD_LOCAL_TENTATIVE);
+	return err;
+}
+
+/* Open, configure (then `tweak`, when given), load, map the state, add our
+ * links and addresses.  0 or -errno. */
+static int load_tweaked(struct fixture *f, __u8 stale_action, void (*tweak)(struct ntpd_config *))
+{
 	int err;
 
 	memset(f, 0, sizeof(*f));
-	inet_pton(AF_INET, SERVER4, &a4.addr[12]);
-	inet_pton(AF_INET6, SERVER6, a6.addr);
 	f->skel = xdp_ntpd_bpf__open();
 	if (!f->skel)
 		return -errno;
 	/* every knob explicit: the test must not depend on the defaults */
 	f->skel->rodata->ntpd_cfg.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT;
 	f->skel->rodata->ntpd_cfg.ntp_port = htons(NTP_PORT_DEFAULT);
+	f->skel->rodata->ntpd_cfg.ntp_port6 = htons(NTP_PORT_DEFAULT);
 	f->skel->rodata->ntpd_cfg.poll_min = POLL_MIN;
 	f->skel->rodata->ntpd_cfg.poll_max = POLL_MAX;
 	f->skel->rodata->ntpd_cfg.stale_action = stale_action;
 	f->skel->rodata->ntpd_cfg.verify_udp_csum = 1;
 	f->skel->rodata->ntpd_cfg.allow_loopback_src = 0;
+	f->skel->rodata->ntpd_cfg.dscp = 0;
+	f->skel->rodata->ntpd_cfg.off4 = 0;
+	f->skel->rodata->ntpd_cfg.off6 = 0;
+	f->skel->rodata->ntpd_cfg.listen4 = 0;
+	memset(f->skel->rodata->ntpd_cfg.listen6, 0, 16);
+	if (tweak) {
+		struct ntpd_config cfg;
+
+		memcpy(&cfg, (const void *)&f->skel->rodata->ntpd_cfg, sizeof(cfg));
+		tweak(&cfg);
+		memcpy((void *)&f->skel->rodata->ntpd_cfg, &cfg, sizeof(cfg));
+	}
+	f->dscp = f->skel->rodata->ntpd_cfg.dscp;
 	err = xdp_ntpd_bpf__load(f->skel);
 	if (err)
 		goto cleanup;
@@ -149,16 +222,19 @@ static int load(struct fixture *f, __u8 stale_action)
 		err = -errno;
 		goto cleanup;
 	}
-	if (bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a4, &one, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a6, &one, BPF_ANY)) {
-		err = -errno;
+	err = add_links(f);
+	if (err)
 		goto cleanup;
-	}
 	return 0;
 cleanup:
 	fprintf(stderr, "test_xdp: loading xdp_ntpd: %s\n", strerror(-err));
 	unload(f);
 	return err;
+}
+
+static int load(struct fixture *f, __u8 stale_action)
+{
+	return load_tweaked(f, stale_action, NULL);
 }
 
 static int group_setup(void **state)
@@ -302,7 +378,7 @@ static __u64 age_at(const struct ntpd_ref_state *st, __u64 tai_ns)
  * thread running.
  */
 static const char *answer_diff(const uint8_t *req, size_t len, const struct run_result *r,
-			       const struct ntpd_ref_state *st, int fresh, char *msg,
+			       const struct ntpd_ref_state *st, int fresh, __u8 dscp, char *msg,
 			       size_t msg_len)
 {
 	uint8_t want[FRAME_MAX], tmp[16];
@@ -330,8 +406,8 @@ static const char *answer_diff(const uint8_t *req, size_t len, const struct run_
 	got = r->out + lay.payload;
 
 	/* Ethernet: back to the sender; VLAN tags stay as they were */
-	memcpy(want, CLIENT_MAC, ETH_ALEN);
-	memcpy(want + ETH_ALEN, SERVER_MAC, ETH_ALEN);
+	memcpy(want, req + ETH_ALEN, ETH_ALEN);
+	memcpy(want + ETH_ALEN, req, ETH_ALEN);
 	/* IP: addresses swapped, fresh TTL / hop limit */
 	alen = lay.family == AF_INET ? 4 : 16;
 	a_off = lay.family == AF_INET ? 12 : 8;
@@ -339,6 +415,13 @@ static const char *answer_diff(const uint8_t *req, size_t len, const struct run_
 	memcpy(ip + a_off, ip + a_off + alen, alen);
 	memcpy(ip + a_off + alen, tmp, alen);
 	ip[lay.family == AF_INET ? 8 : 7] = NTPD_TTL_RESPONSE;
+	/* our DSCP, ECN 0 whatever the request said (RFC 3168 6.1.1) */
+	if (lay.family == AF_INET) {
+		ip[1] = (uint8_t)(dscp << 2);
+	} else {
+		ip[0] = (uint8_t)(0x60 | dscp >> 2);
+		ip[1] = (uint8_t)((dscp << 6 & 0xc0) | (ip[1] & 0x0f));
+	}
 	/* UDP: ports swapped */
 	memcpy(tmp, udp, 2);
 	memcpy(udp, udp + 2, 2);
@@ -424,6 +507,13 @@ struct case_frame {
 	uint16_t outer_tpid;
 	uint16_t ethertype;	/* overrides the IP EtherType */
 	const char *src, *dst;
+	bool set_src_mac, set_dst_mac;
+	uint8_t src_mac[ETH_ALEN], dst_mac[ETH_ALEN];
+	uint16_t vid[FRAME_VLAN_MAX];	/* VLAN IDs; 0: 100, 200, 300 */
+	bool vid_zero;			/* a priority tag: VID 0 */
+	uint8_t tos;			/* IPv4 TOS / IPv6 traffic class */
+	bool ip_csum_bad;		/* IPv4 header checksum off by one bit */
+	uint16_t sport;			/* 40123 when 0 */
 	bool sport_zero;
 	uint16_t dport;
 	uint8_t proto;		/* after IP; UDP when 0 */
@@ -460,7 +550,8 @@ static size_t build_case(const struct case_frame *cf, uint8_t *buf)
 		.ipv4_opt_len = cf->ipv4_opts,
 		.ipv4_frag = cf->frag,
 		.ipv6_hbh = cf->hbh,
-		.sport = cf->sport_zero ? 0 : 40123,
+		.tos = cf->tos,
+		.sport = cf->sport_zero ? 0 : cf->sport ? cf->sport : 40123,
 		.dport = cf->dport ? cf->dport : NTP_PORT_DEFAULT,
 		.csum = cf->csum,
 		.payload = payload,
@@ -474,11 +565,13 @@ static size_t build_case(const struct case_frame *cf, uint8_t *buf)
 	int i, len;
 
 	assert_true(s.payload_len <= sizeof(payload));
-	memcpy(s.dst_mac, SERVER_MAC, ETH_ALEN);
-	memcpy(s.src_mac, CLIENT_MAC, ETH_ALEN);
+	memcpy(s.dst_mac, cf->set_dst_mac ? cf->dst_mac : SERVER_MAC, ETH_ALEN);
+	memcpy(s.src_mac, cf->set_src_mac ? cf->src_mac : CLIENT_MAC, ETH_ALEN);
 	for (i = 0; i < cf->tags; i++) {
+		uint16_t vid = cf->vid_zero ? 0 : cf->vid[i] ? cf->vid[i] : (uint16_t)(100 * (i + 1));
+
 		s.vlan_tpid[i] = i == 0 && cf->outer_tpid ? cf->outer_tpid : ETH_P_8021Q;
-		s.vlan_tci[i] = (uint16_t)(0x2000 | (100 * (i + 1)));	/* PCP 1, VID 100.. */
+		s.vlan_tci[i] = (uint16_t)(0x2000 | vid);	/* PCP 1 */
 	}
 	assert_int_equal(inet_pton(s.family, src, s.saddr), 1);
 	assert_int_equal(inet_pton(s.family, dst, s.daddr), 1);
@@ -497,6 +590,8 @@ static size_t build_case(const struct case_frame *cf, uint8_t *buf)
 		frame_put16(buf + lay.l3 + 4,
 			    (uint16_t)(frame_get16(buf + lay.l3 + 4) + cf->ip_len_delta));
 	}
+	if (cf->ip_csum_bad)
+		buf[lay.l3 + 11] ^= 0x01;
 	if (cf->cut) {
 		assert_true(cf->cut < (size_t)len);
 		len = (int)cf->cut;
@@ -519,6 +614,8 @@ static void check_case(struct fixture *f, const struct ntpd_ref_state *st, const
 	assert_int_equal(run_prog(f->prog_fd, in, len, &r), 0);
 	assert_int_equal(read_counters(f->counters_fd, &after), 0);
 
+	if (r.verdict != c->verdict)
+		print_message("# %s: verdict %d, want %d\n", c->desc, r.verdict, c->verdict);
 	assert_int_equal(r.verdict, c->verdict);
 	for (i = 0; i < NTPD_CNT_MAX; i++) {
 		__u64 delta = after.packets[i] - before.packets[i];
@@ -532,8 +629,8 @@ static void check_case(struct fixture *f, const struct ntpd_ref_state *st, const
 		/* the stack gets the frame exactly as it arrived */
 		assert_memory_equal(r.out, in, len);
 	} else if (r.verdict == XDP_TX) {
-		diff = answer_diff(in, len, &r, st, c->counter != NTPD_CNT_ANSWERED_UNSYNC, msg,
-				   sizeof(msg));
+		diff = answer_diff(in, len, &r, st, c->counter != NTPD_CNT_ANSWERED_UNSYNC, f->dscp,
+				   msg, sizeof(msg));
 		if (diff)
 			print_message("# %s: %s\n", c->desc, diff);
 		assert_null(diff);
@@ -615,8 +712,9 @@ static const struct xdp_case cases[] = {
 	{ "IPv6 source port 0", { .ip = V6, .sport_zero = true }, DROP(BAD_SOURCE) },
 	{ "IPv4 bad UDP checksum", { .ip = V4, .csum = FRAME_CSUM_BAD }, PASS(BAD_CSUM) },
 	{ "IPv6 bad UDP checksum", { .ip = V6, .csum = FRAME_CSUM_BAD }, PASS(BAD_CSUM) },
+	/* RFC 8200 8.1: dropped, not handed to a stack that would drop it */
 	{ "IPv6 UDP checksum 0 (RFC 8200: invalid)", { .ip = V6, .csum = FRAME_CSUM_ZERO },
-	  PASS(BAD_CSUM) },
+	  DROP(ZERO_CSUM6) },
 	{ "ARP", { .ip = V4, .ethertype = ETH_P_ARP }, PASS(NOT_IP) },
 	{ "truncated: Ethernet only", { .ip = V4, .cut = ETH_HLEN }, PASS(TRUNCATED) },
 	{ "truncated: inside the VLAN tag", { .ip = V4, .tags = 1, .cut = ETH_HLEN + 2 },
@@ -634,6 +732,67 @@ static const struct xdp_case cases[] = {
 	{ "truncated: QinQ, NTP payload short by 1",
 	  { .ip = V6, .tags = 2, .outer_tpid = ETH_P_8021AD, .cut = LEN6 + 8 - 1 },
 	  PASS(TRUNCATED) },
+	/* ---- link layer ---- */
+	{ "source MAC multicast", { .ip = V4, .set_src_mac = true, .src_mac = MCAST4_MAC },
+	  DROP(LINK_SOURCE) },
+	{ "source MAC broadcast, IPv6", { .ip = V6, .set_src_mac = true, .src_mac = BCAST_MAC },
+	  DROP(LINK_SOURCE) },
+	{ "destination MAC broadcast", { .ip = V4, .set_dst_mac = true, .dst_mac = BCAST_MAC },
+	  PASS(LINK_DEST) },
+	{ "destination MAC multicast, IPv6",
+	  { .ip = V6, .set_dst_mac = true, .dst_mac = MCAST6_MAC }, PASS(LINK_DEST) },
+	{ "destination MAC another host's (promiscuous)",
+	  { .ip = V4, .set_dst_mac = true, .dst_mac = OTHER_MAC }, PASS(LINK_DEST) },
+	{ "destination MAC another host's, IPv6 on VLAN 100",
+	  { .ip = V6, .tags = 1, .set_dst_mac = true, .dst_mac = OTHER_MAC }, PASS(LINK_DEST) },
+	/* ---- VLANs ---- */
+	{ "IPv4, VLAN 300: no such VLAN device", { .ip = V4, .tags = 1, .vid = { 300 } },
+	  PASS(VLAN_UNKNOWN) },
+	{ "IPv6, VLAN 300: no such VLAN device", { .ip = V6, .tags = 1, .vid = { 300 } },
+	  PASS(VLAN_UNKNOWN) },
+	{ "IPv4, QinQ 100 + 300: no such device",
+	  { .ip = V4, .tags = 2, .outer_tpid = ETH_P_8021AD, .vid = { 100, 300 } },
+	  PASS(VLAN_UNKNOWN) },
+	{ "IPv4, QinQ 200 + 100: the order counts",
+	  { .ip = V4, .tags = 2, .outer_tpid = ETH_P_8021AD, .vid = { 200, 100 } },
+	  PASS(VLAN_UNKNOWN) },
+	{ "IPv4, VLAN 101: a device without our address", { .ip = V4, .tags = 1, .vid = { 101 } },
+	  PASS(NOT_LOCAL) },
+	{ "IPv6, VLAN 101: a device without our address", { .ip = V6, .tags = 1, .vid = { 101 } },
+	  PASS(NOT_LOCAL) },
+	{ "IPv4, priority tag (VID 0) is untagged", { .ip = V4, .tags = 1, .vid_zero = true },
+	  ANSWER4 },
+	{ "IPv6, priority tag (VID 0) is untagged", { .ip = V6, .tags = 1, .vid_zero = true },
+	  ANSWER6 },
+	/* ---- sources as the kernel sees them ---- */
+	{ "IPv4 from our own address", { .ip = V4, .src = SERVER4 }, DROP(SOURCE_LOCAL) },
+	{ "IPv4 from another of our addresses", { .ip = V4, .src = SERVER4_OTHER },
+	  DROP(SOURCE_LOCAL) },
+	{ "IPv4 from our subnet broadcast", { .ip = V4, .src = SERVER4_BCAST },
+	  DROP(SOURCE_LOCAL) },
+	{ "IPv6 from our own address", { .ip = V6, .src = SERVER6 }, DROP(SOURCE_LOCAL) },
+	{ "IPv4 to our subnet broadcast: not a unicast address of ours",
+	  { .ip = V4, .dst = SERVER4_BCAST }, PASS(NOT_LOCAL) },
+	{ "IPv6 to a tentative address (DAD not done)", { .ip = V6, .dst = SERVER6_TENT },
+	  PASS(NOT_LOCAL) },
+	{ "IPv4 bad header checksum", { .ip = V4, .ip_csum_bad = true }, PASS(BAD_IP_CSUM) },
+	{ "IPv4 bad header checksum, UDP checksum 0",
+	  { .ip = V4, .ip_csum_bad = true, .csum = FRAME_CSUM_ZERO }, PASS(BAD_IP_CSUM) },
+	{ "IPv4 version 1 mode 0 from port 123",
+	  { .ip = V4, .set_lvm = true, .lvm = NTP_LI_VN_MODE(0, 1, 0), .sport = 123 },
+	  DROP(V1_PORT123) },
+	{ "IPv6 version 1 mode 0 from port 123",
+	  { .ip = V6, .set_lvm = true, .lvm = NTP_LI_VN_MODE(0, 1, 0), .sport = 123 },
+	  DROP(V1_PORT123) },
+	{ "IPv4 version 1 mode 0 from port 1023",
+	  { .ip = V4, .set_lvm = true, .lvm = NTP_LI_VN_MODE(0, 1, 0), .sport = 1023 },
+	  ANSWER4 },
+	{ "IPv4 version 4 client from port 123", { .ip = V4, .sport = 123 }, ANSWER4 },
+	/* ---- what the answer carries in IP ---- */
+	{ "IPv4 request CE-marked (ECN 3): answer ECN 0", { .ip = V4, .tos = 0x03 }, ANSWER4 },
+	{ "IPv4 request DSCP 46 ECT(0): answer TOS 0", { .ip = V4, .tos = 0xba }, ANSWER4 },
+	{ "IPv6 request CE-marked: traffic class 0", { .ip = V6, .tos = 0x03 }, ANSWER6 },
+	{ "IPv6 request DSCP 46 + CE: traffic class 0", { .ip = V6, .tos = 0xbb }, ANSWER6 },
 };
 
 static void test_case(void **state)
@@ -806,7 +965,7 @@ static void leap_case(void **state)
 	assert_int_equal(r.verdict, XDP_TX);
 	for (i = 0; i < NTPD_CNT_MAX; i++)
 		assert_int_equal(after.packets[i] - before.packets[i], i == c.counter);
-	diff = answer_diff(in, len, &r, &published, 1, msg, sizeof(msg));
+	diff = answer_diff(in, len, &r, &published, 1, 0, msg, sizeof(msg));
 	if (diff)
 		print_message("# %s: %s\n", lc->desc, diff);
 	assert_null(diff);
@@ -915,7 +1074,7 @@ static void no_torn_reads(void **state)
 		/* the refid names the state; all else must be that state's */
 		k = get32(r.out + LEN4 - NTP_PACKET_LEN + 12);
 		st = torn_state(k);
-		diff = answer_diff(in, len, &r, &st, 1, msg, sizeof(msg));
+		diff = answer_diff(in, len, &r, &st, 1, 0, msg, sizeof(msg));
 		if (diff && torn++ < 5)
 			print_message("# torn response (k=%u): %s\n", k, diff);
 		/* nor may a later answer come from an older state: served time
@@ -940,9 +1099,124 @@ static void no_torn_reads(void **state)
 			 before.packets[NTPD_CNT_PASS_STATE_BUSY], busy);
 }
 
+/* ---- load-time settings: DSCP, listen address, families, ports ------------ */
+
+static void tweak_dscp(struct ntpd_config *cfg)
+{
+	cfg->dscp = 46;		/* EF, RFC 3246 */
+}
+
+/* `dscp 46`: every answer says 46 and ECN 0, whatever the request said. */
+static void dscp_set_in_answers(void **state)
+{
+	static const struct xdp_case cases_dscp[] = {
+		{ "dscp 46: IPv4 plain", { .ip = V4 }, ANSWER4 },
+		{ "dscp 46: IPv4 CE-marked", { .ip = V4, .tos = 0x03 }, ANSWER4 },
+		{ "dscp 46: IPv4 DSCP 10 ECT(1)", { .ip = V4, .tos = 0x29 }, ANSWER4 },
+		{ "dscp 46: IPv4 on VLAN 100", { .ip = V4, .tags = 1, .tos = 0xff }, ANSWER4 },
+		{ "dscp 46: IPv6 plain", { .ip = V6 }, ANSWER6 },
+		{ "dscp 46: IPv6 CE-marked", { .ip = V6, .tos = 0x03 }, ANSWER6 },
+		{ "dscp 46: IPv6 traffic class 0xff", { .ip = V6, .tos = 0xff }, ANSWER6 },
+	};
+	struct ntpd_ref_state st = known_state(refstate_tai_now_ns());
+	struct fixture f;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(load_tweaked(&f, NTPD_STALE_UNSYNC, tweak_dscp), 0);
+	refstate_publish(f.ref, &st);
+	for (i = 0; i < ARRAY_SIZE(cases_dscp); i++)
+		check_case(&f, &st, &cases_dscp[i]);
+	unload(&f);
+}
+
+static void tweak_listen(struct ntpd_config *cfg)
+{
+	inet_pton(AF_INET, SERVER4, &cfg->listen4);
+	inet_pton(AF_INET6, SERVER6, cfg->listen6);
+}
+
+/* -a SERVER4:123 -b [SERVER6]:123: our other addresses are not answered. */
+static void listen_address_binds_xdp(void **state)
+{
+	static const struct xdp_case cases_listen[] = {
+		{ "-a: to the listen address", { .ip = V4 }, ANSWER4 },
+		{ "-a: to another of ours", { .ip = V4, .dst = SERVER4_OTHER }, PASS(NOT_LISTENING) },
+		{ "-b: to the listen address", { .ip = V6 }, ANSWER6 },
+		{ "-b: to another of ours", { .ip = V6, .dst = SERVER6_OTHER }, PASS(NOT_LISTENING) },
+	};
+	struct ntpd_ref_state st = known_state(refstate_tai_now_ns());
+	struct fixture f;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(load_tweaked(&f, NTPD_STALE_UNSYNC, tweak_listen), 0);
+	refstate_publish(f.ref, &st);
+	for (i = 0; i < ARRAY_SIZE(cases_listen); i++)
+		check_case(&f, &st, &cases_listen[i]);
+	unload(&f);
+}
+
+static void tweak_off4(struct ntpd_config *cfg)
+{
+	cfg->off4 = 1;
+}
+
+static void tweak_off6_port(struct ntpd_config *cfg)
+{
+	cfg->off6 = 1;
+	cfg->ntp_port = htons(1123);
+}
+
+static void tweak_port6(struct ntpd_config *cfg)
+{
+	cfg->ntp_port6 = htons(1123);
+}
+
+/* -4 0 / -6 0 turn the family off in XDP; each family has its own port. */
+static void families_and_ports(void **state)
+{
+	static const struct xdp_case off4[] = {
+		{ "-4 0: IPv4 passed", { .ip = V4 }, PASS(NOT_LISTENING) },
+		{ "-4 0: IPv6 answered", { .ip = V6 }, ANSWER6 },
+	};
+	static const struct xdp_case off6[] = {
+		{ "-6 0 -a :1123: IPv6 passed", { .ip = V6 }, PASS(NOT_LISTENING) },
+		{ "-6 0 -a :1123: IPv4 on 1123", { .ip = V4, .dport = 1123 }, ANSWER4 },
+		{ "-6 0 -a :1123: IPv4 on 123", { .ip = V4 }, PASS(OTHER_PORT) },
+	};
+	static const struct xdp_case port6[] = {
+		{ "-b :1123: IPv6 on 1123", { .ip = V6, .dport = 1123 }, ANSWER6 },
+		{ "-b :1123: IPv6 on 123", { .ip = V6 }, PASS(OTHER_PORT) },
+		{ "-b :1123: IPv4 on 123", { .ip = V4 }, ANSWER4 },
+		{ "-b :1123: IPv4 on 1123", { .ip = V4, .dport = 1123 }, PASS(OTHER_PORT) },
+	};
+	static const struct {
+		void (*tweak)(struct ntpd_config *);
+		const struct xdp_case *cases;
+		size_t n;
+	} sets[] = {
+		{ tweak_off4, off4, ARRAY_SIZE(off4) },
+		{ tweak_off6_port, off6, ARRAY_SIZE(off6) },
+		{ tweak_port6, port6, ARRAY_SIZE(port6) },
+	};
+	struct ntpd_ref_state st = known_state(refstate_tai_now_ns());
+	struct fixture f;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(sets); i++) {
+		assert_int_equal(load_tweaked(&f, NTPD_STALE_UNSYNC, sets[i].tweak), 0);
+		refstate_publish(f.ref, &st);
+		for (j = 0; j < sets[i].n; j++)
+			check_case(&f, &st, &sets[i].cases[j]);
+		unload(&f);
+	}
+}
+
 /* ---- main -------------------------------------------------------------- */
 
-#define N_FIXED 4
+#define N_FIXED 7
 
 int main(void)
 {
@@ -967,6 +1241,9 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup(
 		stale_state_passed_when_configured, publish_fresh);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup(no_torn_reads, publish_fresh);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(dscp_set_in_answers);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(listen_address_binds_xdp);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(families_and_ports);
 	if (n != ARRAY_SIZE(tests)) {
 		fprintf(stderr, "test_xdp: %zu tests, table has room for %zu\n", n,
 			ARRAY_SIZE(tests));

@@ -18,6 +18,7 @@
 
 #include "frames.h"
 #include "loader.h"
+#include "ntp_proto.h"
 #include "refstate.h"
 #include "xdp_ntpd.skel.h"
 
@@ -56,7 +57,7 @@ static int build(const struct request *r, uint8_t *buf, struct frame_layout *lay
 	return frame_build(&s, buf, FRAME_MAX, lay);
 }
 
-static int load_sized(struct fixture *f, __u32 rate_table_size)
+static int load_full(struct fixture *f, __u32 rate_table_size, __u8 stale_action)
 {
 	struct ntpd_local_addr a4 = { .addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 10 } };
 	struct ntpd_local_addr a6 = { 0 };
@@ -67,6 +68,7 @@ static int load_sized(struct fixture *f, __u32 rate_table_size)
 	if (!f->skel)
 		return -1;
 	bpf_map__set_max_entries(f->skel->maps.ntpd_rate, rate_table_size);
+	f->skel->rodata->ntpd_cfg.stale_action = stale_action;
 	if (xdp_ntpd_bpf__load(f->skel))
 		return -1;
 	f->prog_fd = bpf_program__fd(f->skel->progs.xdp_ntpd);
@@ -79,6 +81,11 @@ static int load_sized(struct fixture *f, __u32 rate_table_size)
 	st.update_tai_ns = refstate_tai_now_ns();
 	refstate_publish(f->ref, &st);
 	return 0;
+}
+
+static int load_sized(struct fixture *f, __u32 rate_table_size)
+{
+	return load_full(f, rate_table_size, NTPD_STALE_UNSYNC);
 }
 
 static int load(struct fixture *f)
@@ -276,6 +283,128 @@ static void lru_churn_does_not_refill_heavy_client(void **state)
 	unload(&f);
 }
 
+/* The client's bucket as the table holds it: 1, or 0 when it has none. */
+static int bucket_of(const struct fixture *f, const char *src, int prefix,
+		     struct ntpd_rate_entry *e)
+{
+	struct ntpd_rate_key key;
+	__be32 a;
+
+	inet_pton(AF_INET, src, &a);
+	ntp_rate_key_v4(&key, a, (__u8)prefix);
+	return bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.ntpd_rate), &key, e) == 0;
+}
+
+/*
+ * Police once: a request XDP passes up (stale with --stale-action pass, or
+ * the state mid-publication) is the socket server's to police; XDP must not
+ * charge the bucket as well, or the client's burst is halved.  The bucket's
+ * theoretical arrival time is read from the map around each run: it moves
+ * for an answer, and not at all for a pass.
+ */
+static void passed_requests_not_charged(void **state)
+{
+	struct request s = client4("198.51.100.7");
+	struct ntpd_ref_state st = { .stratum = 2, .precision = -20 };
+	struct ntpd_rate_entry before, after;
+	uint8_t out[FRAME_MAX];
+	struct fixture f;
+	__u32 seq;
+
+	(void)state;
+	assert_int_equal(load_full(&f, NTPD_RATE_TABLE_DEFAULT, NTPD_STALE_PASS), 0);
+	set_rate(&f, &tight);
+
+	/* stale, first request: passed, and no bucket made for it */
+	st.update_tai_ns = refstate_tai_now_ns() - 20 * NSEC_PER_SEC_U64;
+	refstate_publish(f.ref, &st);
+	assert_int_equal(verdict_of(&f, &s, out), XDP_PASS);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_PASS_STALE), 1);
+	assert_int_equal(bucket_of(&f, s.src, 24, &after), 0);
+
+	/* fresh: answered, the bucket made and charged */
+	st.update_tai_ns = refstate_tai_now_ns();
+	refstate_publish(f.ref, &st);
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	assert_int_equal(bucket_of(&f, s.src, 24, &before), 1);
+
+	/* stale again: passed, tat untouched */
+	st.update_tai_ns = refstate_tai_now_ns() - 20 * NSEC_PER_SEC_U64;
+	refstate_publish(f.ref, &st);
+	assert_int_equal(verdict_of(&f, &s, out), XDP_PASS);
+	assert_int_equal(bucket_of(&f, s.src, 24, &after), 1);
+	assert_int_equal(after.tat_ns, before.tat_ns);
+	assert_int_equal(after.limited, before.limited);
+
+	/* fresh, but the writer is mid-publication (odd seq): state_busy,
+	 * passed, tat untouched */
+	st.update_tai_ns = refstate_tai_now_ns();
+	refstate_publish(f.ref, &st);
+	seq = f.ref->slot[f.ref->active & 1].seq;
+	__atomic_store_n(&f.ref->slot[f.ref->active & 1].seq, seq | 1, __ATOMIC_RELEASE);
+	assert_int_equal(verdict_of(&f, &s, out), XDP_PASS);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_PASS_STATE_BUSY), 1);
+	assert_int_equal(bucket_of(&f, s.src, 24, &after), 1);
+	assert_int_equal(after.tat_ns, before.tat_ns);
+	__atomic_store_n(&f.ref->slot[f.ref->active & 1].seq, seq, __ATOMIC_RELEASE);
+
+	/* the whole burst of 4 is still there for what XDP answers: 1 spent */
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
+	assert_int_equal(verdict_of(&f, &s, out), XDP_DROP);
+	unload(&f);
+}
+
+/*
+ * Kiss-o'-death DENY is rate-limited like any answer: a denied client
+ * (kod-deny) gets a DENY while its bucket conforms, then only the leak's
+ * 1 in 4; the rest are dropped and counted as denied, kod_rate_limited.
+ */
+static void kod_deny_rate_limited(void **state)
+{
+	struct ntpd_rate_config cfg = tight;
+	struct ntpd_acl4_key net = { .prefixlen = 24, .addr = { 198, 51, 100, 0 } };
+	__u8 deny = NTPD_ACL_DENY;
+	struct request s = client4("198.51.100.7"), ok = client4("203.0.113.9");
+	struct frame_layout lay;
+	uint8_t in[FRAME_MAX], out[FRAME_MAX];
+	__u32 out_len;
+	struct fixture f;
+	size_t len;
+	int i, kods = 0, allowed = 0;
+
+	(void)state;
+	assert_int_equal(load(&f), 0);
+	cfg.acl4_enabled = 1;
+	cfg.kod_deny = 1;
+	set_rate(&f, &cfg);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f.skel->maps.ntpd_acl4), &net, &deny, 0), 0);
+	len = (size_t)build(&s, in, &lay);
+	for (i = 1; i <= 4; i++) {		/* the burst: a DENY each */
+		assert_int_equal(run(f.prog_fd, in, len, out, &out_len), XDP_TX);
+		assert_memory_equal(out + lay.payload + 12, "DENY", 4);
+	}
+	for (i = 1; i <= 8; i++) {		/* over: limited 1..8, leak at 4 and 8 */
+		int v = run(f.prog_fd, in, len, out, &out_len);
+
+		assert_int_equal(v, i % 4 == 0 ? XDP_TX : XDP_DROP);
+		if (v == XDP_TX)
+			assert_memory_equal(out + lay.payload + 12, "DENY", 4);
+	}
+	assert_int_equal(fx_counter(&f, NTPD_CNT_DENIED_KOD), 6);
+	assert_int_equal(fx_counter(&f, NTPD_CNT_DENIED_LIMITED), 6);
+	/* the same flood from an allowed client draws exactly as many answers */
+	for (i = 0; i < 12; i++) {
+		int v = verdict_of(&f, &ok, out);
+
+		allowed += v == XDP_TX;
+	}
+	kods = (int)fx_counter(&f, NTPD_CNT_DENIED_KOD);
+	assert_int_equal(allowed, kods);
+	unload(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +412,8 @@ int main(void)
 		cmocka_unit_test(rate_limit_kod),
 		cmocka_unit_test(access_lists),
 		cmocka_unit_test(lru_churn_does_not_refill_heavy_client),
+		cmocka_unit_test(passed_requests_not_charged),
+		cmocka_unit_test(kod_deny_rate_limited),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

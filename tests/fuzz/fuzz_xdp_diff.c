@@ -8,7 +8,9 @@
  * from the two clock readings.  Needs root and BPF, like the BPF tests.
  *
  * Each frame is a valid request with at most one defect chosen by the
- * fuzzer, so the expected outcome is never a question of check order.
+ * fuzzer, so the expected outcome is never a question of check order.  The
+ * request's TOS / traffic class is the fuzzer's too: the answer's must be 0
+ * (the default DSCP, ECN never echoed).
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -47,16 +49,31 @@ static int setup(void)
 	prog_fd = bpf_program__fd(skel->progs.xdp_ntpd);
 	counters_fd = bpf_map__fd(skel->maps.ntpd_counters);
 	ref = refstate_mmap(bpf_map__fd(skel->maps.ntpd_ref));
+	struct ntpd_link link = { .mac = { 2, 0, 0, 0, 0, 1 }, .mac_known = 1 };
+	/* the VLAN devices the frames' tags name: 100, and 100 then 101 */
+	static const __u32 vlans[] = { 0, 100, NTPD_VLAN_PATH(100, 101) };
+	__u32 zero = 0;
+	size_t i;
+
 	inet_pton(AF_INET6, "2001:db8::10", a6.addr);
-	if (!ref || bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_local), &a4, &one, 0) ||
-	    bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_local), &a6, &one, 0))
+	if (!ref || bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_link), &zero, &link, 0))
 		return -1;
+	for (i = 0; i < sizeof(vlans) / sizeof(vlans[0]); i++) {
+		a4.vlan = a6.vlan = vlans[i];
+		if ((vlans[i] &&
+		     bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_vlans), &vlans[i], &link, 0)) ||
+		    bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_local), &a4, &one, 0) ||
+		    bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_local), &a6, &one, 0))
+			return -1;
+	}
 	return 0;
 }
 
 enum defect {
 	D_NONE, D_VLAN_DEPTH, D_NOT_UDP, D_OTHER_PORT, D_LENGTH, D_NOT_LOCAL, D_BAD_SOURCE,
-	D_SPORT_ZERO, D_BAD_CSUM, D_IP_OPTIONS, D_FRAGMENT, D_IPV6_EXTHDR, D_MAX
+	D_SPORT_ZERO, D_BAD_CSUM, D_IP_OPTIONS, D_FRAGMENT, D_IPV6_EXTHDR,
+	D_SRC_MAC_GROUP, D_DST_MAC_GROUP, D_DST_MAC_OTHER, D_VLAN_UNKNOWN, D_SRC_LOCAL,
+	D_ZERO_CSUM6, D_BAD_IP_CSUM, D_V1_PORT123, D_MAX
 };
 
 /* The model's verdict and reason, from the spec and the shared code. */
@@ -74,6 +91,11 @@ static __u32 model(const struct frame_spec *s, enum defect d, __u8 lvm, int *act
 	case D_IP_OPTIONS: return NTPD_CNT_PASS_IP_OPTIONS;
 	case D_FRAGMENT: return NTPD_CNT_PASS_FRAGMENT;
 	case D_IPV6_EXTHDR: return NTPD_CNT_PASS_IPV6_EXTHDR;
+	case D_DST_MAC_GROUP: case D_DST_MAC_OTHER: return NTPD_CNT_PASS_LINK_DEST;
+	case D_VLAN_UNKNOWN: return NTPD_CNT_PASS_VLAN_UNKNOWN;
+	case D_BAD_IP_CSUM: return NTPD_CNT_PASS_BAD_IP_CSUM;
+	case D_SRC_MAC_GROUP: *action = XDP_DROP; return NTPD_CNT_DROP_LINK_SOURCE;
+	case D_ZERO_CSUM6: *action = XDP_DROP; return NTPD_CNT_DROP_ZERO_CSUM6;
 	default: break;
 	}
 	if (d == D_SPORT_ZERO || (s->family == AF_INET ?
@@ -82,9 +104,14 @@ static __u32 model(const struct frame_spec *s, enum defect d, __u8 lvm, int *act
 		*action = XDP_DROP;
 		return NTPD_CNT_DROP_BAD_SOURCE;
 	}
-	c = ntp_classify_request(lvm);
+	if (!memcmp(s->saddr, s->daddr, s->family == AF_INET ? 4 : 16)) {
+		*action = XDP_DROP;
+		return NTPD_CNT_DROP_SOURCE_LOCAL;
+	}
+	c = ntp_classify_request_port(lvm, htons(s->sport));
 	if (c != NTP_REQ_ANSWER) {
-		if (c == NTPD_CNT_DROP_MODE_SERVER || c == NTPD_CNT_DROP_MODE_CONTROL)
+		if (c == NTPD_CNT_DROP_MODE_SERVER || c == NTPD_CNT_DROP_MODE_CONTROL ||
+		    c == NTPD_CNT_DROP_V1_PORT123)
 			*action = XDP_DROP;
 		return c;
 	}
@@ -143,6 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_take(&cur, &s.sport, 2);
 	s.sport |= 1;			/* port 0 is a defect of its own */
 	fuzz_take(&cur, &s.ttl, 1);
+	fuzz_take(&cur, &s.tos, 1);
 	fuzz_take(&cur, payload, sizeof(payload));
 	if (s.family == AF_INET) {
 		fuzz_take(&cur, s.saddr, 4);
@@ -165,6 +193,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case D_NOT_LOCAL: s.daddr[s.family == AF_INET ? 3 : 15] ^= 0x40; break;
 	case D_SPORT_ZERO: s.sport = 0; break;
 	case D_BAD_CSUM: s.csum = FRAME_CSUM_BAD; break;
+	case D_SRC_MAC_GROUP: s.src_mac[0] |= 1; break;
+	case D_DST_MAC_GROUP: s.dst_mac[0] = payload[5] & 1 ? 0xff : 0x01; break;
+	case D_DST_MAC_OTHER: s.dst_mac[5] ^= (uint8_t)(2 | payload[5]); break;
+	case D_VLAN_UNKNOWN:
+		s.n_vlan = 1 + payload[5] % 2;
+		s.vlan_tci[s.n_vlan - 1] = (uint16_t)(200 + payload[6] % 100);
+		s.vlan_tpid[0] = s.n_vlan == 2 ? 0x88a8 : 0x8100;
+		s.vlan_tpid[s.n_vlan - 1] = 0x8100;
+		if (s.n_vlan == 2)
+			s.vlan_tci[0] = 100;
+		break;
+	case D_SRC_LOCAL: memcpy(s.saddr, s.daddr, 16); break;
+	case D_BAD_IP_CSUM:	/* IPv6 has no header checksum: its zero UDP one instead */
+	case D_ZERO_CSUM6:
+		d = s.family == AF_INET6 ? D_ZERO_CSUM6 : D_BAD_IP_CSUM;
+		if (d == D_ZERO_CSUM6)
+			s.csum = FRAME_CSUM_ZERO;
+		break;
+	case D_V1_PORT123: payload[0] = NTP_LI_VN_MODE(payload[0] >> 6, 1, 0); s.sport = 123; break;
 	case D_IP_OPTIONS: if (s.family == AF_INET) s.ipv4_opt_len = 4; else d = D_IPV6_EXTHDR; break;
 	case D_FRAGMENT: if (s.family == AF_INET) s.ipv4_frag = 0x2000; else d = D_IPV6_EXTHDR; break;
 	default: break;
@@ -186,6 +233,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = frame_build(&s, in, sizeof(in), &lay);
 	if (len <= 0)
 		return 0;
+	if (d == D_BAD_IP_CSUM)
+		in[lay.l3 + 10] ^= (uint8_t)(1 + payload[7] % 255);
 
 	st.update_tai_ns = refstate_tai_now_ns();
 	/* a leap an hour behind or ahead (never during the run, where model
@@ -219,6 +268,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * except the receive and transmit clock readings */
 	FUZZ_CHECK(opts.data_size_out == (__u32)len);
 	FUZZ_CHECK(frame_verify_csums(out, (size_t)len) == 0);
+	/* DSCP 0 (the default) and ECN 0, whatever the request carried */
+	FUZZ_CHECK(s.family == AF_INET ? out[lay.l3 + 1] == 0 :
+		   (out[lay.l3] & 0x0f) == 0 && (out[lay.l3 + 1] & 0xf0) == 0);
 	memcpy(&want, in + lay.payload, sizeof(want));
 	ntp_fill_response(&want, &st_read, (const struct ntpd_config *)&skel->rodata->ntpd_cfg,
 			  st_read.update_tai_ns, 1);
