@@ -77,6 +77,8 @@ if nsenter --net="/run/netns/$NS_SRV" true && daemon_start --local-stratum 10 -i
 		sh -c "ip netns exec $NS_CLI timeout 30 chronyd -Q -f $WORK/c.conf -t 20 2>&1 | grep -q 'System clock wrong by'"
 	check "default limits: nothing of it was limited" is "$(xdp_count rate_limited_dropped over_limit)" 0
 	daemon_stop
+else
+	not_ok "daemon starts with the default limits"
 fi
 
 e2e_finish

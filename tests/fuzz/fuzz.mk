@@ -103,11 +103,12 @@ sanitize: $(ASAN_TESTS)
 	export ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}; \
 	export UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1}; \
 	for t in $(ASAN_TESTS); do \
-		echo "# suite: $$(basename $$t) (asan+ubsan)"; \
-		out=$$(./$$t 2>&1); rc=$$?; echo "$$out"; \
+		out=$$(./$$t 2>&1); rc=$$?; printf '%s\n' "$$out" | sed 's/^/#   /'; \
 		ok=$$(printf '%s\n' "$$out" | grep -c '^ok '); \
 		nok=$$(printf '%s\n' "$$out" | grep -c '^not ok '); \
-		if [ $$rc -ne 0 ] && [ $$nok -eq 0 ]; then \
-			echo "not ok - $$(basename $$t) exited with status $$rc"; nok=1; fi; \
-		passed=$$((passed + ok)); failed=$$((failed + nok)); \
-	done; echo "$$passed passed, $$failed failed"; [ $$failed -eq 0 ]
+		if [ $$rc -eq 0 ] && [ $$nok -eq 0 ] && [ $$ok -gt 0 ]; then \
+			echo "ok - $$(basename $$t) under ASan+UBSan ($$ok checks)"; passed=$$((passed + 1)); \
+		else \
+			echo "not ok - $$(basename $$t) under ASan+UBSan: $$nok of $$((ok + nok)) failed, status $$rc"; \
+			failed=$$((failed + 1)); fi; \
+	done; echo "# $$passed suites passed, $$failed failed under the sanitizers"; [ $$failed -eq 0 ]
