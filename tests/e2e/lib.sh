@@ -118,10 +118,21 @@ socket_count() {
 			'/^xdp_ntpd_requests_total\{path="socket"/ && index($0, o) && index($0, r) { print $2 }'
 }
 
-# socket_answered_total: everything the socket server answered
+# socket_answered_total: everything the socket server answered; nothing (and
+# a failure) when the metrics cannot be read, so "none answered" is not
+# what an unreachable endpoint says
 socket_answered_total() {
-	in_srv curl -sf http://127.0.0.1:9123/metrics |
-		awk '/^xdp_ntpd_requests_total\{path="socket".*outcome="answered"/ { s += $2 } END { print s + 0 }'
+	local m
+	m=$(in_srv curl -sf http://127.0.0.1:9123/metrics) && grep -q '^xdp_ntpd_' <<<"$m" || return 1
+	awk '/^xdp_ntpd_requests_total\{path="socket".*outcome="answered"/ { s += $2 } END { print s + 0 }' <<<"$m"
+}
+
+# xdp_mode IFACE: native, generic or none, as the kernel reports the
+# attachment (ip -j: 1 driver, 2 generic); `ip link show` prints "prog/xdp"
+# for both, so a grep cannot tell them apart
+xdp_mode() {
+	ip -n "$NS_SRV" -j link show dev "$1" |
+		jq -r '.[0].xdp.mode // 0 | if . == 1 then "native" elif . == 2 then "generic" elif . == 0 then "none" else "other" end'
 }
 
 # served: one answer through XDP, its fields as printed by the raw client

@@ -33,8 +33,13 @@ address_follows() {
 	local op=$1 addr=$2 before
 	in_srv ip addr "$op" "$addr/24" dev "$VETH_SRV"
 	if [ "$op" = add ]; then
-		# bounded poll: the daemon learns of the address asynchronously
-		wait_for 5 in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d "$addr" -t 200
+		# bounded poll: the daemon learns of the address asynchronously;
+		# then one more request, which XDP must count (the socket server
+		# would answer it too)
+		wait_for 5 in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d "$addr" -t 200 || return 1
+		before=$(xdp_count answered ipv4)
+		in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d "$addr" -t 200 &&
+			[ "$(xdp_count answered ipv4)" -eq $((before + 1)) ]
 	else
 		before=$(xdp_count passed not_local)
 		wait_for 5 sh -c "! ip netns exec $NS_CLI $RAWCLIENT -i $VETH_CLI -m $SRV_MAC -s $CLI4 -d $addr -t 200 &&
@@ -53,7 +58,7 @@ replace_works() {
 	grep -q "replaced the .*xdp-ntpd program" "$WORK/second.log" || { kill $second; return 1; }
 	daemon_stop	# the first daemon
 	rc=0
-	ip -n "$NS_SRV" link show "$VETH_SRV" | grep -qw xdp || rc=1
+	[ "$(xdp_mode "$VETH_SRV")" = native ] || rc=1
 	test -e "/sys/fs/bpf/xdp-ntpd/$VETH_SRV/ntpd_counters" || rc=1
 	in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -p 1123 || rc=1
 	kill -TERM $second; wait $second
@@ -107,6 +112,15 @@ raw_answers() {
 	counter_moved xdp_count answered "$reason" "$before" "$want"
 }
 
+# raw_passed_vlan ARGS...: the tagged request gets no answer, and XDP counted
+# it passed for its VLAN
+raw_passed_vlan() {
+	local before
+	before=$(xdp_count passed vlan_not_served)
+	! in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -t 300 "$@" &&
+		counter_moved xdp_count passed vlan_not_served "$before" 1
+}
+
 for mode in native generic; do
 	link_flag=$([ $mode = native ] && echo xdp || echo xdpgeneric)
 	if ! daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode $mode; then
@@ -122,10 +136,16 @@ for mode in native generic; do
 	check "$mode: chronyd -Q over IPv4 synchronises" client_chronyd $SRV4
 	check "$mode: chronyd's requests were answered by XDP" counter_grew xdp_count answered ipv4 "$before"
 	check "$mode: chronyd -Q over IPv6 synchronises" client_chronyd $SRV6
-	check "$mode: 802.1Q-tagged IPv4 request answered with the tag kept" raw_answers ipv4 -s $CLI4 -d $SRV4 -o 100
-	check "$mode: QinQ IPv4 request answered with both tags kept" raw_answers ipv4 -s $CLI4 -d $SRV4 -o 200 -v 300
-	check "$mode: 802.1Q-tagged IPv6 request answered" raw_answers ipv6 -s $CLI6 -d $SRV6 -o 100
-	check "$mode: QinQ IPv6 request answered" raw_answers ipv6 -s $CLI6 -d $SRV6 -o 200 -v 300
+	# tagged frames are answered only for VLANs the host has on the
+	# interface (BPF table tests answer them with the tags kept: this
+	# kernel has no 8021q module for a VLAN device here); without one,
+	# XDP passes them up, counted, and the kernel has no use for them
+	check "$mode: 802.1Q-tagged IPv4 request for a VLAN the host lacks: passed, not answered" \
+		raw_passed_vlan -s $CLI4 -d $SRV4 -o 100
+	check "$mode: QinQ IPv4 request for a VLAN the host lacks: passed, not answered" \
+		raw_passed_vlan -s $CLI4 -d $SRV4 -o 200 -v 300
+	check "$mode: 802.1Q-tagged IPv6 request for a VLAN the host lacks: passed, not answered" \
+		raw_passed_vlan -s $CLI6 -d $SRV6 -o 100
 	check "$mode: the socket server answered none of it" test "$(socket_answered_total)" = 0
 	check "$mode: metrics report the XDP answers" sh -c "ip netns exec $NS_SRV curl -sf http://127.0.0.1:9123/metrics | grep -q 'path=\"xdp_$mode\",interface=\"$VETH_SRV\",outcome=\"answered\",reason=\"ipv4\"} [1-9]'"
 	if [ $mode = native ]; then
@@ -168,7 +188,7 @@ fi
 
 # auto mode: native where the driver has it; sockets where BPF is not allowed
 if daemon_start --local-stratum 10 -i "$VETH_SRV"; then
-	check "auto: picks native mode on veth" sh -c "ip -n $NS_SRV link show $VETH_SRV | grep -qw xdp"
+	check "auto: picks native mode on veth" test "$(xdp_mode "$VETH_SRV")" = native
 	daemon_stop
 else
 	not_ok "auto: picks native mode on veth"

@@ -75,7 +75,7 @@ if daemon_start $FAST -s $CLI4:11123; then
 	SRV_MAC=$(in_srv cat /sys/class/net/"$VETH_SRV"/address)
 	check "interface back: XDP attached again by the daemon itself" \
 		wait_for 10 grep -q "$VETH_SRV: interface back (index [0-9]*): XDP attached again" "$WORK/daemon.log"
-	check "  ... in native mode on the new interface" sh -c "ip -n $NS_SRV link show $VETH_SRV | grep -qw xdp"
+	check "  ... in native mode on the new interface" test "$(xdp_mode "$VETH_SRV")" = native
 	before=$(xdp_count answered ipv4)
 	fake_upstream $CLI4 11123 -s 2; UP=$LAST_UP	# its address went with the old link
 	check "  ... and it serves synchronised time through XDP again" serves "li=0 stratum=3 "
@@ -120,7 +120,7 @@ check "metrics port taken: the daemon exits non-zero naming the address" sh -c \
 	"! nsenter --net=/run/netns/$NS_SRV $BIN -i $VETH_SRV --xdp-mode native --local-stratum 10 \
 	   --metrics-listen 127.0.0.1:9123 >$WORK/taken.log 2>&1 &&
 	 grep -q 'metrics: cannot listen on 127.0.0.1 port 9123' $WORK/taken.log"
-check "  ... and leaves no XDP program behind" sh -c "! ip -n $NS_SRV link show $VETH_SRV | grep -qw xdp"
+check "  ... and leaves no XDP program behind" test "$(xdp_mode "$VETH_SRV")" = none
 kill "$BLOCKER"; wait "$BLOCKER" 2>/dev/null; BLOCKER=""
 
 # --- 6. no BPF filesystem mounted: the daemon mounts one -----------------------
