@@ -1,20 +1,35 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "client_policy.h"
+#include "log.h"
 #include "ntp_proto.h"
+#include "siphash.h"
 
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #define LOCK_STRIPES 64
+/*
+ * Ways per set of the socket-mode rate table.  A client is evicted only by
+ * RATE_WAYS others in its set, the least recently seen first; with the keyed
+ * hash nobody can aim that many at one set, and a set is searched in one or
+ * two cache lines' worth of keys.
+ */
+#define RATE_WAYS 8
 
 struct mem_slot {
 	struct ntpd_rate_key key;
 	struct ntpd_rate_entry entry;
-	bool used;
+	__u64 last_use;		/* the set's clock at the latest request; 0: free */
+};
+
+struct mem_set {
+	__u64 clock;		/* counts the set's requests: exact LRU order, no clock read */
+	struct mem_slot way[RATE_WAYS];
 };
 
 struct client_policy {
@@ -22,8 +37,11 @@ struct client_policy {
 	struct ntpd_policy cfg;
 	pthread_rwlock_t cfg_lock;
 	int rate_cfg_fd, rate_fd, acl4_fd, acl6_fd;	/* -1 without BPF */
-	struct mem_slot *table;		/* socket mode only */
-	size_t size;
+	struct mem_set *sets;		/* socket mode only */
+	size_t n_sets;
+	/* SipHash key, random per start: the set a client lands in cannot be
+	 * predicted, so colliding sources cannot be chosen to evict a client */
+	__u8 hash_key[16];
 	pthread_mutex_t stripe[LOCK_STRIPES];
 };
 
@@ -31,7 +49,7 @@ int client_policy_open(struct client_policy **out, const struct ntpd_policy *p,
 		       const struct ntpd_attachment *att)
 {
 	struct client_policy *cp = calloc(1, sizeof(*cp));
-	int i;
+	int i, err;
 
 	if (!cp)
 		return -ENOMEM;
@@ -43,11 +61,19 @@ int client_policy_open(struct client_policy **out, const struct ntpd_policy *p,
 		cp->acl4_fd = att->acl4_fd;
 		cp->acl6_fd = att->acl6_fd;
 	} else {
-		cp->size = p->table_size;
-		cp->table = calloc(cp->size, sizeof(*cp->table));
-		if (!cp->table) {
-			free(cp);
-			return -ENOMEM;
+		/* at least table_size clients, in whole sets */
+		cp->n_sets = ((size_t)p->table_size + RATE_WAYS - 1) / RATE_WAYS;
+		if (!cp->n_sets)
+			cp->n_sets = 1;
+		cp->sets = calloc(cp->n_sets, sizeof(*cp->sets));
+		if (!cp->sets) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		if (getrandom(cp->hash_key, sizeof(cp->hash_key), 0) != sizeof(cp->hash_key)) {
+			err = -errno;
+			pr_warn("rate table: no random hash key: %s\n", strerror(errno));
+			goto cleanup;
 		}
 	}
 	for (i = 0; i < LOCK_STRIPES; i++)
@@ -55,6 +81,11 @@ int client_policy_open(struct client_policy **out, const struct ntpd_policy *p,
 	pthread_rwlock_init(&cp->cfg_lock, NULL);
 	*out = cp;
 	return 0;
+
+cleanup:
+	free(cp->sets);
+	free(cp);
+	return err;
 }
 
 void client_policy_update(struct client_policy *cp, const struct ntpd_policy *p)
@@ -70,7 +101,7 @@ void client_policy_close(struct client_policy *cp)
 {
 	if (!cp)
 		return;
-	free(cp->table);
+	free(cp->sets);
 	free(cp);
 }
 
@@ -113,14 +144,40 @@ static __u8 acl_action(const struct client_policy *cp, int family, const void *s
 	return action;
 }
 
-static size_t slot_of(const struct ntpd_rate_key *k, size_t size)
+static size_t set_of(const struct client_policy *cp, const struct ntpd_rate_key *k)
 {
-	__u64 h = 1469598103934665603ULL;	/* FNV-1a */
-	size_t i;
+	__u64 h = siphash24_16(cp->hash_key, k->addr);
 
-	for (i = 0; i < sizeof(k->addr); i++)
-		h = (h ^ k->addr[i]) * 1099511628211ULL;
-	return (size_t)(h % size);
+	/* the hash scaled onto [0, n_sets): no division, no bias worth naming */
+	return (size_t)(((unsigned __int128)h * cp->n_sets) >> 64);
+}
+
+/*
+ * The client's way in its set, or the way it takes: a free one, else the
+ * least recently used, which starts again with a full bucket.  Returns NULL
+ * for a newcomer (after installing it), the way for a known client.
+ */
+static struct mem_slot *lookup_or_install(struct mem_set *set, const struct ntpd_rate_key *key,
+					  __u64 now, const struct ntpd_rate_config *cfg)
+{
+	struct mem_slot *victim = &set->way[0];
+	int i;
+
+	set->clock++;
+	for (i = 0; i < RATE_WAYS; i++) {
+		struct mem_slot *s = &set->way[i];
+
+		if (s->last_use && !memcmp(&s->key, key, sizeof(*key))) {
+			s->last_use = set->clock;
+			return s;
+		}
+		if (s->last_use < victim->last_use)
+			victim = s;
+	}
+	victim->key = *key;
+	victim->entry = (struct ntpd_rate_entry){ .tat_ns = now + cfg->cost_ns };
+	victim->last_use = set->clock;
+	return NULL;
 }
 
 /*
@@ -151,15 +208,14 @@ static int take(struct client_policy *cp, const struct ntpd_rate_config *cfg,
 		return ok;
 	}
 
-	struct mem_slot *s = &cp->table[slot_of(key, cp->size)];
-	pthread_mutex_t *lock = &cp->stripe[(size_t)(s - cp->table) % LOCK_STRIPES];
+	size_t set = set_of(cp, key);
+	pthread_mutex_t *lock = &cp->stripe[set % LOCK_STRIPES];
+	struct mem_slot *s;
 
 	pthread_mutex_lock(lock);
-	if (!s->used || memcmp(&s->key, key, sizeof(*key))) {
-		/* direct-mapped: a colliding newcomer takes the slot */
-		s->used = true;
-		s->key = *key;
-		s->entry = (struct ntpd_rate_entry){ .tat_ns = now + cfg->cost_ns };
+	s = lookup_or_install(&cp->sets[set], key, now, cfg);
+	if (!s) {
+		/* new client: full bucket, less this request */
 		pthread_mutex_unlock(lock);
 		return 1;
 	}
@@ -178,34 +234,60 @@ __u32 client_policy_check(struct client_policy *cp, int family, const void *sadd
 	struct ntpd_rate_config cfg;
 	struct ntpd_rate_key key;
 	__u32 zero = 0, limited = 0;
-	__u8 action;
+	bool deny;
+	int ok = 1;
 
 	pthread_rwlock_rdlock(&cp->cfg_lock);
 	cfg = cp->cfg.rate;
-	action = acl_action(cp, family, saddr);
+	deny = acl_action(cp, family, saddr) == NTPD_ACL_DENY;
 	pthread_rwlock_unlock(&cp->cfg_lock);
 	/* with BPF the live config is the map's (it may have been changed) */
 	if (cp->rate_cfg_fd >= 0)
 		bpf_map_lookup_elem(cp->rate_cfg_fd, &zero, &cfg);
 	*kod = 0;
-	if (action == NTPD_ACL_DENY) {
-		if (!cfg.kod_deny)
-			return NTPD_CNT_DENIED_DROPPED;
+	if (deny && !cfg.kod_deny)
+		return NTPD_CNT_DENIED_DROPPED;
+	/*
+	 * A KoD DENY is an answer like any other: it goes through the bucket and
+	 * the leak, or a flood spoofing a denied prefix would get an answer per
+	 * request, which an allowed prefix never gets (and could be aimed at a
+	 * victim holding that prefix).
+	 */
+	if (cfg.enabled) {
+		if (family == AF_INET)
+			ntp_rate_key_v4(&key, *(const __be32 *)saddr, cfg.prefix4);
+		else
+			ntp_rate_key_v6(&key, saddr, cfg.prefix6);
+		ok = take(cp, &cfg, &key, now_tai_ns, &limited);
+		if (!ok && !ntp_rate_leaks(limited, &cfg))
+			return NTPD_CNT_RATE_DROPPED;
+	}
+	if (deny) {
 		*kod = NTP_KISS_DENY;
 		return NTPD_CNT_DENIED_KOD;
 	}
-	if (!cfg.enabled)
+	if (ok)
 		return NTP_REQ_ANSWER;
-	if (family == AF_INET)
-		ntp_rate_key_v4(&key, *(const __be32 *)saddr, cfg.prefix4);
-	else
-		ntp_rate_key_v6(&key, saddr, cfg.prefix6);
-	if (take(cp, &cfg, &key, now_tai_ns, &limited))
-		return NTP_REQ_ANSWER;
-	if (!ntp_rate_leaks(limited, &cfg))
-		return NTPD_CNT_RATE_DROPPED;
 	if (!cfg.kod)
 		return NTPD_CNT_RATE_LEAKED;
 	*kod = NTP_KISS_RATE;
 	return NTPD_CNT_RATE_KOD;
+}
+
+void client_policy_set_hash_key(struct client_policy *cp, const __u8 key[16])
+{
+	memcpy(cp->hash_key, key, sizeof(cp->hash_key));
+}
+
+long client_policy_set_of(struct client_policy *cp, int family, const void *saddr)
+{
+	struct ntpd_rate_key key;
+
+	if (!cp->sets)
+		return -EOPNOTSUPP;
+	if (family == AF_INET)
+		ntp_rate_key_v4(&key, *(const __be32 *)saddr, cp->cfg.rate.prefix4);
+	else
+		ntp_rate_key_v6(&key, saddr, cp->cfg.rate.prefix6);
+	return (long)set_of(cp, &key);
 }

@@ -3,7 +3,8 @@
  * The socket server's side of rate limiting and access lists: the same
  * decisions as the XDP program's police(), from the XDP program's own maps
  * when they exist (so mixing paths does not double a client's allowance),
- * else from a table of its own.
+ * else from a table of its own: set-associative, least recently used
+ * replaced, placed by a hash keyed at random per start.
  */
 #ifndef NTPD_CLIENT_POLICY_H
 #define NTPD_CLIENT_POLICY_H
@@ -23,12 +24,26 @@ void client_policy_close(struct client_policy *cp);
 void client_policy_update(struct client_policy *cp, const struct ntpd_policy *p);
 
 /*
+ * Charge one request to its client and say what to do with it.  Call it
+ * exactly once for each request the socket path may answer: every call
+ * takes from the client's bucket.
+ *
  * Returns NTP_REQ_ANSWER, or the counter of what to do instead (as the XDP
  * program does): NTPD_CNT_RATE_DROPPED / NTPD_CNT_DENIED_DROPPED mean no
  * answer; NTPD_CNT_RATE_LEAKED a normal answer; NTPD_CNT_RATE_KOD and
- * NTPD_CNT_DENIED_KOD an answer with *kod as its kiss code.
+ * NTPD_CNT_DENIED_KOD an answer with *kod as its kiss code.  A denied client
+ * with kod-deny goes through its bucket and the leak like any other: its
+ * KoD DENY when the request conforms or leaks, else NTPD_CNT_RATE_DROPPED.
  */
 __u32 client_policy_check(struct client_policy *cp, int family, const void *saddr,
 			  __u64 now_tai_ns, __be32 *kod);
+
+/*
+ * For tests of the socket-mode table: replace the random SipHash key, and
+ * the set a client's prefix lands in (-EOPNOTSUPP with BPF maps).  Not
+ * while serving.
+ */
+void client_policy_set_hash_key(struct client_policy *cp, const __u8 key[16]);
+long client_policy_set_of(struct client_policy *cp, int family, const void *saddr);
 
 #endif /* NTPD_CLIENT_POLICY_H */

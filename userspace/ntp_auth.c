@@ -62,6 +62,9 @@ static int parse_key(const char *text, struct ntp_key *k)
 	return 0;
 }
 
+static void *prepare(const struct ntp_key *k);
+static void unprepare(struct ntp_key *k);
+
 static int bad_line(const char *path, int line, const char *what, struct ntp_keyring *ring)
 {
 	fprintf(stderr, "xdp-ntpd: %s:%d: %s\n", path, line, what);
@@ -140,12 +143,25 @@ int ntp_keys_load(const char *path, struct ntp_keyring *out)
 		ring.keys[ring.n++] = k;
 	}
 	fclose(f);
+	for (n = 0; n < ring.n; n++) {
+		ring.keys[n].prepared = prepare(&ring.keys[n]);
+		if (!ring.keys[n].prepared) {
+			fprintf(stderr, "xdp-ntpd: %s: key %u: the crypto library refuses it\n", path,
+				ring.keys[n].id);
+			ntp_keys_free(&ring);
+			return -EIO;
+		}
+	}
 	*out = ring;
 	return 0;
 }
 
 void ntp_keys_free(struct ntp_keyring *ring)
 {
+	int i;
+
+	for (i = 0; ring->keys && i < ring->n; i++)
+		unprepare(&ring->keys[i]);
 	if (ring->keys)
 		OPENSSL_cleanse(ring->keys, sizeof(*ring->keys) * (size_t)ring->n);
 	free(ring->keys);
@@ -163,51 +179,89 @@ const struct ntp_key *ntp_keys_find(const struct ntp_keyring *ring, __u32 id)
 	return NULL;
 }
 
-static int cmac(const struct ntp_key *key, const void *data, size_t len, __u8 *digest)
+static const EVP_MD *md_of(enum ntp_key_type type)
 {
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, (char *)"AES-128-CBC", 0),
-		OSSL_PARAM_construct_end(),
-	};
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	size_t out_len = 0;
-	int ok;
+	return type == NTP_KEY_MD5 ? EVP_md5() : EVP_sha1();
+}
 
-	ok = ctx && EVP_MAC_init(ctx, key->key, key->key_len, params) &&
-	     EVP_MAC_update(ctx, data, len) && EVP_MAC_final(ctx, digest, &out_len, 16) &&
-	     out_len == 16;
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
-	return ok ? 0 : -EIO;
+/* A context keyed with k, ready for the packet: see struct ntp_key. */
+static void *prepare(const struct ntp_key *k)
+{
+	if (k->type == NTP_KEY_AES128_CMAC) {
+		OSSL_PARAM params[] = {
+			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER,
+							 (char *)"AES-128-CBC", 0),
+			OSSL_PARAM_construct_end(),
+		};
+		EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+		EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+
+		/* the context holds its own reference to the algorithm */
+		EVP_MAC_free(mac);
+		if (ctx && !EVP_MAC_init(ctx, k->key, k->key_len, params)) {
+			EVP_MAC_CTX_free(ctx);
+			ctx = NULL;
+		}
+		return ctx;
+	}
+	/* RFC 5905 legacy MAC: digest(key || packet), so the key goes in first */
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (ctx && !(EVP_DigestInit_ex(ctx, md_of(k->type), NULL) &&
+		     EVP_DigestUpdate(ctx, k->key, k->key_len))) {
+		EVP_MD_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+static void unprepare(struct ntp_key *k)
+{
+	if (k->type == NTP_KEY_AES128_CMAC)
+		EVP_MAC_CTX_free(k->prepared);
+	else
+		EVP_MD_CTX_free(k->prepared);
+	k->prepared = NULL;
 }
 
 int ntp_auth_digest(const struct ntp_key *key, const void *data, size_t len, __u8 *digest)
 {
-	const EVP_MD *md = key->type == NTP_KEY_MD5 ? EVP_md5() : EVP_sha1();
+	void *own = key->prepared ? NULL : prepare(key);
+	const void *base = key->prepared ? key->prepared : own;
 	__u8 full[EVP_MAX_MD_SIZE];
-	unsigned int full_len = 0;
-	EVP_MD_CTX *ctx;
-	int ok;
+	size_t want = ntp_auth_digest_len(key->type), out_len = 0;
+	int ok = 0;
 
-	if (key->type == NTP_KEY_AES128_CMAC)
-		return cmac(key, data, len, digest);
-	/* RFC 5905 legacy MAC: digest(key || packet) */
-	ctx = EVP_MD_CTX_new();
-	ok = ctx && EVP_DigestInit_ex(ctx, md, NULL) &&
-	     EVP_DigestUpdate(ctx, key->key, key->key_len) && EVP_DigestUpdate(ctx, data, len) &&
-	     EVP_DigestFinal_ex(ctx, full, &full_len);
-	EVP_MD_CTX_free(ctx);
-	if (!ok || full_len < ntp_auth_digest_len(key->type))
+	if (!base)
 		return -EIO;
-	memcpy(digest, full, ntp_auth_digest_len(key->type));
-	return 0;
+	if (key->type == NTP_KEY_AES128_CMAC) {
+		EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(base);
+
+		ok = ctx && EVP_MAC_update(ctx, data, len) &&
+		     EVP_MAC_final(ctx, digest, &out_len, want) && out_len == want;
+		EVP_MAC_CTX_free(ctx);
+	} else {
+		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+		unsigned int full_len = 0;
+
+		ok = ctx && EVP_MD_CTX_copy_ex(ctx, base) && EVP_DigestUpdate(ctx, data, len) &&
+		     EVP_DigestFinal_ex(ctx, full, &full_len) && full_len >= want;
+		EVP_MD_CTX_free(ctx);
+		if (ok)
+			memcpy(digest, full, want);
+	}
+	if (own) {
+		struct ntp_key tmp = *key;
+
+		tmp.prepared = own;
+		unprepare(&tmp);
+	}
+	return ok ? 0 : -EIO;
 }
 
-enum ntp_auth_verdict ntp_auth_check(const struct ntp_keyring *ring, const __u8 *pkt,
-				     size_t len, const struct ntp_key **key)
+enum ntp_auth_verdict ntp_auth_lookup(const struct ntp_keyring *ring, const __u8 *pkt,
+				      size_t len, const struct ntp_key **key)
 {
-	__u8 digest[NTP_MAC_MAX_DIGEST];
 	size_t mac_len = len - NTP_PACKET_LEN;
 	__be32 keyid;
 
@@ -222,11 +276,28 @@ enum ntp_auth_verdict ntp_auth_check(const struct ntp_keyring *ring, const __u8 
 	*key = ntp_keys_find(ring, ntohl(keyid));
 	if (!*key)
 		return NTP_AUTH_UNKNOWN_KEY;
-	if (ntp_auth_digest_len((*key)->type) != mac_len - 4 ||
-	    ntp_auth_digest(*key, pkt, NTP_PACKET_LEN, digest) ||
-	    CRYPTO_memcmp(digest, pkt + NTP_PACKET_LEN + 4, mac_len - 4))
+	if (ntp_auth_digest_len((*key)->type) != mac_len - 4)
 		return NTP_AUTH_BAD_MAC;
 	return NTP_AUTH_OK;
+}
+
+enum ntp_auth_verdict ntp_auth_verify(const struct ntp_key *key, const __u8 *pkt, size_t len)
+{
+	__u8 digest[NTP_MAC_MAX_DIGEST];
+	size_t dlen = ntp_auth_digest_len(key->type);
+
+	if (len != NTP_PACKET_LEN + 4 + dlen || ntp_auth_digest(key, pkt, NTP_PACKET_LEN, digest) ||
+	    CRYPTO_memcmp(digest, pkt + NTP_PACKET_LEN + 4, dlen))
+		return NTP_AUTH_BAD_MAC;
+	return NTP_AUTH_OK;
+}
+
+enum ntp_auth_verdict ntp_auth_check(const struct ntp_keyring *ring, const __u8 *pkt,
+				     size_t len, const struct ntp_key **key)
+{
+	enum ntp_auth_verdict v = ntp_auth_lookup(ring, pkt, len, key);
+
+	return v == NTP_AUTH_OK ? ntp_auth_verify(*key, pkt, len) : v;
 }
 
 size_t ntp_auth_sign(const struct ntp_key *key, __u8 *pkt)

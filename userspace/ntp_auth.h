@@ -25,6 +25,14 @@ struct ntp_key {
 	enum ntp_key_type type;
 	__u8 key[NTP_KEY_MAX_LEN];
 	size_t key_len;
+	/*
+	 * Prepared once by ntp_keys_load (an EVP_MAC_CTX keyed for CMAC, an
+	 * EVP_MD_CTX that has digested the key for MD5/SHA1) and copied per
+	 * use: fetching an algorithm from a provider per packet costs more
+	 * than the digest.  NULL (a key built by hand): prepared per use.
+	 * Read-only after loading, so threads share it.
+	 */
+	void *prepared;
 };
 
 struct ntp_keyring {
@@ -58,6 +66,16 @@ enum ntp_auth_verdict {
 /* Judge the trailer of a client packet of `len` bytes. */
 enum ntp_auth_verdict ntp_auth_check(const struct ntp_keyring *ring, const __u8 *pkt,
 				     size_t len, const struct ntp_key **key);
+
+/*
+ * ntp_auth_check in two steps, so the cheap one can come before the rate
+ * limit and the digest after it: ntp_auth_lookup judges lengths and finds
+ * the key, no cryptography (NTP_AUTH_OK here means "a MAC to verify with
+ * *key"); ntp_auth_verify then says NTP_AUTH_OK or NTP_AUTH_BAD_MAC.
+ */
+enum ntp_auth_verdict ntp_auth_lookup(const struct ntp_keyring *ring, const __u8 *pkt,
+				      size_t len, const struct ntp_key **key);
+enum ntp_auth_verdict ntp_auth_verify(const struct ntp_key *key, const __u8 *pkt, size_t len);
 
 /* Append keyid + MAC over the 48-byte header at `pkt`; returns the new
  * length, or 0 on a crypto failure. */

@@ -33,6 +33,17 @@ enum reply_kind {
 #define RX_BUF_LEN 1024
 /* an idle worker still wakes this often, to show the watchdog it is alive */
 #define IDLE_WAKE_S 1
+/* a request's control messages: its receive stamp and where it was sent */
+#define RX_CTRL_LEN (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct in6_pktinfo)))
+/* a reply's: the address and interface it leaves from */
+#define TX_CTRL_LEN CMSG_SPACE(sizeof(struct in6_pktinfo))
+
+/* Where a request was sent: the reply leaves from there (chronyd's socket
+ * per server is connected, and drops an answer from any other address). */
+union dest_info {
+	struct in_pktinfo v4;
+	struct in6_pktinfo v6;
+};
 
 struct worker {
 	struct socket_server *srv;
@@ -53,8 +64,18 @@ struct worker {
 	struct sockaddr_storage peer[BATCH];
 	const struct ntp_key *reply_key[BATCH];
 	enum reply_kind reply[BATCH];
+	union dest_info dest[BATCH];
+	bool have_dest[BATCH];
 	__u8 buf[BATCH][RX_BUF_LEN];
-	char ctrl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
+	/* unions: cmsg buffers must be aligned for struct cmsghdr */
+	union {
+		char buf[RX_CTRL_LEN];
+		struct cmsghdr align;
+	} ctrl[BATCH];
+	union {
+		char buf[TX_CTRL_LEN];
+		struct cmsghdr align;
+	} tx_ctrl[BATCH];
 };
 
 struct socket_server {
@@ -89,6 +110,12 @@ static int open_socket(const struct sockaddr_storage *addr)
 	    (addr->ss_family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))))
 		goto fail;
+	/* each request's destination, so that its reply leaves from it and a
+	 * request to a broadcast or multicast address can be told apart */
+	if (addr->ss_family == AF_INET ?
+		    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) :
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
+		goto fail;
 	/* without kernel stamps (qemu-user has none) the receive time is read
 	 * after recvmmsg returns: later by the batch's wait, so say so */
 	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) && !warned_no_stamps) {
@@ -111,6 +138,40 @@ fail:
 		ntohs(((const struct sockaddr_in *)addr)->sin_port), strerror(-err));
 	close(fd);
 	return err;
+}
+
+/* The request's destination from its control messages; false without one. */
+static bool rx_dest(struct msghdr *msg, union dest_info *dest)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			memcpy(&dest->v4, CMSG_DATA(cm), sizeof(dest->v4));
+			return true;
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&dest->v6, CMSG_DATA(cm), sizeof(dest->v6));
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Sent to a group, not to us: IPv4 limited broadcast or multicast, a
+ * subnet broadcast (the kernel then names one of our addresses as the
+ * reply's source, ipi_spec_dst, unlike ipi_addr; for a local unicast
+ * destination the two are the same), or IPv6 multicast.  An answer would
+ * go to every member's request at once; NTP's broadcast mode is not ours.
+ */
+static bool to_group(int family, const union dest_info *d)
+{
+	if (family == AF_INET)
+		return d->v4.ipi_addr.s_addr == htonl(INADDR_BROADCAST) ||
+		       IN_MULTICAST(ntohl(d->v4.ipi_addr.s_addr)) ||
+		       d->v4.ipi_addr.s_addr != d->v4.ipi_spec_dst.s_addr;
+	return IN6_IS_ADDR_MULTICAST(&d->v6.ipi6_addr);
 }
 
 static __u64 rx_timestamp_tai(struct msghdr *msg, const struct ntpd_ref_state *st)
@@ -153,8 +214,16 @@ static const void *peer_addr(const struct sockaddr_storage *peer)
 	return &((const struct sockaddr_in6 *)peer)->sin6_addr;
 }
 
-/* Decide on one datagram; on answer it becomes the response in place and
- * w->reply[i] says how to finish it.  Returns the counter to bump. */
+/*
+ * Decide on one datagram; on answer it becomes the finished response in
+ * place (transmit timestamp and MAC included) and w->reply[i] says what
+ * kind.  Returns the counter to bump.
+ *
+ * The order is the cost an attacker can make us pay: checks that read only
+ * the packet first, then the rate limit, and only for a request that will
+ * get a real answer the MAC, so a flood of bad MACs is limited like any
+ * other instead of buying a digest per packet.
+ */
 static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 			     const struct ntpd_ref_state *st, int have_state)
 {
@@ -171,21 +240,24 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 		return NTPD_CNT_PASS_TRUNCATED;
 	if (bad_peer(&w->peer[i]))
 		return NTPD_CNT_DROP_BAD_SOURCE;
+	w->have_dest[i] = rx_dest(&w->rx[i].msg_hdr, &w->dest[i]);
+	/* the XDP program's reason for a destination that is not one of ours */
+	if (w->have_dest[i] && to_group(w->family, &w->dest[i]))
+		return NTPD_CNT_PASS_NOT_LOCAL;
 	verdict = ntp_classify_request(pkt->li_vn_mode);
 	if (verdict != NTP_REQ_ANSWER)
 		return verdict;
 	/* Never a reply larger than the request, and nothing but a crypto-NAK
 	 * for a key we do not have (RFC 5905 7.4, RFC 7822). */
-	auth = ntp_auth_check(w->srv->params.keys, w->buf[i], len, &w->reply_key[i]);
+	auth = ntp_auth_lookup(w->srv->params.keys, w->buf[i], len, &w->reply_key[i]);
 	if (auth == NTP_AUTH_UNSUPPORTED)
 		return NTPD_CNT_PASS_LENGTH;
-	if (auth == NTP_AUTH_BAD_MAC)
-		return NTPD_CNT_DROP_BAD_MAC;
 	if (!have_state)
 		return NTPD_CNT_PASS_STATE_BUSY;
 
 	rx_tai = rx_timestamp_tai(&w->rx[i].msg_hdr, st);
 	w->rx_tai[i] = rx_tai;
+	/* the one charge for this request: XDP charges only what it answers */
 	policy = client_policy_check(w->srv->params.policy, w->family, peer_addr(&w->peer[i]),
 				     rx_tai, &kod);
 	if (policy == NTPD_CNT_RATE_DROPPED || policy == NTPD_CNT_DENIED_DROPPED)
@@ -196,6 +268,10 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 		w->reply[i] = REPLY_PLAIN;
 		return policy;
 	}
+	if (auth == NTP_AUTH_OK)
+		auth = ntp_auth_verify(w->reply_key[i], w->buf[i], len);
+	if (auth == NTP_AUTH_BAD_MAC)
+		return NTPD_CNT_DROP_BAD_MAC;
 	fresh = ntp_state_fresh(st, rx_tai, cfg->max_state_age_ns);
 	ntp_fill_response(pkt, st, cfg, rx_tai, fresh);
 	if (auth == NTP_AUTH_UNKNOWN_KEY) {
@@ -212,13 +288,18 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 	return w->family == AF_INET ? NTPD_CNT_ANSWERED_V4 : NTPD_CNT_ANSWERED_V6;
 }
 
-/* Transmit timestamp last, then the MAC over the finished header. */
-static size_t finish_reply(struct worker *w, int i, const struct ntpd_ref_state *st,
-			   __u64 tx_tai)
+/*
+ * Transmit timestamp last, taken for this reply alone once its request's
+ * work is done (a timestamp per batch would be early by the work on the
+ * replies after it), then the MAC over the finished header.
+ */
+static size_t finish_reply(struct worker *w, int i, const struct ntpd_ref_state *st)
 {
 	__u8 *pkt = w->buf[i];
+	__u64 tx_tai = refstate_tai_now_ns();
 
 	ntp_set_transmit((struct ntp_packet *)pkt, st, tx_tai);
+	ntp_latency_add(&w->counters, tx_tai - w->rx_tai[i]);
 	switch (w->reply[i]) {
 	case REPLY_SIGNED: {
 		size_t len = ntp_auth_sign(w->reply_key[i], pkt);
@@ -233,6 +314,37 @@ static size_t finish_reply(struct worker *w, int i, const struct ntpd_ref_state 
 		return NTP_PACKET_LEN + 4;
 	default:
 		return NTP_PACKET_LEN;
+	}
+}
+
+/* The reply's source: the request's destination address and interface. */
+static void set_reply_source(struct worker *w, int i, struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+
+	if (!w->have_dest[i])
+		return;		/* the kernel's choice, as before */
+	msg->msg_control = w->tx_ctrl[i].buf;
+	msg->msg_controllen = sizeof(w->tx_ctrl[i].buf);
+	memset(w->tx_ctrl[i].buf, 0, sizeof(w->tx_ctrl[i].buf));
+	cm = CMSG_FIRSTHDR(msg);
+	if (w->family == AF_INET) {
+		struct in_pktinfo pi = {
+			.ipi_ifindex = w->dest[i].v4.ipi_ifindex,
+			.ipi_spec_dst = w->dest[i].v4.ipi_spec_dst,
+		};
+
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		msg->msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(w->dest[i].v6));
+		memcpy(CMSG_DATA(cm), &w->dest[i].v6, sizeof(w->dest[i].v6));
+		msg->msg_controllen = CMSG_SPACE(sizeof(w->dest[i].v6));
 	}
 }
 
@@ -261,7 +373,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct ntpd_ref_state st;
-	int i, n, n_tx, have_state, idx[BATCH];
+	int i, n, n_tx, have_state;
 	__u32 verdict;
 
 	for (i = 0; i < BATCH; i++) {
@@ -281,8 +393,8 @@ static void *worker_main(void *arg)
 		}
 		for (i = 0; i < BATCH; i++) {
 			w->rx[i].msg_hdr.msg_namelen = sizeof(w->peer[i]);
-			w->rx[i].msg_hdr.msg_control = w->ctrl[i];
-			w->rx[i].msg_hdr.msg_controllen = sizeof(w->ctrl[i]);
+			w->rx[i].msg_hdr.msg_control = w->ctrl[i].buf;
+			w->rx[i].msg_hdr.msg_controllen = sizeof(w->ctrl[i].buf);
 		}
 		n = recvmmsg(w->fd, w->rx, BATCH, MSG_WAITFORONE, NULL);
 		if (n <= 0) {
@@ -308,25 +420,21 @@ static void *worker_main(void *arg)
 				maybe_log(w, i, req_lvm, verdict);
 			if (w->reply[i] == REPLY_NONE)
 				continue;
-			idx[n_tx] = i;
-			w->tx_iov[n_tx] = (struct iovec){ .iov_base = w->buf[i] };
+			w->tx_iov[n_tx] = (struct iovec){
+				.iov_base = w->buf[i],
+				.iov_len = finish_reply(w, i, &st),
+			};
 			w->tx[n_tx].msg_hdr = (struct msghdr){
 				.msg_name = &w->peer[i],
 				.msg_namelen = w->rx[i].msg_hdr.msg_namelen,
 				.msg_iov = &w->tx_iov[n_tx],
 				.msg_iovlen = 1,
 			};
+			set_reply_source(w, i, &w->tx[n_tx].msg_hdr);
 			n_tx++;
 		}
 		if (!n_tx)
 			continue;
-		/* one transmit timestamp for the batch, taken just before sending */
-		__u64 tx_tai = refstate_tai_now_ns();
-
-		for (i = 0; i < n_tx; i++) {
-			w->tx_iov[i].iov_len = finish_reply(w, idx[i], &st, tx_tai);
-			ntp_latency_add(&w->counters, tx_tai - w->rx_tai[idx[i]]);
-		}
 		if (sendmmsg(w->fd, w->tx, (unsigned int)n_tx, 0) < 0 && !w->srv->stopping)
 			pr_debug("socket server: sendmmsg: %s\n", strerror(errno));
 	}

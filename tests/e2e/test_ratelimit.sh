@@ -70,6 +70,22 @@ else
 	not_ok "socket mode starts with --kod-deny"
 fi
 
+# A bad MAC costs a digest: it is verified only once the request has passed
+# the limit, so a flood of them is limited like any other (3 verified, 7
+# dropped over the limit without a digest).
+printf '12 MD5 ASCII:crocus\n' >"$WORK/server.keys"
+if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --keys "$WORK/server.keys" \
+	--rate-limit 0.1/3 --rate-leak 0; then
+	check "socket mode: 10 requests with bad MACs get nothing" is "$(burst 10 -K 12)" 0
+	check "socket mode: only the 3 within the limit were verified (bad_mac)" \
+		is "$(socket_count dropped bad_mac)" 3
+	check "socket mode: the other 7 dropped over the limit, unverified" \
+		is "$(socket_count rate_limited_dropped over_limit)" 7
+	daemon_stop
+else
+	not_ok "socket mode starts with keys and limits"
+fi
+
 # the defaults must not bother a well-behaved client
 if nsenter --net="/run/netns/$NS_SRV" true && daemon_start --local-stratum 10 -i "$VETH_SRV" --rate-limit 2/16; then
 	printf 'server %s iburst maxsamples 4\n' $SRV4 >"$WORK/c.conf"

@@ -43,6 +43,7 @@ struct args {
 	int ip_options;		/* -O: 4 bytes of IPv4 NOP options (IHL 6) */
 	int stream;		/* -S: one line per exchange, paced every -w ms */
 	int interval_ms;
+	long mac_keyid;		/* -K: a keyid and 16 zero bytes of MAC after the header; -1 none */
 };
 
 static struct ntp_packet last_reply;
@@ -150,11 +151,32 @@ static size_t build(const struct args *a, const uint8_t *src_mac, uint16_t sport
 	ntp->li_vn_mode = NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT);
 	ntp->poll = 6;
 	ntp->transmit_ts = xmt;
-	v = htons((uint16_t)~udp_sum(a->family, a->src, a->dst, udp, 8 + NTP_PACKET_LEN));
+	size_t mac = a->mac_keyid >= 0 ? 4 + 16 : 0, udp_len = 8 + NTP_PACKET_LEN + mac;
+
+	if (mac) {
+		uint32_t id = htonl((uint32_t)a->mac_keyid);
+
+		memset(udp + 8 + NTP_PACKET_LEN, 0, mac);
+		memcpy(udp + 8 + NTP_PACKET_LEN, &id, 4);
+		v = htons((uint16_t)udp_len); memcpy(udp + 4, &v, 2);
+		uint8_t *ip = f + ip_off;
+
+		if (a->family == AF_INET) {
+			size_t ihl = a->ip_options ? 24 : 20;
+
+			ip[3] = (uint8_t)(ihl + udp_len);
+			ip[10] = ip[11] = 0;
+			v = htons((uint16_t)~fold(sum16(ip, ihl, 0)));
+			memcpy(ip + 10, &v, 2);
+		} else {
+			ip[5] = (uint8_t)udp_len;
+		}
+	}
+	v = htons((uint16_t)~udp_sum(a->family, a->src, a->dst, udp, udp_len));
 	if (!v)
 		v = 0xffff;
 	memcpy(udp + 6, &v, 2);
-	return udp_off + 8 + NTP_PACKET_LEN;
+	return udp_off + udp_len;
 }
 
 /* Validate a received frame; the outermost tag arrives in auxdata. */
@@ -416,6 +438,7 @@ static void usage(void)
 		"  -S    with -n: one line per exchange (host time, offset, delay, root\n"
 		"        delay and dispersion, LI, stratum), one exchange every -w MS (1000)\n"
 		"  -u  accept unsynchronised answers (LI=3, stratum 0)\n"
+		"  -K ID  append key ID and an all-zero 16-byte MAC (a bad MAC for a known key)\n"
 		"On success prints the answer's li, stratum, refid, root delay and dispersion.\n");
 	exit(2);
 }
@@ -423,14 +446,15 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct args a = { .vlan_outer = -1, .vlan_inner = -1, .timeout_ms = 2000, .port = 123,
-			  .interval_ms = 1000 };
+			  .interval_ms = 1000,
+			  .mac_keyid = -1 };
 	uint8_t src_mac[6];
 	struct sockaddr_ll sll = { 0 };
 	const char *src = NULL, *dst = NULL;
 	struct ifreq ifr = { 0 };
 	int c, fd, one = 1, ret;
 
-	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:uOn:Sw:")) != -1) {
+	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:uOn:Sw:K:")) != -1) {
 		switch (c) {
 		case 'i': a.ifname = optarg; break;
 		case 'm': if (parse_mac(optarg, a.dst_mac)) usage(); break;
@@ -445,6 +469,7 @@ int main(int argc, char **argv)
 		case 'n': a.samples = atoi(optarg); break;
 		case 'S': a.stream = 1; break;
 		case 'w': a.interval_ms = atoi(optarg); break;
+		case 'K': a.mac_keyid = atol(optarg); break;
 		default: usage();
 		}
 	}
