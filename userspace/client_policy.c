@@ -259,8 +259,9 @@ __u32 client_policy_check(struct client_policy *cp, int family, const void *sadd
 		else
 			ntp_rate_key_v6(&key, saddr, cfg.prefix6);
 		ok = take(cp, &cfg, &key, now_tai_ns, &limited);
+		/* the counter XDP uses for the same case */
 		if (!ok && !ntp_rate_leaks(limited, &cfg))
-			return NTPD_CNT_RATE_DROPPED;
+			return deny ? NTPD_CNT_DENIED_LIMITED : NTPD_CNT_RATE_DROPPED;
 	}
 	if (deny) {
 		*kod = NTP_KISS_DENY;

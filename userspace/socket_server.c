@@ -244,7 +244,9 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 	/* the XDP program's reason for a destination that is not one of ours */
 	if (w->have_dest[i] && to_group(w->family, &w->dest[i]))
 		return NTPD_CNT_PASS_NOT_LOCAL;
-	verdict = ntp_classify_request(pkt->li_vn_mode);
+	/* sin_port and sin6_port sit at the same offset */
+	verdict = ntp_classify_request_port(pkt->li_vn_mode,
+					    ((const struct sockaddr_in *)&w->peer[i])->sin_port);
 	if (verdict != NTP_REQ_ANSWER)
 		return verdict;
 	/* Never a reply larger than the request, and nothing but a crypto-NAK
