@@ -49,7 +49,8 @@ static __be32 v4(const char *text)
 /* Answers (anything but a drop) among n requests from one address at `now`. */
 static int answered(__u32 verdict)
 {
-	return verdict != NTPD_CNT_RATE_DROPPED && verdict != NTPD_CNT_DENIED_DROPPED;
+	return verdict != NTPD_CNT_RATE_DROPPED && verdict != NTPD_CNT_DENIED_DROPPED &&
+	       verdict != NTPD_CNT_DENIED_LIMITED;
 }
 
 /*
