@@ -828,8 +828,12 @@ bool agent_frequency(struct agent *a, double *freq, double *skew)
 
 	if (lock_bounded(a))
 		return false;
+	/* and a line through enough samples that its skew means something: a
+	 * few samples can claim a skew their spread does not bear out */
 	good = a->model == CLOCK_MODEL_CORRECTED && a->ref.synced && !a->ref.holdover &&
-	       a->ref.result.freq_sd > 0 && a->ref.result.freq_sd < DRIFT_KEEP_MAX_SKEW;
+	       a->ref.result.freq_sd > 0 && a->ref.result.freq_sd < DRIFT_KEEP_MAX_SKEW &&
+	       a->ref.sys_peer >= 0 && a->src[a->ref.sys_peer].stats.have_fit &&
+	       a->src[a->ref.sys_peer].stats.fit.n >= POLL_TARGET_SAMPLES;
 	*freq = a->ref.result.freq;
 	*skew = a->ref.result.freq_sd;
 	pthread_mutex_unlock(&a->lock);

@@ -22,7 +22,8 @@ check "the daemon is an aarch64 ELF" sh -c "file '$A64/xdp-ntpd' | grep -q 'ARM 
 for t in test_ntp_proto test_selection test_leap test_config; do
 	[ -x "$A64/tests/$t" ] || continue
 	check "unit tests under qemu-aarch64: $t" sh -c \
-		"CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 $QEMU $A64/tests/$t >'$WORK/$t.tap' 2>&1; ! grep -q '^not ok' '$WORK/$t.tap' && grep -q '^ok' '$WORK/$t.tap'"
+		"CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 $QEMU $A64/tests/$t >'$WORK/$t.tap' 2>&1 &&
+		 ! grep -q '^not ok' '$WORK/$t.tap' && grep -q '^ok' '$WORK/$t.tap'"
 done
 
 # The daemon itself, socket mode (qemu-user cannot load XDP)

@@ -80,7 +80,7 @@ if daemon_start --upstream-min-poll 0 --upstream-max-poll 0 --max-missed 2 \
 	check "PUT /upstreams with the token: 200" \
 		status_is 200 PUT /upstreams "{\"upstreams\":[\"$CLI4_B:11123\"]}" "$TOKEN"
 	check "served refid changes to upstream B (stratum 5)" serves "stratum=5 refid=$CLI4_B"
-	check "XDP stayed attached: same program id" test "$(prog_id)" = "$PROG"
+	check "XDP stayed attached: same program id" sh -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$(prog_id)" "$PROG"
 	check "/status lists the new upstream" sh -c \
 		"ip netns exec $NS_SRV curl -sf $API/status | jq -e '.sources | length == 1 and .[0].name == \"$CLI4_B:11123\"'"
 	check "xdp-ntpd status: tracking shows the served stratum and refid" sh -c \
@@ -122,7 +122,8 @@ if daemon_start --upstream-min-poll 0 --upstream-max-poll 0 --max-missed 2 \
 	check "GET /acl shows both lists" sh -c \
 		"ip netns exec $NS_SRV curl -sf $API/acl | jq -e '.deny == [\"192.0.2.0/24\"] and .allow == [\"192.0.2.2/32\"]'"
 	check "PUT /acl {} empties the lists" status_is 200 PUT /acl '{}' "$TOKEN"
-	check "XDP still the same program after every change" test "$(prog_id)" = "$PROG"
+	check "XDP still the same program after every change" \
+		sh -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$(prog_id)" "$PROG"
 	daemon_stop
 else
 	not_ok "daemon starts with --api-token-file"

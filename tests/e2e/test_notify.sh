@@ -35,9 +35,14 @@ if NOTIFY_SOCKET="$WORK/notify.sock" daemon_start -c "$WORK/xdp-ntpd.conf" -i "$
 	check "  ... and the daemon answers when it is" sh -c "ip netns exec $NS_CLI ntpdig -t 2 $SRV4 | grep -q ' s8 '"
 	check "STATUS= says where the time comes from" wait_for 10 said "STATUS=serving time from local, stratum 8"
 	kill -HUP "$DAEMON_PID"
-	check "SIGHUP: RELOADING=1 with MONOTONIC_USEC" wait_for 10 said "MONOTONIC_USEC="
+	check "SIGHUP: RELOADING=1" wait_for 10 said "RELOADING=1"
+	check "  ... with MONOTONIC_USEC" wait_for 10 said "MONOTONIC_USEC="
 	ready_twice() { [ "$(lines_of READY=1)" = 2 ]; }
 	check "  ... then READY=1 again" wait_for 10 ready_twice
+	# in that order: READY, RELOADING, READY
+	check "  ... RELOADING=1 between the two READY=1" sh -c \
+		"grep -nE '^(READY|RELOADING)=1' '$WORK/notify.txt' | cut -d: -f2 | tr '\n' ' ' |
+		 grep -qx 'READY=1 RELOADING=1 READY=1 '"
 	daemon_stop
 	check "SIGTERM: STOPPING=1" wait_for 10 said "STOPPING=1"
 else

@@ -47,6 +47,8 @@ if daemon_start $FLAGS && wait_for 30 synced; then
 	check "  ... a new program id on the interface" sh -c "[ -n '$(prog_id)' ] && [ '$(prog_id)' != '$id1' ]"
 	check "  ... and keeps serving the old state until its own is ready" \
 		grep -q "serving the previous daemon's state (stratum 3)" "$WORK/daemon.log"
+	# the stop, the gap and the swap all happened while the stream ran
+	check "  ... all of it inside the request stream's window" kill -0 "$load"
 	wait "$load"
 	read -r sent answered <<<"$(awk '/^total:/ { print $3, $5 }' "$WORK/load.md")"
 	check "all $sent requests sent across the restart were answered ($answered)" \
