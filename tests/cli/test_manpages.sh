@@ -4,7 +4,9 @@
 #     long flag xdp-ntpd(8) names is one --help prints;
 #   - every directive xdp-ntpd.conf(5) describes is one the config parser
 #     knows (a file of that word alone is never "unknown directive"), and
-#     every directive in the parser's table (userspace/config.c) is described.
+#     every directive in the parser's table (userspace/config.c) is described;
+#   - docs/metrics.md's outcome table has a row for every outcome/reason pair
+#     of NTPD_COUNTER_LIST (bpf/ntpd_shared.h).
 # Read from the roff source with \- and font escapes taken out, so groff's
 # line filling and hyphenation cannot hide or split a name.  Nothing here
 # attaches.
@@ -95,6 +97,21 @@ if [ -s "$WORK/parser.directives" ] && [ -z "$undocumented" ]; then
 	ok "xdp-ntpd.conf(5) describes every directive of the parser ($(wc -l <"$WORK/parser.directives"))"
 else
 	not_ok "xdp-ntpd.conf(5) describes every directive of the parser; undescribed: $undocumented"
+fi
+
+# X(ANSWERED_V4, "answered", "ipv4") -> answered ipv4; the table's rows are
+# | outcome | reason, reason, ... | path | meaning |
+sed -n 's/^[[:space:]]*X([A-Z0-9_]*, *"\([a-z_]*\)", *"\([a-z_0-9]*\)").*/\1 \2/p' \
+	"$ROOT/bpf/ntpd_shared.h" >"$WORK/counters"
+unlisted=""
+while read -r outcome reason; do
+	grep -qE "^\| $outcome \| ([a-z0-9_]+, )*$reason(,|  *\|)" "$ROOT/docs/metrics.md" ||
+		unlisted="$unlisted $outcome/$reason"
+done <"$WORK/counters"
+if [ -s "$WORK/counters" ] && [ -z "$unlisted" ]; then
+	ok "docs/metrics.md lists every outcome of NTPD_COUNTER_LIST ($(wc -l <"$WORK/counters"))"
+else
+	not_ok "docs/metrics.md lists every outcome of NTPD_COUNTER_LIST; missing:$unlisted"
 fi
 
 echo "1..$n"
