@@ -149,7 +149,7 @@ static void usage(FILE *out)
 "                        bucket size (default %d/%d)\n"
 "      --rate-leak N     answer 1 in 2^N requests over the limit (default %d; 0: none)\n"
 "      --rate-prefix4 N, --rate-prefix6 N  bits that name a client (default %d, %d)\n"
-"      --rate-table-size N  clients tracked (LRU, default %d; 16 bytes + key each)\n"
+"      --rate-table-size N  clients tracked (LRU, default %d; 96 bytes each)\n"
 "      --kod             answer over the limit with kiss-o'-death RATE (leaked ones)\n"
 "      --allow CIDR, --deny CIDR  access lists, repeatable; most specific wins;\n"
 "                        default allow\n"
