@@ -32,6 +32,10 @@ if DAEMON_WRAPPER=$VG E2E_SECCOMP=off daemon_start -c "$WORK/xdp-ntpd.conf" --xd
 	check "under valgrind: SIGHUP reload" wait_for 30 grep -q "SIGHUP: .* reloaded" "$WORK/daemon.log"
 	kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; rc=$?; DAEMON_PID=""
 	check "exits cleanly under valgrind (status $rc; 99 means memcheck errors)" test "$rc" = 0
+	# an empty or missing log would have no errors in it either: memcheck's
+	# own summary must be there, saying 0
+	check "memcheck ran to the end and said so (ERROR SUMMARY: 0 errors)" \
+		grep -q "ERROR SUMMARY: 0 errors" "$WORK/valgrind.log"
 	check "no memcheck errors, nothing definitely or indirectly lost" sh -c "! grep -qE 'Invalid|uninitialised|definitely lost|indirectly lost' '$WORK/valgrind.log'"
 	[ -s "$WORK/valgrind.log" ] && sed 's/^/# /' "$WORK/valgrind.log" | head -40
 else
