@@ -48,6 +48,31 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native --keys "$WOR
 	before_pass=$(xdp_count passed length)
 	check "XDP passed the signed requests up (counted as passed/length)" \
 		test "$before_pass" -gt 0
+	# a burst of signed requests, most of them read in one batch: each reply
+	# has its own transmit timestamp, taken after its own MAC work (one per
+	# batch would give every reply of a batch the same one)
+	check "a burst of 64 signed requests: 64 signed answers, each its own transmit time" \
+		in_cli python3 - "$SRV4" <<'EOP'
+import hashlib, os, socket, struct, sys
+key = bytes.fromhex("933F62BE1D604E68A81B557F18CFA200483F5B70")
+socks, sent = [], {}
+for i in range(64):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect((sys.argv[1], 123))
+    xmt = os.urandom(8)
+    pkt = bytes([0x23]) + bytes(39) + xmt
+    socks.append((s, xmt))
+    s.send(pkt + struct.pack("!I", 10) + hashlib.sha1(key + pkt).digest())
+t3 = []
+for s, xmt in socks:
+    r = s.recv(100)
+    assert len(r) == 72, len(r)				# signed: 48 + key id + SHA1
+    assert r[24:32] == xmt				# the answer to this request
+    assert hashlib.sha1(key + r[:48]).digest() == r[52:72]	# signed with our key
+    t3.append(r[40:48])
+assert len(set(t3)) == 64, "%d distinct transmit timestamps of 64" % len(set(t3))
+EOP
 	before=$(socket_count dropped bad_mac)
 	check "wrong key value: chronyd gets no usable answer" \
 		not chrony_with_key 10 "10 SHA1 HEX:0000000000000000000000000000000000000000" 4
