@@ -53,6 +53,21 @@ static int answered(__u32 verdict)
 	       verdict != NTPD_CNT_DENIED_LIMITED;
 }
 
+/* Two clients in one set, sent alternately ten times each at one instant:
+ * each gets its bucket of 3 and no more (leak off). */
+static void both_limited_alternately(struct client_policy *cp, __be32 a, __be32 b)
+{
+	int i, got_a = 0, got_b = 0;
+	__be32 kod;
+
+	for (i = 0; i < 10; i++) {
+		got_a += answered(client_policy_check(cp, AF_INET, &a, T0, &kod));
+		got_b += answered(client_policy_check(cp, AF_INET, &b, T0, &kod));
+	}
+	assert_int_equal(got_a, 3);
+	assert_int_equal(got_b, 3);
+}
+
 /*
  * Two clients sent alternately, both mapped to the one set a table of one
  * entry has (any two keys collide there, whatever the hash): each must get
@@ -63,19 +78,13 @@ static void test_colliding_clients_both_limited(void **state)
 {
 	struct ntpd_policy p;
 	struct client_policy *cp;
-	__be32 a = v4("198.51.100.1"), b = v4("203.0.113.7"), kod;
-	int i, got_a = 0, got_b = 0;
+	__be32 a = v4("198.51.100.1"), b = v4("203.0.113.7");
 
 	(void)state;
 	limits(&p, 1);
 	p.rate.leak_shift = 0;
 	cp = open_policy(&p);
-	for (i = 0; i < 10; i++) {
-		got_a += answered(client_policy_check(cp, AF_INET, &a, T0, &kod));
-		got_b += answered(client_policy_check(cp, AF_INET, &b, T0, &kod));
-	}
-	assert_int_equal(got_a, 3);
-	assert_int_equal(got_b, 3);
+	both_limited_alternately(cp, a, b);
 	client_policy_close(cp);
 }
 
@@ -194,9 +203,9 @@ static void test_same_set_both_limited(void **state)
 	const __u8 key[16] = { 0x5e, 0xed };
 	struct ntpd_policy p;
 	struct client_policy *cp;
-	__be32 a = client(1), b = 0, kod;
-	int i, got_a = 0, got_b = 0;
+	__be32 a = client(1), b = 0;
 	long set_a;
+	int i;
 
 	(void)state;
 	limits(&p, NTPD_RATE_TABLE_DEFAULT);
@@ -212,12 +221,7 @@ static void test_same_set_both_limited(void **state)
 			b = c;
 	}
 	assert_int_not_equal(b, 0);
-	for (i = 0; i < 10; i++) {
-		got_a += answered(client_policy_check(cp, AF_INET, &a, T0, &kod));
-		got_b += answered(client_policy_check(cp, AF_INET, &b, T0, &kod));
-	}
-	assert_int_equal(got_a, 3);
-	assert_int_equal(got_b, 3);
+	both_limited_alternately(cp, a, b);
 	client_policy_close(cp);
 }
 
