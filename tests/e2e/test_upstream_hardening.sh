@@ -28,7 +28,9 @@ not() { ! "$@"; }
 # a fake upstream on the server's loopback (polled every second), PID in LAST_UP
 fake_local() {
 	local port=$1; shift
-	in_srv_net "$FAKE" -a 127.0.0.1 -p "$port" -T 300 "$@" >"$WORK/fake-local-$port.log" 2>&1 &
+	# no shell function before the &: $! must be the server itself
+	nsenter --net="/run/netns/$NS_SRV" "$FAKE" -a 127.0.0.1 -p "$port" -T 300 "$@" \
+		>"$WORK/fake-local-$port.log" 2>&1 &
 	UP_PIDS+=($!)
 	LAST_UP=$!
 	wait_for 5 grep -q listening "$WORK/fake-local-$port.log"
@@ -97,7 +99,7 @@ if wait_for 15 grep -q "serving on UDP port" "$WORK/daemon.log"; then
 	# old address stops answering
 	echo "192.0.2.3 ntp-upstream.test" >"$WORK/hosts"
 	kill "$OLD"; wait "$OLD" 2>/dev/null
-	in_cli "$FAKE" -a 192.0.2.3 -p 11145 -T 300 -L >"$WORK/fake-new.log" 2>&1 &
+	ip netns exec "$NS_CLI" "$FAKE" -a 192.0.2.3 -p 11145 -T 300 -L >"$WORK/fake-new.log" 2>&1 &
 	UP_PIDS+=($!)
 	wait_for 5 grep -q listening "$WORK/fake-new.log"
 	check "  ... the old address goes unreachable after 2 missed polls" \
