@@ -13,8 +13,14 @@
  * a test knows exactly what this server's time is at any host instant.
  * -G makes it a good stratum 1 (refid GPS, root delay 0, root dispersion
  * 2^-16 s), so that the bound a daemon advertises is its own, not ours.
+ *
+ * For the client's hardening tests: -L prints each request's source port and
+ * transmit timestamp; -X sends, before each real answer, a spoofed
+ * kiss-o'-death DENY from the right address and port whose origin timestamp
+ * is not the request's (what an off-path attacker who guessed the port sends).
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -32,11 +38,13 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: ntp_fakeserver -a ADDR -p PORT [-o OFFSET_S] [-s STRATUM] "
 		"[-l LEAP] [-k RATE|DENY|RSTR] [-m MODE] [-n MAX_ANSWERS] [-T MAX_SECONDS] "
-		"[-r PPM] [-G] [-v]\n"
+		"[-r PPM] [-G] [-v] [-L] [-X]\n"
 		"  -m MODE  answer in this NTP mode instead of 4 (a broken server)\n"
 		"  -r PPM   our clock runs PPM parts per million fast against the host's\n"
 		"  -G       a good stratum 1: refid GPS, root delay 0, root dispersion 2^-16 s\n"
-		"  -v       print the host time of every answer\n");
+		"  -v       print the host time of every answer\n"
+		"  -L       print every request's source port and transmit timestamp\n"
+		"  -X       before each answer, a KoD DENY with a wrong origin timestamp\n");
 	exit(2);
 }
 
@@ -46,7 +54,7 @@ int main(int argc, char **argv)
 	long max_answers = 100000, max_seconds = 600;
 	double offset = 0, ppm = 0;
 	int port = 0, stratum = 2, leap = 0, answer_mode = NTP_MODE_SERVER, c, fd, one = 1;
-	int good = 0, verbose = 0;
+	int good = 0, verbose = 0, log_requests = 0, spoof = 0;
 	struct sockaddr_storage ss = { 0 };
 	struct timespec t0;
 	socklen_t ss_len;
@@ -55,7 +63,7 @@ int main(int argc, char **argv)
 
 	clock_gettime(CLOCK_REALTIME, &t0);
 	t0_ns = (__s64)t0.tv_sec * (__s64)NSEC_PER_SEC_U64 + t0.tv_nsec;
-	while ((c = getopt(argc, argv, "a:p:o:s:l:k:n:T:m:r:Gv")) != -1) {
+	while ((c = getopt(argc, argv, "a:p:o:s:l:k:n:T:m:r:GvLX")) != -1) {
 		switch (c) {
 		case 'a': addr = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -69,6 +77,8 @@ int main(int argc, char **argv)
 		case 'r': ppm = atof(optarg); break;
 		case 'G': good = 1; stratum = 1; break;
 		case 'v': verbose = 1; break;
+		case 'L': log_requests = 1; break;
+		case 'X': spoof = 1; break;
 		default: usage();
 		}
 	}
@@ -111,6 +121,22 @@ int main(int argc, char **argv)
 		n = recvfrom(fd, &pkt, sizeof(pkt), 0, (struct sockaddr *)&peer, &peer_len);
 		if (n != NTP_PACKET_LEN || NTP_MODE(pkt.li_vn_mode) != NTP_MODE_CLIENT)
 			continue;
+		if (log_requests) {
+			/* both families keep the port at the same offset */
+			printf("request port=%u xmt=%016llx\n",
+			       ntohs(((struct sockaddr_in *)&peer)->sin_port),
+			       (unsigned long long)be64toh(pkt.transmit_ts));
+			fflush(stdout);
+		}
+		if (spoof) {
+			struct ntp_packet kod = pkt;
+
+			kod.origin_ts = pkt.transmit_ts ^ htobe64(1);	/* not what was sent */
+			kod.li_vn_mode = NTP_LI_VN_MODE(NTP_LEAP_UNSYNC, 4, NTP_MODE_SERVER);
+			kod.stratum = 0;
+			memcpy(&kod.refid, "DENY", 4);
+			sendto(fd, &kod, sizeof(kod), 0, (struct sockaddr *)&peer, peer_len);
+		}
 		clock_gettime(CLOCK_REALTIME, &now);
 		now_ns = (__s64)now.tv_sec * (__s64)NSEC_PER_SEC_U64 + now.tv_nsec;
 		/* the drift term in double: 1e12 ns x 100 ppm is 1e8, exact to well under 1 ns */

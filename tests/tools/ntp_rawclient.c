@@ -43,10 +43,21 @@ struct args {
 	int ip_options;		/* -O: 4 bytes of IPv4 NOP options (IHL 6) */
 	int stream;		/* -S: one line per exchange, paced every -w ms */
 	int interval_ms;
-	long mac_keyid;		/* -K: a keyid and 16 zero bytes of MAC after the header; -1 none */
+	int sport;		/* -P: UDP source port (0 allowed); -1: random */
+	int req_mode;		/* -M: the request's NTP mode (3) */
+	int ext_len;		/* -E: one RFC 7822 extension field of this many bytes */
+	long long keyid;	/* -K: a MAC trailer, key id + 16 zero bytes; -1: none */
 };
 
 static struct ntp_packet last_reply;
+static size_t last_reply_len;		/* the answer's UDP payload */
+static uint32_t last_reply_keyid;	/* the 4 bytes after the header, if any */
+
+/* request payload: header, then the extension field, then the MAC */
+static size_t payload_len(const struct args *a)
+{
+	return NTP_PACKET_LEN + (size_t)a->ext_len + (a->keyid >= 0 ? 4 + 16 : 0);
+}
 
 static uint32_t sum16(const void *data, size_t len, uint32_t sum)
 {
@@ -118,7 +129,8 @@ static size_t build(const struct args *a, const uint8_t *src_mac, uint16_t sport
 
 		memset(ip, 0, ihl);
 		ip[0] = (uint8_t)(0x40 | ihl / 4);
-		ip[2] = 0; ip[3] = (uint8_t)(ihl + 56);
+		v = htons((uint16_t)(ihl + 8 + payload_len(a)));
+		memcpy(ip + 2, &v, 2);
 		ip[6] = 0x40;		/* DF */
 		ip[8] = 64;
 		ip[9] = IPPROTO_UDP;
@@ -134,7 +146,8 @@ static size_t build(const struct args *a, const uint8_t *src_mac, uint16_t sport
 
 		memset(ip, 0, 40);
 		ip[0] = 0x60;
-		ip[4] = 0; ip[5] = 56;
+		v = htons((uint16_t)(8 + payload_len(a)));
+		memcpy(ip + 4, &v, 2);
 		ip[6] = IPPROTO_UDP;
 		ip[7] = 64;
 		memcpy(ip + 8, a->src, 16);
@@ -144,39 +157,32 @@ static size_t build(const struct args *a, const uint8_t *src_mac, uint16_t sport
 	uint8_t *udp = f + udp_off;
 	struct ntp_packet *ntp = (struct ntp_packet *)(udp + 8);
 
-	memset(udp, 0, 8 + NTP_PACKET_LEN);
+	size_t plen = payload_len(a);
+	uint8_t *trailer = udp + 8 + NTP_PACKET_LEN;
+
+	memset(udp, 0, 8 + plen);
 	v = htons(sport); memcpy(udp, &v, 2);
 	v = htons(a->port); memcpy(udp + 2, &v, 2);
-	v = htons(8 + NTP_PACKET_LEN); memcpy(udp + 4, &v, 2);
-	ntp->li_vn_mode = NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT);
+	v = htons((uint16_t)(8 + plen)); memcpy(udp + 4, &v, 2);
+	ntp->li_vn_mode = NTP_LI_VN_MODE(0, 4, a->req_mode);
 	ntp->poll = 6;
 	ntp->transmit_ts = xmt;
-	size_t mac = a->mac_keyid >= 0 ? 4 + 16 : 0, udp_len = 8 + NTP_PACKET_LEN + mac;
-
-	if (mac) {
-		uint32_t id = htonl((uint32_t)a->mac_keyid);
-
-		memset(udp + 8 + NTP_PACKET_LEN, 0, mac);
-		memcpy(udp + 8 + NTP_PACKET_LEN, &id, 4);
-		v = htons((uint16_t)udp_len); memcpy(udp + 4, &v, 2);
-		uint8_t *ip = f + ip_off;
-
-		if (a->family == AF_INET) {
-			size_t ihl = a->ip_options ? 24 : 20;
-
-			ip[3] = (uint8_t)(ihl + udp_len);
-			ip[10] = ip[11] = 0;
-			v = htons((uint16_t)~fold(sum16(ip, ihl, 0)));
-			memcpy(ip + 10, &v, 2);
-		} else {
-			ip[5] = (uint8_t)udp_len;
-		}
+	if (a->ext_len) {
+		/* RFC 7822: type, length of the whole field; the value zeros */
+		v = htons(0x0104); memcpy(trailer, &v, 2);
+		v = htons((uint16_t)a->ext_len); memcpy(trailer + 2, &v, 2);
+		trailer += a->ext_len;
 	}
-	v = htons((uint16_t)~udp_sum(a->family, a->src, a->dst, udp, udp_len));
+	if (a->keyid >= 0) {
+		uint32_t k = htonl((uint32_t)a->keyid);
+
+		memcpy(trailer, &k, 4);	/* a digest of zeros: no key would verify it */
+	}
+	v = htons((uint16_t)~udp_sum(a->family, a->src, a->dst, udp, 8 + plen));
 	if (!v)
 		v = 0xffff;
 	memcpy(udp + 6, &v, 2);
-	return udp_off + udp_len;
+	return udp_off + 8 + plen;
 }
 
 /* Validate a received frame; the outermost tag arrives in auxdata. */
@@ -188,6 +194,7 @@ static int check_reply(const struct args *a, const uint8_t *f, size_t len,
 	int expect_tags = (a->vlan_outer >= 0) + (a->vlan_inner >= 0);
 	const uint8_t *ip, *udp, *saddr, *daddr;
 	const struct ntp_packet *ntp;
+	size_t udp_len;
 	uint16_t type;
 
 	int tags[2] = { a->vlan_outer, a->vlan_inner }, t = 0;
@@ -219,6 +226,11 @@ static int check_reply(const struct args *a, const uint8_t *f, size_t len,
 	}
 	if ((udp[0] << 8 | udp[1]) != a->port || (udp[2] << 8 | udp[3]) != sport)
 		return 0;	/* not the answer to us (e.g. our own request) */
+	udp_len = (size_t)(udp[4] << 8 | udp[5]);
+	if (udp_len < 8 + NTP_PACKET_LEN || (size_t)(udp - f) + udp_len > len) {
+		fprintf(stderr, "reply UDP length %zu does not fit\n", udp_len);
+		return -1;
+	}
 	if (memcmp(saddr, a->dst, alen) || memcmp(daddr, a->src, alen)) {
 		fprintf(stderr, "reply addresses not swapped\n");
 		return -1;
@@ -231,7 +243,7 @@ static int check_reply(const struct args *a, const uint8_t *f, size_t len,
 		fprintf(stderr, "hop limit %u, want 64\n", ip[7]);
 		return -1;
 	}
-	if (udp_sum(a->family, saddr, daddr, udp, 8 + NTP_PACKET_LEN) != 0xffff) {
+	if (udp_sum(a->family, saddr, daddr, udp, udp_len) != 0xffff) {
 		fprintf(stderr, "bad UDP checksum\n");
 		return -1;
 	}
@@ -241,6 +253,11 @@ static int check_reply(const struct args *a, const uint8_t *f, size_t len,
 	}
 	ntp = (const struct ntp_packet *)(udp + 8);
 	memcpy(&last_reply, ntp, sizeof(last_reply));
+	last_reply_len = udp_len - 8;
+	last_reply_keyid = 0;
+	if (last_reply_len >= NTP_PACKET_LEN + 4)
+		last_reply_keyid = (uint32_t)udp[8 + 48] << 24 | (uint32_t)udp[8 + 49] << 16 |
+				   (uint32_t)udp[8 + 50] << 8 | udp[8 + 51];
 	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER || NTP_VN(ntp->li_vn_mode) != 4 ||
 	    ntp->origin_ts != xmt || ntp->transmit_ts == 0 ||
 	    (!a->accept_unsync && (NTP_LI(ntp->li_vn_mode) == NTP_LEAP_UNSYNC || ntp->stratum == 0))) {
@@ -267,7 +284,7 @@ static int exchange_ns(int fd, const struct args *a, const uint8_t *src_mac,
 		       int64_t *t1, int64_t *t4)
 {
 	char ctrl[CMSG_SPACE(sizeof(struct tpacket_auxdata)) + CMSG_SPACE(sizeof(struct timespec))];
-	uint8_t frame[256], buf[2048];
+	uint8_t frame[1600], buf[2048];
 	struct timespec start, now, sent;
 	uint16_t sport;
 	uint64_t xmt;
@@ -277,7 +294,7 @@ static int exchange_ns(int fd, const struct args *a, const uint8_t *src_mac,
 	if (getrandom(&xmt, sizeof(xmt), 0) != sizeof(xmt) ||
 	    getrandom(&sport, sizeof(sport), 0) != sizeof(sport))
 		return 1;
-	sport = (uint16_t)(20000 + sport % 40000);
+	sport = a->sport >= 0 ? (uint16_t)a->sport : (uint16_t)(20000 + sport % 40000);
 	len = build(a, src_mac, sport, xmt, frame);
 	clock_gettime(CLOCK_REALTIME, &sent);
 	if (send(fd, frame, len, 0) != (ssize_t)len) {
@@ -438,7 +455,10 @@ static void usage(void)
 		"  -S    with -n: one line per exchange (host time, offset, delay, root\n"
 		"        delay and dispersion, LI, stratum), one exchange every -w MS (1000)\n"
 		"  -u  accept unsynchronised answers (LI=3, stratum 0)\n"
-		"  -K ID  append key ID and an all-zero 16-byte MAC (a bad MAC for a known key)\n"
+		"  -P PORT  UDP source port (0 allowed; default random)\n"
+		"  -M MODE  the request's NTP mode (default 3)\n"
+		"  -E LEN   append one RFC 7822 extension field of LEN bytes (16..1024, 4n)\n"
+		"  -K KEYID append a MAC: KEYID and 16 zero bytes (no key verifies it)\n"
 		"On success prints the answer's li, stratum, refid, root delay and dispersion.\n");
 	exit(2);
 }
@@ -446,15 +466,14 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct args a = { .vlan_outer = -1, .vlan_inner = -1, .timeout_ms = 2000, .port = 123,
-			  .interval_ms = 1000,
-			  .mac_keyid = -1 };
+			  .interval_ms = 1000, .sport = -1, .req_mode = NTP_MODE_CLIENT, .keyid = -1 };
 	uint8_t src_mac[6];
 	struct sockaddr_ll sll = { 0 };
 	const char *src = NULL, *dst = NULL;
 	struct ifreq ifr = { 0 };
 	int c, fd, one = 1, ret;
 
-	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:uOn:Sw:K:")) != -1) {
+	while ((c = getopt(argc, argv, "i:m:s:d:o:v:p:t:uOn:Sw:P:M:E:K:")) != -1) {
 		switch (c) {
 		case 'i': a.ifname = optarg; break;
 		case 'm': if (parse_mac(optarg, a.dst_mac)) usage(); break;
@@ -469,11 +488,16 @@ int main(int argc, char **argv)
 		case 'n': a.samples = atoi(optarg); break;
 		case 'S': a.stream = 1; break;
 		case 'w': a.interval_ms = atoi(optarg); break;
-		case 'K': a.mac_keyid = atol(optarg); break;
+		case 'P': a.sport = atoi(optarg); break;
+		case 'M': a.req_mode = atoi(optarg) & 7; break;
+		case 'E': a.ext_len = atoi(optarg); break;
+		case 'K': a.keyid = atoll(optarg); break;
 		default: usage();
 		}
 	}
-	if (!a.ifname || !src || !dst || (a.vlan_inner >= 0 && a.vlan_outer < 0))
+	if (!a.ifname || !src || !dst || (a.vlan_inner >= 0 && a.vlan_outer < 0) ||
+	    a.sport > 65535 || (a.ext_len && (a.ext_len < 16 || a.ext_len > 1024 || a.ext_len % 4)) ||
+	    a.keyid > 0xffffffffLL)
 		usage();
 	a.family = strchr(src, ':') ? AF_INET6 : AF_INET;
 	if (inet_pton(a.family, src, a.src) != 1 || inet_pton(a.family, dst, a.dst) != 1)
@@ -511,13 +535,14 @@ int main(int argc, char **argv)
 
 	printf("valid reply from %s%s li=%u stratum=%u refid=%u.%u.%u.%u "
 	       "rootdelay=%.6f rootdisp=%.6f vn=%u mode=%u poll=%d precision=%d "
-	       "reftime=%016llx\n", dst,
+	       "reftime=%016llx len=%zu keyid=%u\n", dst,
 	       a.vlan_inner >= 0 ? " (QinQ)" : a.vlan_outer >= 0 ? " (VLAN)" : "",
 	       NTP_LI(last_reply.li_vn_mode), last_reply.stratum, r[0], r[1], r[2], r[3],
 	       ntohl(last_reply.root_delay) / 65536.0,
 	       ntohl(last_reply.root_dispersion) / 65536.0,
 	       NTP_VN(last_reply.li_vn_mode), NTP_MODE(last_reply.li_vn_mode),
 	       last_reply.poll, last_reply.precision,
-	       (unsigned long long)be64toh(last_reply.reference_ts));
+	       (unsigned long long)be64toh(last_reply.reference_ts), last_reply_len,
+	       last_reply_keyid);
 	return 0;
 }

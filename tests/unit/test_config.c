@@ -301,6 +301,43 @@ static void later_lines_override_earlier(void **state)
 	assert_string_equal(o.user, "b");
 }
 
+/* The defaults --help and the man page promise, as numbers written here
+ * (not read from the macros that set them): a change must change this too. */
+static void documented_defaults(void **state)
+{
+	char *argv[] = { "xdp-ntpd", NULL };
+	const struct sockaddr_in *m;
+	struct ntpd_options o;
+
+	(void)state;
+	assert_int_equal(options_parse(&o, 1, argv), 0);
+	m = (const struct sockaddr_in *)&o.metrics_listen.addr;
+	assert_int_equal(m->sin_family, AF_INET);
+	assert_int_equal(ntohl(m->sin_addr.s_addr), 0x7f000001);	/* 127.0.0.1 */
+	assert_int_equal(o.metrics_listen.port, 9978);
+	assert_int_equal(o.policy.rate.enabled, 1);
+	assert_int_equal(o.policy.rate.cost_ns, 500000000ULL);		/* 2/s */
+	assert_int_equal(o.policy.rate.burst_ns, 16 * 500000000ULL);	/* burst 16 */
+	assert_int_equal(o.policy.rate.leak_shift, 2);			/* 1 in 4 */
+	assert_int_equal(o.policy.rate.prefix4, 32);
+	assert_int_equal(o.policy.rate.prefix6, 64);
+	assert_int_equal(o.policy.table_size, 65536);
+	assert_int_equal(o.cfg.max_state_age_ns, 10000000000ULL);	/* 10 s */
+	assert_int_equal(o.max_missed, 8);
+	assert_int_equal(o.cfg.poll_min, 4);
+	assert_int_equal(o.cfg.poll_max, 17);
+	assert_int_equal(o.upstream_min_poll, 4);
+	assert_int_equal(o.upstream_max_poll, 10);
+	assert_int_equal(o.n_upstreams, 1);
+	assert_string_equal(o.upstream[0].host, "127.0.0.1");
+	assert_int_equal(o.upstream[0].port, 11123);
+	assert_int_equal(o.n_ifaces, 1);
+	assert_string_equal(o.ifaces[0], "lo");
+	assert_int_equal(o.xdp_mode, NTPD_XDP_AUTO);
+	assert_int_equal(o.listen4.port, 123);
+	assert_int_equal(o.listen6.port, 123);
+}
+
 static void ratelimit_off_and_on(void **state)
 {
 	struct ntpd_options o;
@@ -309,7 +346,8 @@ static void ratelimit_off_and_on(void **state)
 
 	(void)state;
 	defaults(&o);
-	leak = o.policy.rate.leak_shift;
+	leak = 2;	/* the documented default: 1 in 2^2 over the limit answered */
+	assert_int_equal(o.policy.rate.leak_shift, leak);
 	load(&l, &o, "ratelimit off\n");
 	assert_int_equal(l.rc, 0);
 	assert_int_equal(o.policy.rate.enabled, 0);
@@ -578,6 +616,7 @@ int main(void)
 		cmocka_unit_test(repeatable_directives_accumulate),
 		cmocka_unit_test(max_upstreams_fit),
 		cmocka_unit_test(later_lines_override_earlier),
+		cmocka_unit_test(documented_defaults),
 		cmocka_unit_test(ratelimit_off_and_on),
 		cmocka_unit_test(one_mode_for_all_interfaces),
 		cmocka_unit_test(missing_file_is_errno),

@@ -120,7 +120,7 @@ static void test_parse_values(void **state)
 	assert_int_equal(mgmt_parse_ratelimit(rate, strlen(rate), &p, err, sizeof(err)), 0);
 	assert_int_equal(p.rate.cost_ns, 250000000ULL);
 	/* the burst not named keeps its value (the default 16) */
-	assert_int_equal(p.rate.burst_ns / p.rate.cost_ns, NTPD_RATE_DEFAULT_BURST);
+	assert_int_equal(p.rate.burst_ns / p.rate.cost_ns, 16);
 	assert_int_equal(p.rate.leak_shift, 3);
 	assert_int_equal(p.rate.kod, 1);
 
