@@ -61,7 +61,7 @@ static void append(struct sourcestats *ss, const struct ntp_sample *s)
 
 /* Each sample the observed miss rate keeps this much of its old value: a
  * burst of wander is remembered for a few polls, not for ever. */
-#define SST_MISS_DECAY 0.8
+#define SST_MISS_DECAY 0.5
 
 int sst_add(struct sourcestats *ss, const struct ntp_sample *s)
 {
