@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "addrwatch.h"
 #include "log.h"
+#include "testhook.h"
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -519,6 +520,7 @@ static void *monitor_thread(void *arg)
 	};
 	ssize_t len;
 
+	testhook_network_input("address watch");
 	for (;;) {
 		if (poll(fds, 2, -1) < 0) {
 			if (errno == EINTR)

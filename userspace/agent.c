@@ -509,6 +509,7 @@ static void *resolver_thread(void *arg)
 	__u64 one = 1;
 	int i, err;
 
+	testhook_network_input("resolver");
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
 		for (i = 0; i < a->n && !a->src[i].lookup_wanted; i++)
@@ -553,6 +554,7 @@ static void *agent_thread(void *arg)
 	__u64 events;
 	__s64 step_ns;
 
+	testhook_network_input("agent");
 	for (;;) {
 		now = mono_now();
 		__atomic_store_n(&a->heartbeat_ns, (__u64)(now * 1e9), __ATOMIC_RELAXED);

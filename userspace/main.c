@@ -67,6 +67,7 @@ struct daemon {
 	bool inherited;		/* serving a replaced daemon's state until ours is ready */
 	pthread_t main_thread;	/* takes the signals, publishes */
 	__u64 drift_saved_ns;	/* CLOCK_TAI of the last drift file write */
+	struct agent_config drift;	/* the drift file's frequency, read before the drop */
 };
 
 static const struct ntpd_ref_buffer *served_buffer(struct daemon *d);
@@ -213,6 +214,7 @@ static void save_drift(struct daemon *d, bool now)
 		pr_debug("drift file %s: %+.3f ppm\n", d->opts.drift_file, freq * 1e6);
 }
 
+/* After the privilege drop: the agent reads upstream answers and names. */
 static int start_agent(struct daemon *d)
 {
 	struct agent_config cfg = {
@@ -228,7 +230,9 @@ static int start_agent(struct daemon *d)
 		.on_clock_step_ctx = d,
 	};
 
-	load_drift(d, &cfg);
+	cfg.initial_freq = d->drift.initial_freq;
+	cfg.initial_freq_sd = d->drift.initial_freq_sd;
+	cfg.have_initial_freq = d->drift.have_initial_freq;
 	return agent_start(&d->agent, &cfg);
 }
 
@@ -294,7 +298,8 @@ static bool inherits_synchronised_state(struct daemon *d)
 	return false;
 }
 
-static int start_sockets(struct daemon *d)
+/* Bound before the drop (port 123); their threads start after it. */
+static int open_sockets(struct daemon *d)
 {
 	struct socket_server_params p = {
 		.threads4 = d->opts.threads4,
@@ -316,7 +321,7 @@ static int start_sockets(struct daemon *d)
 
 	p.listen4 = d->opts.listen4.addr;
 	p.listen6 = d->opts.listen6.addr;
-	return socket_server_start(&d->sockets, &p);
+	return socket_server_open(&d->sockets, &p);
 }
 
 static int print_pinned_stats(const struct ntpd_options *o)
@@ -366,7 +371,8 @@ static int drop_privileges(struct daemon *d)
 			return err;
 		}
 	}
-	return privileges_drop(d->opts.user, uid, gid, d->opts.chroot_dir, d->n_att > 0);
+	return privileges_drop(d->opts.user, uid, gid, d->opts.chroot_dir,
+			       privileges_needed(d->n_att, !d->opts.keep_attached));
 }
 
 /* New limits and lists into every attachment's maps and the socket server.
@@ -578,6 +584,69 @@ static void shutdown_daemon(struct daemon *d)
 	ntp_keys_free(&d->keys);
 }
 
+/*
+ * What needs root: the files only root may read (the token, the drift
+ * file outside a chroot), XDP loaded and attached, the maps pinned, port
+ * 123 and the HTTP port bound.  No thread exists yet, none reads anything
+ * from the network: the privilege drop that follows is the only one, and
+ * every thread started after it inherits its reduced sets.
+ */
+static int start_privileged(struct daemon *d)
+{
+	int err;
+
+	/* the token file may be readable by root only */
+	err = start_mgmt(d);
+	if (!err)
+		load_drift(d, &d->drift);
+	if (!err)
+		err = attach_all(d);
+	if (!err)
+		err = open_sockets(d);
+	if (!err)
+		err = metrics_open(&d->metrics, &d->opts.metrics_listen);
+	return err;
+}
+
+/* After the drop and under the filter: every thread, in the order each
+ * needs the one before. */
+static int start_unprivileged(struct daemon *d)
+{
+	struct watchdog_params wp = {
+		.bound_ns = watchdog_bound_ns(d->opts.cfg.max_state_age_ns),
+	};
+	struct metrics_sources msrc = {
+		.att = d->att, .n_att = d->n_att, .mgmt = d->mgmt,
+	};
+	int err;
+
+	err = start_agent(d);
+	if (err)
+		return err;
+	d->inherited = inherits_synchronised_state(d);
+	publish_reference(d);
+	if (d->n_att) {
+		err = addrwatch_start(&d->addrwatch, d->att, d->n_att);
+		if (err)
+			return err;
+	}
+	err = reqlog_start(d->opts.log_requests, d->att, d->n_att);
+	if (!err)
+		err = socket_server_run(d->sockets);
+	if (err)
+		return err;
+	wp.agent = d->agent;
+	wp.sockets = d->sockets;
+	err = watchdog_start(&d->watchdog, &wp);
+	if (err)
+		return err;
+	msrc.sockets = d->sockets;
+	msrc.agent = d->agent;
+	msrc.served = served_buffer(d);
+	msrc.watchdog = d->watchdog;
+	return metrics_run(d->metrics, &msrc);
+}
+
 int main(int argc, char **argv)
 {
 	static struct daemon d;
@@ -633,51 +702,17 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&d.config_lock, NULL);
 	memcpy(d.upstreams, d.opts.upstream, sizeof(d.upstreams));
 	d.n_upstreams = d.opts.n_upstreams;
-	/* the token file may be readable by root only: read it before dropping */
-	err = start_mgmt(&d);
-	if (err)
-		goto cleanup;
-	err = start_agent(&d);
-	if (err)
-		goto cleanup;
-	err = attach_all(&d);
-	if (err)
-		goto cleanup;
-	d.inherited = inherits_synchronised_state(&d);
-	publish_reference(&d);
-	if (d.n_att) {
-		err = addrwatch_start(&d.addrwatch, d.att, d.n_att);
-		if (err)
-			goto cleanup;
-	}
-	err = reqlog_start(d.opts.log_requests, d.att, d.n_att);
-	if (err)
-		goto cleanup;
-	err = start_sockets(&d);
-	if (err)
-		goto cleanup;
-	struct watchdog_params wp = {
-		.agent = d.agent, .sockets = d.sockets,
-		.bound_ns = watchdog_bound_ns(d.opts.cfg.max_state_age_ns),
-	};
-
-	err = watchdog_start(&d.watchdog, &wp);
-	if (err)
-		goto cleanup;
-	struct metrics_sources msrc = {
-		.att = d.att, .n_att = d.n_att, .sockets = d.sockets,
-		.agent = d.agent, .served = served_buffer(&d), .mgmt = d.mgmt,
-		.watchdog = d.watchdog,
-	};
-
-	err = metrics_start(&d.metrics, &d.opts.metrics_listen, &msrc);
+	err = start_privileged(&d);
 	if (err)
 		goto cleanup;
 	err = drop_privileges(&d);
 	if (err)
 		goto cleanup;
-	/* last: nothing after this point may need what start-up needed */
 	err = seccomp_filter_install(d.opts.seccomp);
+	if (err)
+		goto cleanup;
+	/* only now anything that reads the network */
+	err = start_unprivileged(&d);
 	if (err)
 		goto cleanup;
 	for (i = 0; i < d.n_att; i++)

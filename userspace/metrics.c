@@ -7,6 +7,7 @@
 #include "reqlog.h"
 #include "stats.h"
 #include "status.h"
+#include "testhook.h"
 #include "version.h"
 
 #include <errno.h>
@@ -15,10 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 struct metrics_server {
 	struct MHD_Daemon *httpd;
 	struct metrics_sources src;
+	struct ntpd_endpoint listen;
+	int fd;			/* bound, not yet handed to libmicrohttpd; else -1 */
 };
 
 static void write_counters(FILE *out, const char *path, const char *iface,
@@ -342,6 +347,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	char *body;
 
 	(void)version;
+	testhook_network_input("http");
 	if (mgmt_is_resource(url) && !reading) {
 		/* first call: headers only; then the body in pieces; then an empty call */
 		if (!*con_cls) {
@@ -381,41 +387,78 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			      "/upstreams /ratelimit /acl\n"), 0, NULL);
 }
 
-int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *listen,
-		  const struct metrics_sources *src)
+int metrics_open(struct metrics_server **out, const struct ntpd_endpoint *where)
 {
+	const struct sockaddr *sa = (const struct sockaddr *)&where->addr;
+	socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						    sizeof(struct sockaddr_in);
 	struct metrics_server *m;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	int one = 1, err;
 
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
+	m->listen = *where;
+	m->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (m->fd < 0 || setsockopt(m->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(m->fd, sa, len) || listen(m->fd, 64)) {
+		err = -errno;
+		pr_warn("metrics: cannot listen on %s port %u: %s\n", where->host, where->port,
+			strerror(-err));
+		metrics_stop(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+int metrics_run(struct metrics_server *m, const struct metrics_sources *src)
+{
+	const struct ntpd_endpoint *listen = &m->listen;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
 	m->src = *src;
 	if (listen->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	m->httpd = MHD_start_daemon(flags, listen->port, NULL, NULL, handle, m,
-				    MHD_OPTION_SOCK_ADDR, &listen->addr,
+				    MHD_OPTION_LISTEN_SOCKET, m->fd,
 				    MHD_OPTION_CONNECTION_LIMIT, 64U,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 10U,
 				    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
 				    MHD_OPTION_END);
 	if (!m->httpd) {
-		pr_warn("metrics: cannot listen on %s port %u (in use or not an address here)\n",
-			listen->host, listen->port);
-		free(m);
-		return -EADDRINUSE;
+		pr_warn("metrics: cannot serve on %s port %u\n", listen->host, listen->port);
+		return -EIO;
 	}
+	m->fd = -1;	/* libmicrohttpd's now: it closes it */
 	pr_info("metrics on http://%s%s%s:%u/metrics\n",
 		listen->addr.ss_family == AF_INET6 ? "[" : "", listen->host,
 		listen->addr.ss_family == AF_INET6 ? "]" : "", listen->port);
-	*out = m;
 	return 0;
+}
+
+int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *listen,
+		  const struct metrics_sources *src)
+{
+	int err = metrics_open(out, listen);
+
+	if (!err) {
+		err = metrics_run(*out, src);
+		if (err) {
+			metrics_stop(*out);
+			*out = NULL;
+		}
+	}
+	return err;
 }
 
 void metrics_stop(struct metrics_server *m)
 {
 	if (!m)
 		return;
-	MHD_stop_daemon(m->httpd);
+	if (m->httpd)
+		MHD_stop_daemon(m->httpd);
+	if (m->fd >= 0)
+		close(m->fd);
 	free(m);
 }

@@ -28,6 +28,10 @@ struct metrics_sources {
 
 int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *listen,
 		  const struct metrics_sources *src);
+/* The two halves of metrics_start: bind the endpoint (the port may be
+ * privileged) before the privilege drop, start the HTTP thread after it. */
+int metrics_open(struct metrics_server **out, const struct ntpd_endpoint *listen);
+int metrics_run(struct metrics_server *m, const struct metrics_sources *src);
 void metrics_stop(struct metrics_server *m);
 
 #endif /* NTPD_METRICS_H */

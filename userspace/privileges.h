@@ -2,21 +2,36 @@
 #ifndef NTPD_PRIVILEGES_H
 #define NTPD_PRIVILEGES_H
 
+#include <linux/types.h>
 #include <stdbool.h>
-
 #include <sys/types.h>
 
 /* uid and gid of `user`; -ENOENT with a message when there is none. */
 int privileges_lookup(const char *user, uid_t *uid, gid_t *gid);
 
 /*
- * After sockets are bound, XDP attached and maps open: optionally chroot,
- * then become uid/gid.  Map reads and writes go through descriptors we
- * already hold and need no capability; detaching XDP at exit needs
- * CAP_NET_ADMIN, which is all we keep, and only when XDP is attached.
- * Returns 0 or -errno with a message.
+ * The capabilities (a bit mask, 1 << CAP_x) the daemon needs once start-up
+ * is over, and nothing more (docs/security.md, "Capabilities"):
+ *  - with XDP attached, the address watch loads the program again and
+ *    attaches it when the interface is re-created (loader_relink): a program
+ *    load needs CAP_BPF, an XDP one CAP_NET_ADMIN as well, and so does the
+ *    netlink attach;
+ *  - detaching at stop (no --keep-attached) needs CAP_NET_ADMIN;
+ *  - socket mode needs none.
+ * Map reads and writes go through descriptors already held and need none.
  */
-int privileges_drop(const char *user, uid_t uid, gid_t gid, const char *chroot_dir,
-		    bool keep_net_admin);
+__u64 privileges_needed(int n_attached, bool detach_at_stop);
+
+/*
+ * Called once, before any thread exists (a capability set is per thread
+ * and every later thread inherits the caller's): optionally chroot, take
+ * every capability not in `keep` out of the bounding and ambient sets,
+ * become uid/gid with `keep` as the effective and permitted sets and an
+ * empty inheritable one.  Returns 0 or -errno with a message.
+ */
+int privileges_drop(const char *user, uid_t uid, gid_t gid, const char *chroot_dir, __u64 keep);
+
+/* "CAP_BPF CAP_NET_ADMIN", or "no capabilities", for the log. */
+const char *privileges_describe(__u64 caps, char *buf, size_t len);
 
 #endif /* NTPD_PRIVILEGES_H */

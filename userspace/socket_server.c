@@ -82,6 +82,7 @@ struct socket_server {
 	struct socket_server_params params;
 	struct worker *workers;
 	int n_workers;
+	int n4;			/* workers[0..n4) are IPv4 */
 	volatile bool stopping;
 };
 
@@ -387,6 +388,7 @@ static void *worker_main(void *arg)
 		};
 	}
 
+	testhook_network_input("socket worker");
 	while (!w->srv->stopping) {
 		__atomic_store_n(&w->heartbeat_ns, mono_ns(), __ATOMIC_RELAXED);
 		if (w == &w->srv->workers[0] && testhook_due(TESTHOOK_SOCKET_EXIT)) {
@@ -443,7 +445,7 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int socket_server_start(struct socket_server **out, const struct socket_server_params *p)
+int socket_server_open(struct socket_server **out, const struct socket_server_params *p)
 {
 	struct socket_server *srv;
 	int i, err = 0, n4, n6;
@@ -478,19 +480,41 @@ int socket_server_start(struct socket_server **out, const struct socket_server_p
 			goto cleanup;
 		}
 	}
-	for (i = 0; i < srv->n_workers; i++) {
-		srv->workers[i].heartbeat_ns = mono_ns();
-		err = -pthread_create(&srv->workers[i].thread, NULL, worker_main, &srv->workers[i]);
-		if (err)
-			goto cleanup;
-		srv->workers[i].started = true;
-	}
-	pr_info("socket server: %d IPv4 and %d IPv6 threads\n", n4, n6);
+	srv->n4 = n4;
 	*out = srv;
 	return 0;
 
 cleanup:
 	socket_server_stop(srv);
+	return err;
+}
+
+int socket_server_run(struct socket_server *srv)
+{
+	int i, err;
+
+	for (i = 0; i < srv->n_workers; i++) {
+		srv->workers[i].heartbeat_ns = mono_ns();
+		err = -pthread_create(&srv->workers[i].thread, NULL, worker_main, &srv->workers[i]);
+		if (err)
+			return err;
+		srv->workers[i].started = true;
+	}
+	pr_info("socket server: %d IPv4 and %d IPv6 threads\n", srv->n4, srv->n_workers - srv->n4);
+	return 0;
+}
+
+int socket_server_start(struct socket_server **out, const struct socket_server_params *p)
+{
+	int err = socket_server_open(out, p);
+
+	if (!err) {
+		err = socket_server_run(*out);
+		if (err) {
+			socket_server_stop(*out);
+			*out = NULL;
+		}
+	}
 	return err;
 }
 

@@ -30,6 +30,10 @@ struct socket_server_params {
 /* Bind every socket, then start the threads.  0 or -errno (and a message
  * naming the address that could not be bound). */
 int socket_server_start(struct socket_server **out, const struct socket_server_params *p);
+/* The two halves of socket_server_start: bind (while privileged, port 123),
+ * then, after the privilege drop, start the threads that read the sockets. */
+int socket_server_open(struct socket_server **out, const struct socket_server_params *p);
+int socket_server_run(struct socket_server *srv);
 void socket_server_stop(struct socket_server *srv);
 
 /* Counters summed over the threads (same reasons as the XDP counters). */

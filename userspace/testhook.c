@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +21,7 @@ static const char *const names[] = {
 /* written once by testhook_init before the threads exist */
 static enum testhook_fault armed;
 static __u64 due_mono_ns;
+static bool log_input;
 
 int testhook_init(void)
 {
@@ -30,6 +32,10 @@ int testhook_init(void)
 	__u64 now;
 	size_t i;
 
+	log_input = getenv("XDP_NTPD_TEST_LOG_INPUT") != NULL;
+	if (log_input)
+		pr_warn("TEST HOOK armed (XDP_NTPD_TEST_LOG_INPUT): threads log their credentials "
+			"at their first network input\n");
 	if (!spec || !*spec)
 		return 0;
 	colon = strchr(spec, ':');
@@ -69,4 +75,38 @@ void testhook_hang(void)
 {
 	for (;;)
 		poll(NULL, 0, -1);
+}
+
+/* The fields of /proc/thread-self/status that say what the thread may do. */
+static const char *const cred_fields[] = {
+	"Uid:", "CapEff:", "CapPrm:", "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:",
+};
+
+void testhook_network_input(const char *thread)
+{
+	static __thread bool logged;
+	char line[128], creds[256] = "";
+	size_t i, used = 0;
+	FILE *f;
+
+	if (!log_input || logged)
+		return;
+	logged = true;
+	f = fopen("/proc/thread-self/status", "re");
+	while (f && fgets(line, sizeof(line), f))
+		for (i = 0; i < sizeof(cred_fields) / sizeof(cred_fields[0]); i++) {
+			char value[32];
+			int n;
+
+			if (strncmp(line, cred_fields[i], strlen(cred_fields[i])) ||
+			    sscanf(line + strlen(cred_fields[i]), "%31s", value) != 1)
+				continue;
+			n = snprintf(creds + used, sizeof(creds) - used, " %.*s=%s",
+				     (int)strlen(cred_fields[i]) - 1, cred_fields[i], value);
+			if (n > 0 && (size_t)n < sizeof(creds) - used)
+				used += (size_t)n;
+		}
+	if (f)
+		fclose(f);
+	pr_info("TEST HOOK network input: %s:%s\n", thread, used ? creds : " unreadable");
 }

@@ -9,6 +9,11 @@
  *   socket-exit      the first socket worker leaves its loop
  *   publisher-stall  the main thread stops publishing (it still takes signals)
  *   slow-lookup      every upstream name lookup from then on takes 10 s
+ *
+ * And, with XDP_NTPD_TEST_LOG_INPUT=1, each thread that reads the network
+ * logs, once, before its first read, who it is then: uid, capability sets,
+ * seccomp mode (tests/e2e/test_privileges.sh checks that no network input
+ * is read before the privilege drop and the filter).
  */
 #ifndef NTPD_TESTHOOK_H
 #define NTPD_TESTHOOK_H
@@ -31,6 +36,10 @@ int testhook_init(void);
 
 /* Fault f is armed and its time has come. */
 bool testhook_due(enum testhook_fault f);
+
+/* The calling thread, named `thread`, is about to read network input: log
+ * its credentials once per thread when XDP_NTPD_TEST_LOG_INPUT=1. */
+void testhook_network_input(const char *thread);
 
 /* Block the calling thread for good (SIGKILL still ends the process). */
 void testhook_hang(void) __attribute__((noreturn));
