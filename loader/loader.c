@@ -484,6 +484,29 @@ void loader_detach(struct ntpd_attachment *att)
 	att->counters_fd = att->local_addrs_fd = -1;
 }
 
+/*
+ * Point skel's maps at the ones the first object holds (the pinned set):
+ * by descriptor, not by path, since a relink runs after the privilege drop,
+ * where the pin root is not searchable (0700 root) or, under -r, not there.
+ */
+static int reuse_held_maps(const struct ntpd_attachment *att, struct xdp_ntpd_bpf *skel)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < N_PINNED; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, pinned_maps[i]);
+		struct bpf_map *held = bpf_object__find_map_by_name(att->skel->obj, pinned_maps[i]);
+
+		if (!map || !held)
+			return -ENOENT;
+		err = bpf_map__reuse_fd(map, bpf_map__fd(held));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int loader_relink(struct ntpd_attachment *att, int ifindex)
 {
 	struct xdp_ntpd_bpf *skel = xdp_ntpd_bpf__open();
@@ -492,7 +515,7 @@ int loader_relink(struct ntpd_attachment *att, int ifindex)
 	if (!skel)
 		return -errno;
 	skel->rodata->ntpd_cfg = att->cfg;
-	err = reuse_pinned_maps(att, skel);
+	err = reuse_held_maps(att, skel);
 	if (!err)
 		err = xdp_ntpd_bpf__load(skel);
 	if (!err && bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.xdp_ntpd),

@@ -43,7 +43,7 @@ __u64 privileges_needed(int n_attached, bool detach_at_stop)
 	__u64 caps = 0;
 
 	if (n_attached)
-		caps |= CAP_BIT(CAP_BPF) | CAP_BIT(CAP_NET_ADMIN);	/* relink */
+		caps |= CAP_BIT(CAP_BPF) | CAP_BIT(CAP_PERFMON) | CAP_BIT(CAP_NET_ADMIN);	/* relink */
 	if (n_attached && detach_at_stop)
 		caps |= CAP_BIT(CAP_NET_ADMIN);
 	return caps;

@@ -15,7 +15,9 @@ int privileges_lookup(const char *user, uid_t *uid, gid_t *gid);
  *  - with XDP attached, the address watch loads the program again and
  *    attaches it when the interface is re-created (loader_relink): a program
  *    load needs CAP_BPF, an XDP one CAP_NET_ADMIN as well, and so does the
- *    netlink attach;
+ *    netlink attach; the verifier refuses our packet parsing without
+ *    CAP_PERFMON ("pointer comparison prohibited": comparing a packet
+ *    pointer with 0 counts as a pointer leak without it);
  *  - detaching at stop (no --keep-attached) needs CAP_NET_ADMIN;
  *  - socket mode needs none.
  * Map reads and writes go through descriptors already held and need none.

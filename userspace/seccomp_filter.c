@@ -3,9 +3,13 @@
 #include "log.h"
 
 #include <errno.h>
+#include <linux/bpf.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <termios.h>
 
 /*
  * By what needs them after start-up.  Names, not numbers: libseccomp maps
@@ -15,7 +19,7 @@
 static const char *const allowed[] = {
 	/* memory, threads, signals, exit */
 	"brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "futex", "set_robust_list",
-	"rseq", "clone", "clone3", "exit", "exit_group", "sched_yield", "sched_getaffinity",
+	"rseq", "exit", "exit_group", "sched_yield", "sched_getaffinity",
 	"gettid", "getpid", "tgkill", "rt_sigreturn", "rt_sigprocmask", "rt_sigaction",
 	"rt_sigtimedwait", "sigaltstack", "restart_syscall", "nanosleep", "clock_nanosleep",
 	"membarrier", "prlimit64", "getrlimit",
@@ -29,7 +33,7 @@ static const char *const allowed[] = {
 	"openat", "open", "close", "read", "write", "writev", "readv", "pread64", "lseek",
 	"fstat", "newfstatat", "stat", "lstat", "statx", "statfs", "fstatfs", "fcntl", "dup",
 	"dup2", "dup3", "readlink", "readlinkat", "getdents64", "access", "faccessat",
-	"faccessat2", "unlink", "unlinkat", "rmdir", "flock", "pipe2", "eventfd2", "ioctl",
+	"faccessat2", "unlink", "unlinkat", "rmdir", "flock", "pipe2", "eventfd2",
 	/* the drift file: written beside itself, flushed, renamed into place */
 	"fsync", "fdatasync", "rename", "renameat", "renameat2",
 	/* sockets: NTP (socket server, upstream polls), HTTP, netlink, syslog,
@@ -40,11 +44,100 @@ static const char *const allowed[] = {
 	/* waiting */
 	"poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl",
 	"epoll_wait", "epoll_pwait", "epoll_pwait2",
-	/* maps: limits, lists, state, counters; detach on stop */
-	"bpf",
 	/* identity and randomness (nonces, getaddrinfo) */
 	"getrandom", "uname", "sysinfo", "getuid", "geteuid", "getgid", "getegid",
 };
+
+/*
+ * bpf(2) commands, by what uses them after start-up (strace -f of start,
+ * SIGHUP, a relink, /metrics and /status scrapes, stop; docs/security.md):
+ * map reads and writes (limits, lists, state, counters, the address maps,
+ * the rate table walked for /ratelimit), and for a relink libbpf loading
+ * the program again: BTF, its .rodata/.bss and ring buffer maps, freeze,
+ * bind.  Object info is read by libbpf and libxdp; libxdp's detach looks
+ * programs up by id (refused without CAP_SYS_ADMIN, which it then falls
+ * back from) and opens its own pins.  Never: BPF_PROG_RUN, BPF_LINK_*,
+ * attaching to cgroups or tracing, token or iterator creation.
+ */
+static const int bpf_cmds[] = {
+	BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY,
+	BPF_MAP_CREATE, BPF_MAP_FREEZE, BPF_BTF_LOAD, BPF_PROG_LOAD, BPF_PROG_BIND_MAP,
+	BPF_OBJ_GET_INFO_BY_FD, BPF_OBJ_GET, BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID,
+	BPF_BTF_GET_FD_BY_ID,
+};
+
+/*
+ * ioctl(2) requests: none was seen after start-up; these are the ones
+ * glibc (isatty on the log stream) and libmicrohttpd (FIONBIO, FIONREAD on
+ * its sockets) may still issue on paths the trace did not take.
+ */
+static const unsigned long ioctl_reqs[] = { TCGETS, FIONBIO, FIONREAD };
+
+/* Every namespace a clone could create (unshare and setns are not allowed). */
+#define CLONE_NEW_ANY (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
+		       CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+
+/*
+ * Threads, nothing else: pthread_create's clone has CLONE_VM and
+ * CLONE_THREAD and no CLONE_NEW*; a fork (no CLONE_VM) or a namespace is
+ * killed.  clone3 passes its flags in memory the filter cannot read, so it
+ * is answered ENOSYS, on which glibc falls back to clone.
+ */
+static int add_process_rules(scmp_filter_ctx ctx)
+{
+	const struct scmp_arg_cmp thread_only = {
+		.arg = 0, .op = SCMP_CMP_MASKED_EQ,
+		.datum_a = CLONE_NEW_ANY | CLONE_VM | CLONE_THREAD,
+		.datum_b = CLONE_VM | CLONE_THREAD,
+	};
+	int err, nr = seccomp_syscall_resolve_name("clone3");
+
+	err = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, &thread_only);
+	if (!err && nr != __NR_SCMP_ERROR)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+	return err;
+}
+
+/* One rule per allowed value of argument `arg` of `nr` (the low 32 bits:
+ * an ioctl request is an int in glibc's prototype, a cmd an int). */
+static int add_arg_rules(scmp_filter_ctx ctx, int nr, unsigned int arg, const unsigned long *vals,
+			 size_t n)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < n; i++) {
+		const struct scmp_arg_cmp op = {
+			.arg = arg, .op = SCMP_CMP_MASKED_EQ, .datum_a = 0xffffffffUL,
+			.datum_b = vals[i],
+		};
+
+		err = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &op);
+	}
+	return err;
+}
+
+static int add_argument_rules(scmp_filter_ctx ctx)
+{
+	unsigned long cmds[sizeof(bpf_cmds) / sizeof(bpf_cmds[0])];
+	/* prctl only to name a thread (libmicrohttpd names its own) */
+	static const unsigned long prctl_ops[] = { PR_SET_NAME, PR_GET_NAME };
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		cmds[i] = (unsigned long)bpf_cmds[i];
+	err = add_process_rules(ctx);
+	if (!err)
+		err = add_arg_rules(ctx, SCMP_SYS(bpf), 0, cmds, sizeof(cmds) / sizeof(cmds[0]));
+	if (!err)
+		err = add_arg_rules(ctx, SCMP_SYS(ioctl), 1, ioctl_reqs,
+				    sizeof(ioctl_reqs) / sizeof(ioctl_reqs[0]));
+	if (!err)
+		err = add_arg_rules(ctx, SCMP_SYS(prctl), 0, prctl_ops,
+				    sizeof(prctl_ops) / sizeof(prctl_ops[0]));
+	return err;
+}
 
 int seccomp_parse_mode(const char *text, enum seccomp_mode *mode)
 {
@@ -80,15 +173,8 @@ int seccomp_filter_install(enum seccomp_mode mode)
 			continue;	/* not a call on this architecture */
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	}
-	/* prctl only to name a thread (libmicrohttpd names its own) */
-	for (i = 0; !err && i < 2; i++) {
-		const struct scmp_arg_cmp op = {
-			.arg = 0, .op = SCMP_CMP_EQ, .datum_a = i ? PR_GET_NAME : PR_SET_NAME,
-			.datum_b = 0,
-		};
-
-		err = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, &op);
-	}
+	if (!err)
+		err = add_argument_rules(ctx);
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);
@@ -96,7 +182,8 @@ int seccomp_filter_install(enum seccomp_mode mode)
 		pr_warn("seccomp: installing the filter: %s\n", strerror(-err));
 		return err;
 	}
-	pr_info("seccomp: system call filter on (%zu calls allowed, others %s)\n",
+	pr_info("seccomp: system call filter on (%zu calls allowed, clone, bpf, ioctl and "
+		"prctl by argument, others %s)\n",
 		sizeof(allowed) / sizeof(allowed[0]),
 		mode == SECCOMP_KILL ? "kill the daemon" : "logged by the kernel");
 	return 0;
