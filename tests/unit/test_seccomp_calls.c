@@ -3,12 +3,12 @@
  * The calls docs/security.md names, under the daemon's own filter
  * (seccomp_filter_install, "on"), each in a forked child:
  *  - execve and ptrace kill the process with SIGSYS;
- *  - bpf(BPF_PROG_LOAD) is NOT stopped by the filter: "bpf" is allowed
- *    whole, because the daemon needs map calls while serving and reloads
- *    its program after start-up when an interface comes back
- *    (addrwatch.c, loader_relink).  What refuses a program load is the
- *    capability drop of -u: as an unprivileged user the same call fails
- *    with EPERM.  Both are asserted as they are.
+ *  - bpf(BPF_PROG_LOAD) is NOT stopped by the filter: it is one of the
+ *    bpf commands the filter lets through (test_seccomp_clone checks one
+ *    that is not), because the daemon reloads its program after start-up
+ *    when an interface comes back (addrwatch.c, loader_relink).  What
+ *    refuses a program load is the capability drop of -u: as an
+ *    unprivileged user without CAP_BPF the same call fails with EPERM.
  * Needs root (to load a program and to change user); skipped otherwise.
  */
 #include <errno.h>
