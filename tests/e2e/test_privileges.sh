@@ -39,7 +39,9 @@ sets_are() {
 answered_by() {
 	local fn=$1 reason=$2 before
 	before=$($fn answered "$reason")
-	in_cli timeout 10 ntpdig -t 2 $SRV4 | grep -q " s10 " && [ "$($fn answered "$reason")" -gt "$before" ]
+	# stratum 10 (local) or 3 (the fake upstream's 2, once selected)
+	in_cli timeout 10 ntpdig -t 2 $SRV4 | grep -qE " s(3|10) " &&
+		[ "$($fn answered "$reason")" -gt "$before" ]
 }
 
 # hook_lines: the test hook's line for each network-reading thread
