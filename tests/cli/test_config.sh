@@ -4,17 +4,11 @@
 # bad file with exit 2 and FILE:LINE, and flags override the file.  Nothing
 # here attaches: --check stops after parsing.
 set -u
-BIN="$(cd "$(dirname "$0")/../.." && pwd)/build/xdp-ntpd"
-EXAMPLE="$(cd "$(dirname "$0")/../.." && pwd)/docs/xdp-ntpd.conf.example"
+. "$(dirname "$0")/../tap.sh"
+EXAMPLE="$TAP_ROOT/docs/xdp-ntpd.conf.example"
 WORK=$(mktemp -d /tmp/xdp-ntpd-cli-config.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-n=0
-
-if [ ! -x "$BIN" ]; then
-	echo "not ok 1 - $BIN was not built"
-	echo "1..1"
-	exit 1
-fi
+require_bin
 
 # conf NAME LINES...: write $WORK/NAME.conf, one argument a line
 conf() {
@@ -23,17 +17,6 @@ conf() {
 	echo "$f"
 }
 
-# expect STATUS "DESCRIPTION" "EXPECTED OUTPUT FRAGMENT" ARGS...
-expect() {
-	local want_rc=$1 desc=$2 want=$3 out rc; shift 3
-	n=$((n + 1))
-	out=$("$BIN" "$@" 2>&1); rc=$?
-	if [ $rc -eq "$want_rc" ] && grep -qF -- "$want" <<<"$out"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc (status $rc, want $want_rc; output: $out)"
-	fi
-}
 accepts() { expect 0 "$1" "config OK" "${@:2}"; }
 rejects() { expect 2 "$@"; }
 
@@ -45,7 +28,6 @@ printf '10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70\n' >"$WORK/server.k
 sed -E -e 's/^#([a-z])/\1/' -e "s|^keyfile .*|keyfile $WORK/server.keys|" \
 	-e "s|^api-token-file .*|api-token-file $WORK/api-token|" "$EXAMPLE" >"$WORK/all.conf"
 accepts "the example with every directive on passes --check" -c "$WORK/all.conf" --check
-n=$((n + 1))
 missing=""
 for d in server interface listen listen6 threads threads6 allow deny ratelimit kod \
 	 kod-deny rate-table-size rate-prefix4 rate-prefix6 local clock metrics-listen \
@@ -54,9 +36,9 @@ for d in server interface listen listen6 threads threads6 allow deny ratelimit k
 	grep -qE "^$d( |\$)" "$WORK/all.conf" || missing="$missing $d"
 done
 if [ -z "$missing" ]; then
-	echo "ok $n - the example shows every directive"
+	ok "the example shows every directive"
 else
-	echo "not ok $n - the example lacks:$missing"
+	not_ok "the example lacks:$missing"
 fi
 accepts "--config=FILE, the long form" --config="$EXAMPLE" --check
 
@@ -99,4 +81,4 @@ accepts "16 servers in the file" -c "$f" --check
 accepts "-s replaces the file's servers rather than adding a 17th" \
 	-c "$f" -s 127.0.0.1:11123 --check
 
-echo "1..$n"
+plan
