@@ -22,7 +22,8 @@ rejects() { expect 2 "$@"; }
 
 # -- the shipped example ------------------------------------------------------
 accepts "the shipped example passes --check" -c "$EXAMPLE" --check
-printf '10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70\n' >"$WORK/server.keys"
+# key files are the owner's only, or refused (below)
+(umask 077; printf '10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70\n' >"$WORK/server.keys")
 (umask 077; echo 0123456789abcdef0123456789 >"$WORK/api-token")
 # "#directive" lines are the switched-off examples: switch them all on
 sed -E -e 's/^#([a-z])/\1/' -e "s|^keyfile .*|keyfile $WORK/server.keys|" \
@@ -51,10 +52,25 @@ rejects "a bad value, with its line" "$f:2: local stratum: '16' is not a number 
 f=$(conf garbage "threads 4 extra")
 rejects "trailing garbage" "$f:1: threads: unexpected 'extra'" -c "$f" --check
 rejects "a file that does not exist" "$WORK/none.conf: cannot open" -c "$WORK/none.conf" --check
-printf '10 AES128 HEX:00\n' >"$WORK/bad.keys"
+(umask 077; printf '10 AES128 HEX:00\n' >"$WORK/bad.keys")
 f=$(conf badkeys "keyfile $WORK/bad.keys")
 rejects "--check reads the keyfile the file names" \
 	"$WORK/bad.keys:1: AES128 keys are exactly 128 bits" -c "$f" --check
+# as ssh with a private key: a secret others may read is refused
+cp -p "$WORK/server.keys" "$WORK/open.keys"
+chmod 640 "$WORK/open.keys"
+rejects "a key file the group may read" \
+	"$WORK/open.keys: readable or writable by group or others (mode 0640)" \
+	--keys "$WORK/open.keys" --check
+chmod 604 "$WORK/open.keys"
+rejects "a key file others may read" "(mode 0604)" --keys "$WORK/open.keys" --check
+chmod 600 "$WORK/open.keys"
+accepts "the same file, the owner's only" --keys "$WORK/open.keys" --check
+# a line past 1024 characters is an error at its line, not cut into two
+(umask 077; { echo "10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70"
+	      printf '# %03000d\n' 0; } >"$WORK/long.keys")
+rejects "a key file line over 1024 characters, by FILE:LINE" \
+	"$WORK/long.keys:2: line longer than 1024 characters" --keys "$WORK/long.keys" --check
 f=$(conf good "local stratum 3")
 rejects "a bad flag next to a good file" "unknown option '--bogus'" -c "$f" --check --bogus
 expect 0 "--help works even when the file is broken" "Usage: xdp-ntpd" \

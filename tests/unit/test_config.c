@@ -204,6 +204,7 @@ static void every_directive(void **state)
 	assert_int_equal(o.upstream_max_poll, 9);
 	assert_int_equal(o.max_missed, 5);
 	assert_true(o.replace);
+	options_free(&o);
 }
 
 static void comments_and_blank_lines(void **state)
@@ -228,6 +229,7 @@ static void comments_and_blank_lines(void **state)
 	assert_int_equal(o.local_stratum, 9);
 	assert_int_equal(o.clock_model, CLOCK_MODEL_SYSTEM);
 	assert_int_equal(o.max_missed, 12);
+	options_free(&o);
 }
 
 static void empty_file_changes_nothing(void **state)
@@ -241,6 +243,7 @@ static void empty_file_changes_nothing(void **state)
 	load(&l, &o, "# nothing but a comment\n\n");
 	assert_int_equal(l.rc, 0);
 	assert_memory_equal(&o, &before, sizeof(o));
+	options_free(&o);
 }
 
 static void repeatable_directives_accumulate(void **state)
@@ -271,6 +274,7 @@ static void repeatable_directives_accumulate(void **state)
 	assert_int_equal(o.policy.acl[2].prefixlen, 32);
 	assert_int_equal(o.policy.acl[2].action, NTPD_ACL_ALLOW);
 	assert_int_equal(o.policy.acl[3].prefixlen, 0);
+	options_free(&o);
 }
 
 static void max_upstreams_fit(void **state)
@@ -288,6 +292,7 @@ static void max_upstreams_fit(void **state)
 	load(&l, &o, text);
 	assert_int_equal(l.rc, 0);
 	assert_int_equal(o.n_upstreams, NTPD_MAX_UPSTREAMS);
+	options_free(&o);
 }
 
 static void later_lines_override_earlier(void **state)
@@ -303,6 +308,7 @@ static void later_lines_override_earlier(void **state)
 	assert_int_equal(o.local_stratum, 5);
 	assert_int_equal(o.clock_model, CLOCK_MODEL_AUTO);
 	assert_string_equal(o.user, "b");
+	options_free(&o);
 }
 
 /* The defaults --help and the man page promise, as numbers written here
@@ -340,6 +346,7 @@ static void documented_defaults(void **state)
 	assert_int_equal(o.xdp_mode, NTPD_XDP_AUTO);
 	assert_int_equal(o.listen4.port, 123);
 	assert_int_equal(o.listen6.port, 123);
+	options_free(&o);
 }
 
 static void ratelimit_off_and_on(void **state)
@@ -366,6 +373,7 @@ static void ratelimit_off_and_on(void **state)
 	assert_int_equal(l.rc, 0);
 	assert_int_equal(o.policy.rate.enabled, 0);
 	assert_int_equal(o.policy.rate.leak_shift, 0);
+	options_free(&o);
 }
 
 static void one_mode_for_all_interfaces(void **state)
@@ -379,10 +387,12 @@ static void one_mode_for_all_interfaces(void **state)
 	assert_int_equal(l.rc, 0);
 	assert_int_equal(o.xdp_mode, NTPD_XDP_NATIVE);
 	assert_int_equal(o.n_ifaces, 3);
+	options_free(&o);
 	defaults(&o);
 	load(&l, &o, "interface lo mode socket\n");
 	assert_int_equal(l.rc, 0);
 	assert_int_equal(o.xdp_mode, NTPD_XDP_SOCKET);
+	options_free(&o);
 }
 
 static void missing_file_is_errno(void **state)
@@ -396,6 +406,7 @@ static void missing_file_is_errno(void **state)
 	rc = config_load("/nonexistent/xdp-ntpd.conf", &o, err, sizeof(err));
 	assert_int_equal(rc, -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/xdp-ntpd.conf: cannot open: No such file"));
+	options_free(&o);
 }
 
 static void nul_byte_is_an_error(void **state)
@@ -408,6 +419,7 @@ static void nul_byte_is_an_error(void **state)
 	defaults(&o);
 	load_n(&l, &o, text, sizeof(text) - 1);
 	assert_error_at(&l, 2, "NUL byte");
+	options_free(&o);
 }
 
 static void overlong_line_is_an_error(void **state)
@@ -425,6 +437,7 @@ static void overlong_line_is_an_error(void **state)
 	defaults(&o);
 	load(&l, &o, text);
 	assert_error_at(&l, 2, "line longer than 1024 characters");
+	options_free(&o);
 }
 
 static void too_many_upstreams(void **state)
@@ -441,6 +454,7 @@ static void too_many_upstreams(void **state)
 	defaults(&o);
 	load(&l, &o, text);
 	assert_error_at(&l, NTPD_MAX_UPSTREAMS + 1, "server: at most 16 servers");
+	options_free(&o);
 }
 
 static void too_many_interfaces(void **state)
@@ -457,6 +471,7 @@ static void too_many_interfaces(void **state)
 	defaults(&o);
 	load(&l, &o, text);
 	assert_error_at(&l, NTPD_MAX_IFACES + 1, "interface: at most 16 interfaces");
+	options_free(&o);
 }
 
 /* description, file, line of the mistake, what the message must say */
@@ -586,6 +601,7 @@ static void bad_file(void **state)
 	assert_error_at(&l, b->line, b->want);
 	/* one message, one line */
 	assert_null(strchr(l.err, '\n'));
+	options_free(&o);
 }
 
 #define N_BAD (sizeof(bad_files) / sizeof(bad_files[0]))
