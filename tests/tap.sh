@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# TAP for the shell suites that need no namespaces (tests/cli/*.sh), sourced:
+# TAP for the shell suites of tests/cli (sourced; tests/e2e have lib.sh):
 #   ok DESC / not_ok DESC      one result line
 #   skip DESC                  "ok N # SKIP DESC": counted, not failed
 #   check DESC COMMAND...      one line from the command's exit status; its
@@ -8,6 +8,7 @@
 #                              status must be STATUS and its output (stdout and
 #                              stderr) must contain FRAGMENT
 #   require_bin                stop with one failed check when $BIN is not built
+#   wait_for TIMEOUT_S CMD...  poll until CMD succeeds, at most TIMEOUT_S seconds
 #   plan                       print "1..N" for the checks run; fails if any did
 # tests/run.sh fails a suite whose plan differs from the checks it ran.
 TAP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,4 +52,13 @@ require_bin() {
 plan() {
 	echo "1..$TAP_RUN"
 	[ "$TAP_FAILED" -eq 0 ]
+}
+
+# wait_for TIMEOUT_S COMMAND...: poll a condition, bounded, never a bare sleep
+wait_for() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.01
+	done
 }
