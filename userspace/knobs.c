@@ -637,6 +637,7 @@ int knob_defaults(struct ntpd_options *o)
 	o->upstream_min_poll = 4;
 	o->upstream_max_poll = 10;
 	o->max_missed = 8;
+	o->log_sample = 1;
 	policy_defaults(&o->policy);
 	o->cfg.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT;
 	o->cfg.poll_min = NTP_POLL_MIN_DEFAULT;

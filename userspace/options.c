@@ -175,8 +175,6 @@ static void derive_xdp_config(struct ntpd_options *o)
 		       sizeof(o->cfg.listen6));
 	if (o->debug && !o->log_requests)
 		o->log_requests = 10;
-	if (!o->log_sample)
-		o->log_sample = 1;
 	/* a load-time knob: with the log off, the XDP program has no log code */
 	o->cfg.log_threshold = o->log_requests ? reqlog_threshold(o->log_sample) : 0;
 }
