@@ -48,7 +48,8 @@ static void defaults(struct ntpd_options *o)
 
 	assert_int_equal(options_parse(o, 1, argv), 0);
 	o->n_upstreams = 0;
-	o->n_ifaces = 0;
+	while (o->n_ifaces)	/* the options' own copy of "lo" */
+		free((char *)o->ifaces[--o->n_ifaces]);
 }
 
 static void load_n(struct loaded *l, struct ntpd_options *o, const char *text, size_t len)
