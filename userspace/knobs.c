@@ -273,10 +273,9 @@ static int set_interface(const struct knob *k, struct ntpd_options *o, struct kn
 	return 0;
 }
 
-static int add_acl(const struct knob *k, struct ntpd_options *o, const char *what,
-		   const char *text, __u8 action, char *err, size_t errlen)
+static int add_acl(struct ntpd_options *o, const char *what, const char *text, __u8 action,
+		   char *err, size_t errlen)
 {
-	(void)k;
 	if (o->policy.n_acl == POLICY_MAX_ACL)
 		return knob_error(err, errlen, "%s: at most %d allow and deny rules", what,
 				  POLICY_MAX_ACL);
@@ -289,16 +288,16 @@ static int set_allow(const struct knob *k, struct ntpd_options *o, struct knob_s
 		     int argc, char **argv, char *err, size_t errlen)
 {
 	(void)argc;
-	return add_acl(k, o, src->from_file ? k->directive : "--allow", argv[0], NTPD_ACL_ALLOW,
-		       err, errlen);
+	return add_acl(o, src->from_file ? k->directive : "--allow", argv[0], NTPD_ACL_ALLOW, err,
+		       errlen);
 }
 
 static int set_deny(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
 		    int argc, char **argv, char *err, size_t errlen)
 {
 	(void)argc;
-	return add_acl(k, o, src->from_file ? k->directive : "--deny", argv[0], NTPD_ACL_DENY,
-		       err, errlen);
+	return add_acl(o, src->from_file ? k->directive : "--deny", argv[0], NTPD_ACL_DENY, err,
+		       errlen);
 }
 
 /* ratelimit rate R burst B [leak L] | ratelimit off; the words in any order */
