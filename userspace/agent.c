@@ -880,8 +880,7 @@ int agent_source_status(struct agent *a, int i, struct agent_source_status *out)
 		return -ENOENT;
 	}
 	/* host and port: several upstreams may share a host (labels must differ) */
-	snprintf(out->name, sizeof(out->name), strchr(s->ep.host, ':') ? "[%s]:%u" : "%s:%u",
-		 s->ep.host, s->ep.port);
+	endpoint_format(&s->ep, out->name, sizeof(out->name));
 	out->state = s->state;
 	out->reach = s->reach;
 	out->reachable = s->reach != 0 && !s->denied;

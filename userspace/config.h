@@ -2,16 +2,18 @@
 /*
  * The configuration file (-c FILE, conventionally /etc/xdp-ntpd.conf):
  * chrony-like, one directive per line, '#' starts a comment, blank lines
- * are ignored.  Each directive sets the same struct ntpd_options field as the
- * matching command-line flag and is checked by the same parsers, so a value
- * the command line refuses the file refuses too.  docs/xdp-ntpd.conf.example
- * lists every directive.
+ * are ignored.  Each directive is a knob of the table in knobs.c, the one
+ * the matching command-line flag is, so it sets the same struct ntpd_options
+ * field through the same parser: a value the command line refuses the file
+ * refuses too.  docs/xdp-ntpd.conf.example lists every directive.
  *
  * The parser is strict: an unknown directive, a missing or extra word, or a
- * bad value stops it with "FILE:LINE: message" on stderr.
+ * bad value stops it with "FILE:LINE: message".
  */
 #ifndef NTPD_CONFIG_H
 #define NTPD_CONFIG_H
+
+#include <stddef.h>
 
 #include "options.h"
 
@@ -23,17 +25,14 @@
 
 /*
  * Apply the directives of `path` on top of *o, which already holds the
- * defaults (or whatever came before).  Strings are copied (strdup), so the
- * pointers stored in *o stay valid after the file is closed; they live as
- * long as the process.  Cross-field checks (min-poll <= max-poll, chroot
- * needs user) are left to options_parse, after the command line had its say.
+ * defaults (or whatever came before).  Strings are copies *o owns
+ * (options_free).  Cross-field checks (min-poll <= max-poll, chroot needs
+ * user) are left to options_parse, after the command line had its say.
+ * Nothing is printed: the caller logs err.
  *
- * Returns 0, -EINVAL after printing "FILE:LINE: message", or -errno after
- * printing why the file could not be read.
+ * Returns 0; -EINVAL with "FILE:LINE: message" in err; or -errno with
+ * "FILE: cannot open: reason" (or a read error) in err.
  */
-int config_load(const char *path, struct ntpd_options *o);
-
-/* Free the strings config_load() copied into options (invalidates them). */
-void config_release(void);
+int config_load(const char *path, struct ntpd_options *o, char *err, size_t errlen);
 
 #endif /* NTPD_CONFIG_H */

@@ -224,7 +224,7 @@ int ctl_main(int argc, char **argv)
 	const char *view = NULL, *config = NULL;
 	struct ntpd_endpoint ep;
 	bool have_ep = false;
-	char url[320];
+	char url[320], hostport[ENDPOINT_TEXT_MAX];
 	json_t *root;
 	int i;
 
@@ -234,7 +234,7 @@ int ctl_main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "tracking") || !strcmp(argv[i], "sources") ||
 			   !strcmp(argv[i], "serverstats")) {
 			view = argv[i];
-		} else if (!have_ep && !options_parse_endpoint(argv[i], NTPD_METRICS_PORT_DEFAULT, &ep) &&
+		} else if (!have_ep && !endpoint_parse(argv[i], NTPD_METRICS_PORT_DEFAULT, &ep) &&
 			   ep.resolved) {
 			have_ep = true;
 		} else {
@@ -250,9 +250,10 @@ int ctl_main(int argc, char **argv)
 		if (options_parse(&opts, config ? 3 : 1, pargv))
 			return CTL_USAGE;
 		ep = opts.metrics_listen;
+		options_free(&opts);
 	}
-	snprintf(url, sizeof(url), strchr(ep.host, ':') ? "http://[%s]:%u/status" :
-		 "http://%s:%u/status", ep.host, ep.port);
+	endpoint_format(&ep, hostport, sizeof(hostport));
+	snprintf(url, sizeof(url), "http://%s/status", hostport);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		return CTL_FAIL;
 	root = fetch_status(url);

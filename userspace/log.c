@@ -28,8 +28,8 @@ bool log_enabled(enum log_level level)
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	static const char *const prefix[] = { "warning: ", "", "debug: " };
-	static const int priority[] = { LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	static const char *const prefix[] = { "", "warning: ", "", "debug: " };
+	static const int priority[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
 	if (!log_enabled(level))
 		return;

@@ -4,7 +4,9 @@
 
 #include <stdbool.h>
 
-enum log_level { LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+/* ERR: what failed and stops something (a start, a reload); the message
+ * stands as it is, as the caller's own "xdp-ntpd: ..." would */
+enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_set_level(enum log_level level);
 /* From now on to syslog (facility daemon) instead of stderr. */
@@ -15,6 +17,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 /* Route libbpf's and libxdp's own messages through log_msg. */
 void log_route_libraries(void);
 
+#define pr_err(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define pr_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define pr_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define pr_debug(...)	log_msg(LOG_LVL_DEBUG, __VA_ARGS__)

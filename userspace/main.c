@@ -224,7 +224,7 @@ static int start_agent(struct daemon *d)
 		.max_poll = d->opts.upstream_max_poll,
 		.max_missed = d->opts.max_missed,
 		.local_stratum = d->opts.local_stratum,
-		.model = (enum clock_model)d->opts.clock_model,
+		.model = d->opts.clock_model,
 		.leap_smear = d->opts.leap_smear,
 		.on_clock_step = wake_publisher,
 		.on_clock_step_ctx = d,
@@ -436,9 +436,10 @@ static void reload(struct daemon *d)
 		pr_info("SIGHUP: no config file (-c) to re-read\n");
 		return;
 	}
+	/* options_parse has logged why (pr_err: syslog too) */
 	if (options_parse(&next, d->argc, d->argv)) {
-		pr_warn("SIGHUP: %s rejected, the running configuration is kept\n",
-			now->config_file);
+		pr_err("SIGHUP: %s rejected, the running configuration is kept\n",
+		       now->config_file);
 		return;
 	}
 	pthread_mutex_lock(&d->config_lock);
@@ -455,6 +456,7 @@ static void reload(struct daemon *d)
 		now->config_file, d->n_upstreams, now->policy.n_acl,
 		now->policy.rate.enabled ? "on" : "off");
 	pthread_mutex_unlock(&d->config_lock);
+	options_free(&next);
 }
 
 /* ---- the management API's view of the daemon (HTTP thread) ---- */
@@ -724,5 +726,6 @@ int main(int argc, char **argv)
 
 cleanup:
 	shutdown_daemon(&d);
+	options_free(&d.opts);
 	return err ? EXIT_RUNTIME : 0;
 }

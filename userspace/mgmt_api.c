@@ -187,7 +187,7 @@ int mgmt_parse_upstreams(const char *body, size_t len, struct ntpd_endpoint *eps
 	json_array_foreach(list, i, v) {
 		const char *text = json_string_value(v);
 
-		if (!text || options_parse_endpoint(text, NTP_PORT_DEFAULT, &eps[i])) {
+		if (!text || endpoint_parse(text, NTP_PORT_DEFAULT, &eps[i])) {
 			ret = fail(err, errlen, "upstreams[%zu]: not HOST, HOST:PORT or [V6]:PORT",
 				   i);
 			goto cleanup;
@@ -327,8 +327,7 @@ static json_t *endpoint_json(const struct ntpd_endpoint *ep)
 {
 	char buf[300];
 
-	snprintf(buf, sizeof(buf), strchr(ep->host, ':') ? "[%s]:%u" : "%s:%u", ep->host,
-		 ep->port);
+	endpoint_format(ep, buf, sizeof(buf));
 	return json_string(buf);
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "ntp_auth.h"
+#include "log.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -11,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+
+/* Longest key-file line, comment included; a longer one is an error, not a
+ * key silently cut in two (the config file's limit, config.h). */
+#define NTP_KEYS_MAX_LINE	1024
 
 static const struct {
 	const char *name;
@@ -67,22 +73,48 @@ static void unprepare(struct ntp_key *k);
 
 static int bad_line(const char *path, int line, const char *what, struct ntp_keyring *ring)
 {
-	fprintf(stderr, "xdp-ntpd: %s:%d: %s\n", path, line, what);
+	pr_err("%s:%d: %s\n", path, line, what);
 	ntp_keys_free(ring);
 	return -EINVAL;
 }
 
+/* As ssh does with a private key: a secret the group or others may read
+ * (or replace) is no secret, and a server signing with it proves nothing. */
+static int check_private(const char *path, FILE *f)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st)) {
+		pr_err("%s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		pr_err("%s: readable or writable by group or others (mode %04o): "
+		       "keys must be the owner's only (chmod 600 %s)\n", path,
+		       (unsigned int)(st.st_mode & 07777), path);
+		return -EACCES;
+	}
+	return 0;
+}
+
 int ntp_keys_load(const char *path, struct ntp_keyring *out)
 {
-	char buf[2048], *tok[4], *save, *p;
+	/* the line, its '\n' and the NUL: a line that fills it is too long */
+	char buf[NTP_KEYS_MAX_LINE + 2], *tok[4], *save, *p;
 	struct ntp_keyring ring = { 0 };
 	int line = 0, n;
 	FILE *f;
 
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (!f) {
-		fprintf(stderr, "xdp-ntpd: %s: %s\n", path, strerror(errno));
-		return -errno;
+		n = -errno;
+		pr_err("%s: %s\n", path, strerror(-n));
+		return n;
+	}
+	n = check_private(path, f);
+	if (n) {
+		fclose(f);
+		return n;
 	}
 	while (fgets(buf, sizeof(buf), f)) {
 		struct ntp_key k = { 0 };
@@ -90,6 +122,10 @@ int ntp_keys_load(const char *path, struct ntp_keyring *out)
 		size_t i;
 
 		line++;
+		if (!strchr(buf, '\n') && strlen(buf) > NTP_KEYS_MAX_LINE) {
+			fclose(f);
+			return bad_line(path, line, "line longer than 1024 characters", &ring);
+		}
 		if ((p = strchr(buf, '#')))
 			*p = '\0';
 		n = 0;
@@ -146,7 +182,7 @@ int ntp_keys_load(const char *path, struct ntp_keyring *out)
 	for (n = 0; n < ring.n; n++) {
 		ring.keys[n].prepared = prepare(&ring.keys[n]);
 		if (!ring.keys[n].prepared) {
-			fprintf(stderr, "xdp-ntpd: %s: key %u: the crypto library refuses it\n", path,
+			pr_err("%s: key %u: the crypto library refuses it\n", path,
 				ring.keys[n].id);
 			ntp_keys_free(&ring);
 			return -EIO;

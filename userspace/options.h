@@ -9,22 +9,21 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
+#include "endpoint.h"
 #include "loader.h"
 #include "policy.h"
+#include "reference.h"
 #include "seccomp_filter.h"
 
 #define NTPD_MAX_IFACES		16
 #define NTPD_MAX_UPSTREAMS	16
+/* The knobs, their flags, directives, ranges and help are the table in
+ * knobs.c; the fields here are what they set.  The strings are the struct's
+ * own (copies): options_free() releases them. */
+
 /* next to the node exporter's 9100 family, clear of the ones in Prometheus's
  * default-port list we know of (docs/metrics.md) */
 #define NTPD_METRICS_PORT_DEFAULT 9978
-
-struct ntpd_endpoint {
-	char host[256];			/* as given: literal address or name */
-	struct sockaddr_storage addr;	/* resolved when the host is a literal */
-	bool resolved;
-	__u16 port;
-};
 
 struct ntpd_options {
 	struct ntpd_endpoint listen4;	/* -a */
@@ -40,15 +39,17 @@ struct ntpd_options {
 	enum seccomp_mode seccomp;	/* --seccomp on|log|off */
 	unsigned int log_requests;	/* --log-requests: lines/s of the request log, 0 off */
 	unsigned int log_sample;	/* --log-sample: 1 in N requests considered */
-	const char *ifaces[NTPD_MAX_IFACES];	/* -i */
+	const char *ifaces[NTPD_MAX_IFACES];	/* -i, owned copies */
 	int n_ifaces;
 	enum ntpd_xdp_mode xdp_mode;
 	bool replace;
 	bool keep_attached;		/* --keep-attached: SIGTERM leaves XDP on */
 	bool detach_only;		/* --detach: remove what is left attached, exit */
 	struct ntpd_endpoint metrics_listen;
+	struct ntpd_endpoint api_listen;	/* --api-listen; host "": none */
+	const char *http_hosts;		/* --http-host: names the Host header may carry */
 	__u8 local_stratum;		/* 0: none */
-	int clock_model;		/* enum clock_model */
+	enum clock_model clock_model;
 	int upstream_min_poll;
 	int upstream_max_poll;
 	int max_missed;
@@ -67,15 +68,22 @@ struct ntpd_options {
  * Parse argv into *opts: defaults first, then the -c file (config.h), then
  * the flags, so a flag overrides the file (-s and -i replace the file's
  * server and interface lists; --allow/--deny add to its rules).  Returns 0
- * to run, 1 when the command was fully handled (--help, --version), or
- * -EINVAL/-errno after printing a message that names the offending flag,
- * FILE:LINE or value.
+ * to run (the caller then owns *opts: options_free), 1 when the command was
+ * fully handled (--help, --version), or -EINVAL/-errno after logging (pr_err)
+ * a message that names the offending flag, FILE:LINE or value.  On anything
+ * but 0 nothing is left to free.
  */
 int options_parse(struct ntpd_options *opts, int argc, char **argv);
 
-/* "ADDR:PORT", "[V6ADDR]:PORT", "HOST:PORT", or a bare host with the
- * default port.  Returns 0 or -EINVAL. */
-int options_parse_endpoint(const char *text, __u16 default_port,
-			   struct ntpd_endpoint *ep);
+/* Free the strings *opts owns; the pointers become NULL. */
+void options_free(struct ntpd_options *opts);
+
+/* The endpoint parser's former name, for callers not yet moved to
+ * endpoint_parse(). */
+static inline int options_parse_endpoint(const char *text, __u16 default_port,
+					 struct ntpd_endpoint *ep)
+{
+	return endpoint_parse(text, default_port, ep);
+}
 
 #endif /* NTPD_OPTIONS_H */

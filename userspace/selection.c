@@ -16,27 +16,62 @@ double selection_root_distance(const struct sel_candidate *c)
 	       s->dispersion + c->jitter;
 }
 
-struct endpoint {
+struct interval_edge {
 	double value;
 	int type;	/* -1 lower edge, +1 upper edge */
 };
 
-static int cmp_endpoint(const void *a, const void *b)
+static int cmp_edge(const void *a, const void *b)
 {
-	const struct endpoint *x = a, *y = b;
+	const struct interval_edge *x = a, *y = b;
 
 	if (x->value != y->value)
 		return x->value < y->value ? -1 : 1;
 	return x->type - y->type;
 }
 
+/*
+ * Allow f falsetickers, f < n/2: the interval that n - f correctness
+ * intervals share.  Edges only, as ntpd since 4.2.6 and chrony do: the
+ * RFC's count of midpoints outside the intersection calls a source false
+ * whose wide interval overlaps it but whose midpoint does not.  The edges
+ * are sorted; false when no majority agrees.
+ */
+static bool intersect(const struct interval_edge *ep, int n_ep, int n, double *low, double *high)
+{
+	int i, f, chime;
+
+	for (f = 0; 2 * f < n; f++) {
+		bool have_low = false, have_high = false;
+
+		chime = 0;
+		for (i = 0; i < n_ep && !have_low; i++) {
+			chime -= ep[i].type;
+			if (chime >= n - f) {
+				*low = ep[i].value;
+				have_low = true;
+			}
+		}
+		chime = 0;
+		for (i = n_ep - 1; i >= 0 && !have_high; i--) {
+			chime += ep[i].type;
+			if (chime >= n - f) {
+				*high = ep[i].value;
+				have_high = true;
+			}
+		}
+		if (have_low && have_high && *low <= *high)
+			return true;
+	}
+	return false;
+}
+
 bool selection_run(struct sel_candidate *c, int n, struct sel_result *out)
 {
-	struct endpoint ep[2 * SEL_MAX_CANDIDATES];
+	struct interval_edge ep[2 * SEL_MAX_CANDIDATES];
 	double low = 0, high = 0, wsum = 0, osum = 0, dsum = 0, jsum = 0, fsum = 0, fsdsum = 0;
 	double ssum = 0, msum = 0;
-	int i, f, chime, n_ep = 0, leap_votes[4] = { 0 };
-	bool agreed = false;
+	int i, n_ep = 0, leap_votes[4] = { 0 };
 
 	memset(out, 0, sizeof(*out));
 	out->system_peer = -1;
@@ -47,42 +82,12 @@ bool selection_run(struct sel_candidate *c, int n, struct sel_result *out)
 
 		c[i].root_distance = selection_root_distance(&c[i]);
 		c[i].truechimer = false;
-		ep[n_ep++] = (struct endpoint){ o - c[i].root_distance, -1 };
-		ep[n_ep++] = (struct endpoint){ o + c[i].root_distance, +1 };
+		ep[n_ep++] = (struct interval_edge){ o - c[i].root_distance, -1 };
+		ep[n_ep++] = (struct interval_edge){ o + c[i].root_distance, +1 };
 	}
-	qsort(ep, (size_t)n_ep, sizeof(ep[0]), cmp_endpoint);
+	qsort(ep, (size_t)n_ep, sizeof(ep[0]), cmp_edge);
 
-	/*
-	 * Allow f falsetickers, f < n/2: the interval that n - f correctness
-	 * intervals share.  Edges only, as ntpd since 4.2.6 and chrony do: the
-	 * RFC's count of midpoints outside the intersection calls a source
-	 * false whose wide interval overlaps it but whose midpoint does not.
-	 */
-	for (f = 0; 2 * f < n; f++) {
-		bool have_low = false, have_high = false;
-
-		chime = 0;
-		for (i = 0; i < n_ep && !have_low; i++) {
-			chime -= ep[i].type;
-			if (chime >= n - f) {
-				low = ep[i].value;
-				have_low = true;
-			}
-		}
-		chime = 0;
-		for (i = n_ep - 1; i >= 0 && !have_high; i--) {
-			chime += ep[i].type;
-			if (chime >= n - f) {
-				high = ep[i].value;
-				have_high = true;
-			}
-		}
-		if (have_low && have_high && low <= high) {
-			agreed = true;
-			break;
-		}
-	}
-	if (!agreed)
+	if (!intersect(ep, n_ep, n, &low, &high))
 		return false;
 
 	for (i = 0; i < n; i++) {

@@ -2,20 +2,8 @@
 # The command line: bad flags and values exit non-zero with a message that
 # names the problem; --help and --version succeed.  Nothing here attaches.
 set -u
-BIN="$(cd "$(dirname "$0")/../.." && pwd)/build/xdp-ntpd"
-n=0
+. "$(dirname "$0")/../tap.sh"
 
-# expect STATUS "DESCRIPTION" "EXPECTED MESSAGE FRAGMENT" ARGS...
-expect() {
-	local want_rc=$1 desc=$2 want=$3 out rc; shift 3
-	n=$((n + 1))
-	out=$("$BIN" "$@" 2>&1); rc=$?
-	if [ $rc -eq "$want_rc" ] && grep -qF -- "$want" <<<"$out"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc (status $rc, want $want_rc; output: $out)"
-	fi
-}
 rejects() { expect 2 "rejects $1" "${@:2}"; }
 accepts() { expect 0 "$@"; }
 
@@ -46,4 +34,4 @@ accepts "--help prints usage" "Usage: xdp-ntpd" --help
 accepts "-h prints usage" "--xdp-mode MODE" -h
 accepts "--version prints the version" "xdp-ntpd 0." --version
 
-echo "1..$n"
+plan

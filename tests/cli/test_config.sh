@@ -4,17 +4,11 @@
 # bad file with exit 2 and FILE:LINE, and flags override the file.  Nothing
 # here attaches: --check stops after parsing.
 set -u
-BIN="$(cd "$(dirname "$0")/../.." && pwd)/build/xdp-ntpd"
-EXAMPLE="$(cd "$(dirname "$0")/../.." && pwd)/docs/xdp-ntpd.conf.example"
+. "$(dirname "$0")/../tap.sh"
+EXAMPLE="$TAP_ROOT/docs/xdp-ntpd.conf.example"
 WORK=$(mktemp -d /tmp/xdp-ntpd-cli-config.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-n=0
-
-if [ ! -x "$BIN" ]; then
-	echo "not ok 1 - $BIN was not built"
-	echo "1..1"
-	exit 1
-fi
+require_bin
 
 # conf NAME LINES...: write $WORK/NAME.conf, one argument a line
 conf() {
@@ -23,29 +17,18 @@ conf() {
 	echo "$f"
 }
 
-# expect STATUS "DESCRIPTION" "EXPECTED OUTPUT FRAGMENT" ARGS...
-expect() {
-	local want_rc=$1 desc=$2 want=$3 out rc; shift 3
-	n=$((n + 1))
-	out=$("$BIN" "$@" 2>&1); rc=$?
-	if [ $rc -eq "$want_rc" ] && grep -qF -- "$want" <<<"$out"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc (status $rc, want $want_rc; output: $out)"
-	fi
-}
 accepts() { expect 0 "$1" "config OK" "${@:2}"; }
 rejects() { expect 2 "$@"; }
 
 # -- the shipped example ------------------------------------------------------
 accepts "the shipped example passes --check" -c "$EXAMPLE" --check
-printf '10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70\n' >"$WORK/server.keys"
+# key files are the owner's only, or refused (below)
+(umask 077; printf '10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70\n' >"$WORK/server.keys")
 (umask 077; echo 0123456789abcdef0123456789 >"$WORK/api-token")
 # "#directive" lines are the switched-off examples: switch them all on
 sed -E -e 's/^#([a-z])/\1/' -e "s|^keyfile .*|keyfile $WORK/server.keys|" \
 	-e "s|^api-token-file .*|api-token-file $WORK/api-token|" "$EXAMPLE" >"$WORK/all.conf"
 accepts "the example with every directive on passes --check" -c "$WORK/all.conf" --check
-n=$((n + 1))
 missing=""
 for d in server interface listen listen6 threads threads6 allow deny ratelimit kod \
 	 kod-deny rate-table-size rate-prefix4 rate-prefix6 local clock metrics-listen \
@@ -54,9 +37,9 @@ for d in server interface listen listen6 threads threads6 allow deny ratelimit k
 	grep -qE "^$d( |\$)" "$WORK/all.conf" || missing="$missing $d"
 done
 if [ -z "$missing" ]; then
-	echo "ok $n - the example shows every directive"
+	ok "the example shows every directive"
 else
-	echo "not ok $n - the example lacks:$missing"
+	not_ok "the example lacks:$missing"
 fi
 accepts "--config=FILE, the long form" --config="$EXAMPLE" --check
 
@@ -69,10 +52,25 @@ rejects "a bad value, with its line" "$f:2: local stratum: '16' is not a number 
 f=$(conf garbage "threads 4 extra")
 rejects "trailing garbage" "$f:1: threads: unexpected 'extra'" -c "$f" --check
 rejects "a file that does not exist" "$WORK/none.conf: cannot open" -c "$WORK/none.conf" --check
-printf '10 AES128 HEX:00\n' >"$WORK/bad.keys"
+(umask 077; printf '10 AES128 HEX:00\n' >"$WORK/bad.keys")
 f=$(conf badkeys "keyfile $WORK/bad.keys")
 rejects "--check reads the keyfile the file names" \
 	"$WORK/bad.keys:1: AES128 keys are exactly 128 bits" -c "$f" --check
+# as ssh with a private key: a secret others may read is refused
+cp -p "$WORK/server.keys" "$WORK/open.keys"
+chmod 640 "$WORK/open.keys"
+rejects "a key file the group may read" \
+	"$WORK/open.keys: readable or writable by group or others (mode 0640)" \
+	--keys "$WORK/open.keys" --check
+chmod 604 "$WORK/open.keys"
+rejects "a key file others may read" "(mode 0604)" --keys "$WORK/open.keys" --check
+chmod 600 "$WORK/open.keys"
+accepts "the same file, the owner's only" --keys "$WORK/open.keys" --check
+# a line past 1024 characters is an error at its line, not cut into two
+(umask 077; { echo "10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70"
+	      printf '# %03000d\n' 0; } >"$WORK/long.keys")
+rejects "a key file line over 1024 characters, by FILE:LINE" \
+	"$WORK/long.keys:2: line longer than 1024 characters" --keys "$WORK/long.keys" --check
 f=$(conf good "local stratum 3")
 rejects "a bad flag next to a good file" "unknown option '--bogus'" -c "$f" --check --bogus
 expect 0 "--help works even when the file is broken" "Usage: xdp-ntpd" \
@@ -99,4 +97,4 @@ accepts "16 servers in the file" -c "$f" --check
 accepts "-s replaces the file's servers rather than adding a 17th" \
 	-c "$f" -s 127.0.0.1:11123 --check
 
-echo "1..$n"
+plan

@@ -1,33 +1,26 @@
 #!/usr/bin/env bash
 # The manual pages against the binary and the parser, mechanically:
+#   - every knob of the table (userspace/knobs.c) is in xdp-ntpd(8) by its
+#     flags, and every flag xdp-ntpd(8) names is a knob of the table;
 #   - every long flag `xdp-ntpd --help` prints is in xdp-ntpd(8), and every
 #     long flag xdp-ntpd(8) names is one --help prints;
 #   - every directive xdp-ntpd.conf(5) describes is one the config parser
 #     knows (a file of that word alone is never "unknown directive"), and
-#     every directive in the parser's table (userspace/config.c) is described;
+#     every directive of the knob table is described;
 #   - docs/metrics.md's outcome table has a row for every outcome/reason pair
 #     of NTPD_COUNTER_LIST (bpf/ntpd_shared.h).
 # Read from the roff source with \- and font escapes taken out, so groff's
 # line filling and hyphenation cannot hide or split a name.  Nothing here
 # attaches.
 set -u
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-BIN="$ROOT/build/xdp-ntpd"
+. "$(dirname "$0")/../tap.sh"
+ROOT="$TAP_ROOT"
 MAN8="$ROOT/docs/xdp-ntpd.8"
 MAN5="$ROOT/docs/xdp-ntpd.conf.5"
+KNOBS="$ROOT/userspace/knobs.c"
 WORK=$(mktemp -d /tmp/xdp-ntpd-cli-man.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-n=0
-failed=0
-
-ok()     { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-
-if [ ! -x "$BIN" ]; then
-	echo "not ok 1 - $BIN was not built"
-	echo "1..1"
-	exit 1
-fi
+require_bin
 
 # roff source as plain words: \- is a hyphen, \fB \fI \fR \fP change fonts
 plain() { sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$1"; }
@@ -40,6 +33,27 @@ plain "$MAN8" >"$WORK/man8.txt"
 "$BIN" --help >"$WORK/help.txt"
 long_flags <"$WORK/help.txt" >"$WORK/help.flags"
 long_flags <"$WORK/man8.txt" >"$WORK/man8.flags"
+
+# the table's rows: .long_flag = "max-age", .short_flag = 'a', .directive = "max-age"
+grep -oE '\.long_flag = "[a-z0-9-]+"' "$KNOBS" | sed 's/.*"\(.*\)"/--\1/' | sort -u >"$WORK/table.flags"
+grep -oE "\\.short_flag = '[a-z0-9]'" "$KNOBS" | sed "s/.*'\\(.\\)'/-\\1/" | sort -u >"$WORK/table.short"
+grep -oE '\.directive = "[a-z0-9-]+"' "$KNOBS" | sed 's/.*"\(.*\)"/\1/' | sort -u >"$WORK/parser.directives"
+
+missing=""
+while read -r flag; do
+	has_flag "$flag" "$WORK/man8.txt" || missing="$missing $flag"
+done < <(cat "$WORK/table.flags" "$WORK/table.short")
+if [ -z "$missing" ] && [ -s "$WORK/table.flags" ] && [ -s "$WORK/table.short" ]; then
+	ok "xdp-ntpd(8) names every flag of the knob table ($(cat "$WORK/table.flags" "$WORK/table.short" | wc -l))"
+else
+	not_ok "xdp-ntpd(8) names every flag of the knob table; missing:$missing"
+fi
+unknown=$(comm -13 "$WORK/table.flags" "$WORK/man8.flags" | tr '\n' ' ')
+if [ -z "$unknown" ]; then
+	ok "every long flag in xdp-ntpd(8) is a knob of the table"
+else
+	not_ok "every long flag in xdp-ntpd(8) is a knob of the table; not in it: $unknown"
+fi
 
 missing=""
 while read -r flag; do
@@ -89,14 +103,11 @@ else
 	not_ok "the config parser knows every directive xdp-ntpd.conf(5) describes; unknown:$rejected"
 fi
 
-# the parser's table: lines like  { "max-age", 1, 1, "max-age SECONDS", do_max_age },
-sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)",.*/\1/p' "$ROOT/userspace/config.c" |
-	sort -u >"$WORK/parser.directives"
 undocumented=$(comm -23 "$WORK/parser.directives" "$WORK/man5.directives" | tr '\n' ' ')
 if [ -s "$WORK/parser.directives" ] && [ -z "$undocumented" ]; then
-	ok "xdp-ntpd.conf(5) describes every directive of the parser ($(wc -l <"$WORK/parser.directives"))"
+	ok "xdp-ntpd.conf(5) describes every directive of the knob table ($(wc -l <"$WORK/parser.directives"))"
 else
-	not_ok "xdp-ntpd.conf(5) describes every directive of the parser; undescribed: $undocumented"
+	not_ok "xdp-ntpd.conf(5) describes every directive of the knob table; undescribed: $undocumented"
 fi
 
 # X(ANSWERED_V4, "answered", "ipv4") -> answered ipv4; the table's rows are
@@ -114,5 +125,4 @@ else
 	not_ok "docs/metrics.md lists every outcome of NTPD_COUNTER_LIST; missing:$unlisted"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+plan

@@ -13,6 +13,7 @@ cat >"$WORK/server.keys" <<'EOK'
 11 AES128 HEX:7EA62AE64D190114D46D5A082F948EC1
 12 MD5 ASCII:crocus
 EOK
+chmod 600 "$WORK/server.keys"	# a key file others may read is refused
 
 # chrony_with_key ID KEYLINE: chronyd -Q using that key to our server
 chrony_with_key() {
@@ -87,6 +88,7 @@ else
 fi
 
 : >"$WORK/bad.keys"; echo "5 SHA1" >>"$WORK/bad.keys"; echo "6 AES128 HEX:00" >>"$WORK/bad.keys"
+chmod 600 "$WORK/bad.keys"
 check "a bad key file stops start-up with FILE:LINE" bad_keyfile_refused
 
 e2e_finish

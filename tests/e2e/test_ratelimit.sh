@@ -74,6 +74,7 @@ fi
 # the limit, so a flood of them is limited like any other (3 verified, 7
 # dropped over the limit without a digest).
 printf '12 MD5 ASCII:crocus\n' >"$WORK/server.keys"
+chmod 600 "$WORK/server.keys"	# a key file others may read is refused
 if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --keys "$WORK/server.keys" \
 	--rate-limit 0.1/3 --rate-leak 0; then
 	check "socket mode: 10 requests with bad MACs get nothing" is "$(burst 10 -K 12)" 0

@@ -123,6 +123,7 @@ check "a bad flag value (--max-missed 0): exit status 2" test "$?" = 2
 
 # --- the key type as ntpd spells it: AES128CMAC ---------------------------------
 echo "11 AES128CMAC HEX:7EA62AE64D190114D46D5A082F948EC1" >"$WORK/server.keys"
+chmod 600 "$WORK/server.keys"	# a key file others may read is refused
 if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native --keys "$WORK/server.keys"; then
 	ok "a key file with AES128CMAC is accepted"
 	echo "11 AES128 HEX:7EA62AE64D190114D46D5A082F948EC1" >"$WORK/client.keys"

@@ -16,6 +16,7 @@ e2e_setup_net
 cat >"$WORK/server.keys" <<'EOK'
 10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70
 EOK
+chmod 600 "$WORK/server.keys"	# a key file others may read is refused
 
 # ask SRC DST ARGS...: one raw request; the client's own verdict and output
 ask() {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fuzz_util.h"
@@ -36,6 +37,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	key_fd = memfd_create("fuzz-keys", 0);
 	if (key_fd < 0) {
 		perror("memfd_create");
+		abort();
+	}
+	/* ntp_keys_load refuses a key file others may read; a memfd is 0777 */
+	if (fchmod(key_fd, 0600)) {
+		perror("fchmod");
 		abort();
 	}
 	snprintf(key_path, sizeof(key_path), "/proc/self/fd/%d", key_fd);
