@@ -38,6 +38,8 @@ int privileges_lookup(const char *user, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+/* The relink's set covers the detach's today; they stay apart so that a
+ * relink needing less (a preloaded program, a bpf_link) leaves the detach's. */
 __u64 privileges_needed(int n_attached, bool detach_at_stop)
 {
 	__u64 caps = 0;
