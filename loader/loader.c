@@ -184,6 +184,7 @@ static void close_program(struct ntpd_attachment *att)
 {
 	xdp_ntpd_bpf__destroy(att->relinked);
 	att->relinked = NULL;
+	att->relink_attached = false;
 	xdp_program__close(att->prog);
 	att->prog = NULL;
 	xdp_ntpd_bpf__destroy(att->skel);
@@ -444,7 +445,7 @@ cleanup:
 static int detach_unprivileged(struct ntpd_attachment *att)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts,
-		    .old_prog_fd = att->relinked ? bpf_program__fd(att->relinked->progs.xdp_ntpd) :
+		    .old_prog_fd = att->relink_attached ? bpf_program__fd(att->relinked->progs.xdp_ntpd) :
 				   att->prog ? xdp_program__fd(att->prog) :
 					       bpf_program__fd(att->skel->progs.xdp_ntpd));
 	__u32 flags = XDP_FLAGS_REPLACE | (att->generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
@@ -460,7 +461,7 @@ void loader_detach(struct ntpd_attachment *att)
 	att->ref = NULL;
 	if (att->attached) {
 		/* an adopted program was swapped in by netlink, without libxdp */
-		err = att->prog && !att->relinked ? xdp_program__detach(att->prog, att->ifindex,
+		err = att->prog && !att->relink_attached ? xdp_program__detach(att->prog, att->ifindex,
 						      att->generic ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0) :
 				  -ENOENT;
 		if (err)	/* libxdp cannot see programs by id without CAP_SYS_ADMIN */
@@ -507,29 +508,43 @@ static int reuse_held_maps(const struct ntpd_attachment *att, struct xdp_ntpd_bp
 	return 0;
 }
 
-int loader_relink(struct ntpd_attachment *att, int ifindex)
+int loader_prepare_relink(struct ntpd_attachment *att)
 {
-	struct xdp_ntpd_bpf *skel = xdp_ntpd_bpf__open();
+	struct xdp_ntpd_bpf *skel;
 	int err;
 
+	if (att->relinked)
+		return 0;
+	skel = xdp_ntpd_bpf__open();
 	if (!skel)
 		return -errno;
 	skel->rodata->ntpd_cfg = att->cfg;
 	err = reuse_held_maps(att, skel);
 	if (!err)
 		err = xdp_ntpd_bpf__load(skel);
-	if (!err && bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.xdp_ntpd),
-				   XDP_FLAGS_UPDATE_IF_NOEXIST |
-				   (att->generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE), NULL))
-		err = -errno;
 	if (err) {
 		xdp_ntpd_bpf__destroy(skel);
 		return err;
 	}
-	/* the old program went with the old interface; the first object stays:
-	 * its map fds are the ones the socket server and metrics hold */
-	xdp_ntpd_bpf__destroy(att->relinked);
 	att->relinked = skel;
+	return 0;
+}
+
+int loader_relink(struct ntpd_attachment *att, int ifindex)
+{
+	/* loads only if not prepared before the drop (then it needs CAP_BPF) */
+	int err = loader_prepare_relink(att);
+
+	if (err)
+		return err;
+	/* the old program went with the old interface; ours is not bound to
+	 * one, and the first object stays: its map fds are the ones the
+	 * socket server and metrics hold */
+	if (bpf_xdp_attach(ifindex, bpf_program__fd(att->relinked->progs.xdp_ntpd),
+			   XDP_FLAGS_UPDATE_IF_NOEXIST |
+			   (att->generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE), NULL))
+		return -errno;
+	att->relink_attached = true;
 	att->ifindex = ifindex;
 	return 0;
 }

@@ -30,7 +30,8 @@ struct ntpd_attachment {
 	bool generic;			/* attached in generic (skb) mode */
 	bool adopted;			/* swapped in over a running program, its maps reused */
 	struct ntpd_config cfg;		/* load-time knobs, for loading again (relink) */
-	struct xdp_ntpd_bpf *relinked;	/* the program now attached, after a relink */
+	struct xdp_ntpd_bpf *relinked;	/* plain XDP, on the same maps, for a relink */
+	bool relink_attached;		/* relinked is the program attached now */
 	struct xdp_ntpd_bpf *skel;
 	struct xdp_program *prog;
 	struct ntpd_ref_buffer *ref;	/* mmap of the ref-state map */
@@ -82,6 +83,14 @@ int loader_detach_left(const char *ifname);
  * thread holds stay valid) and attach it there.  0 or -errno.
  */
 int loader_relink(struct ntpd_attachment *att, int ifindex);
+
+/*
+ * Load, before the privilege drop, the program a relink will attach (plain
+ * XDP type, on the same maps), so that the relink itself only attaches it:
+ * CAP_NET_ADMIN, no CAP_BPF, no program load, no kernel BTF (absent under
+ * -r).  One program serves every later relink.  0 or -errno.
+ */
+int loader_prepare_relink(struct ntpd_attachment *att);
 
 /* Hand the pinned maps to the user we will run as, so it can unpin them. */
 int loader_chown_pins(const struct ntpd_attachment *att, uid_t uid, gid_t gid);

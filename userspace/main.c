@@ -271,6 +271,25 @@ static int attach_all(struct daemon *d)
 	return 0;
 }
 
+/*
+ * The program a relink attaches, loaded now, while that needs no more than
+ * start-up holds: after the drop a relink is then one netlink request
+ * (CAP_NET_ADMIN), no program load.  Without it the interface's XDP does
+ * not come back under -u, which is worth a warning, not a refusal to serve.
+ */
+static void prepare_relinks(struct daemon *d)
+{
+	int i, err;
+
+	for (i = 0; i < d->n_att; i++) {
+		err = loader_prepare_relink(&d->att[i]);
+		if (err)
+			pr_warn("%s: loading the program a relink would attach: %s; if the "
+				"interface is re-created, XDP will not come back without a "
+				"restart\n", d->att[i].ifname, strerror(-err));
+	}
+}
+
 static const struct ntpd_ref_buffer *served_buffer(struct daemon *d)
 {
 	int i;
@@ -603,6 +622,8 @@ static int start_privileged(struct daemon *d)
 		load_drift(d, &d->drift);
 	if (!err)
 		err = attach_all(d);
+	if (!err)
+		prepare_relinks(d);
 	if (!err)
 		err = open_sockets(d);
 	if (!err)

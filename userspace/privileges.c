@@ -38,14 +38,14 @@ int privileges_lookup(const char *user, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
-/* The relink's set covers the detach's today; they stay apart so that a
- * relink needing less (a preloaded program, a bpf_link) leaves the detach's. */
+/* The relink's need covers the detach's today; they stay apart so that a
+ * relink needing nothing (a bpf_link) leaves only the detach's. */
 __u64 privileges_needed(int n_attached, bool detach_at_stop)
 {
 	__u64 caps = 0;
 
 	if (n_attached)
-		caps |= CAP_BIT(CAP_BPF) | CAP_BIT(CAP_PERFMON) | CAP_BIT(CAP_NET_ADMIN);	/* relink */
+		caps |= CAP_BIT(CAP_NET_ADMIN);		/* relink: the netlink attach */
 	if (n_attached && detach_at_stop)
 		caps |= CAP_BIT(CAP_NET_ADMIN);
 	return caps;

@@ -12,12 +12,12 @@ int privileges_lookup(const char *user, uid_t *uid, gid_t *gid);
 /*
  * The capabilities (a bit mask, 1 << CAP_x) the daemon needs once start-up
  * is over, and nothing more (docs/security.md, "Capabilities"):
- *  - with XDP attached, the address watch loads the program again and
- *    attaches it when the interface is re-created (loader_relink): a program
- *    load needs CAP_BPF, an XDP one CAP_NET_ADMIN as well, and so does the
- *    netlink attach; the verifier refuses our packet parsing without
- *    CAP_PERFMON ("pointer comparison prohibited": comparing a packet
- *    pointer with 0 counts as a pointer leak without it);
+ *  - with XDP attached, the address watch attaches the program again when
+ *    the interface is re-created (loader_relink): the program was loaded
+ *    before the drop (loader_prepare_relink), the netlink attach needs
+ *    CAP_NET_ADMIN.  Loading it then would need CAP_BPF, CAP_NET_ADMIN and
+ *    CAP_PERFMON (without which the verifier refuses our packet parsing:
+ *    "pointer comparison prohibited"), none of which is kept for it;
  *  - detaching at stop (no --keep-attached) needs CAP_NET_ADMIN;
  *  - socket mode needs none.
  * Map reads and writes go through descriptors already held and need none.
