@@ -532,11 +532,10 @@ int loader_prepare_relink(struct ntpd_attachment *att)
 
 int loader_relink(struct ntpd_attachment *att, int ifindex)
 {
-	/* loads only if not prepared before the drop (then it needs CAP_BPF) */
-	int err = loader_prepare_relink(att);
-
-	if (err)
-		return err;
+	/* no load here: after start-up the filter refuses one (and -u took
+	 * CAP_BPF); loader_prepare_relink has logged why there is none */
+	if (!att->relinked)
+		return -ENOENT;
 	/* the old program went with the old interface; ours is not bound to
 	 * one, and the first object stays: its map fds are the ones the
 	 * socket server and metrics hold */

@@ -52,19 +52,25 @@ static const char *const allowed[] = {
  * bpf(2) commands, by what uses them after start-up (strace -f of start,
  * SIGHUP, a relink, /metrics and /status scrapes, stop; docs/security.md):
  * map reads and writes (limits, lists, state, counters, the address maps,
- * the rate table walked for /ratelimit), and for a relink libbpf loading
- * the program again: BTF, its .rodata/.bss and ring buffer maps, freeze,
- * bind.  Object info is read by libbpf and libxdp; libxdp's detach looks
- * programs up by id (refused without CAP_SYS_ADMIN, which it then falls
- * back from) and opens its own pins.  Never: BPF_PROG_RUN, BPF_LINK_*,
- * attaching to cgroups or tracing, token or iterator creation.
+ * the rate table walked for /ratelimit) and object info (libbpf, libxdp).
+ * libxdp's detach through its dispatcher (not seen: the dispatcher does not
+ * load on the kernel traced) looks programs up by id (refused without
+ * CAP_SYS_ADMIN, which it falls back from) and opens its own pins.
  */
-static const int bpf_cmds[] = {
+static const unsigned long bpf_cmds[] = {
 	BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY,
-	BPF_MAP_CREATE, BPF_MAP_FREEZE, BPF_BTF_LOAD, BPF_PROG_LOAD, BPF_PROG_BIND_MAP,
 	BPF_OBJ_GET_INFO_BY_FD, BPF_OBJ_GET, BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID,
 	BPF_BTF_GET_FD_BY_ID,
 };
+
+/*
+ * Nothing loads a program after start-up (the relink's was loaded before,
+ * loader_prepare_relink), but libxdp rebuilds its dispatcher when it
+ * detaches one of several programs sharing an interface: these fail with
+ * EPERM, as they would without CAP_BPF, rather than kill the daemon at its
+ * stop.  Every other command kills.
+ */
+static const unsigned long bpf_cmds_refused[] = { BPF_PROG_LOAD, BPF_BTF_LOAD, BPF_MAP_CREATE };
 
 /*
  * ioctl(2) requests: none was seen after start-up; these are the ones
@@ -100,8 +106,8 @@ static int add_process_rules(scmp_filter_ctx ctx)
 
 /* One rule per allowed value of argument `arg` of `nr` (the low 32 bits:
  * an ioctl request is an int in glibc's prototype, a cmd an int). */
-static int add_arg_rules(scmp_filter_ctx ctx, int nr, unsigned int arg, const unsigned long *vals,
-			 size_t n)
+static int add_arg_rules(scmp_filter_ctx ctx, __u32 action, int nr, unsigned int arg,
+			 const unsigned long *vals, size_t n)
 {
 	size_t i;
 	int err = 0;
@@ -112,30 +118,31 @@ static int add_arg_rules(scmp_filter_ctx ctx, int nr, unsigned int arg, const un
 			.datum_b = vals[i],
 		};
 
-		err = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &op);
+		err = seccomp_rule_add_array(ctx, action, nr, 1, &op);
 	}
 	return err;
 }
 
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 static int add_argument_rules(scmp_filter_ctx ctx)
 {
-	unsigned long cmds[sizeof(bpf_cmds) / sizeof(bpf_cmds[0])];
 	/* prctl only to name a thread (libmicrohttpd names its own) */
 	static const unsigned long prctl_ops[] = { PR_SET_NAME, PR_GET_NAME };
-	size_t i;
 	int err;
 
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		cmds[i] = (unsigned long)bpf_cmds[i];
 	err = add_process_rules(ctx);
 	if (!err)
-		err = add_arg_rules(ctx, SCMP_SYS(bpf), 0, cmds, sizeof(cmds) / sizeof(cmds[0]));
+		err = add_arg_rules(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bpf), 0, bpf_cmds, N_OF(bpf_cmds));
 	if (!err)
-		err = add_arg_rules(ctx, SCMP_SYS(ioctl), 1, ioctl_reqs,
-				    sizeof(ioctl_reqs) / sizeof(ioctl_reqs[0]));
+		err = add_arg_rules(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(bpf), 0, bpf_cmds_refused,
+				    N_OF(bpf_cmds_refused));
 	if (!err)
-		err = add_arg_rules(ctx, SCMP_SYS(prctl), 0, prctl_ops,
-				    sizeof(prctl_ops) / sizeof(prctl_ops[0]));
+		err = add_arg_rules(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, ioctl_reqs,
+				    N_OF(ioctl_reqs));
+	if (!err)
+		err = add_arg_rules(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 0, prctl_ops,
+				    N_OF(prctl_ops));
 	return err;
 }
 
