@@ -68,10 +68,18 @@ drop_logged_first() {
 	[ -n "$drop" ] && [ -n "$first" ] && [ "$drop" -lt "$first" ]
 }
 
-# the veth pair deleted (the daemon's interface with it) and made again
+# log_count PATTERN: how many daemon log lines match
+log_count() { grep -c "$1" "$WORK/daemon.log"; }
+more_than() { [ "$(log_count "$1")" -gt "$2" ]; }
+
+# the veth pair deleted (the daemon's interface with it) and made again;
+# true once the daemon has logged one more deletion and one more relink
 recreate_link() {
+	local deleted relinked
+	deleted=$(log_count "$VETH_SRV: interface deleted")
+	relinked=$(log_count "$VETH_SRV: interface back (index [0-9]*): XDP attached again")
 	in_srv ip link del "$VETH_SRV"
-	wait_for 10 grep -q "$VETH_SRV: interface deleted" "$WORK/daemon.log" || return 1
+	wait_for 10 more_than "$VETH_SRV: interface deleted" "$deleted" || return 1
 	ip link add "$VETH_SRV" netns "$NS_SRV" type veth peer name "$VETH_CLI" netns "$NS_CLI"
 	in_srv ip addr add $SRV4/24 dev "$VETH_SRV"
 	in_cli ip addr add $CLI4/24 dev "$VETH_CLI"
@@ -81,8 +89,7 @@ recreate_link() {
 	in_srv ethtool -K "$VETH_SRV" tx off >/dev/null
 	in_cli ip link set dev "$VETH_CLI" xdpdrv obj "$PASS_OBJ" sec xdp
 	SRV_MAC=$(in_srv cat /sys/class/net/"$VETH_SRV"/address)
-	wait_for 10 grep -q "$VETH_SRV: interface back (index [0-9]*): XDP attached again" \
-		"$WORK/daemon.log"
+	wait_for 10 more_than "$VETH_SRV: interface back (index [0-9]*): XDP attached again" "$relinked"
 }
 
 # --- socket mode: nothing needs a capability after start-up --------------
@@ -139,6 +146,8 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native -u nobody -r
 	check "-r DIR: relink in the chroot (no /sys/kernel/btf there: the program was loaded before)" \
 		recreate_link
 	check "-r DIR: XDP answers on the new interface" answered_by xdp_count ipv4
+	check "-r DIR: a second relink attaches the same program again" recreate_link
+	check "-r DIR: XDP answers after the second relink" answered_by xdp_count ipv4
 	check "-r DIR: SIGTERM stops it cleanly" daemon_stop
 else
 	not_ok "-r DIR: starts with -u nobody in a chroot"
