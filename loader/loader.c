@@ -492,12 +492,16 @@ void loader_detach(struct ntpd_attachment *att)
  */
 static int reuse_held_maps(const struct ntpd_attachment *att, struct xdp_ntpd_bpf *skel)
 {
+	/* and the request log's ring buffer, which reqlog.c reads from the
+	 * first object: a relinked program must write into the same one */
+	static const char *const unpinned[] = { "ntpd_events", "ntpd_events_lost" };
 	size_t i;
 	int err;
 
-	for (i = 0; i < N_PINNED; i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, pinned_maps[i]);
-		struct bpf_map *held = bpf_object__find_map_by_name(att->skel->obj, pinned_maps[i]);
+	for (i = 0; i < N_PINNED + 2; i++) {
+		const char *name = i < N_PINNED ? pinned_maps[i] : unpinned[i - N_PINNED];
+		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, name);
+		struct bpf_map *held = bpf_object__find_map_by_name(att->skel->obj, name);
 
 		if (!map || !held)
 			return -ENOENT;
