@@ -498,7 +498,7 @@ static int reuse_held_maps(const struct ntpd_attachment *att, struct xdp_ntpd_bp
 	size_t i;
 	int err;
 
-	for (i = 0; i < N_PINNED + 2; i++) {
+	for (i = 0; i < N_PINNED + sizeof(unpinned) / sizeof(unpinned[0]); i++) {
 		const char *name = i < N_PINNED ? pinned_maps[i] : unpinned[i - N_PINNED];
 		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, name);
 		struct bpf_map *held = bpf_object__find_map_by_name(att->skel->obj, name);
