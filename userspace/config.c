@@ -344,12 +344,24 @@ static int do_metrics_listen(struct config_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+static int do_api_listen(struct config_ctx *c, int argc, char **argv)
+{
+	struct ntpd_endpoint tmp;
+
+	(void)argc;
+	if (options_parse_endpoint(argv[1], NTPD_METRICS_PORT_DEFAULT, &tmp) || !tmp.resolved)
+		return cfg_error(c, "api-listen: '%s' is not ADDR:PORT", argv[1]);
+	c->o->api_listen = tmp;
+	return 0;
+}
+
 static int do_string(struct config_ctx *c, int argc, char **argv)
 {
 	struct ntpd_options *o = c->o;
 	const char **slot = !strcmp(argv[0], "keyfile") ? &o->keys_file :
 			    !strcmp(argv[0], "api-token-file") ? &o->api_token_file :
 			    !strcmp(argv[0], "driftfile") ? &o->drift_file :
+			    !strcmp(argv[0], "http-host") ? &o->http_hosts :
 			    !strcmp(argv[0], "user") ? &o->user : &o->chroot_dir;
 
 	(void)argc;
@@ -469,6 +481,8 @@ static const struct directive directives[] = {
 	{ "metrics-listen",	1, 1, "metrics-listen ADDR:PORT",	do_metrics_listen },
 	{ "keyfile",		1, 1, "keyfile FILE",			do_string },
 	{ "api-token-file",	1, 1, "api-token-file FILE",		do_string },
+	{ "api-listen",		1, 1, "api-listen ADDR:PORT",		do_api_listen },
+	{ "http-host",		1, 1, "http-host NAMES",		do_string },
 	{ "leapsmear",		0, 0, "leapsmear",			do_flag },
 	{ "driftfile",		1, 1, "driftfile FILE",			do_string },
 	{ "user",		1, 1, "user NAME",			do_string },

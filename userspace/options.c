@@ -53,6 +53,8 @@ enum long_only {
 	OPT_DENY,
 	OPT_CHECK,
 	OPT_DSCP,
+	OPT_API_LISTEN,
+	OPT_HTTP_HOST,
 };
 
 static const struct option long_options[] = {
@@ -95,6 +97,8 @@ static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "dscp", required_argument, NULL, OPT_DSCP },
+	{ "api-listen", required_argument, NULL, OPT_API_LISTEN },
+	{ "http-host", required_argument, NULL, OPT_HTTP_HOST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -124,6 +128,10 @@ static void usage(FILE *out)
 "      --metrics-listen ADDR:PORT  metrics HTTP endpoint (default 127.0.0.1:%d)\n"
 "      --api-token-file FILE  bearer token that PUT/DELETE on /upstreams,\n"
 "                        /ratelimit, /acl need; without it the API is read-only\n"
+"      --api-listen ADDR:PORT  serve those changes only here; the metrics\n"
+"                        listener then only reads (default: off)\n"
+"      --http-host NAMES names, comma-separated, accepted in the Host header\n"
+"                        besides the listen address (default: none)\n"
 "      --local-stratum N with no upstream usable, serve the system clock at\n"
 "                        stratum N (default: serve unsynchronised, LI=3)\n"
 "      --clock MODEL     system|corrected|auto: serve the kernel clock as it is\n"
@@ -367,6 +375,17 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 					optarg);
 				return -EINVAL;
 			}
+			break;
+		case OPT_API_LISTEN:
+			if (options_parse_endpoint(optarg, NTPD_METRICS_PORT_DEFAULT,
+						   &o->api_listen) || !o->api_listen.resolved) {
+				fprintf(stderr, "xdp-ntpd: --api-listen: '%s' is not ADDR:PORT\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_HTTP_HOST:
+			o->http_hosts = optarg;
 			break;
 		case OPT_REPLACE:
 			o->replace = true;
