@@ -15,6 +15,7 @@ static const char *const names[] = {
 	[TESTHOOK_SOCKET_EXIT] = "socket-exit",
 	[TESTHOOK_PUBLISHER_STALL] = "publisher-stall",
 	[TESTHOOK_SLOW_LOOKUP] = "slow-lookup",
+	[TESTHOOK_ACL_WRITE_FAIL] = "acl-write-fail",
 };
 
 /* written once by testhook_init before the threads exist */
