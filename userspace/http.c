@@ -110,6 +110,8 @@ static bool in_name_list(const char *name, size_t len, const char *list)
 bool http_host_allowed(const char *host, const struct sockaddr_storage *local, __u16 port,
 		       const char *extra_names)
 {
+	bool bracketed = host && host[0] == '[';
+	struct in6_addr a6;
 	char name[256], *end;
 	const char *colon;
 	size_t len;
@@ -117,7 +119,7 @@ bool http_host_allowed(const char *host, const struct sockaddr_storage *local, _
 
 	if (!host || !*host)
 		return false;
-	if (host[0] == '[') {
+	if (bracketed) {
 		end = strchr(host, ']');
 		if (!end)
 			return false;
@@ -137,15 +139,18 @@ bool http_host_allowed(const char *host, const struct sockaddr_storage *local, _
 		return false;
 	memcpy(name, host, len);
 	name[len] = '\0';
+	/* brackets hold an IPv6 literal and nothing else (RFC 3986 3.2.2) */
+	if (bracketed && inet_pton(AF_INET6, name, &a6) != 1)
+		return false;
 	/* configured names are for proxies and port forwards: any port */
-	if (in_name_list(name, len, extra_names))
+	if (!bracketed && in_name_list(name, len, extra_names))
 		return true;
 	if (colon) {
 		want = strtol(colon + 1, &end, 10);
 		if (end == colon + 1 || *end || want != port)
 			return false;
 	}
-	if (!strcasecmp(name, "localhost"))
+	if (!bracketed && !strcasecmp(name, "localhost"))
 		return is_loopback(local);
 	return is_local_literal(name, local);
 }
