@@ -53,7 +53,7 @@ int testhook_init(void)
 	return 0;
 bad:
 	pr_warn("XDP_NTPD_TEST_FAULT=%s: want NAME:SECONDS, NAME one of agent-exit, agent-hang, "
-		"socket-exit, publisher-stall\n", spec);
+		"socket-exit, publisher-stall, slow-lookup, acl-write-fail\n", spec);
 	return -EINVAL;
 }
 
