@@ -508,8 +508,8 @@ static int listen_on(struct http_server *h, struct http_listener *l,
 				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				     MHD_OPTION_END);
 	if (!l->daemon) {
-		pr_warn("http: cannot listen on %s port %u (in use or not an address here)\n",
-			ep->host, ep->port);
+		pr_warn("%s: cannot listen on %s port %u (in use or not an address here)\n",
+			role == HTTP_ROLE_API ? "api-listen" : "metrics", ep->host, ep->port);
 		return -EADDRINUSE;
 	}
 	pr_info("http: %s on http://%s%s%s:%u/ (%u connections, %u per address)\n",
