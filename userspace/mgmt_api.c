@@ -448,8 +448,10 @@ static void change_upstreams(struct mgmt_api *m, const char *method, const char 
 		return reply_error(r, 400, err);
 	else
 		ret = m->ops.set_upstreams(m->ops.ctx, eps, n);
-	if (ret)
+	if (ret) {
+		pr_warn("management: %s /upstreams not applied: %s\n", method, strerror(-ret));
 		return reply_not_applied(r, "upstreams", ret);
+	}
 	pr_info("management: %s /upstreams applied\n", method);
 	handle_read(m, "/upstreams", r);
 }
