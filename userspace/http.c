@@ -279,15 +279,19 @@ static void count(__u64 *counter)
 
 /* Misdirected (a foreign Host) or refused by this listener's role: the answer, else 0. */
 static unsigned int screen(struct http_listener *l, struct MHD_Connection *conn,
-			   const char *url, bool reading, const char **why)
+			   const char *url, const char *version, bool reading, const char **why)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct sockaddr_storage local;
 	socklen_t local_len = sizeof(local);
 	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 
-	/* Browsers always send Host, so a request without one is not a
-	 * DNS-rebinding page; MHD itself refuses HTTP/1.1 without Host. */
+	/* Browsers always send Host, so an HTTP/1.0 request without one is not
+	 * a DNS-rebinding page; HTTP/1.1 must have one (RFC 9112 3.2). */
+	if (!host && strcmp(version, MHD_HTTP_VERSION_1_0)) {
+		*why = "bad request: HTTP/1.1 needs a Host header\n";
+		return MHD_HTTP_BAD_REQUEST;
+	}
 	if (host) {
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		if (!ci || getsockname(ci->connect_fd, (struct sockaddr *)&local, &local_len) ||
@@ -319,10 +323,9 @@ static enum MHD_Result route(void *cls, struct MHD_Connection *conn, const char 
 	const char *why = NULL;
 	unsigned int refused;
 
-	(void)version;
 	/* the first call has the headers only: screen there, before any body */
 	if (!*con_cls) {
-		refused = screen(l, conn, url, reading, &why);
+		refused = screen(l, conn, url, version, reading, &why);
 		if (refused)
 			return respond_text(conn, refused, why);
 	}

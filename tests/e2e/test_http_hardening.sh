@@ -51,6 +51,7 @@ if daemon_start --xdp-mode socket --local-stratum 7 --metrics-listen $SRV4:9123 
 	check "Host a --http-host name: 200" code_is 200 "$METRICS/status" -H "Host: metrics.example"
 	check "HTTP/1.0 without Host (no browser sends that): 200" \
 		code_is 200 "$METRICS/version" -0 -H "Host:"
+	check "HTTP/1.1 without Host: 400" code_is 400 "$METRICS/version" -H "Host:"
 	check "the refusals are counted (3 foreign Hosts)" test "$(refused foreign_host)" = 3
 
 	check "PUT /acl on the --api-listen address: 200" \
