@@ -7,6 +7,7 @@
 #include "agent.h"
 #include "loader.h"
 #include "log.h"
+#include "http.h"
 #include "metrics.h"
 #include "mgmt_api.h"
 #include "notify.h"
@@ -49,7 +50,7 @@ struct daemon {
 	struct ntpd_ref_buffer mem_ref;
 	struct addrwatch *addrwatch;
 	struct socket_server *sockets;
-	struct metrics_server *metrics;
+	struct http_server *http;
 	struct agent *agent;
 	struct ntp_keyring keys;
 	struct client_policy *policy;
@@ -383,7 +384,12 @@ static int apply_policy(struct daemon *d, const struct ntpd_policy *p)
 		err = policy_apply(p, att->rate_cfg_fd, att->acl4_fd, att->acl6_fd);
 		if (err) {
 			pr_warn("%s: applying limits and lists: %s\n", att->ifname, strerror(-err));
-			ret = err;
+			/* all or nothing: the attachments done go back to the policy in force */
+			while (--i >= 0)
+				if (d->att[i].attached)
+					policy_apply(&d->opts.policy, d->att[i].rate_cfg_fd,
+						     d->att[i].acl4_fd, d->att[i].acl6_fd);
+			return err;
 		}
 	}
 	client_policy_update(d->policy, p);
@@ -561,7 +567,7 @@ static void shutdown_daemon(struct daemon *d)
 {
 	int i;
 
-	metrics_stop(d->metrics);
+	http_stop(d->http);
 	/* before the threads it watches stop, or it would report them dead */
 	watchdog_stop(d->watchdog);
 	mgmt_close(d->mgmt);
@@ -666,13 +672,15 @@ int main(int argc, char **argv)
 	err = watchdog_start(&d.watchdog, &wp);
 	if (err)
 		goto cleanup;
-	struct metrics_sources msrc = {
-		.att = d.att, .n_att = d.n_att, .sockets = d.sockets,
-		.agent = d.agent, .served = served_buffer(&d), .mgmt = d.mgmt,
-		.watchdog = d.watchdog,
+	struct http_params hp = {
+		.metrics_listen = &d.opts.metrics_listen, .api_listen = &d.opts.api_listen,
+		.extra_hosts = d.opts.http_hosts,
+		.src = { .att = d.att, .n_att = d.n_att, .sockets = d.sockets,
+			 .agent = d.agent, .served = served_buffer(&d), .mgmt = d.mgmt,
+			 .watchdog = d.watchdog },
 	};
 
-	err = metrics_start(&d.metrics, &d.opts.metrics_listen, &msrc);
+	err = http_start(&d.http, &hp);
 	if (err)
 		goto cleanup;
 	err = drop_privileges(&d);
