@@ -9,6 +9,7 @@
 #include "options.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -218,9 +219,40 @@ static int usage(void)
 	return CTL_USAGE;
 }
 
+/* Where the daemon listens, as its defaults and the -c file (or NULL) say. */
+static int configured_endpoint(const char *config, struct ntpd_endpoint *ep)
+{
+	/* a whole option set, kilobytes: on the heap, not in a static */
+	struct ntpd_options *opts = calloc(1, sizeof(*opts));
+	char *pargv[] = { "xdp-ntpd", "-c", (char *)config, NULL };
+	int err = -ENOMEM;
+
+	if (!opts)
+		return err;
+	err = options_parse(opts, config ? 3 : 1, pargv);
+	if (!err)
+		*ep = opts->metrics_listen;
+	options_free(opts);
+	free(opts);
+	return err ? -EINVAL : 0;
+}
+
+static void print_views(json_t *root, const char *view)
+{
+	if (!view || !strcmp(view, "tracking"))
+		print_tracking(json_object_get(root, "tracking"));
+	if (!view)
+		putchar('\n');
+	if (!view || !strcmp(view, "sources"))
+		print_sources(json_object_get(root, "sources"));
+	if (!view)
+		putchar('\n');
+	if (!view || !strcmp(view, "serverstats"))
+		print_serverstats(json_object_get(root, "serverstats"));
+}
+
 int ctl_main(int argc, char **argv)
 {
-	static struct ntpd_options opts;
 	const char *view = NULL, *config = NULL;
 	struct ntpd_endpoint ep;
 	bool have_ep = false;
@@ -243,15 +275,9 @@ int ctl_main(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (!have_ep) {
-		/* the daemon's own defaults and file decide where it listens */
-		char *pargv[] = { "xdp-ntpd", "-c", (char *)config, NULL };
-
-		if (options_parse(&opts, config ? 3 : 1, pargv))
-			return CTL_USAGE;
-		ep = opts.metrics_listen;
-		options_free(&opts);
-	}
+	/* the daemon's own defaults and file decide where it listens */
+	if (!have_ep && configured_endpoint(config, &ep))
+		return CTL_USAGE;
 	endpoint_format(&ep, hostport, sizeof(hostport));
 	snprintf(url, sizeof(url), "http://%s/status", hostport);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
@@ -262,16 +288,7 @@ int ctl_main(int argc, char **argv)
 		json_decref(root);
 		return CTL_FAIL;
 	}
-	if (!view || !strcmp(view, "tracking"))
-		print_tracking(json_object_get(root, "tracking"));
-	if (!view)
-		putchar('\n');
-	if (!view || !strcmp(view, "sources"))
-		print_sources(json_object_get(root, "sources"));
-	if (!view)
-		putchar('\n');
-	if (!view || !strcmp(view, "serverstats"))
-		print_serverstats(json_object_get(root, "serverstats"));
+	print_views(root, view);
 	json_decref(root);
 	return CTL_OK;
 }

@@ -422,10 +422,12 @@ const struct knob knob_table[] = {
 	  .help = "metrics HTTP endpoint (default 127.0.0.1:9978)" },
 	{ .long_flag = "api-listen", .directive = "api-listen", .type = KNOB_ENDPOINT,
 	  FIELD(api_listen), .family = AF_UNSPEC, .arg = "ADDR:PORT",
-	  .help = "the management API's own HTTP endpoint (default: none)" },
+	  .help = "serve the management API's changes only here; the\n"
+		  "metrics listener then only reads (default: off)" },
 	{ .long_flag = "http-host", .directive = "http-host", .type = KNOB_STRING,
 	  FIELD(http_hosts), .arg = "NAMES",
-	  .help = "comma-separated names the HTTP Host header may carry" },
+	  .help = "names, comma-separated, accepted in the Host header\n"
+		  "besides the listen address (default: none)" },
 	{ .long_flag = "api-token-file", .directive = "api-token-file", .type = KNOB_STRING,
 	  FIELD(api_token_file), .arg = "FILE",
 	  .help = "bearer token that PUT/DELETE on /upstreams,\n"

@@ -7,6 +7,7 @@
 #include "agent.h"
 #include "loader.h"
 #include "log.h"
+#include "http.h"
 #include "metrics.h"
 #include "mgmt_api.h"
 #include "notify.h"
@@ -49,7 +50,7 @@ struct daemon {
 	struct ntpd_ref_buffer mem_ref;
 	struct addrwatch *addrwatch;
 	struct socket_server *sockets;
-	struct metrics_server *metrics;
+	struct http_server *http;
 	struct agent *agent;
 	struct ntp_keyring keys;
 	struct client_policy *policy;
@@ -408,7 +409,12 @@ static int apply_policy(struct daemon *d, const struct ntpd_policy *p)
 		err = policy_apply(p, att->rate_cfg_fd, att->acl4_fd, att->acl6_fd);
 		if (err) {
 			pr_warn("%s: applying limits and lists: %s\n", att->ifname, strerror(-err));
-			ret = err;
+			/* all or nothing: the attachments done go back to the policy in force */
+			while (--i >= 0)
+				if (d->att[i].attached)
+					policy_apply(&d->opts.policy, d->att[i].rate_cfg_fd,
+						     d->att[i].acl4_fd, d->att[i].acl6_fd);
+			return err;
 		}
 	}
 	client_policy_update(d->policy, p);
@@ -586,7 +592,7 @@ static void shutdown_daemon(struct daemon *d)
 {
 	int i;
 
-	metrics_stop(d->metrics);
+	http_stop(d->http);
 	/* before the threads it watches stop, or it would report them dead */
 	watchdog_stop(d->watchdog);
 	mgmt_close(d->mgmt);
@@ -626,8 +632,15 @@ static int start_privileged(struct daemon *d)
 		prepare_relinks(d);
 	if (!err)
 		err = open_sockets(d);
-	if (!err)
-		err = metrics_open(&d->metrics, &d->opts.metrics_listen);
+	if (!err) {
+		const struct http_params hp = {
+			.metrics_listen = &d->opts.metrics_listen,
+			.api_listen = &d->opts.api_listen,
+			.extra_hosts = d->opts.http_hosts,
+		};
+
+		err = http_open(&d->http, &hp);
+	}
 	return err;
 }
 
@@ -667,7 +680,7 @@ static int start_unprivileged(struct daemon *d)
 	msrc.agent = d->agent;
 	msrc.served = served_buffer(d);
 	msrc.watchdog = d->watchdog;
-	return metrics_run(d->metrics, &msrc);
+	return http_run(d->http, &msrc);
 }
 
 int main(int argc, char **argv)

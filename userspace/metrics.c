@@ -7,23 +7,37 @@
 #include "reqlog.h"
 #include "stats.h"
 #include "status.h"
-#include "testhook.h"
 #include "version.h"
 
+#include <bpf/bpf.h>
 #include <errno.h>
-#include <microhttpd.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <time.h>
 
-struct metrics_server {
-	struct MHD_Daemon *httpd;
+/* the kernel's "operation not supported" for a map type, not in the uapi headers */
+#ifndef ENOTSUPP
+#define ENOTSUPP 524
+#endif
+
+/* The rate-table occupancy of one attachment, as the census last counted it. */
+struct census_count {
+	__u32 entries;
+	__u32 capacity;
+	__u64 counted_mono_ns;	/* 0: no pass finished yet */
+};
+
+struct metrics {
 	struct metrics_sources src;
-	struct ntpd_endpoint listen;
-	int fd;			/* bound, not yet handed to libmicrohttpd; else -1 */
+	pthread_mutex_t lock;		/* counts[] and stopping */
+	pthread_cond_t wake;
+	struct census_count counts[NTPD_MAX_IFACES];
+	bool stopping;
+	bool census_running;
+	pthread_t census;
 };
 
 static void write_counters(FILE *out, const char *path, const char *iface,
@@ -174,7 +188,10 @@ static void write_health(FILE *out, const struct watchdog *w)
 			(unsigned long long)kclock_errors((enum kclock_call)c));
 }
 
-static char *render(const struct metrics_server *m, size_t *len)
+static void write_rate_table(FILE *out, struct metrics *m);
+static void write_http(FILE *out, const struct http_counters *h);
+
+char *metrics_render(struct metrics *m, size_t *len)
 {
 	struct reqlog_stats rs;
 	struct ntpd_counters c;
@@ -215,18 +232,7 @@ static char *render(const struct metrics_server *m, size_t *len)
 			write_latency(out, att->generic ? "xdp_generic" : "xdp_native", att->ifname, &xc);
 	}
 	write_latency(out, "socket", "", &c);
-	family(out, "xdp_ntpd_rate_table_entries", "gauge",
-	       "Clients in the XDP rate-limit table (an LRU: at capacity it evicts the coldest).");
-	family(out, "xdp_ntpd_rate_table_capacity", "gauge", "Size of the XDP rate-limit table.");
-	for (i = 0; i < m->src.n_att; i++) {
-		__u32 entries, capacity;
-
-		if (m->src.att[i].attached &&
-		    !loader_rate_table_fill(&m->src.att[i], &entries, &capacity))
-			fprintf(out, "xdp_ntpd_rate_table_entries{interface=\"%s\"} %u\n"
-				     "xdp_ntpd_rate_table_capacity{interface=\"%s\"} %u\n",
-				m->src.att[i].ifname, entries, m->src.att[i].ifname, capacity);
-	}
+	write_rate_table(out, m);
 	reqlog_stats(&rs, m->src.att, m->src.n_att);
 	family(out, "xdp_ntpd_request_log_events_total", "counter",
 	       "Sampled requests for the request log: logged, held back by its rate cap, "
@@ -239,6 +245,7 @@ static char *render(const struct metrics_server *m, size_t *len)
 	write_served(out, m->src.served, m->src.agent);
 	write_health(out, m->src.watchdog);
 	write_upstreams(out, m->src.agent);
+	write_http(out, m->src.http);
 	if (fclose(out)) {
 		free(text);
 		return NULL;
@@ -246,219 +253,223 @@ static char *render(const struct metrics_server *m, size_t *len)
 	return text;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status,
-			       const char *type, char *body, size_t len, const char *time_header)
+
+/* ---- the rate-table census --------------------------------------------- */
+
+static void write_rate_table(FILE *out, struct metrics *m)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
+	struct census_count cc[NTPD_MAX_IFACES];
+	__u64 now = 0;
+	int i;
 
-	if (!body)
-		return MHD_NO;
-	resp = MHD_create_response_from_buffer(len ? len : strlen(body), body,
-					       MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "Content-Type", type);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	if (time_header)
-		MHD_add_response_header(resp, "X-HTTPSTIME", time_header);
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-/* A request body being received; bounded, the excess only remembered. */
-struct upload {
-	char *data;
-	size_t len;
-	bool too_large;
-};
-
-static enum MHD_Result receive_body(struct upload *up, const char *data, size_t *size)
-{
-	char *grown;
-
-	if (up->len + *size > MGMT_MAX_BODY) {
-		up->too_large = true;
-	} else {
-		grown = realloc(up->data, up->len + *size + 1);
-		if (!grown)
-			return MHD_NO;
-		memcpy(grown + up->len, data, *size);
-		up->data = grown;
-		up->len += *size;
-		up->data[up->len] = '\0';
-	}
-	*size = 0;
-	return MHD_YES;
-}
-
-static enum MHD_Result manage(struct metrics_server *m, struct MHD_Connection *conn,
-			      const char *url, const char *method, const struct upload *up)
-{
-	struct mgmt_reply r;
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-
-	mgmt_handle(m->src.mgmt, method, url,
-		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
-		    up && up->data ? up->data : "", up ? (up->too_large ? MGMT_MAX_BODY + 1 : up->len) : 0,
-		    &r);
-	if (!r.body)
-		return MHD_NO;
-	resp = MHD_create_response_from_buffer(strlen(r.body), r.body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(r.body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "Content-Type", "application/json");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	if (r.want_auth)
-		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"xdp-ntpd\"");
-	ret = MHD_queue_response(conn, r.status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode code)
-{
-	struct upload *up = *con_cls;
-
-	(void)cls; (void)conn; (void)code;
-	if (up) {
-		free(up->data);
-		free(up);
-		*con_cls = NULL;
+	pthread_mutex_lock(&m->lock);
+	memcpy(cc, m->counts, sizeof(cc));
+	pthread_mutex_unlock(&m->lock);
+	kclock_now_ns(CLOCK_MONOTONIC, &now);
+	family(out, "xdp_ntpd_rate_table_entries", "gauge",
+	       "Clients in the XDP rate-limit table (an LRU: at capacity it evicts the coldest), "
+	       "as the background census last counted them.");
+	family(out, "xdp_ntpd_rate_table_capacity", "gauge", "Size of the XDP rate-limit table.");
+	family(out, "xdp_ntpd_rate_table_count_age_seconds", "gauge",
+	       "Time since the census finished the count in xdp_ntpd_rate_table_entries.");
+	for (i = 0; i < m->src.n_att && i < NTPD_MAX_IFACES; i++) {
+		/* no sample before the first pass: a 0 would be a lie */
+		if (!m->src.att[i].attached || !cc[i].counted_mono_ns)
+			continue;
+		fprintf(out, "xdp_ntpd_rate_table_entries{interface=\"%s\"} %u\n"
+			     "xdp_ntpd_rate_table_capacity{interface=\"%s\"} %u\n"
+			     "xdp_ntpd_rate_table_count_age_seconds{interface=\"%s\"} %.3f\n",
+			m->src.att[i].ifname, cc[i].entries, m->src.att[i].ifname, cc[i].capacity,
+			m->src.att[i].ifname, (double)(now - cc[i].counted_mono_ns) / 1e9);
 	}
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-			      const char *method, const char *version,
-			      const char *upload_data, size_t *upload_size, void **con_cls)
+static void write_http(FILE *out, const struct http_counters *h)
 {
-	static const char *const json = "application/json";
-	struct metrics_server *m = cls;
-	bool reading = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-	char stamp[64];
-	size_t len = 0;
-	char *body;
+	if (!h)
+		return;
+	family(out, "xdp_ntpd_http_connections_cut_total", "counter",
+	       "HTTP connections shut down at the whole-request deadline (slow or trickling clients).");
+	fprintf(out, "xdp_ntpd_http_connections_cut_total %llu\n",
+		(unsigned long long)__atomic_load_n(&h->deadline_cut, __ATOMIC_RELAXED));
+	family(out, "xdp_ntpd_http_requests_refused_total", "counter",
+	       "HTTP requests refused before routing, by reason.");
+	fprintf(out, "xdp_ntpd_http_requests_refused_total{reason=\"foreign_host\"} %llu\n"
+		     "xdp_ntpd_http_requests_refused_total{reason=\"write_on_read_listener\"} %llu\n",
+		(unsigned long long)__atomic_load_n(&h->host_refused, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&h->writes_refused, __ATOMIC_RELAXED));
+}
 
-	(void)version;
-	testhook_network_input("http");
-	if (mgmt_is_resource(url) && !reading) {
-		/* first call: headers only; then the body in pieces; then an empty call */
-		if (!*con_cls) {
-			*con_cls = calloc(1, sizeof(struct upload));
-			return *con_cls ? MHD_YES : MHD_NO;
+/* The slow path for kernels without batch lookups on the map: one key per call. */
+static int count_by_keys(int fd, __u32 max_entries, __u32 *entries)
+{
+	struct ntpd_rate_key key, next;
+	void *prev = NULL;
+	__u32 n = 0;
+
+	/* bounded: under churn, evictions can restart the walk */
+	while (n < 2 * max_entries && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	*entries = n < max_entries ? n : max_entries;
+	return 0;
+}
+
+int metrics_count_map(int fd, __u32 *entries, __u32 *capacity,
+		      bool (*pause_fn)(void *arg), void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), batch, n = 0, token = 0;
+	void *keys = NULL, *values = NULL;
+	bool first = true;
+	int err = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*capacity = info.max_entries;
+	keys = calloc(METRICS_CENSUS_BATCH, info.key_size);
+	values = calloc(METRICS_CENSUS_BATCH, info.value_size);
+	if (!keys || !values) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	/* a batch walks whole buckets in the kernel: one call per 1024 entries
+	 * instead of one per entry, and evictions do not restart it */
+	for (;;) {
+		batch = METRICS_CENSUS_BATCH;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, keys, values,
+					   &batch, &opts);
+		err = err ? -errno : 0;
+		if (!err || err == -ENOENT)
+			n += batch;
+		if (err == -ENOENT) {
+			err = 0;
+			break;
 		}
-		if (*upload_size)
-			return receive_body(*con_cls, upload_data, upload_size);
-		return manage(m, conn, url, method, *con_cls);
+		/* ENOSPC: a bucket larger than a batch; the old walk copes */
+		if (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP || err == -ENOSPC) {
+			err = count_by_keys(fd, info.max_entries, &n);
+			break;
+		}
+		if (err)
+			goto cleanup;
+		first = false;
+		if (pause_fn && pause_fn(arg)) {
+			err = -ECANCELED;
+			goto cleanup;
+		}
 	}
-	if (!reading)
-		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-			       strdup("read-only endpoint: GET or HEAD\n"), 0, NULL);
-	if (mgmt_is_resource(url))
-		return manage(m, conn, url, method, NULL);
-	if (!strcmp(url, "/metrics")) {
-		body = render(m, &len);
-		return respond(conn, body ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR,
-			       "text/plain; version=0.0.4; charset=utf-8",
-			       body ? body : strdup("cannot render metrics\n"), len, NULL);
-	}
-	if (!strcmp(url, "/status"))
-		return respond(conn, MHD_HTTP_OK, json, status_json(&m->src), 0, NULL);
-	if (!strcmp(url, "/version"))
-		return respond(conn, MHD_HTTP_OK, json, status_version_json(), 0, NULL);
-	if (!strcmp(url, "/time"))
-		return respond(conn, MHD_HTTP_OK, json, status_time_json(&m->src), 0, NULL);
-	if (!strcmp(url, "/.well-known/time")) {
-		/* the Time-over-HTTPS convention: the answer is the header */
-		if (!status_served_time(&m->src, stamp, sizeof(stamp)))
-			return respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-				       strdup("no time to serve yet\n"), 0, NULL);
-		return respond(conn, MHD_HTTP_NO_CONTENT, "text/plain", strdup(""), 0, stamp);
-	}
-	return respond(conn, MHD_HTTP_NOT_FOUND, "text/plain",
-		       strdup("not found: /metrics /status /version /time /.well-known/time "
-			      "/upstreams /ratelimit /acl\n"), 0, NULL);
+	*entries = n < info.max_entries ? n : info.max_entries;
+cleanup:
+	free(keys);
+	free(values);
+	return err;
 }
 
-int metrics_open(struct metrics_server **out, const struct ntpd_endpoint *where)
+/* Between batches: sleep, and say whether the daemon is stopping. */
+static bool census_pause(void *arg)
 {
-	const struct sockaddr *sa = (const struct sockaddr *)&where->addr;
-	socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-						    sizeof(struct sockaddr_in);
-	struct metrics_server *m;
-	int one = 1, err;
+	struct metrics *m = arg;
+	struct timespec until;
+	bool stopping;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += METRICS_CENSUS_PAUSE_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&m->lock);
+	if (!m->stopping)
+		pthread_cond_timedwait(&m->wake, &m->lock, &until);
+	stopping = m->stopping;
+	pthread_mutex_unlock(&m->lock);
+	return stopping;
+}
+
+static void *census(void *arg)
+{
+	struct metrics *m = arg;
+	struct census_count cc;
+	struct timespec until;
+	int i, err;
+
+	pthread_setname_np(pthread_self(), "ntpd-census");
+	for (;;) {
+		for (i = 0; i < m->src.n_att && i < NTPD_MAX_IFACES; i++) {
+			if (!m->src.att[i].attached)
+				continue;
+			err = metrics_count_map(m->src.att[i].rate_fd, &cc.entries, &cc.capacity,
+						census_pause, m);
+			if (err == -ECANCELED)
+				return NULL;
+			if (err) {
+				pr_debug("%s: counting the rate table: %s\n", m->src.att[i].ifname,
+					 strerror(-err));
+				continue;
+			}
+			kclock_now_ns(CLOCK_MONOTONIC, &cc.counted_mono_ns);
+			pthread_mutex_lock(&m->lock);
+			m->counts[i] = cc;
+			pthread_mutex_unlock(&m->lock);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += METRICS_CENSUS_INTERVAL_S;
+		pthread_mutex_lock(&m->lock);
+		if (!m->stopping)
+			pthread_cond_timedwait(&m->wake, &m->lock, &until);
+		if (m->stopping) {
+			pthread_mutex_unlock(&m->lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&m->lock);
+	}
+}
+
+int metrics_open(struct metrics **out, const struct metrics_sources *src)
+{
+	pthread_condattr_t cattr;
+	struct metrics *m;
+	int err;
 
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->listen = *where;
-	m->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (m->fd < 0 || setsockopt(m->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(m->fd, sa, len) || listen(m->fd, 64)) {
-		err = -errno;
-		pr_warn("metrics: cannot listen on %s port %u: %s\n", where->host, where->port,
-			strerror(-err));
-		metrics_stop(m);
-		return err;
+	m->src = *src;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->wake, &cattr);
+	pthread_condattr_destroy(&cattr);
+	/* socket mode has no rate table to count */
+	if (src->n_att) {
+		err = -pthread_create(&m->census, NULL, census, m);
+		if (err) {
+			pr_warn("metrics: cannot start the rate-table census: %s\n", strerror(-err));
+			metrics_close(m);
+			return err;
+		}
+		m->census_running = true;
 	}
 	*out = m;
 	return 0;
 }
 
-int metrics_run(struct metrics_server *m, const struct metrics_sources *src)
-{
-	const struct ntpd_endpoint *listen = &m->listen;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-
-	m->src = *src;
-	if (listen->addr.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	m->httpd = MHD_start_daemon(flags, listen->port, NULL, NULL, handle, m,
-				    MHD_OPTION_LISTEN_SOCKET, m->fd,
-				    MHD_OPTION_CONNECTION_LIMIT, 64U,
-				    MHD_OPTION_CONNECTION_TIMEOUT, 10U,
-				    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
-				    MHD_OPTION_END);
-	if (!m->httpd) {
-		pr_warn("metrics: cannot serve on %s port %u\n", listen->host, listen->port);
-		return -EIO;
-	}
-	m->fd = -1;	/* libmicrohttpd's now: it closes it */
-	pr_info("metrics on http://%s%s%s:%u/metrics\n",
-		listen->addr.ss_family == AF_INET6 ? "[" : "", listen->host,
-		listen->addr.ss_family == AF_INET6 ? "]" : "", listen->port);
-	return 0;
-}
-
-int metrics_start(struct metrics_server **out, const struct ntpd_endpoint *listen,
-		  const struct metrics_sources *src)
-{
-	int err = metrics_open(out, listen);
-
-	if (!err) {
-		err = metrics_run(*out, src);
-		if (err) {
-			metrics_stop(*out);
-			*out = NULL;
-		}
-	}
-	return err;
-}
-
-void metrics_stop(struct metrics_server *m)
+void metrics_close(struct metrics *m)
 {
 	if (!m)
 		return;
-	if (m->httpd)
-		MHD_stop_daemon(m->httpd);
-	if (m->fd >= 0)
-		close(m->fd);
+	if (m->census_running) {
+		pthread_mutex_lock(&m->lock);
+		m->stopping = true;
+		pthread_cond_broadcast(&m->wake);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(m->census, NULL);
+	}
+	pthread_cond_destroy(&m->wake);
+	pthread_mutex_destroy(&m->lock);
 	free(m);
 }

@@ -293,22 +293,29 @@ static int add_list(json_t *root, const char *key, __u8 action, struct ntpd_poli
 int mgmt_parse_acl(const char *body, size_t len, struct ntpd_policy *p, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "allow", "deny", NULL };
-	static struct ntpd_policy next;	/* 5 KiB: off the HTTP thread's stack */
+	struct ntpd_policy *next;	/* 5 KiB: off the HTTP thread's stack */
 	json_t *root;
 	int ret;
 
 	root = load_object(body, len, keys, err, errlen);
 	if (!root)
 		return -EINVAL;
-	next = *p;
+	next = malloc(sizeof(*next));
+	if (!next) {
+		ret = fail(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	*next = *p;
 	/* the body is the whole list: what it leaves out is removed */
-	next.n_acl = 0;
-	next.rate.acl4_enabled = 0;
-	next.rate.acl6_enabled = 0;
-	ret = add_list(root, "allow", NTPD_ACL_ALLOW, &next, err, errlen) ?:
-	      add_list(root, "deny", NTPD_ACL_DENY, &next, err, errlen);
+	next->n_acl = 0;
+	next->rate.acl4_enabled = 0;
+	next->rate.acl6_enabled = 0;
+	ret = add_list(root, "allow", NTPD_ACL_ALLOW, next, err, errlen) ?:
+	      add_list(root, "deny", NTPD_ACL_DENY, next, err, errlen);
 	if (!ret)
-		*p = next;
+		*p = *next;
+cleanup:
+	free(next);
 	json_decref(root);
 	return ret;
 }
@@ -395,49 +402,90 @@ static bool authorised(const struct mgmt_api *m, const char *authorization)
 
 static void handle_read(struct mgmt_api *m, const char *url, struct mgmt_reply *r)
 {
-	static struct ntpd_policy p;	/* only the HTTP thread reads here */
+	struct ntpd_policy *p;	/* 5 KiB: off the HTTP thread's stack */
 
 	r->status = 200;
 	if (!strcmp(url, "/upstreams")) {
 		r->body = upstreams_body(m);
 		return;
 	}
-	m->ops.get_policy(m->ops.ctx, &p);
-	r->body = !strcmp(url, "/ratelimit") ? ratelimit_body(&p) : acl_body(&p);
+	p = malloc(sizeof(*p));
+	if (!p)
+		return reply_error(r, 500, "out of memory");
+	m->ops.get_policy(m->ops.ctx, p);
+	r->body = !strcmp(url, "/ratelimit") ? ratelimit_body(p) : acl_body(p);
+	free(p);
+}
+
+/* 500 that says what is in force now: the change was not applied, or (only
+ * when putting the old state back failed too) it was applied in part. */
+static void reply_not_applied(struct mgmt_reply *r, const char *what, int err)
+{
+	char msg[192];
+
+	if (err == -ENOTRECOVERABLE)
+		snprintf(msg, sizeof(msg), "partly applied: putting the previous %s back failed; "
+			 "PUT it again", what);
+	else
+		snprintf(msg, sizeof(msg), "not applied, previous %s kept: %s", what,
+			 strerror(-err));
+	r->status = 500;
+	r->body = dump(json_pack("{s:s, s:b}", "error", msg, "applied",
+				 err == -ENOTRECOVERABLE));
+}
+
+static void change_upstreams(struct mgmt_api *m, const char *method, const char *body,
+			     size_t len, struct mgmt_reply *r)
+{
+	struct ntpd_endpoint eps[NTPD_MAX_UPSTREAMS];
+	char err[256];
+	int n = 0, ret;
+
+	if (!strcmp(method, "DELETE"))
+		ret = m->ops.reset_upstreams(m->ops.ctx);
+	else if (mgmt_parse_upstreams(body, len, eps, &n, err, sizeof(err)))
+		return reply_error(r, 400, err);
+	else
+		ret = m->ops.set_upstreams(m->ops.ctx, eps, n);
+	if (ret) {
+		pr_warn("management: %s /upstreams not applied: %s\n", method, strerror(-ret));
+		return reply_not_applied(r, "upstreams", ret);
+	}
+	pr_info("management: %s /upstreams applied\n", method);
+	handle_read(m, "/upstreams", r);
 }
 
 static void handle_change(struct mgmt_api *m, const char *method, const char *url,
 			  const char *body, size_t len, struct mgmt_reply *r)
 {
-	static struct ntpd_policy p;
-	struct ntpd_endpoint eps[NTPD_MAX_UPSTREAMS];
+	struct ntpd_policy *p;
 	char err[256];
-	int n = 0, ret;
+	int ret;
 
-	if (!strcmp(url, "/upstreams")) {
-		if (!strcmp(method, "DELETE"))
-			ret = m->ops.reset_upstreams(m->ops.ctx);
-		else if (mgmt_parse_upstreams(body, len, eps, &n, err, sizeof(err)))
-			return reply_error(r, 400, err);
-		else
-			ret = m->ops.set_upstreams(m->ops.ctx, eps, n);
-		if (ret)
-			return reply_error(r, 500, strerror(-ret));
-		pr_info("management: %s /upstreams applied\n", method);
-		return handle_read(m, url, r);
-	}
+	if (!strcmp(url, "/upstreams"))
+		return change_upstreams(m, method, body, len, r);
 	if (!strcmp(method, "DELETE"))
 		return reply_error(r, 405, "use PUT to change limits and lists");
-	m->ops.get_policy(m->ops.ctx, &p);
-	ret = !strcmp(url, "/ratelimit") ? mgmt_parse_ratelimit(body, len, &p, err, sizeof(err)) :
-					   mgmt_parse_acl(body, len, &p, err, sizeof(err));
-	if (ret)
-		return reply_error(r, 400, err);
-	ret = m->ops.set_policy(m->ops.ctx, &p);
-	if (ret)
-		return reply_error(r, 500, strerror(-ret));
+	p = malloc(sizeof(*p));
+	if (!p)
+		return reply_error(r, 500, "out of memory, nothing applied");
+	m->ops.get_policy(m->ops.ctx, p);
+	ret = !strcmp(url, "/ratelimit") ? mgmt_parse_ratelimit(body, len, p, err, sizeof(err)) :
+					   mgmt_parse_acl(body, len, p, err, sizeof(err));
+	if (ret) {
+		reply_error(r, 400, err);
+		goto cleanup;
+	}
+	ret = m->ops.set_policy(m->ops.ctx, p);
+	if (ret) {
+		pr_warn("management: PUT %s not applied: %s\n", url, strerror(-ret));
+		reply_not_applied(r, "policy", ret);
+		goto cleanup;
+	}
 	pr_info("management: PUT %s applied\n", url);
 	handle_read(m, url, r);
+cleanup:
+	free(p);
 }
 
 void mgmt_handle(struct mgmt_api *m, const char *method, const char *url,

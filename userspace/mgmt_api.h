@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The management API on the metrics listener: GET/PUT/DELETE /upstreams,
- * GET/PUT /ratelimit, GET/PUT /acl.  Bodies are JSON (jansson).  Changes
- * need `Authorization: Bearer TOKEN` with the token read from
- * --api-token-file; without that file the API is read-only.  A request is
- * validated completely before anything is applied, so a bad one changes
- * nothing.  This module parses and authorises; the daemon applies, through
- * the callbacks in struct mgmt_ops (called from the HTTP thread).
+ * The management API, on the metrics listener or, with --api-listen, on its
+ * own (http.c routes): GET/PUT/DELETE /upstreams, GET/PUT /ratelimit,
+ * GET/PUT /acl.  Bodies are JSON (jansson).  Changes need
+ * `Authorization: Bearer TOKEN` with the token read from --api-token-file;
+ * without that file the API is read-only.  A request is validated
+ * completely before anything is applied, so a bad one changes nothing; a
+ * valid one the daemon fails to apply is rolled back whole, and the 500
+ * says "not applied, previous ... kept".  This module parses and
+ * authorises; the daemon applies, through the callbacks in struct mgmt_ops
+ * (called from the HTTP threads, under the daemon's config lock).
  */
 #ifndef NTPD_MGMT_API_H
 #define NTPD_MGMT_API_H

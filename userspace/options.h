@@ -46,8 +46,8 @@ struct ntpd_options {
 	bool keep_attached;		/* --keep-attached: SIGTERM leaves XDP on */
 	bool detach_only;		/* --detach: remove what is left attached, exit */
 	struct ntpd_endpoint metrics_listen;
-	struct ntpd_endpoint api_listen;	/* --api-listen; host "": none */
-	const char *http_hosts;		/* --http-host: names the Host header may carry */
+	struct ntpd_endpoint api_listen;	/* --api-listen: the write API only there; host "" = off */
+	const char *http_hosts;		/* --http-host: extra names accepted in Host, comma-separated */
 	__u8 local_stratum;		/* 0: none */
 	enum clock_model clock_model;
 	int upstream_min_poll;

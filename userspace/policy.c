@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "policy.h"
+#include "log.h"
+#include "testhook.h"
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -98,39 +100,103 @@ static bool has_rule(const struct ntpd_policy *p, int family, __u32 prefixlen, c
 	return false;
 }
 
-/* Delete the trie's keys that `p` does not have (after the new ones are in). */
-static int remove_stale(int fd, int family, const struct ntpd_policy *p)
+/* The keys of one trie, collected before any change: deleting while walking
+ * a trie restarts the walk.  With each key its value (the rule's action). */
+struct trie_keys {
+	union acl_key { struct ntpd_acl4_key k4; struct ntpd_acl6_key k6; } *keys;
+	__u8 *actions;
+	int n;
+};
+
+static int trie_collect(int fd, struct trie_keys *t)
 {
-	static union { struct ntpd_acl4_key k4; struct ntpd_acl6_key k6; } keys[POLICY_MAX_ACL * 2];
-	int n = 0, i;
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
 	void *prev = NULL;
 
-	/* collect first: deleting while walking a trie restarts the walk */
-	while (n < (int)(sizeof(keys) / sizeof(keys[0])) &&
-	       !bpf_map_get_next_key(fd, prev, &keys[n]))
-		prev = &keys[n++];
-	for (i = 0; i < n; i++) {
-		const __u8 *addr = family == AF_INET ? keys[i].k4.addr : keys[i].k6.addr;
-
-		if (!has_rule(p, family, keys[i].k4.prefixlen, addr) &&
-		    bpf_map_delete_elem(fd, &keys[i]) && errno != ENOENT)
+	memset(t, 0, sizeof(*t));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	t->keys = calloc(info.max_entries + 1, sizeof(t->keys[0]));
+	t->actions = calloc(info.max_entries + 1, 1);
+	if (!t->keys || !t->actions)
+		return -ENOMEM;
+	while (t->n < (int)info.max_entries && !bpf_map_get_next_key(fd, prev, &t->keys[t->n])) {
+		prev = &t->keys[t->n];
+		if (bpf_map_lookup_elem(fd, prev, &t->actions[t->n]))
 			return -errno;
+		t->n++;
 	}
 	return 0;
 }
 
-int policy_apply(const struct ntpd_policy *p, int rate_cfg_fd, int acl4_fd, int acl6_fd)
+static void trie_free(struct trie_keys *t)
 {
-	__u32 zero = 0;
+	free(t->keys);
+	free(t->actions);
+}
+
+static bool trie_has(const struct trie_keys *t, int family, const union acl_key *k)
+{
+	size_t size = family == AF_INET ? sizeof(k->k4) : sizeof(k->k6);
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		if (!memcmp(&t->keys[i], k, size))
+			return true;
+	return false;
+}
+
+/* Delete the trie's keys that `p` does not have (after the new ones are in). */
+static int remove_stale(int fd, int family, const struct ntpd_policy *p)
+{
+	struct trie_keys now;
 	int i, err;
 
-	/* new entries first, stale ones after: no instant where a rule in both
-	 * the old and the new list is missing */
+	err = trie_collect(fd, &now);
+	for (i = 0; !err && i < now.n; i++) {
+		const __u8 *addr = family == AF_INET ? now.keys[i].k4.addr : now.keys[i].k6.addr;
+
+		if (!has_rule(p, family, now.keys[i].k4.prefixlen, addr) &&
+		    bpf_map_delete_elem(fd, &now.keys[i]) && errno != ENOENT)
+			err = -errno;
+	}
+	trie_free(&now);
+	return err;
+}
+
+/* Put a trie back to what `before` holds: keys added since removed, the
+ * rest rewritten with their old actions.  Room is never short: deleting
+ * comes first, and what is rewritten fitted before. */
+static int trie_restore(int fd, int family, const struct trie_keys *before)
+{
+	struct trie_keys now;
+	int i, err;
+
+	err = trie_collect(fd, &now);
+	for (i = 0; !err && i < now.n; i++)
+		if (!trie_has(before, family, &now.keys[i]) &&
+		    bpf_map_delete_elem(fd, &now.keys[i]) && errno != ENOENT)
+			err = -errno;
+	for (i = 0; !err && i < before->n; i++)
+		if (bpf_map_update_elem(fd, &before->keys[i], &before->actions[i], BPF_ANY))
+			err = -errno;
+	trie_free(&now);
+	return err;
+}
+
+static int write_rules(const struct ntpd_policy *p, int acl4_fd, int acl6_fd)
+{
+	int i, err;
+
 	for (i = 0; i < p->n_acl; i++) {
 		const struct acl_rule *r = &p->acl[i];
 		struct ntpd_acl4_key k4 = { .prefixlen = r->prefixlen };
 		struct ntpd_acl6_key k6 = { .prefixlen = r->prefixlen };
 
+		/* the end-to-end test's way to fail a change half way */
+		if (i == p->n_acl / 2 && p->n_acl >= 2 && testhook_due(TESTHOOK_ACL_WRITE_FAIL))
+			return -EIO;
 		if (r->family == AF_INET) {
 			memcpy(k4.addr, r->addr, 4);
 			err = bpf_map_update_elem(acl4_fd, &k4, &r->action, BPF_ANY);
@@ -141,9 +207,38 @@ int policy_apply(const struct ntpd_policy *p, int rate_cfg_fd, int acl4_fd, int 
 		if (err)
 			return -errno;
 	}
-	err = remove_stale(acl4_fd, AF_INET, p) ?: remove_stale(acl6_fd, AF_INET6, p);
+	return 0;
+}
+
+int policy_apply(const struct ntpd_policy *p, int rate_cfg_fd, int acl4_fd, int acl6_fd)
+{
+	struct trie_keys before4, before6;
+	__u32 zero = 0;
+	int err;
+
+	/* what to go back to if any write fails: never a mix of two lists */
+	err = trie_collect(acl4_fd, &before4);
+	if (!err)
+		err = trie_collect(acl6_fd, &before6);
+	else
+		memset(&before6, 0, sizeof(before6));
 	if (err)
-		return err;
+		goto cleanup;
+	/* new entries first, stale ones after: no instant where a rule in both
+	 * the old and the new list is missing */
+	err = write_rules(p, acl4_fd, acl6_fd) ?:
+	      remove_stale(acl4_fd, AF_INET, p) ?: remove_stale(acl6_fd, AF_INET6, p);
 	/* the switches last: lists are complete before they are consulted */
-	return bpf_map_update_elem(rate_cfg_fd, &zero, &p->rate, BPF_ANY) ? -errno : 0;
+	if (!err && bpf_map_update_elem(rate_cfg_fd, &zero, &p->rate, BPF_ANY))
+		err = -errno;
+	if (err && (trie_restore(acl4_fd, AF_INET, &before4) ||
+		    trie_restore(acl6_fd, AF_INET6, &before6))) {
+		pr_warn("access lists: a change failed (%s) and so did putting the previous "
+			"lists back: the maps hold a mix\n", strerror(-err));
+		err = -ENOTRECOVERABLE;
+	}
+cleanup:
+	trie_free(&before4);
+	trie_free(&before6);
+	return err;
 }

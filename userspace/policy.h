@@ -45,8 +45,10 @@ int policy_add_acl(struct ntpd_policy *p, const char *cidr, __u8 action);
 
 /*
  * Make an attachment's maps say what `p` says: its rules added, rules it
- * does not have removed, then the rate config.  Safe while serving.
- * 0 or -errno.
+ * does not have removed, then the rate config.  Safe while serving.  All or
+ * nothing: when a write fails the lists are put back as they were and the
+ * rate config is not touched; 0, the -errno of the failed write (previous
+ * policy in force), or -ENOTRECOVERABLE when putting back failed too.
  */
 int policy_apply(const struct ntpd_policy *p, int rate_cfg_fd, int acl4_fd, int acl6_fd);
 

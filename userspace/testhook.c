@@ -16,6 +16,7 @@ static const char *const names[] = {
 	[TESTHOOK_SOCKET_EXIT] = "socket-exit",
 	[TESTHOOK_PUBLISHER_STALL] = "publisher-stall",
 	[TESTHOOK_SLOW_LOOKUP] = "slow-lookup",
+	[TESTHOOK_ACL_WRITE_FAIL] = "acl-write-fail",
 };
 
 /* written once by testhook_init before the threads exist */
@@ -58,7 +59,7 @@ int testhook_init(void)
 	return 0;
 bad:
 	pr_warn("XDP_NTPD_TEST_FAULT=%s: want NAME:SECONDS, NAME one of agent-exit, agent-hang, "
-		"socket-exit, publisher-stall\n", spec);
+		"socket-exit, publisher-stall, slow-lookup, acl-write-fail\n", spec);
 	return -EINVAL;
 }
 

@@ -9,6 +9,8 @@
  *   socket-exit      the first socket worker leaves its loop
  *   publisher-stall  the main thread stops publishing (it still takes signals)
  *   slow-lookup      every upstream name lookup from then on takes 10 s
+ *   acl-write-fail   every policy change of 2 or more list rules fails with
+ *                    EIO after writing half of them (to prove the rollback)
  *
  * And, with XDP_NTPD_TEST_LOG_INPUT=1, each thread that reads the network
  * logs, once, before its first read, who it is then: uid, capability sets,
@@ -27,6 +29,7 @@ enum testhook_fault {
 	TESTHOOK_SOCKET_EXIT,
 	TESTHOOK_PUBLISHER_STALL,
 	TESTHOOK_SLOW_LOOKUP,
+	TESTHOOK_ACL_WRITE_FAIL,
 };
 
 #define TESTHOOK_SLOW_LOOKUP_S 10

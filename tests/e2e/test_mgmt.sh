@@ -129,6 +129,37 @@ else
 	not_ok "daemon starts with --api-token-file"
 fi
 
+# --- a change that fails half way is not applied at all ------------------------
+# The test hook fails every list change of two or more rules after half of
+# them are written: the daemon must put the previous lists back.
+acl4_map_rules() {
+	bpftool -j map dump pinned "/sys/fs/bpf/xdp-ntpd/$VETH_SRV/ntpd_acl4" | jq -c '[.[] | .key]'
+}
+export XDP_NTPD_TEST_FAULT=acl-write-fail:0
+if daemon_start --xdp-mode native -i "$VETH_SRV" --local-stratum 7 --deny 192.0.2.0/24 \
+	--api-token-file "$WORK/token"; then
+	unset XDP_NTPD_TEST_FAULT
+	before=$(acl4_map_rules)
+	check "the client's /24 is denied: 0 of 3 answered" test "$(burst 3)" = 0
+	# allow rules are written first: half way, the client would be let in
+	check "a four-rule ACL failing half way: 500" status_is 500 PUT /acl \
+		'{"allow": ["192.0.2.2/32", "192.0.2.3/32"], "deny": ["198.51.100.0/24", "203.0.113.0/24"]}' "$TOKEN"
+	check "  ... the answer says not applied, previous policy kept" \
+		body_has '(.error | test("^not applied, previous policy kept")) and .applied == false'
+	check "  ... the maps hold exactly the previous list (one rule)" \
+		test "$(acl4_map_rules)" = "$before" -a "$(acl4_map_rules | jq length)" = 1
+	check "  ... GET /acl says the same" sh -c \
+		"ip netns exec $NS_SRV curl -sf $API/acl | jq -e '.deny == [\"192.0.2.0/24\"] and .allow == []'"
+	check "  ... and XDP still drops the client: 0 of 3 answered" test "$(burst 3)" = 0
+	check "a one-rule change is not failed by the hook: 200" \
+		status_is 200 PUT /acl '{"deny": ["198.51.100.0/24"]}' "$TOKEN"
+	check "  ... and the client is answered: 3 of 3" test "$(burst 3)" = 3
+	daemon_stop
+else
+	unset XDP_NTPD_TEST_FAULT
+	not_ok "daemon starts with the acl-write-fail test hook"
+fi
+
 # --- socket mode: the same API changes the socket server's own table ------------
 if daemon_start --xdp-mode socket --local-stratum 7 --api-token-file "$WORK/token"; then
 	check "socket mode answers the client" test "$(burst 2)" = 2

@@ -4,14 +4,45 @@
  * (0 /upstreams, 1 /ratelimit, 2 /acl), the rest is the body.  A parser
  * either accepts, leaving values inside the ranges the command line allows,
  * or refuses with a message and leaves the running policy untouched.
+ * A first byte of 0xf0 or more fuzzes the HTTP Host check instead: what it
+ * lets through names our address, localhost on loopback, or a listed name.
  */
 #include <errno.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+#include <string.h>
+#include <strings.h>
+
 #include "fuzz_util.h"
+#include "http.h"
 #include "mgmt_api.h"
 
 static struct ntpd_policy before, p;
+
+static void fuzz_host(const uint8_t *data, size_t size)
+{
+	struct sockaddr_storage local = { 0 };
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&local;
+	char host[300];
+	size_t len = size < sizeof(host) - 1 ? size : sizeof(host) - 1;
+	const char *colon;
+	bool allowed;
+
+	memcpy(host, data, len);
+	host[len] = '\0';
+	s4->sin_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", &s4->sin_addr);
+	allowed = http_host_allowed(host, &local, 9978, "metrics.example");
+	if (!allowed)
+		return;
+	/* through only as ourselves: 127.0.0.1, localhost or the listed name */
+	colon = strchr(host, ':');
+	len = colon ? (size_t)(colon - host) : strlen(host);
+	FUZZ_CHECK((len == 9 && !strncmp(host, "127.0.0.1", 9)) ||
+		   (len == 9 && !strncasecmp(host, "localhost", 9)) ||
+		   (len == 15 && !strncasecmp(host, "metrics.example", 15)));
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,6 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	if (data[0] >= 0xf0) {
+		fuzz_host(data + 1, size - 1);
+		return 0;
+	}
 	policy_defaults(&before);
 	policy_add_acl(&before, "192.0.2.0/24", NTPD_ACL_DENY);
 	p = before;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "mgmt_api.h"
 
@@ -139,6 +140,7 @@ static void test_parse_values(void **state)
 
 static struct {
 	int set_upstreams, reset_upstreams, set_policy;
+	int fail_with;		/* what applying returns: 0 or -errno, then nothing applied */
 	struct ntpd_policy policy;
 	struct ntpd_endpoint eps[NTPD_MAX_UPSTREAMS];
 	int n;
@@ -148,6 +150,8 @@ static int fake_set_upstreams(void *ctx, const struct ntpd_endpoint *eps, int n)
 {
 	(void)ctx;
 	fake.set_upstreams++;
+	if (fake.fail_with)
+		return fake.fail_with;
 	memcpy(fake.eps, eps, sizeof(eps[0]) * (size_t)n);
 	fake.n = n;
 	return 0;
@@ -177,6 +181,8 @@ static int fake_set_policy(void *ctx, const struct ntpd_policy *p)
 {
 	(void)ctx;
 	fake.set_policy++;
+	if (fake.fail_with)
+		return fake.fail_with;
 	fake.policy = *p;
 	return 0;
 }
@@ -283,6 +289,49 @@ static void test_bad_requests_change_nothing(void **state)
 	mgmt_close(m);
 }
 
+/* A valid change the daemon cannot apply: 500, and the body says what is in force. */
+static void test_failed_apply_says_so(void **state)
+{
+	static const struct {
+		const char *url, *body;
+		int err;
+		const char *error_starts;
+		bool applied;
+	} rows[] = {
+		{ "/acl", "{\"deny\": [\"192.0.2.0/24\", \"198.51.100.0/24\"]}", -EIO,
+		  "not applied, previous policy kept: Input/output error", false },
+		{ "/ratelimit", "{\"rate\": 4}", -E2BIG, "not applied, previous policy kept", false },
+		{ "/upstreams", "{\"upstreams\": [\"192.0.2.9\"]}", -ETIMEDOUT,
+		  "not applied, previous upstreams kept", false },
+		{ "/acl", "{\"deny\": [\"192.0.2.0/24\"]}", -ENOTRECOVERABLE,
+		  "partly applied: putting the previous policy back failed", true },
+	};
+	struct ntpd_policy before;
+	struct mgmt_reply r;
+	struct mgmt_api *m;
+	json_t *root;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(mgmt_open(&m, token_path, &ops), 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		fake.fail_with = rows[i].err;
+		before = fake.policy;
+		mgmt_handle(m, "PUT", rows[i].url, "Bearer " TOKEN, rows[i].body,
+			    strlen(rows[i].body), &r);
+		assert_int_equal(r.status, 500);
+		root = json_loads(r.body, 0, NULL);
+		assert_non_null(root);
+		assert_true(!strncmp(json_string_value(json_object_get(root, "error")),
+				     rows[i].error_starts, strlen(rows[i].error_starts)));
+		assert_int_equal(json_is_true(json_object_get(root, "applied")), rows[i].applied);
+		assert_memory_equal(&fake.policy, &before, sizeof(before));
+		json_decref(root);
+		free(r.body);
+	}
+	mgmt_close(m);
+}
+
 static void test_token_file_checks(void **state)
 {
 	struct mgmt_api *m;
@@ -304,6 +353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_only_without_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_required, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_apply_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_file_checks, setup, teardown),
 	};
 
