@@ -52,14 +52,15 @@ static const char *const allowed[] = {
  * bpf(2) commands, by what uses them after start-up (strace -f of start,
  * SIGHUP, a relink, /metrics and /status scrapes, stop; docs/security.md):
  * map reads and writes (limits, lists, state, counters, the address maps,
- * the rate table walked for /ratelimit) and object info (libbpf, libxdp).
+ * the rate table walked for /ratelimit and counted in batches by the
+ * metrics census) and object info (libbpf, libxdp).
  * libxdp's detach through its dispatcher (not seen: the dispatcher does not
  * load on the kernel traced) looks programs up by id (refused without
  * CAP_SYS_ADMIN, which it falls back from) and opens its own pins.
  */
 static const unsigned long bpf_cmds[] = {
 	BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY,
-	BPF_OBJ_GET_INFO_BY_FD, BPF_OBJ_GET, BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID,
+	BPF_MAP_LOOKUP_BATCH, BPF_OBJ_GET_INFO_BY_FD, BPF_OBJ_GET, BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID,
 	BPF_BTF_GET_FD_BY_ID,
 };
 
