@@ -496,7 +496,8 @@ static unsigned int pool_size(void)
 	return cores < 1 ? 1 : cores > 8 ? 8 : (unsigned int)cores;
 }
 
-/* Bind the listener's socket (the port may be privileged: before the drop). */
+/* Bind the listener's socket (the port may be privileged: before the drop),
+ * with the backlog libmicrohttpd would give it (SOMAXCONN). */
 static int bind_listener(struct http_server *h, struct http_listener *l,
 			 const struct ntpd_endpoint *ep, enum http_role role, unsigned int limit)
 {
@@ -512,7 +513,7 @@ static int bind_listener(struct http_server *h, struct http_listener *l,
 	l->limit = limit;
 	l->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l->fd < 0 || setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(l->fd, sa, len) || listen(l->fd, 64)) {
+	    bind(l->fd, sa, len) || listen(l->fd, SOMAXCONN)) {
 		pr_warn("%s: cannot listen on %s port %u (in use or not an address here): %s\n",
 			role == HTTP_ROLE_API ? "api-listen" : "metrics", ep->host, ep->port,
 			strerror(errno));
