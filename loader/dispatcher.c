@@ -13,25 +13,36 @@
 static struct {
 	libbpf_print_fn_t libbpf_prev;
 	libxdp_print_fn_t libxdp_prev;
-	char refusal[128];	/* the kernel's reason, from libbpf's "load failed: ..." */
+	/* why libxdp's dispatcher probe failed; kept for the process's life,
+	 * as libxdp keeps the probe's result and does not say it again */
+	char refusal[128];
+	char kernel_msg[128];	/* the kernel's extack of this attach, if any */
 } capture;
+
+/* The text after `marker` in `line`, to its end of line, into buf */
+static void keep_after(const char *line, const char *marker, char *buf, size_t len)
+{
+	const char *found = strstr(line, marker);
+
+	if (!found)
+		return;
+	snprintf(buf, len, "%s", found + strlen(marker));
+	buf[strcspn(buf, "\n")] = '\0';
+}
 
 static void captured(bool debug, const char *fmt, va_list ap)
 {
-	static const char marker[] = "load failed: ";
 	char line[256];
-	const char *why;
 
 	/* the libraries' debug chatter is never shown, as log.c does */
 	if (debug)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	pr_debug("%s", line);
-	why = strstr(line, marker);
-	if (why && !capture.refusal[0]) {
-		snprintf(capture.refusal, sizeof(capture.refusal), "%s", why + strlen(marker));
-		capture.refusal[strcspn(capture.refusal, "\n")] = '\0';
-	}
+	/* libxdp 1.3's words for the probe; libbpf's "Kernel error message: " */
+	keep_after(line, "Compatibility check for dispatcher program failed: ", capture.refusal,
+		   sizeof(capture.refusal));
+	keep_after(line, "Kernel error message: ", capture.kernel_msg, sizeof(capture.kernel_msg));
 }
 
 static int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -48,7 +59,7 @@ static int capture_libxdp(enum libxdp_print_level level, const char *fmt, va_lis
 
 void dispatcher_capture_begin(void)
 {
-	capture.refusal[0] = '\0';
+	capture.kernel_msg[0] = '\0';
 	capture.libbpf_prev = libbpf_set_print(capture_libbpf);
 	capture.libxdp_prev = libxdp_set_print(capture_libxdp);
 }
@@ -57,6 +68,11 @@ void dispatcher_capture_end(void)
 {
 	libbpf_set_print(capture.libbpf_prev);
 	libxdp_set_print(capture.libxdp_prev);
+}
+
+const char *dispatcher_kernel_msg(void)
+{
+	return capture.kernel_msg[0] ? capture.kernel_msg : NULL;
 }
 
 void dispatcher_report(const char *ifname, int ifindex)

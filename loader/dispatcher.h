@@ -13,6 +13,9 @@
 void dispatcher_capture_begin(void);
 void dispatcher_capture_end(void);
 
+/* The kernel's own message about the attach just captured, or NULL */
+const char *dispatcher_kernel_msg(void);
+
 /* After an attach: one line saying we are alone on `ifname` and why, when
  * libxdp attached without its dispatcher. */
 void dispatcher_report(const char *ifname, int ifindex);

@@ -307,8 +307,11 @@ static int try_attach(struct ntpd_attachment *att, enum xdp_attach_mode xmode)
 		dispatcher_report(att->ifname, att->ifindex);
 	dispatcher_capture_end();
 	if (err) {
+		const char *kernel = dispatcher_kernel_msg();
+
 		xdp_err(err, msg, sizeof(msg));
-		pr_warn("%s: XDP %s mode attach failed: %s\n", att->ifname, what, msg);
+		pr_warn("%s: XDP %s mode attach failed: %s%s%s%s\n", att->ifname, what, msg,
+			kernel ? " (the kernel: " : "", kernel ? kernel : "", kernel ? ")" : "");
 		close_program(att);
 		return err;
 	}
