@@ -477,6 +477,9 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 	snprintf(att->pin_dir, sizeof(att->pin_dir), "%s/%s", NTPD_PIN_ROOT, ifname);
 	/* before anything is attached: a refused directory leaves the interface as it was */
 	err = pins_open(ifname, true, &att->pin_root_fd, &att->pin_dir_fd);
+	if (err && err != -EPERM)	/* a refusal was logged with its reason */
+		pr_warn("%s: opening the pin directory %s: %s\n", ifname, att->pin_dir,
+			strerror(-err));
 	if (!err)
 		err = pins_check_names(att->pin_dir_fd, ifname, pinned_maps, N_PINNED);
 	if (!err)
