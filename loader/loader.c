@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "loader.h"
+#include "dispatcher.h"
 #include "log.h"
+#include "pins.h"
 #include "refstate.h"
 #include "stats.h"
 #include "xdp_ntpd.skel.h"
@@ -112,22 +114,16 @@ static const char *const pinned_maps[] = {
 static int pin_maps(struct ntpd_attachment *att)
 {
 	struct bpf_map *map;
-	char path[256];
 	size_t i;
 	int err;
 
-	if (mkdir(NTPD_PIN_ROOT, 0700) && errno != EEXIST)
-		return -errno;
-	if (mkdir(att->pin_dir, 0700) && errno != EEXIST)
-		return -errno;
 	for (i = 0; i < N_PINNED; i++) {
 		map = bpf_object__find_map_by_name(att->skel->obj, pinned_maps[i]);
-		snprintf(path, sizeof(path), "%s/%s", att->pin_dir, pinned_maps[i]);
-		unlink(path);	/* left by a daemon that died without cleaning up */
-		err = map ? bpf_map__pin(map, path) : -ENOENT;
+		err = map ? pins_pin(att->pin_dir_fd, att->ifname, pinned_maps[i], bpf_map__fd(map)) :
+			    -ENOENT;
 		if (err) {
-			pr_warn("%s: pinning map %s at %s: %s\n", att->ifname, pinned_maps[i],
-				path, strerror(-err));
+			pr_warn("%s: pinning map %s in %s: %s\n", att->ifname, pinned_maps[i],
+				att->pin_dir, strerror(-err));
 			return err;
 		}
 	}
@@ -136,32 +132,9 @@ static int pin_maps(struct ntpd_attachment *att)
 
 int loader_chown_pins(const struct ntpd_attachment *att, uid_t uid, gid_t gid)
 {
-	size_t i;
-
 	if (att->pin_dir_fd < 0)
 		return 0;
-	if (fchownat(att->pin_dir_fd, "", uid, gid, AT_EMPTY_PATH))
-		return -errno;
-	for (i = 0; i < N_PINNED; i++)
-		if (fchownat(att->pin_dir_fd, pinned_maps[i], uid, gid, 0))
-			return -errno;
-	return 0;
-}
-
-static void unpin_maps(struct ntpd_attachment *att)
-{
-	size_t i;
-
-	if (att->pin_dir_fd >= 0) {
-		/* relative to a descriptor opened while we could still walk
-		 * NTPD_PIN_ROOT: after -u we may no longer be allowed to */
-		for (i = 0; i < N_PINNED; i++)
-			unlinkat(att->pin_dir_fd, pinned_maps[i], 0);
-		close(att->pin_dir_fd);
-		att->pin_dir_fd = -1;
-	}
-	if (att->pin_dir[0])
-		rmdir(att->pin_dir);	/* fails harmlessly without rights to the parent */
+	return pins_chown(att->pin_dir_fd, pinned_maps, N_PINNED, uid, gid);
 }
 
 static bool is_loopback(const char *ifname)
@@ -180,6 +153,87 @@ static bool is_loopback(const char *ifname)
 	return loopback;
 }
 
+/* Where an object's maps come from. */
+enum map_source {
+	MAPS_NEW,	/* created by the load (libxdp's, when it attaches) */
+	MAPS_PINNED,	/* the ones pinned in pin_dir: a replace in place */
+	MAPS_HELD,	/* the first object's: a relink */
+};
+
+/* Point the object's maps at the pinned ones or the first object's. */
+static int reuse_maps(const struct ntpd_attachment *att, struct xdp_ntpd_bpf *skel,
+		      enum map_source src)
+{
+	/* a relinked program also writes into the request log's ring buffer,
+	 * which reqlog.c reads from the first object */
+	static const char *const unpinned[] = { "ntpd_events", "ntpd_events_lost" };
+	size_t i, n = N_PINNED + (src == MAPS_HELD ? sizeof(unpinned) / sizeof(unpinned[0]) : 0);
+	struct bpf_map *map, *held;
+	const char *name;
+	int fd, err;
+
+	for (i = 0; i < n; i++) {
+		name = i < N_PINNED ? pinned_maps[i] : unpinned[i - N_PINNED];
+		map = bpf_object__find_map_by_name(skel->obj, name);
+		if (!map)
+			return -ENOENT;
+		if (src == MAPS_HELD) {
+			held = bpf_object__find_map_by_name(att->skel->obj, name);
+			fd = held ? bpf_map__fd(held) : -ENOENT;
+		} else {
+			fd = pins_get(att->pin_dir_fd, att->ifname, pinned_maps[i]);
+		}
+		if (fd < 0)
+			return fd;
+		err = bpf_map__reuse_fd(map, fd);
+		if (src == MAPS_PINNED)
+			close(fd);	/* reuse_fd keeps its own duplicate */
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * The one place an object is made for att: opened, att->cfg written into
+ * its rodata, the rate table sized; on existing maps (`src`) it is loaded
+ * here too.  With MAPS_NEW it is left unloaded: libxdp loads it when it
+ * attaches, as a component of its dispatcher if it can.  *why says which
+ * step failed.
+ */
+static int open_skel(const struct ntpd_attachment *att, enum map_source src,
+		     struct xdp_ntpd_bpf **out, const char **why)
+{
+	struct xdp_ntpd_bpf *skel;
+	int err;
+
+	*out = NULL;
+	skel = xdp_ntpd_bpf__open();
+	if (!skel) {
+		*why = "opening the BPF object failed";
+		return -errno;
+	}
+	skel->rodata->ntpd_cfg = att->cfg;
+	err = bpf_map__set_max_entries(skel->maps.ntpd_rate, att->rate_table_size);
+	*why = "sizing the rate table failed";
+	if (!err && src != MAPS_NEW) {
+		err = reuse_maps(att, skel, src);
+		*why = src == MAPS_PINNED ? "its maps are not pinned" :
+					    "the maps in use cannot be reused";
+		if (!err) {
+			err = xdp_ntpd_bpf__load(skel);
+			*why = "the pinned maps have another layout (an upgrade that changed them?)";
+		}
+	}
+	if (err) {
+		xdp_ntpd_bpf__destroy(skel);
+		return err;
+	}
+	*why = NULL;
+	*out = skel;
+	return 0;
+}
+
 static void close_program(struct ntpd_attachment *att)
 {
 	xdp_ntpd_bpf__destroy(att->relinked);
@@ -191,27 +245,47 @@ static void close_program(struct ntpd_attachment *att)
 	att->skel = NULL;
 }
 
+/* Every map fd we hand out, none valid */
+static void forget_map_fds(struct ntpd_attachment *att)
+{
+	att->counters_fd = att->local_addrs_fd = att->rate_cfg_fd = att->rate_fd = -1;
+	att->acl4_fd = att->acl6_fd = att->link_fd = att->vlans_fd = -1;
+}
+
+/*
+ * Everything att holds, let go: the reference state's mapping, the pin
+ * directories, the objects (which close the map fds handed out).  The
+ * program stays attached and the pins stay: detaching and unpinning come
+ * first, when wanted (loader_detach).
+ */
+static void teardown(struct ntpd_attachment *att)
+{
+	refstate_munmap(att->ref);
+	att->ref = NULL;
+	att->attached = false;
+	if (att->pin_dir_fd >= 0)
+		close(att->pin_dir_fd);
+	if (att->pin_root_fd >= 0)
+		close(att->pin_root_fd);
+	att->pin_dir_fd = att->pin_root_fd = -1;
+	att->pin_dir[0] = '\0';
+	close_program(att);
+	forget_map_fds(att);
+}
+
 /* A fresh object per attempt: a failed load leaves libxdp's program unusable. */
-static int open_program(struct ntpd_attachment *att, const struct ntpd_config *cfg,
-			__u32 rate_table_size)
+static int open_program(struct ntpd_attachment *att)
 {
 	DECLARE_LIBBPF_OPTS(xdp_program_opts, opts, .prog_name = NTPD_PROG_NAME);
-	bool loopback = is_loopback(att->ifname);
+	const char *why;
 	char msg[256];
 	int err;
 
-	att->skel = xdp_ntpd_bpf__open();
-	if (!att->skel) {
-		err = -errno;
-		pr_warn("%s: opening the BPF object: %s\n", att->ifname, strerror(-err));
+	err = open_skel(att, MAPS_NEW, &att->skel, &why);
+	if (err) {
+		pr_warn("%s: %s: %s\n", att->ifname, why, strerror(-err));
 		return err;
 	}
-	att->skel->rodata->ntpd_cfg = *cfg;
-	bpf_map__set_max_entries(att->skel->maps.ntpd_rate, rate_table_size);
-	att->skel->rodata->ntpd_cfg.allow_loopback_src = loopback;
-	/* loopback skbs carry CHECKSUM_PARTIAL sums and cannot be corrupted */
-	att->skel->rodata->ntpd_cfg.verify_udp_csum = !loopback;
-
 	opts.obj = att->skel->obj;
 	att->prog = xdp_program__create(&opts);
 	err = (int)libxdp_get_error(att->prog);
@@ -224,20 +298,26 @@ static int open_program(struct ntpd_attachment *att, const struct ntpd_config *c
 	return err;
 }
 
-static int try_attach(struct ntpd_attachment *att, const struct ntpd_config *cfg,
-		      __u32 rate_table_size, enum xdp_attach_mode xmode)
+static int try_attach(struct ntpd_attachment *att, enum xdp_attach_mode xmode)
 {
 	const char *what = xmode == XDP_MODE_NATIVE ? "native" : "generic";
 	char msg[256];
 	int err;
 
-	err = open_program(att, cfg, rate_table_size);
+	err = open_program(att);
 	if (err)
 		return err;
+	dispatcher_capture_begin();
 	err = xdp_program__attach(att->prog, att->ifindex, xmode, 0);
+	if (!err)
+		dispatcher_report(att->ifname, att->ifindex);
+	dispatcher_capture_end();
 	if (err) {
+		const char *kernel = dispatcher_kernel_msg();
+
 		xdp_err(err, msg, sizeof(msg));
-		pr_warn("%s: XDP %s mode attach failed: %s\n", att->ifname, what, msg);
+		pr_warn("%s: XDP %s mode attach failed: %s%s%s%s\n", att->ifname, what, msg,
+			kernel ? " (the kernel: " : "", kernel ? kernel : "", kernel ? ")" : "");
 		close_program(att);
 		return err;
 	}
@@ -272,28 +352,6 @@ out:
 	return ret;
 }
 
-/* Point the object's maps at the ones pinned in att->pin_dir. */
-static int reuse_pinned_maps(const struct ntpd_attachment *att, struct xdp_ntpd_bpf *skel)
-{
-	char path[256];
-	size_t i;
-	int fd, err;
-
-	for (i = 0; i < N_PINNED; i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, pinned_maps[i]);
-
-		snprintf(path, sizeof(path), "%s/%s", att->pin_dir, pinned_maps[i]);
-		fd = bpf_obj_get(path);
-		if (fd < 0 || !map)
-			return fd < 0 ? -errno : -ENOENT;
-		err = bpf_map__reuse_fd(map, fd);
-		close(fd);	/* reuse_fd keeps its own duplicate */
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 /*
  * A restart or upgrade without a gap: load the new program on the maps the
  * running one uses (reference state, counters, rate table, lists, all kept)
@@ -303,7 +361,7 @@ static int reuse_pinned_maps(const struct ntpd_attachment *att, struct xdp_ntpd_
  * have another layout (an upgrade that changed them): the caller then
  * detaches and attaches afresh.
  */
-static int replace_in_place(struct ntpd_attachment *att, const struct ntpd_config *cfg)
+static int replace_in_place(struct ntpd_attachment *att)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	int old_fd = -1, err;
@@ -315,25 +373,9 @@ static int replace_in_place(struct ntpd_attachment *att, const struct ntpd_confi
 		why = err == -EOPNOTSUPP ? "it sits behind libxdp's dispatcher" : "it vanished";
 		goto fail;
 	}
-	att->skel = xdp_ntpd_bpf__open();
-	if (!att->skel) {
-		err = -errno;
-		why = "opening the BPF object failed";
+	err = open_skel(att, MAPS_PINNED, &att->skel, &why);
+	if (err)
 		goto fail;
-	}
-	att->skel->rodata->ntpd_cfg = *cfg;
-	att->skel->rodata->ntpd_cfg.allow_loopback_src = is_loopback(att->ifname);
-	att->skel->rodata->ntpd_cfg.verify_udp_csum = !is_loopback(att->ifname);
-	err = reuse_pinned_maps(att, att->skel);
-	if (err) {
-		why = "its maps are not pinned";
-		goto fail;
-	}
-	err = xdp_ntpd_bpf__load(att->skel);
-	if (err) {
-		why = "the pinned maps have another layout (an upgrade that changed them?)";
-		goto fail;
-	}
 	opts.old_prog_fd = old_fd;
 	if (bpf_xdp_attach(att->ifindex, bpf_program__fd(att->skel->progs.xdp_ntpd),
 			   XDP_FLAGS_REPLACE | (generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
@@ -358,19 +400,74 @@ fail:
 	return err;
 }
 
+/* Nothing held yet; the knobs every load of this attachment writes */
+static void att_init(struct ntpd_attachment *att, const char *ifname,
+		     const struct ntpd_config *cfg, __u32 rate_table_size)
+{
+	memset(att, 0, sizeof(*att));
+	att->pin_root_fd = att->pin_dir_fd = -1;
+	forget_map_fds(att);
+	snprintf(att->ifname, sizeof(att->ifname), "%s", ifname);
+	att->cfg = *cfg;
+	att->cfg.allow_loopback_src = is_loopback(ifname);
+	/* loopback skbs carry CHECKSUM_PARTIAL sums and cannot be corrupted */
+	att->cfg.verify_udp_csum = !att->cfg.allow_loopback_src;
+	att->rate_table_size = rate_table_size;
+}
+
+/* The maps' fds for the other threads, and the reference state mapped */
+static int take_maps(struct ntpd_attachment *att)
+{
+	att->counters_fd = bpf_map__fd(att->skel->maps.ntpd_counters);
+	att->local_addrs_fd = bpf_map__fd(att->skel->maps.ntpd_local);
+	att->rate_cfg_fd = bpf_map__fd(att->skel->maps.ntpd_rate_cfg);
+	att->rate_fd = bpf_map__fd(att->skel->maps.ntpd_rate);
+	att->acl4_fd = bpf_map__fd(att->skel->maps.ntpd_acl4);
+	att->acl6_fd = bpf_map__fd(att->skel->maps.ntpd_acl6);
+	att->link_fd = bpf_map__fd(att->skel->maps.ntpd_link);
+	att->vlans_fd = bpf_map__fd(att->skel->maps.ntpd_vlans);
+	att->ref = refstate_mmap(bpf_map__fd(att->skel->maps.ntpd_ref));
+	if (!att->ref) {
+		int err = -errno;
+
+		pr_warn("%s: mapping the reference state: %s\n", att->ifname, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* An xdp-ntpd program already there: -EEXIST without `replace`; else 1 when
+ * swapped in place, 0 when the old one is gone for a fresh attach. */
+static int take_over(struct ntpd_attachment *att, bool replace)
+{
+	int err;
+
+	if (find_ours(att->ifindex, false))
+		return 0;
+	if (!replace) {
+		pr_warn("%s: an xdp-ntpd program is already attached; stop the daemon "
+			"that owns it or start with --replace\n", att->ifname);
+		return -EEXIST;
+	}
+	if (replace_in_place(att) == 0)
+		return 1;
+	err = find_ours(att->ifindex, true);
+	if (err) {
+		pr_warn("%s: could not detach the old xdp-ntpd program: %s\n", att->ifname,
+			strerror(-err));
+		return err;
+	}
+	pr_info("%s: replaced the xdp-ntpd program that was attached\n", att->ifname);
+	return 0;
+}
+
 int loader_attach(struct ntpd_attachment *att, const char *ifname,
 		  enum ntpd_xdp_mode mode, const struct ntpd_config *cfg, bool replace,
 		  __u32 rate_table_size)
 {
-	int err = 0;
+	int err;
 
-	memset(att, 0, sizeof(*att));
-	att->counters_fd = att->local_addrs_fd = att->pin_dir_fd = -1;
-	att->link_fd = att->vlans_fd = -1;
-	att->cfg = *cfg;
-	att->cfg.allow_loopback_src = is_loopback(ifname);
-	att->cfg.verify_udp_csum = !att->cfg.allow_loopback_src;
-	snprintf(att->ifname, sizeof(att->ifname), "%s", ifname);
+	att_init(att, ifname, cfg, rate_table_size);
 	att->ifindex = (int)if_nametoindex(ifname);
 	if (!att->ifindex) {
 		err = -errno;
@@ -383,52 +480,37 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 	err = loader_ensure_bpffs();
 	if (err)
 		return err;
-
 	snprintf(att->pin_dir, sizeof(att->pin_dir), "%s/%s", NTPD_PIN_ROOT, ifname);
-	if (find_ours(att->ifindex, false) == 0) {
-		if (!replace) {
-			pr_warn("%s: an xdp-ntpd program is already attached; stop the daemon "
-				"that owns it or start with --replace\n", ifname);
-			return -EEXIST;
-		}
-		if (replace_in_place(att, cfg) == 0)
-			goto attached;
-		err = find_ours(att->ifindex, true);
-		if (err) {
-			pr_warn("%s: could not detach the old xdp-ntpd program: %s\n",
-				ifname, strerror(-err));
-			return err;
-		}
-		pr_info("%s: replaced the xdp-ntpd program that was attached\n", ifname);
+	/* before anything is attached: a refused directory leaves the interface as it was */
+	err = pins_open(ifname, true, &att->pin_root_fd, &att->pin_dir_fd);
+	if (err && err != -EPERM)	/* a refusal was logged with its reason */
+		pr_warn("%s: opening the pin directory %s: %s\n", ifname, att->pin_dir,
+			strerror(-err));
+	if (!err)
+		err = pins_check_names(att->pin_dir_fd, ifname, pinned_maps, N_PINNED);
+	if (!err)
+		err = take_over(att, replace);
+	if (err < 0) {
+		teardown(att);	/* the pins, if any, are another daemon's */
+		return err;
 	}
-
-	if (mode == NTPD_XDP_NATIVE || mode == NTPD_XDP_AUTO)
-		err = try_attach(att, cfg, rate_table_size, XDP_MODE_NATIVE);
-	if (mode == NTPD_XDP_GENERIC || (mode == NTPD_XDP_AUTO && err))
-		err = try_attach(att, cfg, rate_table_size, XDP_MODE_SKB);
+	if (err == 0) {
+		err = -EINVAL;
+		if (mode == NTPD_XDP_NATIVE || mode == NTPD_XDP_AUTO)
+			err = try_attach(att, XDP_MODE_NATIVE);
+		if (mode == NTPD_XDP_GENERIC || (mode == NTPD_XDP_AUTO && err))
+			err = try_attach(att, XDP_MODE_SKB);
+		if (err)
+			goto cleanup;
+		att->attached = true;
+		err = pin_maps(att);
+		if (err)
+			goto cleanup;
+	}
+	att->attached = true;
+	err = take_maps(att);
 	if (err)
 		goto cleanup;
-	att->attached = true;
-	err = pin_maps(att);
-	if (err)
-		goto cleanup;
-attached:
-	att->attached = true;
-	att->pin_dir_fd = open(att->pin_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	att->counters_fd = bpf_map__fd(att->skel->maps.ntpd_counters);
-	att->local_addrs_fd = bpf_map__fd(att->skel->maps.ntpd_local);
-	att->rate_cfg_fd = bpf_map__fd(att->skel->maps.ntpd_rate_cfg);
-	att->rate_fd = bpf_map__fd(att->skel->maps.ntpd_rate);
-	att->acl4_fd = bpf_map__fd(att->skel->maps.ntpd_acl4);
-	att->acl6_fd = bpf_map__fd(att->skel->maps.ntpd_acl6);
-	att->link_fd = bpf_map__fd(att->skel->maps.ntpd_link);
-	att->vlans_fd = bpf_map__fd(att->skel->maps.ntpd_vlans);
-	att->ref = refstate_mmap(bpf_map__fd(att->skel->maps.ntpd_ref));
-	if (!att->ref) {
-		err = -errno;
-		pr_warn("%s: mapping the reference state: %s\n", ifname, strerror(-err));
-		goto cleanup;
-	}
 	return 0;
 
 cleanup:
@@ -455,10 +537,9 @@ static int detach_unprivileged(struct ntpd_attachment *att)
 
 void loader_detach(struct ntpd_attachment *att)
 {
+	bool unpin = true;
 	int err;
 
-	refstate_munmap(att->ref);
-	att->ref = NULL;
 	if (att->attached) {
 		/* an adopted program was swapped in by netlink, without libxdp */
 		err = att->prog && !att->relink_attached ? xdp_program__detach(att->prog, att->ifindex,
@@ -471,67 +552,27 @@ void loader_detach(struct ntpd_attachment *att)
 			/* replaced by a newer daemon (--replace): the pins are its now */
 			pr_warn("%s: our XDP program is no longer attached (%s); leaving the "
 				"pinned maps to whoever replaced it\n", att->ifname, strerror(-err));
-			att->pin_dir[0] = '\0';
-			if (att->pin_dir_fd >= 0)
-				close(att->pin_dir_fd);
-			att->pin_dir_fd = -1;
+			unpin = false;
 		} else {
 			pr_info("%s: XDP detached\n", att->ifname);
 		}
 	}
-	unpin_maps(att);
-	att->pin_dir[0] = '\0';
-	close_program(att);
-	att->counters_fd = att->local_addrs_fd = -1;
-}
-
-/*
- * Point skel's maps at the ones the first object holds (the pinned set):
- * by descriptor, not by path, since a relink runs after the privilege drop,
- * where the pin root is not searchable (0700 root) or, under -r, not there.
- */
-static int reuse_held_maps(const struct ntpd_attachment *att, struct xdp_ntpd_bpf *skel)
-{
-	/* and the request log's ring buffer, which reqlog.c reads from the
-	 * first object: a relinked program must write into the same one */
-	static const char *const unpinned[] = { "ntpd_events", "ntpd_events_lost" };
-	size_t i;
-	int err;
-
-	for (i = 0; i < N_PINNED + sizeof(unpinned) / sizeof(unpinned[0]); i++) {
-		const char *name = i < N_PINNED ? pinned_maps[i] : unpinned[i - N_PINNED];
-		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, name);
-		struct bpf_map *held = bpf_object__find_map_by_name(att->skel->obj, name);
-
-		if (!map || !held)
-			return -ENOENT;
-		err = bpf_map__reuse_fd(map, bpf_map__fd(held));
-		if (err)
-			return err;
-	}
-	return 0;
+	if (unpin)
+		pins_remove(att->pin_root_fd, att->pin_dir_fd, att->ifname, pinned_maps, N_PINNED);
+	teardown(att);
 }
 
 int loader_prepare_relink(struct ntpd_attachment *att)
 {
-	struct xdp_ntpd_bpf *skel;
+	const char *why;
 	int err;
 
 	if (att->relinked)
 		return 0;
-	skel = xdp_ntpd_bpf__open();
-	if (!skel)
-		return -errno;
-	skel->rodata->ntpd_cfg = att->cfg;
-	err = reuse_held_maps(att, skel);
-	if (!err)
-		err = xdp_ntpd_bpf__load(skel);
-	if (err) {
-		xdp_ntpd_bpf__destroy(skel);
-		return err;
-	}
-	att->relinked = skel;
-	return 0;
+	err = open_skel(att, MAPS_HELD, &att->relinked, &why);
+	if (err)
+		pr_debug("%s: loading the program a relink attaches: %s\n", att->ifname, why);
+	return err;
 }
 
 int loader_relink(struct ntpd_attachment *att, int ifindex)
@@ -554,34 +595,29 @@ int loader_relink(struct ntpd_attachment *att, int ifindex)
 
 void loader_release(struct ntpd_attachment *att)
 {
-	refstate_munmap(att->ref);
-	att->ref = NULL;
 	if (att->attached)
 		pr_info("%s: XDP left attached with its maps pinned (--keep-attached): it answers "
 			"from the last state until that is stale, then unsynchronised; a new "
 			"daemon with --replace takes over without a gap, `xdp-ntpd --detach -i "
 			"%s` removes it\n", att->ifname, att->ifname);
-	att->attached = false;
-	if (att->pin_dir_fd >= 0)
-		close(att->pin_dir_fd);
-	att->pin_dir_fd = -1;
-	att->pin_dir[0] = '\0';
-	close_program(att);
-	att->counters_fd = att->local_addrs_fd = -1;
+	teardown(att);
 }
 
 int loader_detach_left(const char *ifname)
 {
-	struct ntpd_attachment att = { .pin_dir_fd = -1 };
-	int ifindex = (int)if_nametoindex(ifname), err;
+	int ifindex = (int)if_nametoindex(ifname), root_fd, dir_fd, pins, err;
 
-	snprintf(att.ifname, sizeof(att.ifname), "%s", ifname);
-	snprintf(att.pin_dir, sizeof(att.pin_dir), "%s/%s", NTPD_PIN_ROOT, ifname);
-	att.pin_dir_fd = open(att.pin_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	pins = pins_open(ifname, false, &root_fd, &dir_fd);
 	err = ifindex ? find_ours(ifindex, true) : -ENODEV;
-	unpin_maps(&att);
+	if (!pins) {
+		pins_remove(root_fd, dir_fd, ifname, pinned_maps, N_PINNED);
+		close(dir_fd);
+		close(root_fd);
+	}
 	if (err)
 		pr_warn("%s: no xdp-ntpd program to detach (%s)\n", ifname, strerror(-err));
+	else if (pins && pins != -ENOENT)
+		pr_info("%s: XDP detached; its pins were left (%s)\n", ifname, strerror(-pins));
 	else
 		pr_info("%s: XDP detached, pins removed\n", ifname);
 	return err;
@@ -633,10 +669,13 @@ int loader_rate_table_fill(const struct ntpd_attachment *att, __u32 *entries, __
 
 int loader_open_pinned_counters(const char *ifname)
 {
-	char path[256];
-	int fd;
+	int root_fd, dir_fd, fd;
 
-	snprintf(path, sizeof(path), "%s/%s/%s", NTPD_PIN_ROOT, ifname, NTPD_MAP_COUNTERS);
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
+	fd = pins_open(ifname, false, &root_fd, &dir_fd);
+	if (fd)
+		return fd;
+	fd = pins_get(dir_fd, ifname, NTPD_MAP_COUNTERS);
+	close(dir_fd);
+	close(root_fd);
+	return fd;
 }

@@ -29,12 +29,14 @@ struct ntpd_attachment {
 	bool attached;
 	bool generic;			/* attached in generic (skb) mode */
 	bool adopted;			/* swapped in over a running program, its maps reused */
-	struct ntpd_config cfg;		/* load-time knobs, for loading again (relink) */
+	struct ntpd_config cfg;		/* load-time knobs, for every load (attach, replace, relink) */
+	__u32 rate_table_size;		/* entries of a rate table created by our load */
 	struct xdp_ntpd_bpf *relinked;	/* plain XDP, on the same maps, for a relink */
 	bool relink_attached;		/* relinked is the program attached now */
 	struct xdp_ntpd_bpf *skel;
 	struct xdp_program *prog;
 	struct ntpd_ref_buffer *ref;	/* mmap of the ref-state map */
+	/* the map fds below are the first object's: -1 once detached or released */
 	int counters_fd;
 	int local_addrs_fd;
 	int rate_cfg_fd;		/* rate limits and list switches */
@@ -42,8 +44,9 @@ struct ntpd_attachment {
 	int acl4_fd, acl6_fd;
 	int link_fd;			/* the interface's MAC (struct ntpd_link) */
 	int vlans_fd;			/* its VLAN devices, by NTPD_VLAN_PATH */
-	char pin_dir[128];
-	int pin_dir_fd;			/* to unpin after dropping privileges */
+	char pin_dir[128];		/* NTPD_PIN_ROOT/<ifname>, for messages */
+	int pin_root_fd;		/* NTPD_PIN_ROOT, checked (loader/pins.h) */
+	int pin_dir_fd;			/* pin_dir, checked: every pin goes through it */
 };
 
 /* "auto"/"native"/"generic"/"socket" -> mode; -EINVAL on anything else. */
