@@ -6,6 +6,7 @@
 #include "log.h"
 #include "ntp_proto.h"
 #include "refstate.h"
+#include "rxtime.h"
 #include "testhook.h"
 
 #include <arpa/inet.h>
@@ -218,7 +219,6 @@ static void close_request(struct source *s)
 static void send_request(struct agent *a, struct source *s, double now)
 {
 	struct ntp_packet req;
-	int one = 1;
 
 	s->next_poll = now + poll_interval(a, s);
 	if (s->burst_left > 0)
@@ -229,7 +229,8 @@ static void send_request(struct agent *a, struct source *s, double now)
 	s->fd = socket(s->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->fd < 0)
 		goto missed;
-	setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	/* without stamps the receive time is read after poll() returns */
+	rxtime_enable(s->fd);
 	if (connect(s->fd, (struct sockaddr *)&s->addr, s->addr_len))
 		goto fail;
 	if (getrandom(&s->nonce, sizeof(s->nonce), 0) != sizeof(s->nonce))
@@ -245,25 +246,6 @@ fail:
 	close_request(s);
 missed:
 	missed_poll(a, s);
-}
-
-static __u64 rx_time_tai(struct msghdr *msg)
-{
-	struct cmsghdr *cm;
-	struct timespec ts;
-	__s64 offset;
-
-	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-		/* a CLOCK_REALTIME stamp is TAI only with the kernel's offset added:
-		 * without it, read CLOCK_TAI now rather than mix the two clocks */
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
-		    !kclock_tai_offset_ns(&offset)) {
-			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			return (__u64)ts.tv_sec * NSEC_PER_SEC_U64 + (__u64)ts.tv_nsec +
-			       (__u64)offset;
-		}
-	}
-	return refstate_tai_now_ns();
 }
 
 /*
@@ -350,7 +332,7 @@ static void reselect(struct agent *a)
 /* A reply is ready on s->fd.  Called with the lock held. */
 static void receive_reply(struct agent *a, struct source *s)
 {
-	char ctrl[CMSG_SPACE(sizeof(struct timespec))];
+	char ctrl[RXTIME_CMSG_SPACE];
 	__u8 buf[1024];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
@@ -368,7 +350,7 @@ static void receive_reply(struct agent *a, struct source *s)
 		close_request(s);
 		return;
 	}
-	v = ntp_client_parse_response(buf, (size_t)n, s->nonce, s->t1_tai, rx_time_tai(&msg),
+	v = ntp_client_parse_response(buf, (size_t)n, s->nonce, s->t1_tai, rxtime_tai_ns_kernel(&msg),
 				      tai_offset, a->precision, &sample);
 	if (v == NTP_RESP_BAD_ORIGIN) {
 		s->bad_responses++;
