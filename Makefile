@@ -125,9 +125,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/%: tests/bpf/%.c $(wildcard tests/bpf/*.h) $(SKELS) $(LIB_OBJS) | $(BUILD)/tests
+# every BPF suite links the one fixture (load, run, read counters)
+$(BUILD)/tests/%: tests/bpf/%.c tests/bpf/fixture.c $(wildcard tests/bpf/*.h) $(SKELS) $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Itests/bpf $< tests/bpf/fixture.c $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/ntp_rawclient: tests/tools/ntp_rawclient.c $(BPF_HDRS) | $(BUILD)/tests
 	$(call msg,CC,$@)

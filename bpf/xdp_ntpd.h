@@ -167,8 +167,8 @@ NTPD_INLINE void swap_mac(struct ethhdr *eth)
 	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN_);
 }
 
-/* The most specific allow/deny entry wins; no entry means allowed. */
-NTPD_INLINE int denied(const struct ntpd_rate_config *cfg, int v6, const void *saddr)
+/* The most specific allow/deny entry's action; 0 (no entry) means allowed. */
+NTPD_INLINE __u8 acl_action(const struct ntpd_rate_config *cfg, int v6, const void *saddr)
 {
 	struct ntpd_acl6_key k6 = { .prefixlen = 128 };
 	struct ntpd_acl4_key k4 = { .prefixlen = 32 };
@@ -185,97 +185,83 @@ NTPD_INLINE int denied(const struct ntpd_rate_config *cfg, int v6, const void *s
 		__builtin_memcpy(k6.addr, saddr, 16);
 		action = bpf_map_lookup_elem(&ntpd_acl6, &k6);
 	}
-	return action && *action == NTPD_ACL_DENY;
+	return action ? *action : 0;
 }
 
 /*
- * Access list, then the client's token bucket.  Returns NTP_REQ_ANSWER, or
- * the counter of what to do instead: a drop counter, or a leak/KoD counter
- * with *kod set to the kiss code to answer with (0: a normal answer).
+ * Charge one request to its client's bucket: 1 if it conforms, 0 if over
+ * the limit with *limited the client's count of limited requests.
  *
- * A denied client answered with kiss-o'-death DENY (kod_deny) goes through
- * its bucket and the leak like anyone else: a KoD only when the bucket
- * conforms or the leak lets one through, else dropped (DENIED_LIMITED).  A
- * flood spoofing a denied prefix then draws no more answers than a flood
- * from an allowed one (RFC 5905 7.4 leaves the KoD rate to us; RFC 8633
- * 3.2 asks that it be limited).
+ * Several CPUs may serve one client at once: the new arrival time is
+ * installed with compare-and-swap; losing the race twice in a row lets the
+ * request through, never more than one CPU's worth.
  */
-NTPD_INLINE __u32 police(__u64 now, int v6, const void *saddr, __be32 *kod)
+NTPD_INLINE int bucket_take(const struct ntpd_rate_config *cfg, __u64 now, int v6,
+			    const void *saddr, __u32 *limited)
 {
-	struct ntpd_rate_config *cfg;
 	struct ntpd_rate_entry *e, fresh = {};
 	struct ntpd_rate_key key;
 	__u64 tat, new_tat;
-	__u32 zero = 0, limited;
-	int deny;
 
-	cfg = bpf_map_lookup_elem(&ntpd_rate_cfg, &zero);
-	if (!cfg)
-		return NTP_REQ_ANSWER;
-	deny = denied(cfg, v6, saddr);
-	if (deny && !cfg->kod_deny)
-		return NTPD_CNT_DENIED_DROPPED;
-	if (deny)
-		*kod = NTP_KISS_DENY;
-	if (!cfg->enabled)
-		goto conforms;
-
-	if (v6)
-		ntp_rate_key_v6(&key, saddr, cfg->prefix6);
-	else
-		ntp_rate_key_v4(&key, *(const __be32 *)saddr, cfg->prefix4);
+	ntp_rate_key(&key, v6, saddr, cfg);
 	e = bpf_map_lookup_elem(&ntpd_rate, &key);
 	if (!e) {
 		/* a new client starts with a full bucket, less this request */
 		fresh.tat_ns = now + cfg->cost_ns;
 		bpf_map_update_elem(&ntpd_rate, &key, &fresh, BPF_NOEXIST);
-		goto conforms;
+		return 1;
 	}
-	/* Several CPUs may serve one client at once: the new arrival time is
-	 * installed with compare-and-swap; losing the race twice in a row lets
-	 * the request through, never more than one CPU's worth. */
 	tat = e->tat_ns;
 	if (ntp_rate_conforms(tat, now, cfg, &new_tat)) {
-		if (__sync_val_compare_and_swap(&e->tat_ns, tat, new_tat) != tat) {
-			tat = e->tat_ns;
-			if (!ntp_rate_conforms(tat, now, cfg, &new_tat))
-				goto limited;
+		if (__sync_val_compare_and_swap(&e->tat_ns, tat, new_tat) == tat)
+			return 1;
+		tat = e->tat_ns;
+		if (ntp_rate_conforms(tat, now, cfg, &new_tat)) {
 			__sync_val_compare_and_swap(&e->tat_ns, tat, new_tat);
+			return 1;
 		}
-		goto conforms;
 	}
-limited:
-	limited = __sync_fetch_and_add(&e->limited, 1) + 1;
-	if (!ntp_rate_leaks(limited, cfg))
-		return deny ? NTPD_CNT_DENIED_LIMITED : NTPD_CNT_RATE_DROPPED;
-	if (deny)
-		return NTPD_CNT_DENIED_KOD;
-	if (!cfg->kod)
-		return NTPD_CNT_RATE_LEAKED;
-	*kod = NTP_KISS_RATE;
-	return NTPD_CNT_RATE_KOD;
-conforms:
-	return deny ? NTPD_CNT_DENIED_KOD : NTP_REQ_ANSWER;
+	*limited = __sync_fetch_and_add(&e->limited, 1) + 1;
+	return 0;
+}
+
+/* Access list, then the client's token bucket: the facts for the shared
+ * ladder (bpf/ntp_verdict.h), which decides. */
+NTPD_INLINE struct ntp_verdict police(__u64 now, int v6, const void *saddr)
+{
+	struct ntpd_rate_config *cfg;
+	__u32 zero = 0, limited = 0;
+	int over_limit = 0;
+	__u8 acl;
+
+	cfg = bpf_map_lookup_elem(&ntpd_rate_cfg, &zero);
+	if (!cfg)
+		return NTP_VERDICT(NTP_ACT_ANSWER, NTP_REQ_ANSWER);
+	acl = acl_action(cfg, v6, saddr);
+	if (ntp_policy_charges(cfg, acl))
+		over_limit = !bucket_take(cfg, now, v6, saddr, &limited);
+	return ntp_policy_verdict(cfg, acl, over_limit, limited);
 }
 
 /*
  * Answer the request at `ntp` in place.  `hdr_sum` is the checksum sum of the
  * pseudo-header and UDP header, which swapping addresses and ports does not
- * change.  Returns the counter to bump; *action is set for XDP_TX.
+ * change.  Returns the counter to bump; *action is set to XDP_TX for an
+ * answer, to XDP_DROP when the policy refuses one.
  */
 NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_sum,
-			 __u64 rx_tai_ns, __u32 answered, const void *saddr, int *action,
-			 __u64 *tx_tai_ns)
+			 __u64 rx_tai_ns, int v6, const void *saddr, int *action, __u64 *tx_tai_ns)
 {
 	struct ntpd_ref_buffer *buf;
 	struct ntpd_ref_state st;
-	__be32 kod = 0;
-	__u32 zero = 0, policy;
+	struct ntp_verdict v;
+	__u32 zero = 0;
+	__be32 kiss;
 	__u16 check;
-	int fresh;
+	int state_read, fresh;
 
 	/* RFC 768: zero means the sender did not compute one (IPv4 only). */
-	if (ntpd_cfg.verify_udp_csum && (udp->check || answered == NTPD_CNT_ANSWERED_V6) &&
+	if (ntpd_cfg.verify_udp_csum && (udp->check || v6) &&
 	    csum_fold64(hdr_sum + csum_ntp_packet(ntp) + udp->check) != 0xffff)
 		return NTPD_CNT_PASS_BAD_CSUM;
 
@@ -283,19 +269,21 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 	 * socket server polices what it answers, so charging here too would
 	 * halve the burst of a client XDP did not answer. */
 	buf = bpf_map_lookup_elem(&ntpd_ref, &zero);
-	if (!buf || ntpd_ref_read(buf, &st))
-		return NTPD_CNT_PASS_STATE_BUSY;
-	fresh = ntp_state_fresh(&st, rx_tai_ns, ntpd_cfg.max_state_age_ns);
-	if (!fresh && ntpd_cfg.stale_action == NTPD_STALE_PASS)
-		return NTPD_CNT_PASS_STALE;
+	state_read = buf && !ntpd_ref_read(buf, &st);
+	fresh = state_read && ntp_state_fresh(&st, rx_tai_ns, ntpd_cfg.max_state_age_ns);
+	v = ntp_state_verdict(state_read, fresh, ntpd_cfg.stale_action == NTPD_STALE_PASS);
+	if (v.action == NTP_ACT_PASS)
+		return v.counter;
 
-	policy = police(rx_tai_ns, answered == NTPD_CNT_ANSWERED_V6, saddr, &kod);
-	if (policy == NTPD_CNT_RATE_DROPPED || policy == NTPD_CNT_DENIED_DROPPED ||
-	    policy == NTPD_CNT_DENIED_LIMITED)
-		return policy;
+	v = police(rx_tai_ns, v6, saddr);
+	if (v.action == NTP_ACT_DROP) {
+		*action = XDP_DROP;
+		return v.counter;
+	}
 
-	if (kod)
-		ntp_fill_kod(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, kod);
+	kiss = ntp_verdict_kiss(v);
+	if (kiss)
+		ntp_fill_kod(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, kiss);
 	else
 		ntp_fill_response(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, fresh);
 	*tx_tai_ns = bpf_ktime_get_tai_ns();
@@ -308,9 +296,7 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 	udp->check = check ? check : 0xffff;	/* RFC 768: 0 would mean "none" */
 
 	*action = XDP_TX;
-	if (policy != NTP_REQ_ANSWER)
-		return policy;		/* leaked or kiss-o'-death */
-	return fresh ? answered : NTPD_CNT_ANSWERED_UNSYNC;
+	return ntp_answer_counter(v, NTP_ANSWER_PLAIN, fresh, v6);
 }
 
 NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len, __be16 port,
@@ -439,8 +425,7 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 
 	hdr_sum = (__u64)iph->saddr + iph->daddr + bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
-	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V4, &iph->saddr, action,
-		     tx_tai_ns);
+	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, 0, &iph->saddr, action, tx_tai_ns);
 	log_request(&iph->saddr, 0, req_lvm, ret);
 	if (*action != XDP_TX)
 		return ret;
@@ -536,8 +521,7 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 	hdr_sum = (__u64)a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7] +
 		  bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
-	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, NTPD_CNT_ANSWERED_V6, &ip6h->saddr, action,
-		     tx_tai_ns);
+	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, 1, &ip6h->saddr, action, tx_tai_ns);
 	log_request(&ip6h->saddr, 1, req_lvm, ret);
 	if (*action != XDP_TX)
 		return ret;
@@ -577,13 +561,14 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 	else if (proto == bpf_htons(ETH_P_IPV6_) && eth)
 		reason = handle_ipv6(&c, eth, vlan, rx_tai_ns, &action, &tx_tai_ns);
 
+	/* the policy's drops come with XDP_DROP already (the verdict says so);
+	 * these are the checks before it that refuse rather than pass */
 	if (action == XDP_TX && eth)
 		swap_mac(eth);
 	else if (reason == NTPD_CNT_DROP_MODE_SERVER || reason == NTPD_CNT_DROP_MODE_CONTROL ||
-		 reason == NTPD_CNT_DROP_BAD_SOURCE || reason == NTPD_CNT_RATE_DROPPED ||
-		 reason == NTPD_CNT_DENIED_DROPPED || reason == NTPD_CNT_DENIED_LIMITED ||
-		 reason == NTPD_CNT_DROP_LINK_SOURCE || reason == NTPD_CNT_DROP_SOURCE_LOCAL ||
-		 reason == NTPD_CNT_DROP_ZERO_CSUM6 || reason == NTPD_CNT_DROP_V1_PORT123)
+		 reason == NTPD_CNT_DROP_BAD_SOURCE || reason == NTPD_CNT_DROP_LINK_SOURCE ||
+		 reason == NTPD_CNT_DROP_SOURCE_LOCAL || reason == NTPD_CNT_DROP_ZERO_CSUM6 ||
+		 reason == NTPD_CNT_DROP_V1_PORT123)
 		action = XDP_DROP;
 
 	counters = bpf_map_lookup_elem(&ntpd_counters, &zero);

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "ntp_proto.h"
 #include "refstate.h"
+#include "rxtime.h"
 #include "testhook.h"
 
 #include <arpa/inet.h>
@@ -61,6 +62,9 @@ struct source {
 struct agent {
 	struct agent_config cfg;
 	struct source src[NTPD_MAX_UPSTREAMS];
+	/* agent_set_upstreams' next set, built under the lock: owned here, so
+	 * two agents (tests, a restart) never share a buffer */
+	struct source next[NTPD_MAX_UPSTREAMS];
 	int n;
 	pthread_t thread;
 	bool thread_started;
@@ -218,7 +222,6 @@ static void close_request(struct source *s)
 static void send_request(struct agent *a, struct source *s, double now)
 {
 	struct ntp_packet req;
-	int one = 1;
 
 	s->next_poll = now + poll_interval(a, s);
 	if (s->burst_left > 0)
@@ -229,7 +232,8 @@ static void send_request(struct agent *a, struct source *s, double now)
 	s->fd = socket(s->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->fd < 0)
 		goto missed;
-	setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	/* without stamps the receive time is read after poll() returns */
+	rxtime_enable(s->fd);
 	if (connect(s->fd, (struct sockaddr *)&s->addr, s->addr_len))
 		goto fail;
 	if (getrandom(&s->nonce, sizeof(s->nonce), 0) != sizeof(s->nonce))
@@ -245,25 +249,6 @@ fail:
 	close_request(s);
 missed:
 	missed_poll(a, s);
-}
-
-static __u64 rx_time_tai(struct msghdr *msg)
-{
-	struct cmsghdr *cm;
-	struct timespec ts;
-	__s64 offset;
-
-	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-		/* a CLOCK_REALTIME stamp is TAI only with the kernel's offset added:
-		 * without it, read CLOCK_TAI now rather than mix the two clocks */
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
-		    !kclock_tai_offset_ns(&offset)) {
-			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			return (__u64)ts.tv_sec * NSEC_PER_SEC_U64 + (__u64)ts.tv_nsec +
-			       (__u64)offset;
-		}
-	}
-	return refstate_tai_now_ns();
 }
 
 /*
@@ -350,7 +335,7 @@ static void reselect(struct agent *a)
 /* A reply is ready on s->fd.  Called with the lock held. */
 static void receive_reply(struct agent *a, struct source *s)
 {
-	char ctrl[CMSG_SPACE(sizeof(struct timespec))];
+	char ctrl[RXTIME_CMSG_SPACE];
 	__u8 buf[1024];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
@@ -368,7 +353,7 @@ static void receive_reply(struct agent *a, struct source *s)
 		close_request(s);
 		return;
 	}
-	v = ntp_client_parse_response(buf, (size_t)n, s->nonce, s->t1_tai, rx_time_tai(&msg),
+	v = ntp_client_parse_response(buf, (size_t)n, s->nonce, s->t1_tai, rxtime_tai_ns_kernel(&msg),
 				      tai_offset, a->precision, &sample);
 	if (v == NTP_RESP_BAD_ORIGIN) {
 		s->bad_responses++;
@@ -543,6 +528,65 @@ static void *resolver_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * A source whose reply did not come by its deadline: a missed poll, the
+ * minimum interval again, and after max_missed its history dropped.
+ * Called with the lock held.
+ */
+static void reply_timed_out(struct agent *a, struct source *s)
+{
+	close_request(s);
+	s->reach <<= 1;
+	s->good_in_row = 0;
+	s->poll = a->cfg.min_poll;
+	if (++s->missed == a->cfg.max_missed) {
+		pr_warn("upstream %s: unreachable after %d missed polls\n", s->ep.host, s->missed);
+		/* what it said before going away is no evidence now */
+		sst_reset(&s->stats);
+	}
+	if (!s->ep.resolved && s->missed >= a->cfg.max_missed)
+		s->resolved = false;
+	reselect(a);
+}
+
+/*
+ * One pass over the sources at monotonic `now`: time out, look up or poll
+ * what is due, and list the sockets in flight in fds (their sources in
+ * idx).  Returns how many; *wake is the earliest deadline or poll, at most
+ * a second away.  Called with the lock held.
+ */
+static int poll_sources(struct agent *a, double now, struct pollfd *fds, int *idx, double *wake)
+{
+	int i, n = 0;
+
+	*wake = now + 1.0;
+	for (i = 0; i < a->n; i++) {
+		struct source *s = &a->src[i];
+
+		if (s->denied)
+			continue;
+		if (s->fd >= 0 && now >= s->deadline)
+			reply_timed_out(a, s);
+		if (s->fd < 0 && now >= s->next_poll && !s->resolved) {
+			/* the resolver thread looks it up; polled once found */
+			s->lookup_wanted = true;
+			pthread_cond_signal(&a->lookup_cond);
+			s->next_poll = now + poll_interval(a, s);
+		} else if (s->fd < 0 && now >= s->next_poll) {
+			send_request(a, s, now);
+		}
+		if (s->fd >= 0) {
+			fds[n] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
+			idx[n++] = i;
+			if (s->deadline < *wake)
+				*wake = s->deadline;
+		} else if (s->next_poll < *wake) {
+			*wake = s->next_poll;
+		}
+	}
+	return n;
+}
+
 static void *agent_thread(void *arg)
 {
 	struct agent *a = arg;
@@ -567,46 +611,8 @@ static void *agent_thread(void *arg)
 			pthread_mutex_lock(&a->lock);
 			testhook_hang();
 		}
-		wake = now + 1.0;
-		n = 0;
 		pthread_mutex_lock(&a->lock);
-		for (i = 0; i < a->n; i++) {
-			struct source *s = &a->src[i];
-
-			if (s->denied)
-				continue;
-			if (s->fd >= 0 && now >= s->deadline) {
-				close_request(s);
-				s->reach <<= 1;
-				s->good_in_row = 0;
-				s->poll = a->cfg.min_poll;
-				if (++s->missed == a->cfg.max_missed) {
-					pr_warn("upstream %s: unreachable after %d missed polls\n",
-						s->ep.host, s->missed);
-					/* what it said before going away is no evidence now */
-					sst_reset(&s->stats);
-				}
-				if (!s->ep.resolved && s->missed >= a->cfg.max_missed)
-					s->resolved = false;
-				reselect(a);
-			}
-			if (s->fd < 0 && now >= s->next_poll && !s->resolved) {
-				/* the resolver thread looks it up; polled once found */
-				s->lookup_wanted = true;
-				pthread_cond_signal(&a->lookup_cond);
-				s->next_poll = now + poll_interval(a, s);
-			} else if (s->fd < 0 && now >= s->next_poll) {
-				send_request(a, s, now);
-			}
-			if (s->fd >= 0) {
-				fds[n] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
-				idx[n++] = i;
-				if (s->deadline < wake)
-					wake = s->deadline;
-			} else if (s->next_poll < wake) {
-				wake = s->next_poll;
-			}
-		}
+		n = poll_sources(a, now, fds, idx, &wake);
 		generation = a->generation;
 		pthread_mutex_unlock(&a->lock);
 		fds[n] = (struct pollfd){ .fd = a->wake_fd, .events = POLLIN };
@@ -784,7 +790,7 @@ __u64 agent_heartbeat_ns(const struct agent *a)
 
 int agent_set_upstreams(struct agent *a, const struct ntpd_endpoint *eps, int n)
 {
-	static struct source next[NTPD_MAX_UPSTREAMS];	/* only under the lock */
+	struct source *next = a->next;	/* only under the lock */
 	bool kept[NTPD_MAX_UPSTREAMS] = { false };
 	__u64 one = 1;
 	int i, j;

@@ -228,51 +228,28 @@ static int take(struct client_policy *cp, const struct ntpd_rate_config *cfg,
 	return ok;
 }
 
-__u32 client_policy_check(struct client_policy *cp, int family, const void *saddr,
-			  __u64 now_tai_ns, __be32 *kod)
+struct ntp_verdict client_policy_check(struct client_policy *cp, int family, const void *saddr,
+				      __u64 now_tai_ns)
 {
 	struct ntpd_rate_config cfg;
 	struct ntpd_rate_key key;
 	__u32 zero = 0, limited = 0;
-	bool deny;
-	int ok = 1;
+	int over_limit = 0;
+	__u8 acl;
 
 	pthread_rwlock_rdlock(&cp->cfg_lock);
 	cfg = cp->cfg.rate;
-	deny = acl_action(cp, family, saddr) == NTPD_ACL_DENY;
+	acl = acl_action(cp, family, saddr);
 	pthread_rwlock_unlock(&cp->cfg_lock);
 	/* with BPF the live config is the map's (it may have been changed) */
 	if (cp->rate_cfg_fd >= 0)
 		bpf_map_lookup_elem(cp->rate_cfg_fd, &zero, &cfg);
-	*kod = 0;
-	if (deny && !cfg.kod_deny)
-		return NTPD_CNT_DENIED_DROPPED;
-	/*
-	 * A KoD DENY is an answer like any other: it goes through the bucket and
-	 * the leak, or a flood spoofing a denied prefix would get an answer per
-	 * request, which an allowed prefix never gets (and could be aimed at a
-	 * victim holding that prefix).
-	 */
-	if (cfg.enabled) {
-		if (family == AF_INET)
-			ntp_rate_key_v4(&key, *(const __be32 *)saddr, cfg.prefix4);
-		else
-			ntp_rate_key_v6(&key, saddr, cfg.prefix6);
-		ok = take(cp, &cfg, &key, now_tai_ns, &limited);
-		/* the counter XDP uses for the same case */
-		if (!ok && !ntp_rate_leaks(limited, &cfg))
-			return deny ? NTPD_CNT_DENIED_LIMITED : NTPD_CNT_RATE_DROPPED;
+	/* the XDP program's ladder (bpf/ntp_verdict.h): only the lookups differ */
+	if (ntp_policy_charges(&cfg, acl)) {
+		ntp_rate_key(&key, family == AF_INET6, saddr, &cfg);
+		over_limit = !take(cp, &cfg, &key, now_tai_ns, &limited);
 	}
-	if (deny) {
-		*kod = NTP_KISS_DENY;
-		return NTPD_CNT_DENIED_KOD;
-	}
-	if (ok)
-		return NTP_REQ_ANSWER;
-	if (!cfg.kod)
-		return NTPD_CNT_RATE_LEAKED;
-	*kod = NTP_KISS_RATE;
-	return NTPD_CNT_RATE_KOD;
+	return ntp_policy_verdict(&cfg, acl, over_limit, limited);
 }
 
 void client_policy_set_hash_key(struct client_policy *cp, const __u8 key[16])
@@ -286,9 +263,6 @@ long client_policy_set_of(struct client_policy *cp, int family, const void *sadd
 
 	if (!cp->sets)
 		return -EOPNOTSUPP;
-	if (family == AF_INET)
-		ntp_rate_key_v4(&key, *(const __be32 *)saddr, cp->cfg.rate.prefix4);
-	else
-		ntp_rate_key_v6(&key, saddr, cp->cfg.rate.prefix6);
+	ntp_rate_key(&key, family == AF_INET6, saddr, &cp->cfg.rate);
 	return (long)set_of(cp, &key);
 }

@@ -10,6 +10,7 @@
 #define NTPD_CLIENT_POLICY_H
 
 #include "loader.h"
+#include "ntp_proto.h"
 #include "policy.h"
 
 struct client_policy;
@@ -28,15 +29,17 @@ void client_policy_update(struct client_policy *cp, const struct ntpd_policy *p)
  * exactly once for each request the socket path may answer: every call
  * takes from the client's bucket.
  *
- * Returns NTP_REQ_ANSWER, or the counter of what to do instead (as the XDP
- * program does): NTPD_CNT_RATE_DROPPED / NTPD_CNT_DENIED_DROPPED mean no
- * answer; NTPD_CNT_RATE_LEAKED a normal answer; NTPD_CNT_RATE_KOD and
- * NTPD_CNT_DENIED_KOD an answer with *kod as its kiss code.  A denied client
- * with kod-deny goes through its bucket and the leak like any other: its
- * KoD DENY when the request conforms or leaks, else NTPD_CNT_RATE_DROPPED.
+ * The verdict is the XDP program's, from the same ladder
+ * (ntp_policy_verdict() in bpf/ntp_verdict.h): NTP_ACT_DROP means no
+ * answer (counter RATE_DROPPED, DENIED_DROPPED or DENIED_LIMITED);
+ * NTP_ACT_ANSWER a normal answer (counter NTP_REQ_ANSWER, or RATE_LEAKED);
+ * NTP_ACT_KOD_RATE / NTP_ACT_KOD_DENY a kiss, ntp_verdict_kiss() its code.
+ * A denied client with kod-deny goes through its bucket and the leak like
+ * any other: its KoD DENY when the request conforms or leaks, else dropped
+ * (DENIED_LIMITED).
  */
-__u32 client_policy_check(struct client_policy *cp, int family, const void *saddr,
-			  __u64 now_tai_ns, __be32 *kod);
+struct ntp_verdict client_policy_check(struct client_policy *cp, int family, const void *saddr,
+				      __u64 now_tai_ns);
 
 /*
  * For tests of the socket-mode table: replace the random SipHash key, and

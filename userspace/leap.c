@@ -190,10 +190,29 @@ static int read_text(const char *path, char *buf, size_t size)
 	return err;
 }
 
+/* The file read and parsed into *l; *read_failed says which of the two refused. */
+static int read_list(const char *path, struct leap_list *l, int *line, bool *read_failed)
+{
+	enum { LIST_TEXT_MAX = 64 * 1024 };	/* tzdata's is 10 KiB */
+	char *text = malloc(LIST_TEXT_MAX);
+	int err;
+
+	*read_failed = true;
+	if (!text)
+		return -ENOMEM;
+	err = read_text(path, text, LIST_TEXT_MAX);
+	if (!err) {
+		*read_failed = false;
+		err = leap_list_parse(text, l, line);
+	}
+	free(text);
+	return err;
+}
+
 int leap_tracker_load_list(struct leap_tracker *t, const char *path, double now)
 {
-	static char text[64 * 1024];
 	struct leap_list l;
+	bool read_failed;
 	double next;
 	int err, line, tai_utc, sign;
 	bool was_ok = t->list_ok, first = !t->list_checked;
@@ -202,15 +221,14 @@ int leap_tracker_load_list(struct leap_tracker *t, const char *path, double now)
 	if (t->list_checked && now - t->list_checked < 86400.0)
 		return t->list_ok ? 0 : -ESTALE;
 	t->list_checked = now;
-	err = read_text(path, text, sizeof(text));
-	if (err) {
+	err = read_list(path, &l, &line, &read_failed);
+	if (err && read_failed) {
 		if (first || was_ok)
 			pr_info("leap seconds: cannot read %s: %s; leaps come from the upstreams "
 				"only\n", path, strerror(-err));
 		t->list_ok = false;
 		return err;
 	}
-	err = leap_list_parse(text, &l, &line);
 	if (err) {
 		if (first || was_ok) {
 			if (err == -EINVAL)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "mgmt_api.h"
+
+#include "knobs.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -212,6 +214,15 @@ static int get_int(json_t *root, const char *key, long min, long max, long *out,
 	return 0;
 }
 
+/* a field whose range is a command-line knob's: the range the table gives */
+static int get_knob_int(json_t *root, const char *key, const char *knob_name, long *out,
+			char *err, size_t errlen)
+{
+	const struct knob *k = knob_find(knob_name);
+
+	return get_int(root, key, k->min, k->max, out, err, errlen);
+}
+
 static int get_bool(json_t *root, const char *key, __u8 *out, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(root, key);
@@ -252,9 +263,9 @@ int mgmt_parse_ratelimit(const char *body, size_t len, struct ntpd_policy *p,
 		}
 	}
 	ret = get_int(root, "burst", 1, POLICY_BURST_MAX, &burst, err, errlen) ?:
-	      get_int(root, "leak", 0, 16, &leak, err, errlen) ?:
-	      get_int(root, "prefix4", 1, 32, &prefix4, err, errlen) ?:
-	      get_int(root, "prefix6", 1, 128, &prefix6, err, errlen) ?:
+	      get_knob_int(root, "leak", "rate-leak", &leak, err, errlen) ?:
+	      get_knob_int(root, "prefix4", "rate-prefix4", &prefix4, err, errlen) ?:
+	      get_knob_int(root, "prefix6", "rate-prefix6", &prefix6, err, errlen) ?:
 	      get_bool(root, "enabled", &next.rate.enabled, err, errlen) ?:
 	      get_bool(root, "kod", &next.rate.kod, err, errlen) ?:
 	      get_bool(root, "kod_deny", &next.rate.kod_deny, err, errlen);

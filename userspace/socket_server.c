@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "socket_server.h"
-#include "leap.h"
 #include "kclock.h"
 #include "log.h"
 #include "ntp_auth.h"
 #include "ntp_proto.h"
 #include "refstate.h"
 #include "reqlog.h"
+#include "rxtime.h"
 #include "stats.h"
 #include "testhook.h"
 
@@ -34,7 +34,7 @@ enum reply_kind {
 /* an idle worker still wakes this often, to show the watchdog it is alive */
 #define IDLE_WAKE_S 1
 /* a request's control messages: its receive stamp and where it was sent */
-#define RX_CTRL_LEN (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct in6_pktinfo)))
+#define RX_CTRL_LEN (RXTIME_CMSG_SPACE + CMSG_SPACE(sizeof(struct in6_pktinfo)))
 /* a reply's: the address and interface it leaves from */
 #define TX_CTRL_LEN CMSG_SPACE(sizeof(struct in6_pktinfo))
 
@@ -84,9 +84,8 @@ struct socket_server {
 	int n_workers;
 	int n4;			/* workers[0..n4) are IPv4 */
 	volatile bool stopping;
+	bool warned_no_stamps;	/* said once per server, not per socket */
 };
-
-static bool warned_no_stamps;
 
 static __u64 mono_ns(void)
 {
@@ -96,7 +95,7 @@ static __u64 mono_ns(void)
 	return ns;
 }
 
-static int open_socket(const struct sockaddr_storage *addr)
+static int open_socket(struct socket_server *srv, const struct sockaddr_storage *addr)
 {
 	socklen_t len = addr->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 						      sizeof(struct sockaddr_in6);
@@ -119,10 +118,11 @@ static int open_socket(const struct sockaddr_storage *addr)
 		goto fail;
 	/* without kernel stamps (qemu-user has none) the receive time is read
 	 * after recvmmsg returns: later by the batch's wait, so say so */
-	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) && !warned_no_stamps) {
-		warned_no_stamps = true;
+	err = rxtime_enable(fd);
+	if (err && !srv->warned_no_stamps) {
+		srv->warned_no_stamps = true;
 		pr_warn("socket server: no kernel receive timestamps (SO_TIMESTAMPNS: %s); "
-			"receive times are read after recvmmsg\n", strerror(errno));
+			"receive times are read after recvmmsg\n", strerror(-err));
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) ||
 	    bind(fd, (const struct sockaddr *)addr, len))
@@ -175,26 +175,6 @@ static bool to_group(int family, const union dest_info *d)
 	return IN6_IS_ADDR_MULTICAST(&d->v6.ipi6_addr);
 }
 
-static __u64 rx_timestamp_tai(struct msghdr *msg, const struct ntpd_ref_state *st)
-{
-	struct cmsghdr *cm;
-	struct timespec ts;
-
-	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			/* kernel stamps are CLOCK_REALTIME, which a kernel leap
-			 * steps; our state and T3 speak TAI, which it does not:
-			 * the conversion needs a TAI reading from after the
-			 * receive only around such a leap */
-			return leap_realtime_to_tai(st, (__u64)ts.tv_sec * NSEC_PER_SEC_U64 +
-							(__u64)ts.tv_nsec,
-						    st->leap_kernel ? refstate_tai_now_ns() : 0);
-		}
-	}
-	return refstate_tai_now_ns();
-}
-
 static bool bad_peer(const struct sockaddr_storage *peer)
 {
 	if (peer->ss_family == AF_INET) {
@@ -216,27 +196,13 @@ static const void *peer_addr(const struct sockaddr_storage *peer)
 }
 
 /*
- * Decide on one datagram; on answer it becomes the finished response in
- * place (transmit timestamp and MAC included) and w->reply[i] says what
- * kind.  Returns the counter to bump.
- *
- * The order is the cost an attacker can make us pay: checks that read only
- * the packet first, then the rate limit, and only for a request that will
- * get a real answer the MAC, so a flood of bad MACs is limited like any
- * other instead of buying a digest per packet.
+ * The checks that read only the datagram, its peer and its destination.
+ * NTP_REQ_ANSWER, or the counter of why not (no answer either way).
  */
-static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
-			     const struct ntpd_ref_state *st, int have_state)
+static __u32 screen_datagram(struct worker *w, int i, unsigned int len)
 {
-	struct ntp_packet *pkt = (struct ntp_packet *)w->buf[i];
-	const struct ntpd_config *cfg = &w->srv->params.cfg;
-	enum ntp_auth_verdict auth;
-	__u32 verdict, policy;
-	__be32 kod = 0;
-	__u64 rx_tai;
-	int fresh;
+	const struct ntp_packet *pkt = (const struct ntp_packet *)w->buf[i];
 
-	w->reply[i] = REPLY_NONE;
 	if (len < NTP_PACKET_LEN)
 		return NTPD_CNT_PASS_TRUNCATED;
 	if (bad_peer(&w->peer[i]))
@@ -246,30 +212,60 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 	if (w->have_dest[i] && to_group(w->family, &w->dest[i]))
 		return NTPD_CNT_PASS_NOT_LOCAL;
 	/* sin_port and sin6_port sit at the same offset */
-	verdict = ntp_classify_request_port(pkt->li_vn_mode,
-					    ((const struct sockaddr_in *)&w->peer[i])->sin_port);
-	if (verdict != NTP_REQ_ANSWER)
-		return verdict;
+	return ntp_classify_request_port(pkt->li_vn_mode,
+					 ((const struct sockaddr_in *)&w->peer[i])->sin_port);
+}
+
+/*
+ * Decide on one datagram; on answer it becomes the finished response in
+ * place (transmit timestamp and MAC excepted: finish_reply) and
+ * w->reply[i] says what kind.  Returns the counter to bump.
+ *
+ * The order is the cost an attacker can make us pay: checks that read only
+ * the packet first, then the rate limit, and only for a request that will
+ * get a real answer the MAC, so a flood of bad MACs is limited like any
+ * other instead of buying a digest per packet.  The verdicts are the XDP
+ * program's (bpf/ntp_verdict.h).
+ */
+static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
+			     const struct ntpd_ref_state *st, int have_state)
+{
+	struct ntp_packet *pkt = (struct ntp_packet *)w->buf[i];
+	const struct ntpd_config *cfg = &w->srv->params.cfg;
+	enum ntp_answer_kind kind;
+	enum ntp_auth_verdict auth;
+	struct ntp_verdict v;
+	__be32 kiss;
+	__u64 rx_tai;
+	__u32 reason;
+	int fresh;
+
+	w->reply[i] = REPLY_NONE;
+	reason = screen_datagram(w, i, len);
+	if (reason != NTP_REQ_ANSWER)
+		return reason;
 	/* Never a reply larger than the request, and nothing but a crypto-NAK
 	 * for a key we do not have (RFC 5905 7.4, RFC 7822). */
 	auth = ntp_auth_lookup(w->srv->params.keys, w->buf[i], len, &w->reply_key[i]);
 	if (auth == NTP_AUTH_UNSUPPORTED)
 		return NTPD_CNT_PASS_LENGTH;
-	if (!have_state)
-		return NTPD_CNT_PASS_STATE_BUSY;
+	/* the last stop: a stale state is answered as such, never passed on */
+	v = ntp_state_verdict(have_state, 1, 0);
+	if (v.action == NTP_ACT_PASS)
+		return v.counter;
 
-	rx_tai = rx_timestamp_tai(&w->rx[i].msg_hdr, st);
+	rx_tai = rxtime_tai_ns(&w->rx[i].msg_hdr, st);
 	w->rx_tai[i] = rx_tai;
 	/* the one charge for this request: XDP charges only what it answers */
-	policy = client_policy_check(w->srv->params.policy, w->family, peer_addr(&w->peer[i]),
-				     rx_tai, &kod);
-	if (policy == NTPD_CNT_RATE_DROPPED || policy == NTPD_CNT_DENIED_DROPPED)
-		return policy;
-	if (kod) {
+	v = client_policy_check(w->srv->params.policy, w->family, peer_addr(&w->peer[i]), rx_tai);
+	if (v.action == NTP_ACT_DROP)
+		return v.counter;
+	kiss = ntp_verdict_kiss(v);
+	if (kiss) {
 		/* the kiss is never signed: it is no answer a client may trust */
-		ntp_fill_kod(pkt, st, cfg, rx_tai, kod);
+		ntp_fill_kod(pkt, st, cfg, rx_tai, kiss);
 		w->reply[i] = REPLY_PLAIN;
-		return policy;
+		return v.counter;
 	}
 	if (auth == NTP_AUTH_OK)
 		auth = ntp_auth_verify(w->reply_key[i], w->buf[i], len);
@@ -277,18 +273,12 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 		return NTPD_CNT_DROP_BAD_MAC;
 	fresh = ntp_state_fresh(st, rx_tai, cfg->max_state_age_ns);
 	ntp_fill_response(pkt, st, cfg, rx_tai, fresh);
-	if (auth == NTP_AUTH_UNKNOWN_KEY) {
-		w->reply[i] = REPLY_NAK;
-		return NTPD_CNT_ANSWERED_NAK;
-	}
-	w->reply[i] = auth == NTP_AUTH_OK ? REPLY_SIGNED : REPLY_PLAIN;
-	if (policy != NTP_REQ_ANSWER)
-		return policy;		/* leaked through the limit */
-	if (!fresh)
-		return NTPD_CNT_ANSWERED_UNSYNC;
-	if (auth == NTP_AUTH_OK)
-		return NTPD_CNT_ANSWERED_AUTH;
-	return w->family == AF_INET ? NTPD_CNT_ANSWERED_V4 : NTPD_CNT_ANSWERED_V6;
+	kind = auth == NTP_AUTH_UNKNOWN_KEY ? NTP_ANSWER_NAK :
+	       auth == NTP_AUTH_OK	    ? NTP_ANSWER_SIGNED :
+					      NTP_ANSWER_PLAIN;
+	w->reply[i] = kind == NTP_ANSWER_NAK ? REPLY_NAK :
+		      kind == NTP_ANSWER_SIGNED ? REPLY_SIGNED : REPLY_PLAIN;
+	return ntp_answer_counter(v, kind, fresh, w->family == AF_INET6);
 }
 
 /*
@@ -473,7 +463,7 @@ int socket_server_open(struct socket_server **out, const struct socket_server_pa
 		w->srv = srv;
 		w->family = i < n4 ? AF_INET : AF_INET6;
 		w->rng = 0x9e3779b9u * (__u32)(i + 1);	/* xorshift: any non-zero seed */
-		w->fd = open_socket(i < n4 ? &p->listen4 : &p->listen6);
+		w->fd = open_socket(srv, i < n4 ? &p->listen4 : &p->listen6);
 		w->fd = ntp_socket_set_dscp(w->fd, w->family, p->cfg.dscp);
 		if (w->fd < 0) {
 			err = w->fd;

@@ -22,14 +22,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "frames.h"
+#include "fixture.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "ntp_proto.h"
 #include "refstate.h"
-#include "xdp_ntpd.skel.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NS		1000000000ULL
@@ -61,10 +60,7 @@ static const uint8_t REFID[4] = { 192, 0, 2, 1 };
 #define SERVER6	"2001:db8::10"
 
 struct fixture {
-	struct xdp_ntpd_bpf *skel;
-	struct ntpd_ref_buffer *ref;
-	int prog_fd;
-	int counters_fd;
+	struct xdp_fixture x;	/* tests/bpf/fixture.h */
 	__u8 dscp;		/* what the answers must carry */
 };
 
@@ -86,7 +82,7 @@ struct fixture {
 #define SERVER6_TENT	"2001:db8::12"	/* still in DAD */
 
 static struct fixture fx;
-static struct ntpd_ref_state published;	/* what fx.ref holds now */
+static struct ntpd_ref_state published;	/* what fx.x.ref holds now */
 
 /* ---- the reference state ------------------------------------------------ */
 
@@ -110,7 +106,7 @@ static struct ntpd_ref_state known_state(__u64 update_tai_ns)
 
 static void publish(struct fixture *f, const struct ntpd_ref_state *st)
 {
-	refstate_publish(f->ref, st);
+	refstate_publish(f->x.ref, st);
 	if (f == &fx)
 		published = *st;
 }
@@ -130,23 +126,13 @@ static int publish_fresh(void **state)
 
 static void unload(struct fixture *f)
 {
-	refstate_munmap(f->ref);
-	xdp_ntpd_bpf__destroy(f->skel);
-	memset(f, 0, sizeof(*f));
+	fixture_close(&f->x);
+	f->dscp = 0;
 }
 
 static int add_local(struct fixture *f, int family, const char *text, __u32 vlan, __u8 flags)
 {
-	struct ntpd_local_addr k = { .vlan = vlan };
-
-	if (family == AF_INET) {
-		k.addr[10] = k.addr[11] = 0xff;
-		inet_pton(AF_INET, text, &k.addr[12]);
-	} else {
-		inet_pton(AF_INET6, text, k.addr);
-	}
-	return bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &k, &flags, BPF_ANY) ?
-		       -errno : 0;
+	return fixture_add_local(&f->x, family, text, vlan, flags);
 }
 
 /* The interface's MAC and VLAN devices, and our addresses on each. */
@@ -159,11 +145,11 @@ static int add_links(struct fixture *f)
 	int err = 0;
 
 	memcpy(link.mac, SERVER_MAC, ETH_ALEN);
-	if (bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_link), &zero, &link, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(f->x.skel->maps.ntpd_link), &zero, &link, BPF_ANY))
 		return -errno;
 	for (i = 0; i < ARRAY_SIZE(vlans); i++) {
 		link.ifindex = (__u32)(10 + i);
-		if (bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_vlans), &vlans[i], &link,
+		if (bpf_map_update_elem(bpf_map__fd(f->x.skel->maps.ntpd_vlans), &vlans[i], &link,
 					BPF_ANY))
 			return -errno;
 		if (vlans[i] == VLAN_EMPTY)
@@ -187,41 +173,34 @@ static int load_tweaked(struct fixture *f, __u8 stale_action, void (*tweak)(stru
 	int err;
 
 	memset(f, 0, sizeof(*f));
-	f->skel = xdp_ntpd_bpf__open();
-	if (!f->skel)
-		return -errno;
+	err = fixture_open(&f->x);
+	if (err)
+		return err;
 	/* every knob explicit: the test must not depend on the defaults */
-	f->skel->rodata->ntpd_cfg.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT;
-	f->skel->rodata->ntpd_cfg.ntp_port = htons(NTP_PORT_DEFAULT);
-	f->skel->rodata->ntpd_cfg.ntp_port6 = htons(NTP_PORT_DEFAULT);
-	f->skel->rodata->ntpd_cfg.poll_min = POLL_MIN;
-	f->skel->rodata->ntpd_cfg.poll_max = POLL_MAX;
-	f->skel->rodata->ntpd_cfg.stale_action = stale_action;
-	f->skel->rodata->ntpd_cfg.verify_udp_csum = 1;
-	f->skel->rodata->ntpd_cfg.allow_loopback_src = 0;
-	f->skel->rodata->ntpd_cfg.dscp = 0;
-	f->skel->rodata->ntpd_cfg.off4 = 0;
-	f->skel->rodata->ntpd_cfg.off6 = 0;
-	f->skel->rodata->ntpd_cfg.listen4 = 0;
-	memset(f->skel->rodata->ntpd_cfg.listen6, 0, 16);
+	f->x.skel->rodata->ntpd_cfg.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT;
+	f->x.skel->rodata->ntpd_cfg.ntp_port = htons(NTP_PORT_DEFAULT);
+	f->x.skel->rodata->ntpd_cfg.ntp_port6 = htons(NTP_PORT_DEFAULT);
+	f->x.skel->rodata->ntpd_cfg.poll_min = POLL_MIN;
+	f->x.skel->rodata->ntpd_cfg.poll_max = POLL_MAX;
+	f->x.skel->rodata->ntpd_cfg.stale_action = stale_action;
+	f->x.skel->rodata->ntpd_cfg.verify_udp_csum = 1;
+	f->x.skel->rodata->ntpd_cfg.allow_loopback_src = 0;
+	f->x.skel->rodata->ntpd_cfg.dscp = 0;
+	f->x.skel->rodata->ntpd_cfg.off4 = 0;
+	f->x.skel->rodata->ntpd_cfg.off6 = 0;
+	f->x.skel->rodata->ntpd_cfg.listen4 = 0;
+	memset(f->x.skel->rodata->ntpd_cfg.listen6, 0, 16);
 	if (tweak) {
 		struct ntpd_config cfg;
 
-		memcpy(&cfg, (const void *)&f->skel->rodata->ntpd_cfg, sizeof(cfg));
+		memcpy(&cfg, (const void *)&f->x.skel->rodata->ntpd_cfg, sizeof(cfg));
 		tweak(&cfg);
-		memcpy((void *)&f->skel->rodata->ntpd_cfg, &cfg, sizeof(cfg));
+		memcpy((void *)&f->x.skel->rodata->ntpd_cfg, &cfg, sizeof(cfg));
 	}
-	f->dscp = f->skel->rodata->ntpd_cfg.dscp;
-	err = xdp_ntpd_bpf__load(f->skel);
+	f->dscp = f->x.skel->rodata->ntpd_cfg.dscp;
+	err = fixture_load(&f->x);
 	if (err)
 		goto cleanup;
-	f->prog_fd = bpf_program__fd(f->skel->progs.xdp_ntpd);
-	f->counters_fd = bpf_map__fd(f->skel->maps.ntpd_counters);
-	f->ref = refstate_mmap(bpf_map__fd(f->skel->maps.ntpd_ref));
-	if (!f->ref) {
-		err = -errno;
-		goto cleanup;
-	}
 	err = add_links(f);
 	if (err)
 		goto cleanup;
@@ -251,55 +230,6 @@ static int group_teardown(void **state)
 }
 
 /* ---- running the program ---------------------------------------------------- */
-
-/* The per-CPU counters summed over every possible CPU.  0 or -errno. */
-static int read_counters(int fd, struct ntpd_counters *sum)
-{
-	int ncpus = libbpf_num_possible_cpus(), cpu, i, err = 0;
-	struct ntpd_counters *percpu;
-	__u32 zero = 0;
-
-	if (ncpus < 0)
-		return ncpus;
-	percpu = calloc((size_t)ncpus, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &zero, percpu)) {
-		err = -errno;
-		goto cleanup;
-	}
-	memset(sum, 0, sizeof(*sum));
-	for (cpu = 0; cpu < ncpus; cpu++)
-		for (i = 0; i < NTPD_CNT_MAX; i++)
-			sum->packets[i] += percpu[cpu].packets[i];
-cleanup:
-	free(percpu);
-	return err;
-}
-
-struct run_result {
-	int verdict;
-	uint8_t out[FRAME_MAX];
-	size_t out_len;
-	__u64 tai_before, tai_after;	/* CLOCK_TAI bracketing the run */
-};
-
-/* One pass of the program over `in`.  0 or -errno. */
-static int run_prog(int prog_fd, const uint8_t *in, size_t len, struct run_result *r)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)len,
-		    .data_out = r->out, .data_size_out = sizeof(r->out), .repeat = 1);
-	int err;
-
-	r->tai_before = refstate_tai_now_ns();
-	err = bpf_prog_test_run_opts(prog_fd, &opts);
-	r->tai_after = refstate_tai_now_ns();
-	if (err)
-		return err;
-	r->verdict = (int)opts.retval;
-	r->out_len = opts.data_size_out;
-	return 0;
-}
 
 /* ---- the expected answer ------------------------------------------------------ */
 
@@ -371,24 +301,83 @@ static __u64 age_at(const struct ntpd_ref_state *st, __u64 tai_ns)
 	return tai_ns > st->update_tai_ns ? tai_ns - st->update_tai_ns : 0;
 }
 
+/* The request's headers as the answer must have them, in `want` (a copy
+ * of the request laid out as `lay`). */
+static void expect_headers(uint8_t *want, const uint8_t *req, const struct frame_layout *lay,
+			   __u8 dscp)
+{
+	uint8_t *ip = want + lay->l3, *udp = want + lay->l4, tmp[16];
+	size_t alen = lay->family == AF_INET ? 4 : 16, a_off = lay->family == AF_INET ? 12 : 8;
+
+	/* Ethernet: back to the sender; VLAN tags stay as they were */
+	memcpy(want, req + ETH_ALEN, ETH_ALEN);
+	memcpy(want + ETH_ALEN, req, ETH_ALEN);
+	/* IP: addresses swapped, fresh TTL / hop limit */
+	memcpy(tmp, ip + a_off, alen);
+	memcpy(ip + a_off, ip + a_off + alen, alen);
+	memcpy(ip + a_off + alen, tmp, alen);
+	ip[lay->family == AF_INET ? 8 : 7] = NTPD_TTL_RESPONSE;
+	/* our DSCP, ECN 0 whatever the request said (RFC 3168 6.1.1) */
+	if (lay->family == AF_INET) {
+		ip[1] = (uint8_t)(dscp << 2);
+	} else {
+		ip[0] = (uint8_t)(0x60 | dscp >> 2);
+		ip[1] = (uint8_t)((dscp << 6 & 0xc0) | (ip[1] & 0x0f));
+	}
+	/* UDP: ports swapped */
+	memcpy(tmp, udp, 2);
+	memcpy(udp, udp + 2, 2);
+	memcpy(udp + 2, tmp, 2);
+}
+
+/*
+ * The answer's NTP fields that do not depend on when it was made, in
+ * `ntp` (a copy of the request's `req_ntp`): all but root dispersion,
+ * receive and transmit.
+ */
+static void expect_ntp_fixed(uint8_t *ntp, const uint8_t *req_ntp, const struct ntpd_ref_state *st,
+			     int fresh, __u64 rx_tai_before)
+{
+	uint8_t vn;
+	int poll, synced;
+
+	/* NTP, RFC 5905 figure 8 */
+	vn = (req_ntp[0] >> 3) & 7;
+	/* the leap announcement ends at the instant (callers keep the run on
+	 * one side of it) */
+	synced = fresh && st->stratum <= 15;
+	ntp[0] = (uint8_t)((synced ? (leap_taken(st, rx_tai_before) ? 0 : st->leap) : 3) << 6 |
+			   vn << 3 | 4);
+	ntp[1] = synced ? st->stratum : 0;
+	poll = (int8_t)req_ntp[2];
+	poll = poll < POLL_MIN ? POLL_MIN : poll > POLL_MAX ? POLL_MAX : poll;
+	ntp[2] = (uint8_t)poll;
+	ntp[3] = (uint8_t)st->precision;
+	put32(ntp + 4, st->root_delay);
+	/* a stratum-0 answer names no server: a stale state's refid is "LOST" */
+	memcpy(ntp + 12, synced || st->stratum > 15 ? (const void *)&st->refid : "LOST", 4);
+	put64(ntp + 16, st->reference_ts);
+	memcpy(ntp + 24, req_ntp + 40, 8);	/* origin = their transmit */
+}
+
 /*
  * Compare an answer with the one expected for request `req` under state
  * `st`.  Returns NULL when every byte is right, else what is wrong (in
  * msg).  Does not assert, so the torn-read test can call it with a writer
  * thread running.
  */
-static const char *answer_diff(const uint8_t *req, size_t len, const struct run_result *r,
+static const char *answer_diff(const uint8_t *req, size_t len, const struct fixture_run *r,
 			       const struct ntpd_ref_state *st, int fresh, __u8 dscp, char *msg,
 			       size_t msg_len)
 {
-	uint8_t want[FRAME_MAX], tmp[16];
+	uint8_t want[FRAME_MAX];
 	struct frame_layout lay;
-	uint8_t *ip, *udp, *ntp, vn;
+	uint8_t *ntp;
 	const uint8_t *got;
-	size_t alen, a_off, i;
+	size_t i;
 	uint32_t disp, disp_lo, disp_hi;
 	uint64_t rx, tx, ts_lo, ts_hi;
-	int poll, err, synced;
+	int err;
 
 	if (r->out_len != len) {
 		snprintf(msg, msg_len, "answer is %zu bytes, request %zu", r->out_len, len);
@@ -400,50 +389,11 @@ static const char *answer_diff(const uint8_t *req, size_t len, const struct run_
 		snprintf(msg, msg_len, "request does not parse (%d)", err);
 		return msg;
 	}
-	ip = want + lay.l3;
-	udp = want + lay.l4;
 	ntp = want + lay.payload;
 	got = r->out + lay.payload;
 
-	/* Ethernet: back to the sender; VLAN tags stay as they were */
-	memcpy(want, req + ETH_ALEN, ETH_ALEN);
-	memcpy(want + ETH_ALEN, req, ETH_ALEN);
-	/* IP: addresses swapped, fresh TTL / hop limit */
-	alen = lay.family == AF_INET ? 4 : 16;
-	a_off = lay.family == AF_INET ? 12 : 8;
-	memcpy(tmp, ip + a_off, alen);
-	memcpy(ip + a_off, ip + a_off + alen, alen);
-	memcpy(ip + a_off + alen, tmp, alen);
-	ip[lay.family == AF_INET ? 8 : 7] = NTPD_TTL_RESPONSE;
-	/* our DSCP, ECN 0 whatever the request said (RFC 3168 6.1.1) */
-	if (lay.family == AF_INET) {
-		ip[1] = (uint8_t)(dscp << 2);
-	} else {
-		ip[0] = (uint8_t)(0x60 | dscp >> 2);
-		ip[1] = (uint8_t)((dscp << 6 & 0xc0) | (ip[1] & 0x0f));
-	}
-	/* UDP: ports swapped */
-	memcpy(tmp, udp, 2);
-	memcpy(udp, udp + 2, 2);
-	memcpy(udp + 2, tmp, 2);
-
-	/* NTP, RFC 5905 figure 8 */
-	vn = (req[lay.payload] >> 3) & 7;
-	/* the leap announcement ends at the instant (callers keep the run on
-	 * one side of it) */
-	synced = fresh && st->stratum <= 15;
-	ntp[0] = (uint8_t)((synced ? (leap_taken(st, r->tai_before) ? 0 : st->leap) : 3) << 6 |
-			   vn << 3 | 4);
-	ntp[1] = synced ? st->stratum : 0;
-	poll = (int8_t)req[lay.payload + 2];
-	poll = poll < POLL_MIN ? POLL_MIN : poll > POLL_MAX ? POLL_MAX : poll;
-	ntp[2] = (uint8_t)poll;
-	ntp[3] = (uint8_t)st->precision;
-	put32(ntp + 4, st->root_delay);
-	/* a stratum-0 answer names no server: a stale state's refid is "LOST" */
-	memcpy(ntp + 12, synced || st->stratum > 15 ? (const void *)&st->refid : "LOST", 4);
-	put64(ntp + 16, st->reference_ts);
-	memcpy(ntp + 24, req + lay.payload + 40, 8);	/* origin = their transmit */
+	expect_headers(want, req, &lay, dscp);
+	expect_ntp_fixed(ntp, req + lay.payload, st, fresh, r->tai_before);
 
 	/* Root dispersion grows with the age at the receive time, which lies
 	 * in the bracket; the program's multiply-shift may round up one more
@@ -605,14 +555,14 @@ static void check_case(struct fixture *f, const struct ntpd_ref_state *st, const
 	uint8_t in[FRAME_MAX];
 	size_t len = build_case(&c->f, in);
 	struct ntpd_counters before, after;
-	struct run_result r;
+	struct fixture_run r;
 	char msg[160];
 	const char *diff;
 	int i;
 
-	assert_int_equal(read_counters(f->counters_fd, &before), 0);
-	assert_int_equal(run_prog(f->prog_fd, in, len, &r), 0);
-	assert_int_equal(read_counters(f->counters_fd, &after), 0);
+	assert_int_equal(fixture_read_counters(&f->x, &before), 0);
+	assert_int_equal(fixture_run(&f->x, in, len, &r), 0);
+	assert_int_equal(fixture_read_counters(&f->x, &after), 0);
 
 	if (r.verdict != c->verdict)
 		print_message("# %s: verdict %d, want %d\n", c->desc, r.verdict, c->verdict);
@@ -882,14 +832,14 @@ static void stale_state_passed_when_configured(void **state)
 	(void)state;
 	assert_int_equal(load(&pass, NTPD_STALE_PASS), 0);
 	st = known_state(refstate_tai_now_ns() - 20 * NS);
-	refstate_publish(pass.ref, &st);
+	refstate_publish(pass.x.ref, &st);
 	check_case(&pass, &st, &stale);
 	check_case(&pass, &st, &stale6);
 	st = known_state(0);
-	refstate_publish(pass.ref, &st);
+	refstate_publish(pass.x.ref, &st);
 	check_case(&pass, &st, &stale);
 	st = known_state(refstate_tai_now_ns());
-	refstate_publish(pass.ref, &st);
+	refstate_publish(pass.x.ref, &st);
 	check_case(&pass, &st, &fresh);
 	unload(&pass);
 }
@@ -935,7 +885,7 @@ static void leap_case(void **state)
 	struct ntpd_ref_state st;
 	uint8_t in[FRAME_MAX];
 	size_t len = build_case(&c.f, in);
-	struct run_result r;
+	struct fixture_run r;
 	__u64 now, L, line_at_L, s_ntp;
 	uint64_t rx, tx;
 	const char *diff;
@@ -954,9 +904,9 @@ static void leap_case(void **state)
 		publish(&fx, &st);
 		while (lc->after && refstate_tai_now_ns() < L)
 			;
-		assert_int_equal(read_counters(fx.counters_fd, &before), 0);
-		assert_int_equal(run_prog(fx.prog_fd, in, len, &r), 0);
-		assert_int_equal(read_counters(fx.counters_fd, &after), 0);
+		assert_int_equal(fixture_read_counters(&fx.x, &before), 0);
+		assert_int_equal(fixture_run(&fx.x, in, len, &r), 0);
+		assert_int_equal(fixture_read_counters(&fx.x, &after), 0);
 		/* a slow run that straddled the instant says nothing: again */
 		if (lc->after ? r.tai_before >= L : r.tai_after < L)
 			break;
@@ -1041,7 +991,7 @@ static void no_torn_reads(void **state)
 	struct ntpd_ref_state st;
 	uint8_t in[FRAME_MAX];
 	size_t len = build_case(&cf, in);
-	struct run_result r;
+	struct fixture_run r;
 	char msg[160];
 	pthread_t writer;
 
@@ -1049,15 +999,15 @@ static void no_torn_reads(void **state)
 	torn_t0 = refstate_tai_now_ns();
 	st = torn_state(0);
 	publish(&fx, &st);
-	assert_int_equal(read_counters(fx.counters_fd, &before), 0);
+	assert_int_equal(fixture_read_counters(&fx.x, &before), 0);
 	torn_writer_done = 0;
-	assert_int_equal(pthread_create(&writer, NULL, torn_writer, fx.ref), 0);
+	assert_int_equal(pthread_create(&writer, NULL, torn_writer, fx.x.ref), 0);
 
 	/* No asserts in here: a failure would leave the writer running. */
 	while (runs < TORN_RUNS_MAX && !__atomic_load_n(&torn_writer_done, __ATOMIC_ACQUIRE)) {
 		const char *diff;
 
-		if (run_prog(fx.prog_fd, in, len, &r)) {
+		if (fixture_run(&fx.x, in, len, &r)) {
 			other++;
 			break;
 		}
@@ -1084,7 +1034,7 @@ static void no_torn_reads(void **state)
 		last_k = k > last_k ? k : last_k;
 	}
 	pthread_join(writer, NULL);
-	assert_int_equal(read_counters(fx.counters_fd, &after), 0);
+	assert_int_equal(fixture_read_counters(&fx.x, &after), 0);
 
 	print_message("# %lu runs during %u publications: %lu answered, %lu passed as "
 		      "state_busy, %lu torn, %lu out of order\n", runs, TORN_PUBLISHES, answered,
@@ -1124,7 +1074,7 @@ static void dscp_set_in_answers(void **state)
 
 	(void)state;
 	assert_int_equal(load_tweaked(&f, NTPD_STALE_UNSYNC, tweak_dscp), 0);
-	refstate_publish(f.ref, &st);
+	refstate_publish(f.x.ref, &st);
 	for (i = 0; i < ARRAY_SIZE(cases_dscp); i++)
 		check_case(&f, &st, &cases_dscp[i]);
 	unload(&f);
@@ -1151,7 +1101,7 @@ static void listen_address_binds_xdp(void **state)
 
 	(void)state;
 	assert_int_equal(load_tweaked(&f, NTPD_STALE_UNSYNC, tweak_listen), 0);
-	refstate_publish(f.ref, &st);
+	refstate_publish(f.x.ref, &st);
 	for (i = 0; i < ARRAY_SIZE(cases_listen); i++)
 		check_case(&f, &st, &cases_listen[i]);
 	unload(&f);
@@ -1207,7 +1157,7 @@ static void families_and_ports(void **state)
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(sets); i++) {
 		assert_int_equal(load_tweaked(&f, NTPD_STALE_UNSYNC, sets[i].tweak), 0);
-		refstate_publish(f.ref, &st);
+		refstate_publish(f.x.ref, &st);
 		for (j = 0; j < sets[i].n; j++)
 			check_case(&f, &st, &sets[i].cases[j]);
 		unload(&f);

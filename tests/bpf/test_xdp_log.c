@@ -17,14 +17,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "frames.h"
-#include "loader.h"
-#include "refstate.h"
-#include "xdp_ntpd.skel.h"
+#include "fixture.h"
+#include "ntp_proto.h"
 
 struct fixture {
-	struct xdp_ntpd_bpf *skel;
-	struct ntpd_ref_buffer *ref;
+	struct xdp_fixture x;
 	struct ring_buffer *rb;
 	struct ntpd_request_event ev[8];
 	int n_ev;
@@ -41,38 +38,26 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static void load(struct fixture *f, __u64 log_threshold)
 {
-	struct ntpd_local_addr a4 = { .addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 10 } };
-	struct ntpd_local_addr a6 = { 0 };
 	struct ntpd_ref_state st = { .stratum = 2, .precision = -20 };
-	__u8 one = 1;
 
 	memset(f, 0, sizeof(*f));
-	f->skel = xdp_ntpd_bpf__open();
-	assert_non_null(f->skel);
-	f->skel->rodata->ntpd_cfg.log_threshold = log_threshold;
-	assert_int_equal(xdp_ntpd_bpf__load(f->skel), 0);
-	f->ref = refstate_mmap(bpf_map__fd(f->skel->maps.ntpd_ref));
-	assert_non_null(f->ref);
-	inet_pton(AF_INET6, "2001:db8::10", a6.addr);
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a4, &one, 0), 0);
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a6, &one, 0), 0);
-	st.update_tai_ns = refstate_tai_now_ns();
-	refstate_publish(f->ref, &st);
-	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.ntpd_events), on_event, f, NULL);
+	assert_int_equal(fixture_open(&f->x), 0);
+	f->x.skel->rodata->ntpd_cfg.log_threshold = log_threshold;
+	assert_int_equal(fixture_load_serving(&f->x, &st), 0);
+	f->rb = ring_buffer__new(bpf_map__fd(f->x.skel->maps.ntpd_events), on_event, f, NULL);
 	assert_non_null(f->rb);
 }
 
 static void unload(struct fixture *f)
 {
 	ring_buffer__free(f->rb);
-	refstate_munmap(f->ref);
-	xdp_ntpd_bpf__destroy(f->skel);
+	fixture_close(&f->x);
 }
 
 /* One request from `src` with `li_vn_mode`; the verdict. */
 static int send_one(struct fixture *f, int family, const char *src, __u8 li_vn_mode)
 {
-	uint8_t payload[NTP_PACKET_LEN], in[FRAME_MAX], out[FRAME_MAX];
+	uint8_t payload[NTP_PACKET_LEN], in[FRAME_MAX];
 	struct frame_spec s = {
 		.dst_mac = { 2, 0, 0, 0, 0, 1 }, .src_mac = { 2, 0, 0, 0, 0, 2 },
 		.family = family, .ttl = 64, .l4_proto = IPPROTO_UDP,
@@ -80,18 +65,16 @@ static int send_one(struct fixture *f, int family, const char *src, __u8 li_vn_m
 		.payload = payload, .payload_len = sizeof(payload),
 	};
 	struct frame_layout lay;
+	struct fixture_run r;
 	int len;
 
 	frame_ntp_request(payload, sizeof(payload), li_vn_mode, 6, 0x1122334455667788ULL);
 	inet_pton(family, src, s.saddr);
-	inet_pton(family, family == AF_INET ? "192.0.2.10" : "2001:db8::10", s.daddr);
+	inet_pton(family, family == AF_INET ? FIXTURE_SERVER4 : FIXTURE_SERVER6, s.daddr);
 	len = frame_build(&s, in, FRAME_MAX, &lay);
 	assert_true(len > 0);
-
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)len,
-		    .data_out = out, .data_size_out = FRAME_MAX, .repeat = 1);
-	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.xdp_ntpd), &opts), 0);
-	return (int)opts.retval;
+	assert_int_equal(fixture_run(&f->x, in, (size_t)len, &r), 0);
+	return r.verdict;
 }
 
 static void events_carry_client_and_outcome(void **state)
@@ -154,7 +137,7 @@ static void histogram_counts_answers_only(void **state)
 		assert_int_equal(send_one(&f, AF_INET, "198.51.100.7",
 					  NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT)), XDP_TX);
 	assert_int_equal(send_one(&f, AF_INET, "198.51.100.7", NTP_LI_VN_MODE(0, 4, 7)), XDP_DROP);
-	assert_int_equal(loader_read_counters(bpf_map__fd(f.skel->maps.ntpd_counters), &c), 0);
+	assert_int_equal(fixture_read_counters(&f.x, &c), 0);
 	for (k = 0; k < NTPD_LAT_BUCKETS; k++)
 		n += c.latency[k];
 	assert_int_equal(n, 5);

@@ -16,19 +16,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "frames.h"
-#include "loader.h"
+#include "fixture.h"
 #include "ntp_proto.h"
 #include "refstate.h"
-#include "xdp_ntpd.skel.h"
 
 #define XMT_TS 0xdeadbeef12345678ULL
-
-struct fixture {
-	struct xdp_ntpd_bpf *skel;
-	struct ntpd_ref_buffer *ref;
-	int prog_fd;
-};
 
 /* A client request: source `src` (IPv4 or IPv6 text) to our 192.0.2.10 or
  * 2001:db8::10, v4 client mode, valid checksums. */
@@ -53,63 +45,45 @@ static int build(const struct request *r, uint8_t *buf, struct frame_layout *lay
 	frame_ntp_request(payload, sizeof(payload), NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT), 6,
 			  XMT_TS);
 	inet_pton(r->family, r->src, s.saddr);
-	inet_pton(r->family, r->family == AF_INET ? "192.0.2.10" : "2001:db8::10", s.daddr);
+	inet_pton(r->family, r->family == AF_INET ? FIXTURE_SERVER4 : FIXTURE_SERVER6, s.daddr);
 	return frame_build(&s, buf, FRAME_MAX, lay);
 }
 
-static int load_full(struct fixture *f, __u32 rate_table_size, __u8 stale_action)
+static int load_full(struct xdp_fixture *f, __u32 rate_table_size, __u8 stale_action)
 {
-	struct ntpd_local_addr a4 = { .addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 10 } };
-	struct ntpd_local_addr a6 = { 0 };
 	struct ntpd_ref_state st = { .stratum = 2, .precision = -20 };
-	__u8 one = 1;
+	int err = fixture_open(f);
 
-	f->skel = xdp_ntpd_bpf__open();
-	if (!f->skel)
-		return -1;
+	if (err)
+		return err;
 	bpf_map__set_max_entries(f->skel->maps.ntpd_rate, rate_table_size);
 	f->skel->rodata->ntpd_cfg.stale_action = stale_action;
-	if (xdp_ntpd_bpf__load(f->skel))
-		return -1;
-	f->prog_fd = bpf_program__fd(f->skel->progs.xdp_ntpd);
-	f->ref = refstate_mmap(bpf_map__fd(f->skel->maps.ntpd_ref));
-	inet_pton(AF_INET6, "2001:db8::10", a6.addr);
-	if (!f->ref ||
-	    bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a4, &one, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &a6, &one, BPF_ANY))
-		return -1;
-	st.update_tai_ns = refstate_tai_now_ns();
-	refstate_publish(f->ref, &st);
-	return 0;
+	return fixture_load_serving(f, &st);
 }
 
-static int load_sized(struct fixture *f, __u32 rate_table_size)
+static int load_sized(struct xdp_fixture *f, __u32 rate_table_size)
 {
 	return load_full(f, rate_table_size, NTPD_STALE_UNSYNC);
 }
 
-static int load(struct fixture *f)
+static int load(struct xdp_fixture *f)
 {
 	return load_sized(f, NTPD_RATE_TABLE_DEFAULT);
 }
 
-static void unload(struct fixture *f)
+/* One run of `in`: the verdict (asserting the run itself worked). */
+static int run(const struct xdp_fixture *f, const uint8_t *in, size_t len, uint8_t *out,
+	       __u32 *out_len)
 {
-	refstate_munmap(f->ref);
-	xdp_ntpd_bpf__destroy(f->skel);
+	struct fixture_run r;
+
+	assert_int_equal(fixture_run(f, in, len, &r), 0);
+	memcpy(out, r.out, r.out_len);
+	*out_len = (__u32)r.out_len;
+	return r.verdict;
 }
 
-static int run(int prog_fd, const uint8_t *in, size_t len, uint8_t *out, __u32 *out_len)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)len,
-		    .data_out = out, .data_size_out = FRAME_MAX, .repeat = 1);
-
-	assert_int_equal(bpf_prog_test_run_opts(prog_fd, &opts), 0);
-	*out_len = opts.data_size_out;
-	return (int)opts.retval;
-}
-
-static int verdict_of(const struct fixture *f, const struct request *r, uint8_t *out)
+static int verdict_of(const struct xdp_fixture *f, const struct request *r, uint8_t *out)
 {
 	uint8_t in[FRAME_MAX];
 	struct frame_layout lay;
@@ -117,23 +91,20 @@ static int verdict_of(const struct fixture *f, const struct request *r, uint8_t 
 	__u32 out_len;
 
 	assert_true(len > 0);
-	return run(f->prog_fd, in, (size_t)len, out, &out_len);
+	return run(f, in, (size_t)len, out, &out_len);
 }
 
-static __u64 fx_counter(const struct fixture *f, int idx)
+static __u64 fx_counter(const struct xdp_fixture *f, int idx)
 {
 	struct ntpd_counters c;
 
-	assert_int_equal(loader_read_counters(bpf_map__fd(f->skel->maps.ntpd_counters), &c), 0);
+	assert_int_equal(fixture_read_counters(f, &c), 0);
 	return c.packets[idx];
 }
 
-static void set_rate(const struct fixture *f, const struct ntpd_rate_config *cfg)
+static void set_rate(const struct xdp_fixture *f, const struct ntpd_rate_config *cfg)
 {
-	__u32 zero = 0;
-
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_rate_cfg), &zero, cfg,
-					     BPF_ANY), 0);
+	assert_int_equal(fixture_set_rate(f, cfg), 0);
 }
 
 /* 1 request/s, burst 4, leak 1 in 4, clients named by /24: a tight loop of
@@ -146,7 +117,7 @@ static const struct ntpd_rate_config tight = {
 static void rate_limit_burst_then_leak(void **state)
 {
 	struct request s = client4("198.51.100.7");
-	struct fixture f;
+	struct xdp_fixture f;
 	uint8_t out[FRAME_MAX];
 	int i;
 
@@ -172,7 +143,7 @@ static void rate_limit_burst_then_leak(void **state)
 		assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
 	s.src = "2001:db8:1::ffff";	/* same /64 */
 	assert_int_equal(verdict_of(&f, &s, out), XDP_DROP);
-	unload(&f);
+	fixture_close(&f);
 }
 
 static void rate_limit_kod(void **state)
@@ -181,7 +152,7 @@ static void rate_limit_kod(void **state)
 	struct request s = client4("198.51.100.7");
 	struct frame_layout lay;
 	uint8_t in[FRAME_MAX], out[FRAME_MAX];
-	struct fixture f;
+	struct xdp_fixture f;
 	size_t len;
 	int i;
 
@@ -195,7 +166,7 @@ static void rate_limit_kod(void **state)
 	/* the 4th request over the limit leaks, as a kiss-o'-death */
 	__u32 out_len;
 
-	assert_int_equal(run(f.prog_fd, in, len, out, &out_len), XDP_TX);
+	assert_int_equal(run(&f, in, len, out, &out_len), XDP_TX);
 	assert_int_equal(out_len, len);
 	assert_int_equal(fx_counter(&f, NTPD_CNT_RATE_KOD), 1);
 	const uint8_t *ntp = out + lay.payload;
@@ -205,7 +176,7 @@ static void rate_limit_kod(void **state)
 	assert_memory_equal(ntp + 12, "RATE", 4);
 	assert_int_equal(be64toh(*(const uint64_t *)(ntp + 24)), XMT_TS);	/* origin echoed */
 	assert_int_equal(frame_verify_csums(out, out_len), 0);
-	unload(&f);
+	fixture_close(&f);
 }
 
 static void access_lists(void **state)
@@ -218,7 +189,7 @@ static void access_lists(void **state)
 	struct request s = client4("198.51.100.7");
 	struct frame_layout lay;
 	uint8_t out[FRAME_MAX];
-	struct fixture f;
+	struct xdp_fixture f;
 
 	(void)state;
 	assert_int_equal(load(&f), 0);
@@ -246,7 +217,7 @@ static void access_lists(void **state)
 	assert_memory_equal(out + lay.payload + 12, "DENY", 4);
 	assert_int_equal(out[lay.payload + 1], 0);
 	assert_int_equal(fx_counter(&f, NTPD_CNT_DENIED_KOD), 1);
-	unload(&f);
+	fixture_close(&f);
 }
 
 /*
@@ -261,7 +232,7 @@ static void lru_churn_does_not_refill_heavy_client(void **state)
 	struct request heavy = client4("198.51.100.7"), other = client4("");
 	char addr[32];
 	uint8_t out[FRAME_MAX];
-	struct fixture f;
+	struct xdp_fixture f;
 	int i, answered = 0;
 
 	(void)state;
@@ -280,11 +251,11 @@ static void lru_churn_does_not_refill_heavy_client(void **state)
 	for (i = 0; i < 8; i++)			/* limited 3..10: leaks at 4 and 8 */
 		answered += verdict_of(&f, &heavy, out) == XDP_TX;
 	assert_int_equal(answered, 2);
-	unload(&f);
+	fixture_close(&f);
 }
 
 /* The client's bucket as the table holds it: 1, or 0 when it has none. */
-static int bucket_of(const struct fixture *f, const char *src, int prefix,
+static int bucket_of(const struct xdp_fixture *f, const char *src, int prefix,
 		     struct ntpd_rate_entry *e)
 {
 	struct ntpd_rate_key key;
@@ -308,7 +279,7 @@ static void passed_requests_not_charged(void **state)
 	struct ntpd_ref_state st = { .stratum = 2, .precision = -20 };
 	struct ntpd_rate_entry before, after;
 	uint8_t out[FRAME_MAX];
-	struct fixture f;
+	struct xdp_fixture f;
 	__u32 seq;
 
 	(void)state;
@@ -353,7 +324,7 @@ static void passed_requests_not_charged(void **state)
 	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
 	assert_int_equal(verdict_of(&f, &s, out), XDP_TX);
 	assert_int_equal(verdict_of(&f, &s, out), XDP_DROP);
-	unload(&f);
+	fixture_close(&f);
 }
 
 /*
@@ -370,7 +341,7 @@ static void kod_deny_rate_limited(void **state)
 	struct frame_layout lay;
 	uint8_t in[FRAME_MAX], out[FRAME_MAX];
 	__u32 out_len;
-	struct fixture f;
+	struct xdp_fixture f;
 	size_t len;
 	int i, kods = 0, allowed = 0;
 
@@ -382,11 +353,11 @@ static void kod_deny_rate_limited(void **state)
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f.skel->maps.ntpd_acl4), &net, &deny, 0), 0);
 	len = (size_t)build(&s, in, &lay);
 	for (i = 1; i <= 4; i++) {		/* the burst: a DENY each */
-		assert_int_equal(run(f.prog_fd, in, len, out, &out_len), XDP_TX);
+		assert_int_equal(run(&f, in, len, out, &out_len), XDP_TX);
 		assert_memory_equal(out + lay.payload + 12, "DENY", 4);
 	}
 	for (i = 1; i <= 8; i++) {		/* over: limited 1..8, leak at 4 and 8 */
-		int v = run(f.prog_fd, in, len, out, &out_len);
+		int v = run(&f, in, len, out, &out_len);
 
 		assert_int_equal(v, i % 4 == 0 ? XDP_TX : XDP_DROP);
 		if (v == XDP_TX)
@@ -402,7 +373,7 @@ static void kod_deny_rate_limited(void **state)
 	}
 	kods = (int)fx_counter(&f, NTPD_CNT_DENIED_KOD);
 	assert_int_equal(allowed, kods);
-	unload(&f);
+	fixture_close(&f);
 }
 
 int main(void)

@@ -1,4 +1,4 @@
-# libFuzzer targets and sanitizer builds (issue 9).  Included at the end of
+# libFuzzer targets and sanitizer builds.  Included at the end of
 # the top Makefile, so BUILD, LIB_OBJS, SKELS, PKG_CFLAGS and PKG_LIBS are
 # already defined.  Everything is built with clang into $(BUILD)/fuzz/ and
 # $(BUILD)/asan/, never mixed with the gcc objects in $(BUILD)/.
@@ -55,6 +55,14 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(wildcard tests/
 	$(call msg,FUZZ-LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz -Itests/bpf $< $(FUZZ_LIB_OBJS) $(FUZZ_LDFLAGS) -o $@ $(FUZZ_LDLIBS)
+
+# the differential target loads the program with the BPF suites' fixture
+$(FUZZ_DIR)/fuzz_xdp_diff: tests/fuzz/fuzz_xdp_diff.c tests/bpf/fixture.c tests/fuzz/fuzz_util.h \
+		$(wildcard tests/bpf/*.h) $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz -Itests/bpf $< tests/bpf/fixture.c $(FUZZ_LIB_OBJS) \
+		$(FUZZ_LDFLAGS) -o $@ $(FUZZ_LDLIBS)
 
 $(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	$(call msg,ASAN-LD,$@)

@@ -17,16 +17,12 @@
 #include <bpf/libbpf.h>
 #include <endian.h>
 
-#include "frames.h"
+#include "fixture.h"
 #include "fuzz_util.h"
-#include "loader.h"
 #include "ntp_proto.h"
 #include "refstate.h"
-#include "xdp_ntpd.skel.h"
 
-static struct xdp_ntpd_bpf *skel;
-static struct ntpd_ref_buffer *ref;
-static int prog_fd, counters_fd;
+static struct xdp_fixture fx;
 
 static const struct ntpd_ref_state state_tmpl = {
 	.tai_offset_ns = 37LL * 1000000000LL, .correction_ns = 1234567,
@@ -36,34 +32,23 @@ static const struct ntpd_ref_state state_tmpl = {
 
 static int setup(void)
 {
-	struct ntpd_local_addr a4 = { .addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 10 } };
-	struct ntpd_local_addr a6 = { 0 };
-	__u8 one = 1;
-
-	skel = xdp_ntpd_bpf__open();
-	if (!skel)
-		return -1;
-	skel->rodata->ntpd_cfg.verify_udp_csum = 1;	/* as on a real NIC */
-	if (xdp_ntpd_bpf__load(skel))
-		return -1;
-	prog_fd = bpf_program__fd(skel->progs.xdp_ntpd);
-	counters_fd = bpf_map__fd(skel->maps.ntpd_counters);
-	ref = refstate_mmap(bpf_map__fd(skel->maps.ntpd_ref));
 	struct ntpd_link link = { .mac = { 2, 0, 0, 0, 0, 1 }, .mac_known = 1 };
 	/* the VLAN devices the frames' tags name: 100, and 100 then 101 */
 	static const __u32 vlans[] = { 0, 100, NTPD_VLAN_PATH(100, 101) };
 	__u32 zero = 0;
 	size_t i;
 
-	inet_pton(AF_INET6, "2001:db8::10", a6.addr);
-	if (!ref || bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_link), &zero, &link, 0))
+	if (fixture_open(&fx))
+		return -1;
+	fx.skel->rodata->ntpd_cfg.verify_udp_csum = 1;	/* as on a real NIC */
+	if (fixture_load(&fx) ||
+	    bpf_map_update_elem(bpf_map__fd(fx.skel->maps.ntpd_link), &zero, &link, 0))
 		return -1;
 	for (i = 0; i < sizeof(vlans) / sizeof(vlans[0]); i++) {
-		a4.vlan = a6.vlan = vlans[i];
 		if ((vlans[i] &&
-		     bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_vlans), &vlans[i], &link, 0)) ||
-		    bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_local), &a4, &one, 0) ||
-		    bpf_map_update_elem(bpf_map__fd(skel->maps.ntpd_local), &a6, &one, 0))
+		     bpf_map_update_elem(bpf_map__fd(fx.skel->maps.ntpd_vlans), &vlans[i], &link, 0)) ||
+		    fixture_add_local(&fx, AF_INET, FIXTURE_SERVER4, vlans[i], NTPD_LOCAL_SERVE) ||
+		    fixture_add_local(&fx, AF_INET6, FIXTURE_SERVER6, vlans[i], NTPD_LOCAL_SERVE))
 			return -1;
 	}
 	return 0;
@@ -121,104 +106,52 @@ static __u32 model(const struct frame_spec *s, enum defect d, __u8 lvm, int *act
 	return s->family == AF_INET ? NTPD_CNT_ANSWERED_V4 : NTPD_CNT_ANSWERED_V6;
 }
 
-/* The one counter that moved, or -1. */
-static int moved(const struct ntpd_counters *a, const struct ntpd_counters *b)
+/* The one defect chosen, on a valid request (some fall back to another
+ * where the family has no such field).  The defect the frame carries. */
+static enum defect apply_defect(struct frame_spec *s, uint8_t *payload, enum defect d)
 {
-	int i, which = -1;
+	int i;
 
-	for (i = 0; i < NTPD_CNT_MAX; i++) {
-		if (b->packets[i] == a->packets[i])
-			continue;
-		if (which >= 0 || b->packets[i] != a->packets[i] + 1)
-			return -2;
-		which = i;
-	}
-	return which;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	static int ready;
-	struct fuzz_cursor cur = { .data = data, .len = size };
-	uint8_t payload[128], in[FRAME_MAX], out[FRAME_MAX], byte;
-	struct frame_spec s = {
-		.dst_mac = { 2, 0, 0, 0, 0, 1 }, .src_mac = { 2, 0, 0, 0, 0, 2 },
-		.ttl = 64, .l4_proto = IPPROTO_UDP, .dport = 123, .csum = FRAME_CSUM_VALID,
-		.payload = payload, .payload_len = NTP_PACKET_LEN,
-	};
-	struct ntpd_ref_state st = state_tmpl, st_read;
-	struct ntpd_counters before, after;
-	struct ntp_packet want;
-	struct frame_layout lay;
-	enum defect d;
-	int len, action, i;
-	__u32 expect;
-
-	if (!ready) {
-		FUZZ_CHECK(setup() == 0);	/* no root or no BPF: nothing to compare */
-		ready = 1;
-	}
-	fuzz_take(&cur, &byte, 1);
-	d = (enum defect)(byte % D_MAX);
-	s.family = byte & 0x80 ? AF_INET6 : AF_INET;
-	fuzz_take(&cur, &byte, 1);
-	s.n_vlan = byte % 3;		/* 0..2: what the program parses */
-	for (i = 0; i < s.n_vlan; i++) {
-		s.vlan_tpid[i] = i == 0 && s.n_vlan == 2 ? 0x88a8 : 0x8100;
-		s.vlan_tci[i] = (uint16_t)(100 + i);
-	}
-	fuzz_take(&cur, &s.sport, 2);
-	s.sport |= 1;			/* port 0 is a defect of its own */
-	fuzz_take(&cur, &s.ttl, 1);
-	fuzz_take(&cur, &s.tos, 1);
-	fuzz_take(&cur, payload, sizeof(payload));
-	if (s.family == AF_INET) {
-		fuzz_take(&cur, s.saddr, 4);
-		inet_pton(AF_INET, "192.0.2.10", s.daddr);
-	} else {
-		fuzz_take(&cur, s.saddr, 16);
-		inet_pton(AF_INET6, "2001:db8::10", s.daddr);
-	}
 	switch (d) {
 	case D_VLAN_DEPTH:
-		s.n_vlan = 3;
+		s->n_vlan = 3;
 		for (i = 0; i < 3; i++) {
-			s.vlan_tpid[i] = 0x8100;
-			s.vlan_tci[i] = (uint16_t)(100 + i);
+			s->vlan_tpid[i] = 0x8100;
+			s->vlan_tci[i] = (uint16_t)(100 + i);
 		}
 		break;
-	case D_NOT_UDP: s.l4_proto = IPPROTO_TCP; break;
-	case D_OTHER_PORT: s.dport = 124; break;
-	case D_LENGTH: s.payload_len = NTP_PACKET_LEN + 4 * (1 + payload[1] % 16); break;
-	case D_NOT_LOCAL: s.daddr[s.family == AF_INET ? 3 : 15] ^= 0x40; break;
-	case D_SPORT_ZERO: s.sport = 0; break;
-	case D_BAD_CSUM: s.csum = FRAME_CSUM_BAD; break;
-	case D_SRC_MAC_GROUP: s.src_mac[0] |= 1; break;
-	case D_DST_MAC_GROUP: s.dst_mac[0] = payload[5] & 1 ? 0xff : 0x01; break;
-	case D_DST_MAC_OTHER: s.dst_mac[5] ^= (uint8_t)(2 | payload[5]); break;
+	case D_NOT_UDP: s->l4_proto = IPPROTO_TCP; break;
+	case D_OTHER_PORT: s->dport = 124; break;
+	case D_LENGTH: s->payload_len = NTP_PACKET_LEN + 4 * (1 + payload[1] % 16); break;
+	case D_NOT_LOCAL: s->daddr[s->family == AF_INET ? 3 : 15] ^= 0x40; break;
+	case D_SPORT_ZERO: s->sport = 0; break;
+	case D_BAD_CSUM: s->csum = FRAME_CSUM_BAD; break;
+	case D_SRC_MAC_GROUP: s->src_mac[0] |= 1; break;
+	case D_DST_MAC_GROUP: s->dst_mac[0] = payload[5] & 1 ? 0xff : 0x01; break;
+	case D_DST_MAC_OTHER: s->dst_mac[5] ^= (uint8_t)(2 | payload[5]); break;
 	case D_VLAN_UNKNOWN:
-		s.n_vlan = 1 + payload[5] % 2;
-		s.vlan_tci[s.n_vlan - 1] = (uint16_t)(200 + payload[6] % 100);
-		s.vlan_tpid[0] = s.n_vlan == 2 ? 0x88a8 : 0x8100;
-		s.vlan_tpid[s.n_vlan - 1] = 0x8100;
-		if (s.n_vlan == 2)
-			s.vlan_tci[0] = 100;
+		s->n_vlan = 1 + payload[5] % 2;
+		s->vlan_tci[s->n_vlan - 1] = (uint16_t)(200 + payload[6] % 100);
+		s->vlan_tpid[0] = s->n_vlan == 2 ? 0x88a8 : 0x8100;
+		s->vlan_tpid[s->n_vlan - 1] = 0x8100;
+		if (s->n_vlan == 2)
+			s->vlan_tci[0] = 100;
 		break;
-	case D_SRC_LOCAL: memcpy(s.saddr, s.daddr, 16); break;
+	case D_SRC_LOCAL: memcpy(s->saddr, s->daddr, 16); break;
 	case D_BAD_IP_CSUM:	/* IPv6 has no header checksum: its zero UDP one instead */
 	case D_ZERO_CSUM6:
-		d = s.family == AF_INET6 ? D_ZERO_CSUM6 : D_BAD_IP_CSUM;
+		d = s->family == AF_INET6 ? D_ZERO_CSUM6 : D_BAD_IP_CSUM;
 		if (d == D_ZERO_CSUM6)
-			s.csum = FRAME_CSUM_ZERO;
+			s->csum = FRAME_CSUM_ZERO;
 		break;
-	case D_V1_PORT123: payload[0] = NTP_LI_VN_MODE(payload[0] >> 6, 1, 0); s.sport = 123; break;
-	case D_IP_OPTIONS: if (s.family == AF_INET) s.ipv4_opt_len = 4; else d = D_IPV6_EXTHDR; break;
-	case D_FRAGMENT: if (s.family == AF_INET) s.ipv4_frag = 0x2000; else d = D_IPV6_EXTHDR; break;
+	case D_V1_PORT123: payload[0] = NTP_LI_VN_MODE(payload[0] >> 6, 1, 0); s->sport = 123; break;
+	case D_IP_OPTIONS: if (s->family == AF_INET) s->ipv4_opt_len = 4; else d = D_IPV6_EXTHDR; break;
+	case D_FRAGMENT: if (s->family == AF_INET) s->ipv4_frag = 0x2000; else d = D_IPV6_EXTHDR; break;
 	default: break;
 	}
 	if (d == D_IPV6_EXTHDR) {
-		if (s.family == AF_INET6)
-			s.ipv6_hbh = true;
+		if (s->family == AF_INET6)
+			s->ipv6_hbh = true;
 		else
 			d = D_NONE;
 	}
@@ -227,72 +160,136 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char *const v4[] = { "0.1.2.3", "224.0.0.1", "255.255.255.255", "127.0.0.1" };
 		static const char *const v6[] = { "ff02::1", "::", "::1", "::ffff:1.2.3.4" };
 
-		inet_pton(s.family, s.family == AF_INET ? v4[payload[2] % 4] : v6[payload[2] % 4],
-			  s.saddr);
+		inet_pton(s->family, s->family == AF_INET ? v4[payload[2] % 4] : v6[payload[2] % 4],
+			  s->saddr);
 	}
+	return d;
+}
+
+/* The frame the fuzzer's bytes describe: a valid request of their
+ * family, tags, port, TTL, TOS, payload and source, then the defect. */
+static enum defect build_spec(struct fuzz_cursor *cur, struct frame_spec *s, uint8_t *payload,
+			      size_t payload_room)
+{
+	uint8_t byte;
+	enum defect d;
+	int i;
+
+	fuzz_take(cur, &byte, 1);
+	d = (enum defect)(byte % D_MAX);
+	s->family = byte & 0x80 ? AF_INET6 : AF_INET;
+	fuzz_take(cur, &byte, 1);
+	s->n_vlan = byte % 3;		/* 0..2: what the program parses */
+	for (i = 0; i < s->n_vlan; i++) {
+		s->vlan_tpid[i] = i == 0 && s->n_vlan == 2 ? 0x88a8 : 0x8100;
+		s->vlan_tci[i] = (uint16_t)(100 + i);
+	}
+	fuzz_take(cur, &s->sport, 2);
+	s->sport |= 1;			/* port 0 is a defect of its own */
+	fuzz_take(cur, &s->ttl, 1);
+	fuzz_take(cur, &s->tos, 1);
+	fuzz_take(cur, payload, payload_room);
+	if (s->family == AF_INET) {
+		fuzz_take(cur, s->saddr, 4);
+		inet_pton(AF_INET, FIXTURE_SERVER4, s->daddr);
+	} else {
+		fuzz_take(cur, s->saddr, 16);
+		inet_pton(AF_INET6, FIXTURE_SERVER6, s->daddr);
+	}
+	return apply_defect(s, payload, d);
+}
+
+/* A state published now with a leap an hour behind or ahead (never during
+ * the run, where model and program read the clock at different times),
+ * or none; *st_read what the program reads, its derived base included. */
+static void publish_state(const uint8_t *payload, struct ntpd_ref_state *st_read)
+{
+	struct ntpd_ref_state st = state_tmpl;
+
+	st.update_tai_ns = refstate_tai_now_ns();
+	st.leap_sign = (__s8)(payload[3] % 3) - 1;
+	st.leap = st.leap_sign > 0 ? NTP_LEAP_INSERT : st.leap_sign < 0 ? NTP_LEAP_DELETE :
+								 NTP_LEAP_NONE;
+	st.leap_tai_ns = payload[4] & 1 ? st.update_tai_ns - 3600 * NSEC_PER_SEC_U64 :
+					  st.update_tai_ns + 3600 * NSEC_PER_SEC_U64;
+	refstate_publish(fx.ref, &st);
+	FUZZ_CHECK(!refstate_read(fx.ref, st_read));
+}
+
+/*
+ * The answer: same size, checksums right, DSCP 0 (the default) and ECN 0
+ * whatever the request carried, and the model's NTP bytes except the
+ * receive and transmit clock readings.
+ */
+static void check_answer(const struct frame_spec *s, const uint8_t *in, int len,
+			 const struct frame_layout *lay, const struct fixture_run *r,
+			 const struct ntpd_ref_state *st_read)
+{
+	struct ntp_packet want, got;
+	__u64 rx, tx;
+
+	FUZZ_CHECK(r->out_len == (size_t)len);
+	FUZZ_CHECK(frame_verify_csums(r->out, (size_t)len) == 0);
+	FUZZ_CHECK(s->family == AF_INET ? r->out[lay->l3 + 1] == 0 :
+		   (r->out[lay->l3] & 0x0f) == 0 && (r->out[lay->l3 + 1] & 0xf0) == 0);
+	memcpy(&want, in + lay->payload, sizeof(want));
+	ntp_fill_response(&want, st_read, (const struct ntpd_config *)&fx.skel->rodata->ntpd_cfg,
+			  st_read->update_tai_ns, 1);
+	memcpy(&got, r->out + lay->payload, sizeof(got));	/* frames are unaligned */
+	rx = be64toh(got.receive_ts);
+	tx = be64toh(got.transmit_ts);
+	FUZZ_CHECK(got.li_vn_mode == want.li_vn_mode && got.stratum == want.stratum &&
+		   got.poll == want.poll && got.precision == want.precision &&
+		   got.root_delay == want.root_delay && got.refid == want.refid &&
+		   got.reference_ts == want.reference_ts && got.origin_ts == want.origin_ts);
+	/* dispersion grows 15 ppm of the age: a few units at most here */
+	FUZZ_CHECK(ntohl(got.root_dispersion) - ntohl(want.root_dispersion) < 16);
+	/* served times: after the publication, within a second, in order */
+	FUZZ_CHECK(rx >= be64toh(want.receive_ts) && rx - be64toh(want.receive_ts) < (1ULL << 32));
+	FUZZ_CHECK(tx >= rx);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int ready;
+	struct fuzz_cursor cur = { .data = data, .len = size };
+	uint8_t payload[128], in[FRAME_MAX];
+	struct frame_spec s = {
+		.dst_mac = { 2, 0, 0, 0, 0, 1 }, .src_mac = { 2, 0, 0, 0, 0, 2 },
+		.ttl = 64, .l4_proto = IPPROTO_UDP, .dport = 123, .csum = FRAME_CSUM_VALID,
+		.payload = payload, .payload_len = NTP_PACKET_LEN,
+	};
+	struct ntpd_ref_state st_read;
+	struct fixture_run r;
+	struct frame_layout lay;
+	enum defect d;
+	int len, action, moved;
+	__u32 expect;
+
+	if (!ready) {
+		FUZZ_CHECK(setup() == 0);	/* no root or no BPF: nothing to compare */
+		ready = 1;
+	}
+	d = build_spec(&cur, &s, payload, sizeof(payload));
 	len = frame_build(&s, in, sizeof(in), &lay);
 	if (len <= 0)
 		return 0;
 	if (d == D_BAD_IP_CSUM)
 		in[lay.l3 + 10] ^= (uint8_t)(1 + payload[7] % 255);
 
-	st.update_tai_ns = refstate_tai_now_ns();
-	/* a leap an hour behind or ahead (never during the run, where model
-	 * and program read the clock at different times), or none */
-	st.leap_sign = (__s8)(payload[3] % 3) - 1;
-	st.leap = st.leap_sign > 0 ? NTP_LEAP_INSERT : st.leap_sign < 0 ? NTP_LEAP_DELETE :
-								 NTP_LEAP_NONE;
-	st.leap_tai_ns = payload[4] & 1 ? st.update_tai_ns - 3600 * NSEC_PER_SEC_U64 :
-					  st.update_tai_ns + 3600 * NSEC_PER_SEC_U64;
-	refstate_publish(ref, &st);
-	FUZZ_CHECK(!refstate_read(ref, &st_read));	/* with its derived base */
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)len,
-		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
-	FUZZ_CHECK(!loader_read_counters(counters_fd, &before));
-	FUZZ_CHECK(bpf_prog_test_run_opts(prog_fd, &opts) == 0);
-	FUZZ_CHECK(!loader_read_counters(counters_fd, &after));
+	publish_state(payload, &st_read);
+	FUZZ_CHECK(fixture_run_counted(&fx, in, (size_t)len, &r, &moved) == 0);
 
 	expect = model(&s, d, payload[0], &action);
-	if ((int)opts.retval != action)
-		fprintf(stderr, "defect %d: program returned %u, model %d (family %d, counter moved %d, model %u)\n",
-			d, opts.retval, action, s.family, moved(&before, &after), expect);
-	FUZZ_CHECK((int)opts.retval == action);
-	if (moved(&before, &after) != (int)expect)
-		fprintf(stderr, "defect %d: program counted %d, model %u\n", d, moved(&before, &after), expect);
-	FUZZ_CHECK(moved(&before, &after) == (int)expect);
+	if (r.verdict != action || moved != (int)expect)
+		fprintf(stderr, "defect %d: program returned %d and counted %d, model %d and %u "
+			"(family %d)\n", d, r.verdict, moved, action, expect, s.family);
+	FUZZ_CHECK(r.verdict == action);
+	FUZZ_CHECK(moved == (int)expect);
 	if (action != XDP_TX) {
-		FUZZ_CHECK(opts.data_size_out == (__u32)len && !memcmp(in, out, (size_t)len));
+		FUZZ_CHECK(r.out_len == (size_t)len && !memcmp(in, r.out, (size_t)len));
 		return 0;
 	}
-	/* the answer: same size, checksums right, and the model's NTP bytes
-	 * except the receive and transmit clock readings */
-	FUZZ_CHECK(opts.data_size_out == (__u32)len);
-	FUZZ_CHECK(frame_verify_csums(out, (size_t)len) == 0);
-	/* DSCP 0 (the default) and ECN 0, whatever the request carried */
-	FUZZ_CHECK(s.family == AF_INET ? out[lay.l3 + 1] == 0 :
-		   (out[lay.l3] & 0x0f) == 0 && (out[lay.l3 + 1] & 0xf0) == 0);
-	memcpy(&want, in + lay.payload, sizeof(want));
-	ntp_fill_response(&want, &st_read, (const struct ntpd_config *)&skel->rodata->ntpd_cfg,
-			  st_read.update_tai_ns, 1);
-	{
-		struct ntp_packet answer;
-		const struct ntp_packet *got = &answer;
-		__u64 rx, tx;
-
-		memcpy(&answer, out + lay.payload, sizeof(answer));	/* frames are unaligned */
-		rx = be64toh(got->receive_ts);
-		tx = be64toh(got->transmit_ts);
-
-		FUZZ_CHECK(got->li_vn_mode == want.li_vn_mode && got->stratum == want.stratum &&
-			   got->poll == want.poll && got->precision == want.precision &&
-			   got->root_delay == want.root_delay && got->refid == want.refid &&
-			   got->reference_ts == want.reference_ts &&
-			   got->origin_ts == want.origin_ts);
-		/* dispersion grows 15 ppm of the age: a few units at most here */
-		FUZZ_CHECK(ntohl(got->root_dispersion) - ntohl(want.root_dispersion) < 16);
-		/* served times: after the publication, within a second, in order */
-		FUZZ_CHECK(rx >= be64toh(want.receive_ts) && rx - be64toh(want.receive_ts) < (1ULL << 32));
-		FUZZ_CHECK(tx >= rx);
-	}
+	check_answer(&s, in, len, &lay, &r, &st_read);
 	return 0;
 }

@@ -46,7 +46,28 @@ static __be32 v4(const char *text)
 	return a.s_addr;
 }
 
-/* Answers (anything but a drop) among n requests from one address at `now`. */
+/*
+ * One request from `saddr` at `now`: the counter the verdict names, and the
+ * kiss it answers with in *kod (0: none).  What the socket server acts on
+ * is the verdict's action; a dropped verdict's counter must be a drop's.
+ */
+static __u32 check(struct client_policy *cp, const __be32 *saddr, __u64 now, __be32 *kod)
+{
+	struct ntp_verdict v = client_policy_check(cp, AF_INET, saddr, now);
+
+	*kod = ntp_verdict_kiss(v);
+	if (v.action == NTP_ACT_DROP)
+		assert_true(v.counter == NTPD_CNT_RATE_DROPPED ||
+			    v.counter == NTPD_CNT_DENIED_DROPPED ||
+			    v.counter == NTPD_CNT_DENIED_LIMITED);
+	else
+		assert_true(v.counter != NTPD_CNT_RATE_DROPPED &&
+			    v.counter != NTPD_CNT_DENIED_DROPPED &&
+			    v.counter != NTPD_CNT_DENIED_LIMITED);
+	return v.counter;
+}
+
+/* Answers (anything but a drop). */
 static int answered(__u32 verdict)
 {
 	return verdict != NTPD_CNT_RATE_DROPPED && verdict != NTPD_CNT_DENIED_DROPPED &&
@@ -61,8 +82,8 @@ static void both_limited_alternately(struct client_policy *cp, __be32 a, __be32 
 	__be32 kod;
 
 	for (i = 0; i < 10; i++) {
-		got_a += answered(client_policy_check(cp, AF_INET, &a, T0, &kod));
-		got_b += answered(client_policy_check(cp, AF_INET, &b, T0, &kod));
+		got_a += answered(check(cp, &a, T0, &kod));
+		got_b += answered(check(cp, &b, T0, &kod));
 	}
 	assert_int_equal(got_a, 3);
 	assert_int_equal(got_b, 3);
@@ -115,17 +136,17 @@ static void test_kod_deny_rate_limited(void **state)
 	cp = open_policy(&p);
 	for (i = 0; i < 10; i++) {
 		kod = 0;
-		v = client_policy_check(cp, AF_INET, &denied, T0, &kod);
+		v = check(cp, &denied, T0, &kod);
 		assert_int_equal(v, want[i]);
 		assert_int_equal(kod, v == NTPD_CNT_DENIED_KOD ? NTP_KISS_DENY : 0);
 		answers_denied += answered(v);
-		answers_allowed += answered(client_policy_check(cp, AF_INET, &allowed, T0, &kod));
+		answers_allowed += answered(check(cp, &allowed, T0, &kod));
 	}
 	assert_int_equal(answers_denied, 4);
 	assert_int_equal(answers_denied, answers_allowed);
 	/* the bucket refills for a denied client as for any other: one more
 	 * kiss 10 s on */
-	v = client_policy_check(cp, AF_INET, &denied, T0 + 10 * NS, &kod);
+	v = check(cp, &denied, T0 + 10 * NS, &kod);
 	assert_int_equal(v, NTPD_CNT_DENIED_KOD);
 	client_policy_close(cp);
 }
@@ -141,7 +162,7 @@ static void test_deny_without_kod_dropped(void **state)
 	limits(&p, 1024);
 	assert_int_equal(policy_add_acl(&p, "192.0.2.0/24", NTPD_ACL_DENY), 0);
 	cp = open_policy(&p);
-	assert_int_equal(client_policy_check(cp, AF_INET, &denied, T0, &kod),
+	assert_int_equal(check(cp, &denied, T0, &kod),
 			 NTPD_CNT_DENIED_DROPPED);
 	assert_int_equal(kod, 0);
 	client_policy_close(cp);
@@ -245,17 +266,17 @@ static void test_lru_replacement(void **state)
 		c[i] = client(i);
 	for (i = 1; i <= 8; i++)	/* clients 1..8 empty their buckets */
 		for (j = 0; j < 3; j++)
-			assert_int_equal(client_policy_check(cp, AF_INET, &c[i], T0, &kod),
+			assert_int_equal(check(cp, &c[i], T0, &kod),
 					 NTP_REQ_ANSWER);
 	for (i = 2; i <= 8; i++)	/* 1 is now the least recently used */
-		assert_int_equal(client_policy_check(cp, AF_INET, &c[i], T0, &kod),
+		assert_int_equal(check(cp, &c[i], T0, &kod),
 				 NTPD_CNT_RATE_DROPPED);
-	assert_int_equal(client_policy_check(cp, AF_INET, &c[9], T0, &kod), NTP_REQ_ANSWER);
+	assert_int_equal(check(cp, &c[9], T0, &kod), NTP_REQ_ANSWER);
 	for (i = 2; i <= 8; i++)	/* kept their state: still limited */
-		assert_int_equal(client_policy_check(cp, AF_INET, &c[i], T0, &kod),
+		assert_int_equal(check(cp, &c[i], T0, &kod),
 				 NTPD_CNT_RATE_DROPPED);
 	/* 1 was replaced: a full bucket again */
-	assert_int_equal(client_policy_check(cp, AF_INET, &c[1], T0, &kod), NTP_REQ_ANSWER);
+	assert_int_equal(check(cp, &c[1], T0, &kod), NTP_REQ_ANSWER);
 	client_policy_close(cp);
 }
 
