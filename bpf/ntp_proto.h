@@ -458,9 +458,6 @@ NTPD_INLINE void ntp_latency_add(struct ntpd_counters *c, __u64 ns)
 	c->latency_sum_ns += ns;
 }
 
-/* the decisions: who is answered, with what, counted where */
-#include "ntp_verdict.h"
-
 #ifndef __bpf__
 #include <errno.h>
 #include <netinet/in.h>

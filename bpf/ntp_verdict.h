@@ -5,7 +5,8 @@
  * (userspace/client_policy.c, userspace/socket_server.c) call these with the
  * facts each looks up its own way, and do what the verdict says.  Compiled
  * by clang for BPF and by gcc for userspace, and tested once from this
- * header (tests/unit/test_ntp_verdict.c).  Included by ntp_proto.h.
+ * header (tests/unit/test_ntp_verdict.c).  It builds on ntp_proto.h; the
+ * response builder does not need it, so the include runs one way.
  *
  * The ladder for a request that may be answered:
  *

@@ -17,7 +17,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "ntpd_shared.h"
-#include "ntp_proto.h"
+#include "ntp_verdict.h"	/* and ntp_proto.h under it */
 #include "csum.h"
 #include "parse.h"
 

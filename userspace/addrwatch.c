@@ -340,7 +340,7 @@ static int reconcile_links(const struct addrwatch_sync *s, const struct ntpd_att
 
 int addrwatch_sync_commit(struct addrwatch_sync *s)
 {
-	static struct aw_entry want[NTPD_LOCAL_ADDR_MAX];	/* one sync at a time: the monitor thread's */
+	struct aw_entry want[NTPD_LOCAL_ADDR_MAX];	/* 6 KiB of the monitor thread's stack */
 	int i, j, n, err = 0, e;
 	long path;
 

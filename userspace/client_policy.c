@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "client_policy.h"
 #include "log.h"
-#include "ntp_proto.h"
+#include "ntp_verdict.h"	/* and ntp_proto.h under it */
 #include "siphash.h"
 
 #include <bpf/bpf.h>

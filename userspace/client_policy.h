@@ -10,7 +10,7 @@
 #define NTPD_CLIENT_POLICY_H
 
 #include "loader.h"
-#include "ntp_proto.h"
+#include "ntp_verdict.h"	/* and ntp_proto.h under it */
 #include "policy.h"
 
 struct client_policy;

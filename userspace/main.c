@@ -454,34 +454,40 @@ static bool same_upstreams(const struct daemon *d, const struct ntpd_options *ne
  */
 static void reload(struct daemon *d)
 {
-	static struct ntpd_options next;
-	struct ntpd_options *now = &d->opts;
+	struct ntpd_options *now = &d->opts, *next;
 
 	if (!now->config_file) {
 		pr_info("SIGHUP: no config file (-c) to re-read\n");
 		return;
 	}
+	next = malloc(sizeof(*next));	/* a whole option set, kilobytes */
+	if (!next) {
+		pr_err("SIGHUP: out of memory, the running configuration is kept\n");
+		return;
+	}
 	/* options_parse has logged why (pr_err: syslog too) */
-	if (options_parse(&next, d->argc, d->argv)) {
+	if (options_parse(next, d->argc, d->argv)) {
 		pr_err("SIGHUP: %s rejected, the running configuration is kept\n",
 		       now->config_file);
+		free(next);
 		return;
 	}
 	pthread_mutex_lock(&d->config_lock);
-	if (next.policy.table_size != now->policy.table_size)
+	if (next->policy.table_size != now->policy.table_size)
 		pr_warn("SIGHUP: a new rate table size takes effect at the next restart\n");
-	next.policy.table_size = now->policy.table_size;
-	apply_policy(d, &next.policy);
-	if (!same_upstreams(d, &next) && apply_upstreams(d, next.upstream, next.n_upstreams))
+	next->policy.table_size = now->policy.table_size;
+	apply_policy(d, &next->policy);
+	if (!same_upstreams(d, next) && apply_upstreams(d, next->upstream, next->n_upstreams))
 		pr_warn("SIGHUP: the new upstream set was not applied\n");
 	/* DELETE /upstreams goes back to what the file says now */
-	memcpy(now->upstream, next.upstream, sizeof(next.upstream));
-	now->n_upstreams = next.n_upstreams;
+	memcpy(now->upstream, next->upstream, sizeof(next->upstream));
+	now->n_upstreams = next->n_upstreams;
 	pr_info("SIGHUP: %s reloaded (%d upstreams, %d list entries, rate limit %s)\n",
 		now->config_file, d->n_upstreams, now->policy.n_acl,
 		now->policy.rate.enabled ? "on" : "off");
 	pthread_mutex_unlock(&d->config_lock);
-	options_free(&next);
+	options_free(next);
+	free(next);
 }
 
 /* ---- the management API's view of the daemon (HTTP thread) ---- */

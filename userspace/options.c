@@ -181,7 +181,7 @@ static void derive_xdp_config(struct ntpd_options *o)
 
 int options_parse(struct ntpd_options *o, int argc, char **argv)
 {
-	static struct getopt_tables tables;
+	struct getopt_tables tables;	/* 2 KiB: each parse its own, so parses may overlap */
 	bool informational = false;
 	char err[ERR_MAX];
 	int ret;
@@ -189,8 +189,7 @@ int options_parse(struct ntpd_options *o, int argc, char **argv)
 	ret = knob_defaults(o);
 	if (ret)
 		return ret;
-	if (!tables.shorts[0])
-		build_getopt(&tables);
+	build_getopt(&tables);
 	/* the file goes under the flags: find -c before the real pass */
 	ret = find_config(o, &tables, argc, argv, &informational);
 	if (ret)

@@ -3,7 +3,7 @@
 #include "kclock.h"
 #include "log.h"
 #include "ntp_auth.h"
-#include "ntp_proto.h"
+#include "ntp_verdict.h"	/* and ntp_proto.h under it */
 #include "refstate.h"
 #include "reqlog.h"
 #include "rxtime.h"

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "client_policy.h"
-#include "ntp_proto.h"
+#include "ntp_verdict.h"	/* and ntp_proto.h under it */
 #include "siphash.h"
 
 #define NS		1000000000ULL

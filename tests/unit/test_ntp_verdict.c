@@ -14,7 +14,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "ntp_proto.h"
+#include "ntp_verdict.h"	/* and ntp_proto.h under it */
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
