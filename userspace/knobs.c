@@ -5,6 +5,7 @@
  * tests/cli/test_manpages.sh demands); options.c and config.c need no change.
  */
 #include "knobs.h"
+#include "errbuf.h"
 #include "endpoint.h"
 #include "number.h"
 #include "version.h"
@@ -25,17 +26,6 @@
 #define NTPD_UPSTREAM_DEFAULT "127.0.0.1:11123"
 /* --help's column of flags: a longer one pushes its text two blanks on */
 #define USAGE_FLAG_WIDTH	22
-
-__attribute__((format(printf, 3, 4)))
-static int knob_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static void *field(const struct knob *k, struct ntpd_options *o)
 {
@@ -117,7 +107,7 @@ static int parse_endpoint(const struct knob *k, const char *what, const char *te
 	/* the listeners bind what they are given: a literal, with a port */
 	if (endpoint_parse(text, default_port, &ep) || !ep.resolved || !ep.port ||
 	    (k->family != AF_UNSPEC && ep.addr.ss_family != k->family))
-		return knob_error(err, errlen, "%s: '%s' is not %s", what, text,
+		return errbuf_fail(err, errlen, "%s: '%s' is not %s", what, text,
 				  k->family == AF_INET ? "an IPv4 ADDR:PORT" :
 				  k->family == AF_INET6 ? "an IPv6 [ADDR]:PORT" : "ADDR:PORT");
 	*out = ep;
@@ -138,7 +128,7 @@ static int apply_typed(const struct knob *k, struct ntpd_options *o, const char 
 		return 0;
 	case KNOB_INT:
 		if (number_parse_long(text, k->min, k->max, &v))
-			return knob_error(err, errlen, "%s: '%s' is not a number in [%ld, %ld]",
+			return errbuf_fail(err, errlen, "%s: '%s' is not a number in [%ld, %ld]",
 					  what, text, k->min, k->max);
 		store_uint(p, k->size, (unsigned long long)v * (k->scale ? k->scale : 1));
 		return 0;
@@ -155,14 +145,14 @@ static int apply_typed(const struct knob *k, struct ntpd_options *o, const char 
 	case KNOB_ENUM:
 		if (enum_lookup(k->names, text, &e)) {
 			enum_list(k->names, " or ", names, sizeof(names));
-			return knob_error(err, errlen, "%s: '%s' is not %s", what, text, names);
+			return errbuf_fail(err, errlen, "%s: '%s' is not %s", what, text, names);
 		}
 		store_uint(p, k->size, (unsigned long long)(unsigned int)e);
 		return 0;
 	case KNOB_CALL:
 		break;
 	}
-	return knob_error(err, errlen, "%s: not a typed knob", what);
+	return errbuf_fail(err, errlen, "%s: not a typed knob", what);
 }
 
 /* ---- the knobs a type cannot say: lists, words, rate limits ------------ */
@@ -191,25 +181,25 @@ static int set_server(const struct knob *k, struct ntpd_options *o, struct knob_
 	if (cli_starts_list(k, src))
 		o->n_upstreams = 0;
 	if (o->n_upstreams == NTPD_MAX_UPSTREAMS)
-		return knob_error(err, errlen, "%s: at most %d servers", what, NTPD_MAX_UPSTREAMS);
+		return errbuf_fail(err, errlen, "%s: at most %d servers", what, NTPD_MAX_UPSTREAMS);
 	ep = &o->upstream[o->n_upstreams];
 	if (endpoint_parse(argv[0], NTP_PORT_DEFAULT, ep))
-		return knob_error(err, errlen, "%s: '%s' is not HOST[:PORT]", what, argv[0]);
+		return errbuf_fail(err, errlen, "%s: '%s' is not HOST[:PORT]", what, argv[0]);
 	if (argc > 1) {
 		if (strcmp(argv[1], "port"))
-			return knob_error(err, errlen, "%s: expected 'port', not '%s'", what, argv[1]);
+			return errbuf_fail(err, errlen, "%s: expected 'port', not '%s'", what, argv[1]);
 		if (argc == 2)
-			return knob_error(err, errlen, "%s: 'port' needs a value", what);
+			return errbuf_fail(err, errlen, "%s: 'port' needs a value", what);
 		if (endpoint_text_has_port(argv[0]))
-			return knob_error(err, errlen, "%s: '%s' already names a port", what, argv[0]);
+			return errbuf_fail(err, errlen, "%s: '%s' already names a port", what, argv[0]);
 		if (number_parse_long(argv[2], 1, 65535, &port))
-			return knob_error(err, errlen, "%s port: '%s' is not a number in [1, 65535]",
+			return errbuf_fail(err, errlen, "%s port: '%s' is not a number in [1, 65535]",
 					  what, argv[2]);
 		/* back through the one endpoint parser, so the address keeps the port */
 		ep->port = (__u16)port;
 		if (endpoint_format(ep, buf, sizeof(buf)) < 0 ||
 		    endpoint_parse(buf, NTP_PORT_DEFAULT, ep))
-			return knob_error(err, errlen, "%s: '%s' port %ld is not HOST PORT", what,
+			return errbuf_fail(err, errlen, "%s: '%s' port %ld is not HOST PORT", what,
 					  argv[0], port);
 	}
 	o->n_upstreams++;
@@ -224,16 +214,16 @@ static int interface_mode(const struct knob *k, struct ntpd_options *o, struct k
 	int mode;
 
 	if (strcmp(argv[1], "mode"))
-		return knob_error(err, errlen, "%s: expected 'mode', not '%s'", k->directive, argv[1]);
+		return errbuf_fail(err, errlen, "%s: expected 'mode', not '%s'", k->directive, argv[1]);
 	if (argc == 2)
-		return knob_error(err, errlen, "%s: 'mode' needs a value", k->directive);
+		return errbuf_fail(err, errlen, "%s: 'mode' needs a value", k->directive);
 	if (enum_lookup(xdp_mode_names, argv[2], &mode)) {
 		enum_list(xdp_mode_names, ", ", names, sizeof(names));
-		return knob_error(err, errlen, "%s: mode '%s' is not one of %s", k->directive,
+		return errbuf_fail(err, errlen, "%s: mode '%s' is not one of %s", k->directive,
 				  argv[2], names);
 	}
 	if (src->mode_line && (enum ntpd_xdp_mode)mode != o->xdp_mode)
-		return knob_error(err, errlen, "%s: mode %s differs from mode %s on line %u; "
+		return errbuf_fail(err, errlen, "%s: mode %s differs from mode %s on line %u; "
 				  "one XDP mode applies to all interfaces", k->directive, argv[2],
 				  loader_mode_name(o->xdp_mode), src->mode_line);
 	o->xdp_mode = (enum ntpd_xdp_mode)mode;
@@ -253,12 +243,12 @@ static int set_interface(const struct knob *k, struct ntpd_options *o, struct kn
 			free((char *)o->ifaces[--o->n_ifaces]);
 	}
 	if (o->n_ifaces == NTPD_MAX_IFACES)
-		return knob_error(err, errlen, "%s: at most %d interfaces", what, NTPD_MAX_IFACES);
+		return errbuf_fail(err, errlen, "%s: at most %d interfaces", what, NTPD_MAX_IFACES);
 	if (!*argv[0] || strlen(argv[0]) >= IF_NAMESIZE)
-		return knob_error(err, errlen, "%s: '%s' is not an interface name", what, argv[0]);
+		return errbuf_fail(err, errlen, "%s: '%s' is not an interface name", what, argv[0]);
 	for (i = 0; i < o->n_ifaces; i++)
 		if (!strcmp(o->ifaces[i], argv[0]))
-			return knob_error(err, errlen, "%s: '%s' given twice", what, argv[0]);
+			return errbuf_fail(err, errlen, "%s: '%s' given twice", what, argv[0]);
 	if (argc > 1) {
 		e = interface_mode(k, o, src, argc, argv, err, errlen);
 		if (e)
@@ -277,10 +267,10 @@ static int add_acl(struct ntpd_options *o, const char *what, const char *text, _
 		   char *err, size_t errlen)
 {
 	if (o->policy.n_acl == POLICY_MAX_ACL)
-		return knob_error(err, errlen, "%s: at most %d allow and deny rules", what,
+		return errbuf_fail(err, errlen, "%s: at most %d allow and deny rules", what,
 				  POLICY_MAX_ACL);
 	if (policy_add_acl(&o->policy, text, action))
-		return knob_error(err, errlen, "%s: '%s' is not an address or CIDR", what, text);
+		return errbuf_fail(err, errlen, "%s: '%s' is not an address or CIDR", what, text);
 	return 0;
 }
 
@@ -316,24 +306,24 @@ static int ratelimit_words(const struct knob *k, struct ntpd_options *o, int arg
 				    !strcmp(argv[i], "leak") ? &leak : NULL;
 
 		if (!slot)
-			return knob_error(err, errlen, "%s: unexpected '%s' (rate, burst, leak or off)",
+			return errbuf_fail(err, errlen, "%s: unexpected '%s' (rate, burst, leak or off)",
 					  k->directive, argv[i]);
 		if (*slot)
-			return knob_error(err, errlen, "%s: '%s' given twice", k->directive, argv[i]);
+			return errbuf_fail(err, errlen, "%s: '%s' given twice", k->directive, argv[i]);
 		if (i + 1 == argc)
-			return knob_error(err, errlen, "%s: '%s' needs a value", k->directive, argv[i]);
+			return errbuf_fail(err, errlen, "%s: '%s' needs a value", k->directive, argv[i]);
 		*slot = argv[i + 1];
 	}
 	if (!rate || !burst)
-		return knob_error(err, errlen, "%s: needs both 'rate R' and 'burst B' (or 'off')",
+		return errbuf_fail(err, errlen, "%s: needs both 'rate R' and 'burst B' (or 'off')",
 				  k->directive);
 	if (leak && number_parse_long(leak, leak_knob->min, leak_knob->max, &shift))
-		return knob_error(err, errlen, "%s leak: '%s' is not a number in [%ld, %ld]",
+		return errbuf_fail(err, errlen, "%s leak: '%s' is not a number in [%ld, %ld]",
 				  k->directive, leak, leak_knob->min, leak_knob->max);
 	/* policy_parse_rate leaves the policy alone when it refuses */
 	n = snprintf(buf, sizeof(buf), "%s/%s", rate, burst);
 	if (n < 0 || (size_t)n >= sizeof(buf) || policy_parse_rate(&o->policy, buf))
-		return knob_error(err, errlen, "%s: rate '%s' burst '%s' is not a rate in "
+		return errbuf_fail(err, errlen, "%s: rate '%s' burst '%s' is not a rate in "
 				  "[0.001, 1e6] requests/s and a whole burst in [1, 100000]",
 				  k->directive, rate, burst);
 	o->policy.rate.leak_shift = (__u8)shift;
@@ -346,14 +336,14 @@ static int set_ratelimit(const struct knob *k, struct ntpd_options *o, struct kn
 {
 	if (!strcmp(argv[0], "off")) {
 		if (argc > 1)
-			return knob_error(err, errlen, "%s: unexpected '%s' after 'off'",
+			return errbuf_fail(err, errlen, "%s: unexpected '%s' after 'off'",
 					  k->directive, argv[1]);
 		return policy_parse_rate(&o->policy, "off");
 	}
 	if (src->from_file)
 		return ratelimit_words(k, o, argc, argv, err, errlen);
 	if (policy_parse_rate(&o->policy, argv[0]))
-		return knob_error(err, errlen, "--rate-limit: '%s' is not RATE/BURST or off",
+		return errbuf_fail(err, errlen, "--rate-limit: '%s' is not RATE/BURST or off",
 				  argv[0]);
 	return 0;
 }
@@ -580,7 +570,7 @@ int knob_apply(const struct knob *k, struct ntpd_options *o, struct knob_src *sr
 	/* "local stratum N": the keyword first, then the value */
 	if (src->from_file && k->keyword) {
 		if (strcmp(argv[0], k->keyword))
-			return knob_error(err, errlen, "%s: expected '%s', not '%s'", what,
+			return errbuf_fail(err, errlen, "%s: expected '%s', not '%s'", what,
 					  k->keyword, argv[0]);
 		snprintf(with_keyword, sizeof(with_keyword), "%s %s", what, k->keyword);
 		what = with_keyword;
@@ -603,10 +593,10 @@ int knob_check(const struct knob *k, const char *value, char *err, size_t errlen
 	int e;
 
 	if (k->flags & (KNOB_INFO | KNOB_CONFIG_FILE))
-		return knob_error(err, errlen, "%s: not a setting", knob_label(k));
+		return errbuf_fail(err, errlen, "%s: not a setting", knob_label(k));
 	if (k->type == KNOB_BOOL) {
 		if (strcmp(value, "true") && strcmp(value, "false"))
-			return knob_error(err, errlen, "%s: '%s' is not true or false",
+			return errbuf_fail(err, errlen, "%s: '%s' is not true or false",
 					  knob_label(k), value);
 		return 0;
 	}

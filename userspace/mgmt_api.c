@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "mgmt_api.h"
 
+#include "errbuf.h"
 #include "knobs.h"
 #include "log.h"
 
@@ -24,17 +25,6 @@ struct mgmt_api {
 	size_t token_len;
 	struct mgmt_ops ops;
 };
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static int read_token(const char *path, char **out, size_t *out_len)
 {
@@ -139,7 +129,7 @@ static int only_keys(json_t *obj, const char *const *allowed, char *err, size_t 
 			if (!strcmp(key, allowed[i]))
 				break;
 		if (!allowed[i])
-			return fail(err, errlen, "unknown key \"%s\"", key);
+			return errbuf_fail(err, errlen, "unknown key \"%s\"", key);
 	}
 	return 0;
 }
@@ -152,12 +142,12 @@ static json_t *load_object(const char *body, size_t len, const char *const *allo
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 
 	if (!root) {
-		fail(err, errlen, "bad JSON at line %d column %d: %s", jerr.line, jerr.column,
+		errbuf_fail(err, errlen, "bad JSON at line %d column %d: %s", jerr.line, jerr.column,
 		     jerr.text);
 		return NULL;
 	}
 	if (!json_is_object(root)) {
-		fail(err, errlen, "the body must be a JSON object");
+		errbuf_fail(err, errlen, "the body must be a JSON object");
 		goto fail;
 	}
 	if (only_keys(root, allowed, err, errlen))
@@ -182,7 +172,7 @@ int mgmt_parse_upstreams(const char *body, size_t len, struct ntpd_endpoint *eps
 	list = json_object_get(root, "upstreams");
 	if (!json_is_array(list) || json_array_size(list) < 1 ||
 	    json_array_size(list) > NTPD_MAX_UPSTREAMS) {
-		ret = fail(err, errlen, "\"upstreams\" must be an array of 1 to %d \"HOST:PORT\" "
+		ret = errbuf_fail(err, errlen, "\"upstreams\" must be an array of 1 to %d \"HOST:PORT\" "
 			   "strings", NTPD_MAX_UPSTREAMS);
 		goto cleanup;
 	}
@@ -190,7 +180,7 @@ int mgmt_parse_upstreams(const char *body, size_t len, struct ntpd_endpoint *eps
 		const char *text = json_string_value(v);
 
 		if (!text || endpoint_parse(text, NTP_PORT_DEFAULT, &eps[i])) {
-			ret = fail(err, errlen, "upstreams[%zu]: not HOST, HOST:PORT or [V6]:PORT",
+			ret = errbuf_fail(err, errlen, "upstreams[%zu]: not HOST, HOST:PORT or [V6]:PORT",
 				   i);
 			goto cleanup;
 		}
@@ -209,7 +199,7 @@ static int get_int(json_t *root, const char *key, long min, long max, long *out,
 	if (!v)
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-		return fail(err, errlen, "\"%s\" must be an integer in [%ld, %ld]", key, min, max);
+		return errbuf_fail(err, errlen, "\"%s\" must be an integer in [%ld, %ld]", key, min, max);
 	*out = (long)json_integer_value(v);
 	return 0;
 }
@@ -230,7 +220,7 @@ static int get_bool(json_t *root, const char *key, __u8 *out, char *err, size_t 
 	if (!v)
 		return 0;
 	if (!json_is_boolean(v))
-		return fail(err, errlen, "\"%s\" must be true or false", key);
+		return errbuf_fail(err, errlen, "\"%s\" must be true or false", key);
 	*out = json_is_true(v);
 	return 0;
 }
@@ -257,7 +247,7 @@ int mgmt_parse_ratelimit(const char *body, size_t len, struct ntpd_policy *p,
 		rate = json_number_value(v);
 		/* written so that a non-number (value 0) and NaN fail too */
 		if (!json_is_number(v) || !(rate >= POLICY_RATE_MIN && rate <= POLICY_RATE_MAX)) {
-			ret = fail(err, errlen, "\"rate\" must be a number of requests/s in [%g, %g]",
+			ret = errbuf_fail(err, errlen, "\"rate\" must be a number of requests/s in [%g, %g]",
 				   POLICY_RATE_MIN, POLICY_RATE_MAX);
 			goto cleanup;
 		}
@@ -290,12 +280,12 @@ static int add_list(json_t *root, const char *key, __u8 action, struct ntpd_poli
 	if (!list)
 		return 0;
 	if (!json_is_array(list))
-		return fail(err, errlen, "\"%s\" must be an array of CIDR strings", key);
+		return errbuf_fail(err, errlen, "\"%s\" must be an array of CIDR strings", key);
 	json_array_foreach(list, i, v) {
 		const char *text = json_string_value(v);
 
 		if (!text || policy_add_acl(p, text, action))
-			return fail(err, errlen, "%s[%zu]: not an address or CIDR (or more than %d "
+			return errbuf_fail(err, errlen, "%s[%zu]: not an address or CIDR (or more than %d "
 				    "rules in all)", key, i, POLICY_MAX_ACL);
 	}
 	return 0;
@@ -313,7 +303,7 @@ int mgmt_parse_acl(const char *body, size_t len, struct ntpd_policy *p, char *er
 		return -EINVAL;
 	next = malloc(sizeof(*next));
 	if (!next) {
-		ret = fail(err, errlen, "out of memory");
+		ret = errbuf_fail(err, errlen, "out of memory");
 		goto cleanup;
 	}
 	*next = *p;

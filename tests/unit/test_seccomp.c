@@ -23,23 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "seccomp_filter.h"
-
-/* Run fn in a child under `mode`; its wait status. */
-static int in_child(enum seccomp_mode mode, int (*fn)(void))
-{
-	int status = 0;
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (seccomp_filter_install(mode))
-			_exit(100);
-		_exit(fn());
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
-}
+#include "seccomp_child.h"
 
 /* What serving looks like: clocks, randomness, a UDP socket, a file, stderr. */
 static int serving_calls(void)

@@ -26,12 +26,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "seccomp_filter.h"
+#include "seccomp_child.h"
 
 #define NOBODY 65534
 
 /* Run fn in a child, as `uid` if not -1, under the filter; its wait status. */
-static int in_child(int uid, int (*fn)(void))
+static int in_child_as(int uid, int (*fn)(void))
 {
 	int status = 0;
 	pid_t pid = fork();
@@ -88,34 +88,16 @@ static int do_prog_load(void)
 	return errno == EPERM ? 1 : 2;
 }
 
-static void assert_sigsys(int status)
-{
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS)
-		fail_msg("want death by SIGSYS; exited %d / signal %d",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-static int need_root(void **state)
-{
-	(void)state;
-	if (geteuid() != 0) {
-		print_message("needs root\n");
-		skip();
-	}
-	return 0;
-}
-
 static void execve_kills(void **state)
 {
 	(void)state;
-	assert_sigsys(in_child(-1, do_execve));
+	assert_sigsys(in_child_as(-1, do_execve));
 }
 
 static void ptrace_kills(void **state)
 {
 	(void)state;
-	assert_sigsys(in_child(-1, do_ptrace));
+	assert_sigsys(in_child_as(-1, do_ptrace));
 }
 
 /* the filter refuses BPF_PROG_LOAD, root or not: EPERM */
@@ -124,7 +106,7 @@ static void prog_load_refused_by_the_filter(void **state)
 	int status;
 
 	(void)state;
-	status = in_child(-1, do_prog_load);
+	status = in_child_as(-1, do_prog_load);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 1);
 }
@@ -135,7 +117,7 @@ static void prog_load_refused_without_capabilities(void **state)
 	int status;
 
 	(void)state;
-	status = in_child(NOBODY, do_prog_load);
+	status = in_child_as(NOBODY, do_prog_load);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 1);
 }

@@ -31,31 +31,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "seccomp_filter.h"
-
-/* Run fn in a child under the filter in `mode`; its wait status. */
-static int in_child(enum seccomp_mode mode, int (*fn)(void))
-{
-	int status = 0;
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (seccomp_filter_install(mode))
-			_exit(100);
-		_exit(fn());
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
-}
-
-static void assert_sigsys(int status)
-{
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS)
-		fail_msg("want death by SIGSYS; exited %d / signal %d",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
+#include "seccomp_child.h"
 
 static void assert_exit0(int status)
 {
@@ -63,16 +39,6 @@ static void assert_exit0(int status)
 		fail_msg("want exit 0; exited %d / signal %d",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-static int need_root(void **state)
-{
-	(void)state;
-	if (geteuid() != 0) {
-		print_message("needs root\n");
-		skip();
-	}
-	return 0;
 }
 
 /* A clone with `flags` through the raw system call, glibc's fork-like
