@@ -29,7 +29,8 @@ endif
 DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
 	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev libjansson-dev \
 	libcurl4-openssl-dev libsystemd-dev libseccomp-dev
-DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq python3 systemd gnuplot-nox valgrind qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump
+DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq python3 systemd gnuplot-nox valgrind qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump \
+	debootstrap e2fsprogs qemu-utils
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson libcurl libsystemd libseccomp
@@ -65,7 +66,7 @@ TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/bench/ntp-load
 
 
-.PHONY: all deps deps-arm64 arm64 run test bench soak bench-micro verify-kernel vmlinux install uninstall deb clean
+.PHONY: all deps deps-arm64 arm64 run test bench soak bench-micro verify-kernel vm-image vmlinux install uninstall deb clean
 
 all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o $(BUILD)/arm64/xdp_ntpd.bpf.o
 
@@ -182,6 +183,11 @@ bench-micro: deps
 # (also run by make test).
 verify-kernel: $(BUILD)/xdp_ntpd.bpf.o $(BUILD)/xdp_pass.bpf.o
 	QEMU_ACCEL=$${QEMU_ACCEL:-tcg} tests/kernel/verify-6.1.sh
+
+# The Debian 12 guest with systemd as PID 1 for tests/e2e/test_systemd_vm.sh,
+# in $(BUILD)/vm/; rebuilt only when missing or its recipe (tests/vm/) changed.
+vm-image: deps
+	VM_DIR=$(abspath $(BUILD))/vm tests/vm/build-image.sh
 
 # Regenerate this host's vmlinux.h from the running kernel's BTF.
 vmlinux:
