@@ -22,9 +22,6 @@ VM_PID=""
 VM_CPUS=2
 VM_QUEUES=4
 VM_VECTORS=$((2 * VM_QUEUES + 2))
-# the NIC as device_add re-creates it (QMP takes these as strings)
-VM_NIC_ARGS="\"driver\": \"virtio-net-pci\", \"id\": \"nic0\", \"netdev\": \"n0\", \"mac\": \"$VM_MAC\",
-	\"mq\": \"on\", \"vectors\": \"$VM_VECTORS\", \"addr\": \"0x5\""
 
 in_vm_ns() { ip netns exec "$VM_NS" "$@"; }
 
@@ -51,11 +48,11 @@ vm_setup_net() {
 	in_vm_ns ip link set "$VM_TAP" up
 }
 
-# vm_boot ACCEL DEB DEADLINE_S: boot the guest (ACCEL kvm or tcg) with DEB
-# on a second disk; qemu is killed after DEADLINE_S whatever happens, so a
+# vm_boot ACCEL DEADLINE_S FILE...: boot the guest (ACCEL kvm or tcg) with
+# the FILEs (the .deb, test tools) on a second disk, mounted at /mnt by the suite; qemu is killed after DEADLINE_S whatever happens, so a
 # hung guest ends the suite. Booting again first stops the guest before.
 vm_boot() {
-	local accel=$1 deb=$2 deadline=$3 cpu
+	local accel=$1 deadline=$2 cpu; shift 2
 	vm_stop
 	# KVM hosts that are themselves guests may refuse MSR 0x10a
 	# (arch-capabilities): qemu then aborts at start
@@ -66,7 +63,7 @@ vm_boot() {
 	rm -rf "$VM_RUN" && mkdir -p "$VM_RUN/deb"
 	# the cached image stays untouched: each run writes to its own overlay
 	qemu-img create -q -f qcow2 -F raw -b "$VM_DIR/rootfs.img" "$VM_RUN/overlay.qcow2" || return 1
-	cp "$deb" "$VM_RUN/deb/" || return 1
+	cp "$@" "$VM_RUN/deb/" || return 1
 	mkfs.ext4 -q -F -L debs -d "$VM_RUN/deb" "$VM_RUN/deb.img" 16M >/dev/null || return 1
 	# ip netns exec execs timeout, which runs qemu: $! is timeout, and
 	# killing it (TERM) ends qemu too
