@@ -29,9 +29,11 @@ endif
 DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
 	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev libjansson-dev \
 	libcurl4-openssl-dev libsystemd-dev libseccomp-dev
-DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq python3 systemd gnuplot-nox valgrind qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump \
-	debootstrap e2fsprogs qemu-utils
+DEB_TEST  := iproute2 ethtool curl util-linux prometheus jq python3 systemd gnuplot-nox valgrind qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
+
+# the systemd guest's image (make vm-image): debootstrap, mkfs.ext4 -d, qemu-img
+DEB_ALL   += debootstrap e2fsprogs qemu-utils
 
 LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson libcurl libsystemd libseccomp
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
