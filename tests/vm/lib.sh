@@ -65,10 +65,12 @@ vm_boot() {
 	qemu-img create -q -f qcow2 -F raw -b "$VM_DIR/rootfs.img" "$VM_RUN/overlay.qcow2" || return 1
 	cp "$@" "$VM_RUN/deb/" || return 1
 	mkfs.ext4 -q -F -L debs -d "$VM_RUN/deb" "$VM_RUN/deb.img" 16M >/dev/null || return 1
-	# ip netns exec execs timeout, which runs qemu: $! is timeout, and
-	# killing it (TERM) ends qemu too
-	in_vm_ns timeout -k 5 "$deadline" qemu-system-x86_64 \
-		-name xdp-ntpd-guest -machine pc,accel=$accel -cpu $cpu -smp $VM_CPUS -m 1024 \
+	# Not through in_vm_ns: a function sent to the background is a subshell,
+	# and $! would be that shell, not what runs qemu. ip netns exec execs
+	# timeout, so $! is timeout, which passes a TERM on to qemu; qemu's own
+	# pid file lets vm_stop make sure of it.
+	ip netns exec "$VM_NS" timeout -k 5 "$deadline" qemu-system-x86_64 \
+		-name xdp-ntpd-guest -pidfile "$VM_RUN/qemu.pid" -machine pc,accel=$accel -cpu $cpu -smp $VM_CPUS -m 1024 \
 		-display none -monitor none -serial "file:$VM_RUN/console.log" -no-reboot \
 		-qmp "unix:$VM_RUN/qmp.sock,server=on,wait=off" \
 		-chardev "socket,id=qga0,path=$VM_RUN/qga.sock,server=on,wait=off" \
@@ -86,9 +88,14 @@ vm_boot() {
 vm_alive() { [ -n "$VM_PID" ] && kill -0 "$VM_PID" 2>/dev/null; }
 
 vm_stop() {
+	local qpid
 	[ -n "$VM_PID" ] || return 0
+	qpid=$(cat "$VM_RUN/qemu.pid" 2>/dev/null)
 	kill -TERM "$VM_PID" 2>/dev/null
+	[ -n "$qpid" ] && kill -TERM "$qpid" 2>/dev/null
 	wait "$VM_PID" 2>/dev/null
+	# qemu exits on TERM; if it is wedged, KILL after a bounded wait
+	[ -n "$qpid" ] && ! wait_for 10 sh -c "! kill -0 $qpid" && kill -KILL "$qpid" 2>/dev/null
 	VM_PID=""
 }
 
