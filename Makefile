@@ -32,6 +32,9 @@ DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
 DEB_TEST  := iproute2 ethtool curl strace util-linux prometheus jq python3 systemd gnuplot-nox valgrind qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
+# the systemd guest's image (make vm-image): debootstrap, mkfs.ext4 -d, qemu-img
+DEB_ALL   += debootstrap e2fsprogs qemu-utils
+
 LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson libcurl libsystemd libseccomp
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
@@ -65,7 +68,7 @@ TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/bench/ntp-load
 
 
-.PHONY: all deps deps-arm64 arm64 run test bench soak bench-micro verify-kernel vmlinux install uninstall deb clean
+.PHONY: all deps deps-arm64 arm64 run test bench soak bench-micro verify-kernel vm-image vmlinux install uninstall deb clean
 
 all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o $(BUILD)/arm64/xdp_ntpd.bpf.o
 
@@ -183,6 +186,11 @@ bench-micro: deps
 # (also run by make test).
 verify-kernel: $(BUILD)/xdp_ntpd.bpf.o $(BUILD)/xdp_pass.bpf.o
 	QEMU_ACCEL=$${QEMU_ACCEL:-tcg} tests/kernel/verify-6.1.sh
+
+# The Debian 12 guest with systemd as PID 1 for tests/e2e/test_systemd_vm.sh,
+# in $(BUILD)/vm/; rebuilt only when missing or its recipe (tests/vm/) changed.
+vm-image: deps
+	VM_DIR=$(abspath $(BUILD))/vm tests/vm/build-image.sh
 
 # Regenerate this host's vmlinux.h from the running kernel's BTF.
 vmlinux:
