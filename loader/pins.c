@@ -234,11 +234,13 @@ int pins_chown(int dir_fd, const char *const *names, size_t n, uid_t uid, gid_t 
 {
 	size_t i;
 
-	if (fchownat(dir_fd, "", uid, gid, AT_EMPTY_PATH))
-		return -errno;
+	/* the files first: once the directory is the user's (mode 0700), root
+	 * without CAP_DAC_OVERRIDE can no longer reach into it */
 	for (i = 0; i < n; i++)
 		if (fchownat(dir_fd, names[i], uid, gid, AT_SYMLINK_NOFOLLOW))
 			return -errno;
+	if (fchownat(dir_fd, "", uid, gid, AT_EMPTY_PATH))
+		return -errno;
 	return 0;
 }
 
