@@ -149,6 +149,8 @@ echo "# guest: $(vm_sh 'ip link show dev eth0' | head -3 | tr '\n' ' ')"
 # with the service active: a daemon that failed may have left its program
 native_under_unit() { unit_active && native_attached; }
 check "XDP attached to eth0 in native mode (virtio_net's driver XDP, ip -j link mode 1), the service active" native_under_unit
+# the daemon's own account of its start, for whoever reads a failure here
+vm_sh 'journalctl -u xdp-ntpd -b --no-pager -o cat | head -40' | sed 's/^/# journal: /'
 
 # --- clients from the host's namespace ----------------------------------------
 check "ntpdig over IPv4 answered by XDP (the program's counter moved)" answered_by_xdp ipv4 ntpdig_answers $VM4
