@@ -318,18 +318,32 @@ static bool inherits_synchronised_state(struct daemon *d)
 	return false;
 }
 
-/* Bound before the drop (port 123); their threads start after it. */
+/*
+ * Bound before XDP is attached and before the drop (port 123); their threads
+ * start after it.  Bound first, so that a restart over a program that cannot
+ * be swapped in place (behind libxdp's dispatcher: detached, then attached)
+ * has port 123 open through the gap: what arrives then waits in the sockets
+ * with its kernel receive time, and is answered once the threads run.
+ */
 static int open_sockets(struct daemon *d)
 {
 	struct socket_server_params p = {
 		.threads4 = d->opts.threads4,
 		.threads6 = d->opts.threads6,
 		.cfg = d->opts.cfg,
-		.ref = served_buffer(d),
 		.keys = &d->keys,
+		.listen4 = d->opts.listen4.addr,
+		.listen6 = d->opts.listen6.addr,
 	};
-	int err, i;
+
+	return socket_server_open(&d->sockets, &p);
+}
+
+/* The socket server's state and policy: the XDP program's maps, if any. */
+static int connect_sockets(struct daemon *d)
+{
 	const struct ntpd_attachment *xdp = NULL;
+	int err, i;
 
 	for (i = 0; i < d->n_att && !xdp; i++)
 		if (d->att[i].attached)
@@ -337,11 +351,8 @@ static int open_sockets(struct daemon *d)
 	err = client_policy_open(&d->policy, &d->opts.policy, xdp);
 	if (err)
 		return err;
-	p.policy = d->policy;
-
-	p.listen4 = d->opts.listen4.addr;
-	p.listen6 = d->opts.listen6.addr;
-	return socket_server_open(&d->sockets, &p);
+	socket_server_serve_from(d->sockets, served_buffer(d), d->policy);
+	return 0;
 }
 
 static int print_pinned_stats(const struct ntpd_options *o)
@@ -633,11 +644,13 @@ static int start_privileged(struct daemon *d)
 	if (!err)
 		load_drift(d, &d->drift);
 	if (!err)
+		err = open_sockets(d);
+	if (!err)
 		err = attach_all(d);
 	if (!err)
 		prepare_relinks(d);
 	if (!err)
-		err = open_sockets(d);
+		err = connect_sockets(d);
 	if (!err) {
 		const struct http_params hp = {
 			.metrics_listen = &d->opts.metrics_listen,

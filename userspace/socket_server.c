@@ -479,6 +479,13 @@ cleanup:
 	return err;
 }
 
+void socket_server_serve_from(struct socket_server *srv, const struct ntpd_ref_buffer *ref,
+			      struct client_policy *policy)
+{
+	srv->params.ref = ref;
+	srv->params.policy = policy;
+}
+
 int socket_server_run(struct socket_server *srv)
 {
 	int i, err;

@@ -34,6 +34,10 @@ int socket_server_start(struct socket_server **out, const struct socket_server_p
  * then, after the privilege drop, start the threads that read the sockets. */
 int socket_server_open(struct socket_server **out, const struct socket_server_params *p);
 int socket_server_run(struct socket_server *srv);
+/* What an opened server serves from, when it is known only after the
+ * sockets are bound (the daemon binds before it attaches XDP): before run. */
+void socket_server_serve_from(struct socket_server *srv, const struct ntpd_ref_buffer *ref,
+			      struct client_policy *policy);
 void socket_server_stop(struct socket_server *srv);
 
 /* Counters summed over the threads (same reasons as the XDP counters). */
