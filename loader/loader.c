@@ -158,6 +158,8 @@ enum map_source {
 	MAPS_NEW,	/* created by the load (libxdp's, when it attaches) */
 	MAPS_PINNED,	/* the ones pinned in pin_dir: a replace in place */
 	MAPS_HELD,	/* the first object's: a relink */
+	MAPS_PINNED_JOIN,	/* the pinned ones, left unloaded: libxdp loads it
+				 * into the dispatcher beside the running one */
 };
 
 /* Point the object's maps at the pinned ones or the first object's. */
@@ -186,7 +188,7 @@ static int reuse_maps(const struct ntpd_attachment *att, struct xdp_ntpd_bpf *sk
 		if (fd < 0)
 			return fd;
 		err = bpf_map__reuse_fd(map, fd);
-		if (src == MAPS_PINNED)
+		if (src != MAPS_HELD)
 			close(fd);	/* reuse_fd keeps its own duplicate */
 		if (err)
 			return err;
@@ -218,9 +220,9 @@ static int open_skel(const struct ntpd_attachment *att, enum map_source src,
 	*why = "sizing the rate table failed";
 	if (!err && src != MAPS_NEW) {
 		err = reuse_maps(att, skel, src);
-		*why = src == MAPS_PINNED ? "its maps are not pinned" :
-					    "the maps in use cannot be reused";
-		if (!err) {
+		*why = src != MAPS_HELD ? "its maps are not pinned" :
+					  "the maps in use cannot be reused";
+		if (!err && src != MAPS_PINNED_JOIN) {
 			err = xdp_ntpd_bpf__load(skel);
 			*why = "the pinned maps have another layout (an upgrade that changed them?)";
 		}
@@ -352,6 +354,83 @@ out:
 	return ret;
 }
 
+/* Our program with this id leaves the dispatcher: libxdp builds one without
+ * it and swaps it in by netlink with XDP_FLAGS_REPLACE. */
+static int leave_dispatcher(int ifindex, __u32 id, enum xdp_attach_mode mode)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *prog = NULL;
+	int err = -ENOENT;
+
+	if (!mp || libxdp_get_error(mp))
+		return -ENOENT;
+	while ((prog = xdp_multiprog__next_prog(prog, mp)))
+		if (xdp_program__id(prog) == id) {
+			err = xdp_program__detach(prog, ifindex, mode, 0);
+			break;
+		}
+	xdp_multiprog__close(mp);
+	return err;
+}
+
+/*
+ * Behind libxdp's dispatcher (kernels where it loads, Debian 12's 6.1): the
+ * new program joins the dispatcher beside the running one, on the pinned
+ * maps (libxdp builds a dispatcher holding both and swaps it in with
+ * XDP_FLAGS_REPLACE), then the old one leaves it the same way.  The
+ * interface never goes without a program and its driver is never set up
+ * afresh, as it is when one program is detached and another attached (on
+ * virtio_net that lost a request).  While both are in, either answers, from
+ * the same maps.
+ */
+static int join_dispatcher(struct ntpd_attachment *att, const char **why)
+{
+	DECLARE_LIBBPF_OPTS(xdp_program_opts, opts, .prog_name = NTPD_PROG_NAME);
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(att->ifindex);
+	struct xdp_program *prog = NULL;
+	enum xdp_attach_mode mode;
+	__u32 old_id = 0;
+	int err;
+
+	*why = "it vanished";
+	if (!mp || libxdp_get_error(mp))
+		return -ENOENT;
+	mode = xdp_multiprog__attach_mode(mp);
+	while ((prog = xdp_multiprog__next_prog(prog, mp)))
+		if (!strcmp(xdp_program__name(prog), NTPD_PROG_NAME)) {
+			old_id = xdp_program__id(prog);
+			break;
+		}
+	xdp_multiprog__close(mp);
+	if (!old_id)
+		return -ENOENT;
+	err = open_skel(att, MAPS_PINNED_JOIN, &att->skel, why);
+	if (err)
+		return err;
+	opts.obj = att->skel->obj;
+	att->prog = xdp_program__create(&opts);
+	err = (int)libxdp_get_error(att->prog);
+	if (err) {
+		att->prog = NULL;
+		*why = "libxdp could not take the new program";
+		goto fail;
+	}
+	err = xdp_program__attach(att->prog, att->ifindex, mode, 0);
+	if (err) {
+		*why = "the dispatcher would not take the new program";
+		goto fail;
+	}
+	err = leave_dispatcher(att->ifindex, old_id, mode);
+	if (err)
+		pr_warn("%s: the previous xdp-ntpd program stays in the dispatcher beside ours "
+			"(%s); both answer from the same maps\n", att->ifname, strerror(-err));
+	att->generic = mode == XDP_MODE_SKB;
+	return 0;
+fail:
+	close_program(att);
+	return err;
+}
+
 /*
  * A restart or upgrade without a gap: load the new program on the maps the
  * running one uses (reference state, counters, rate table, lists, all kept)
@@ -369,8 +448,18 @@ static int replace_in_place(struct ntpd_attachment *att)
 	const char *why;
 
 	err = find_ours_legacy(att->ifindex, &old_fd, &generic);
+	if (err == -EOPNOTSUPP) {
+		err = join_dispatcher(att, &why);
+		if (err)
+			goto fail;
+		att->adopted = true;
+		pr_info("%s: the new xdp-ntpd program took the old one's place in libxdp's "
+			"dispatcher (%s mode), keeping its maps: no gap\n", att->ifname,
+			att->generic ? "generic" : "native");
+		return 0;
+	}
 	if (err) {
-		why = err == -EOPNOTSUPP ? "it sits behind libxdp's dispatcher" : "it vanished";
+		why = "it vanished";
 		goto fail;
 	}
 	err = open_skel(att, MAPS_PINNED, &att->skel, &why);
