@@ -275,15 +275,17 @@ static void teardown(struct ntpd_attachment *att)
 	forget_map_fds(att);
 }
 
-/* A fresh object per attempt: a failed load leaves libxdp's program unusable. */
-static int open_program(struct ntpd_attachment *att)
+/* A fresh object per attempt (a failed load leaves libxdp's program
+ * unusable), for libxdp to load as it attaches: on new maps, or on the
+ * pinned ones to join a dispatcher (MAPS_PINNED_JOIN). */
+static int open_program(struct ntpd_attachment *att, enum map_source src)
 {
 	DECLARE_LIBBPF_OPTS(xdp_program_opts, opts, .prog_name = NTPD_PROG_NAME);
 	const char *why;
 	char msg[256];
 	int err;
 
-	err = open_skel(att, MAPS_NEW, &att->skel, &why);
+	err = open_skel(att, src, &att->skel, &why);
 	if (err) {
 		pr_warn("%s: %s: %s\n", att->ifname, why, strerror(-err));
 		return err;
@@ -306,7 +308,7 @@ static int try_attach(struct ntpd_attachment *att, enum xdp_attach_mode xmode)
 	char msg[256];
 	int err;
 
-	err = open_program(att);
+	err = open_program(att, MAPS_NEW);
 	if (err)
 		return err;
 	dispatcher_capture_begin();
@@ -385,7 +387,6 @@ static int leave_dispatcher(int ifindex, __u32 id, enum xdp_attach_mode mode)
  */
 static int join_dispatcher(struct ntpd_attachment *att, const char **why)
 {
-	DECLARE_LIBBPF_OPTS(xdp_program_opts, opts, .prog_name = NTPD_PROG_NAME);
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(att->ifindex);
 	struct xdp_program *prog = NULL;
 	enum xdp_attach_mode mode;
@@ -404,16 +405,10 @@ static int join_dispatcher(struct ntpd_attachment *att, const char **why)
 	xdp_multiprog__close(mp);
 	if (!old_id)
 		return -ENOENT;
-	err = open_skel(att, MAPS_PINNED_JOIN, &att->skel, why);
-	if (err)
-		return err;
-	opts.obj = att->skel->obj;
-	att->prog = xdp_program__create(&opts);
-	err = (int)libxdp_get_error(att->prog);
+	err = open_program(att, MAPS_PINNED_JOIN);
 	if (err) {
-		att->prog = NULL;
-		*why = "libxdp could not take the new program";
-		goto fail;
+		*why = "the new program could not be made (said above)";
+		return err;
 	}
 	err = xdp_program__attach(att->prog, att->ifindex, mode, 0);
 	if (err) {
