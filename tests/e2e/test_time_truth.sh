@@ -11,7 +11,7 @@
 #   flap MODE       two chronyd upstreams and a 5 s falseticker: not one
 #                   unsynchronised answer over IPv4 and IPv6, and only the
 #                   falseticker ever called one
-#   tight           our advertised bound <= 1.5 x chronyd's, same upstream
+#   tight           our advertised bound <= 2 x chronyd's, same upstream
 #
 # Each scenario's TAP is renumbered into this one; its figures are comments.
 set -u
