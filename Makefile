@@ -32,6 +32,11 @@ DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
 DEB_TEST  := iproute2 ethtool curl strace util-linux prometheus jq python3 systemd gnuplot-nox valgrind qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
+# peers of the deployment suites: BIRD (anycast), a Docker engine (container),
+# headless Chromium and Chart.js (dashboard), WebSocket and JSON-schema checks;
+# NTPsec is unpacked beside chrony by tests/tools/ntpsec.sh, never installed
+DEB_ALL   += bird2 docker.io chromium python3-websockets libjs-chart.js python3-jsonschema python3-ntp
+
 # the systemd guest's image (make vm-image): debootstrap, mkfs.ext4 -d, qemu-img
 DEB_ALL   += debootstrap e2fsprogs qemu-utils
 
