@@ -52,6 +52,8 @@ struct source {
 	bool lookup_wanted;	/* for the resolver thread */
 	enum source_state state;
 	__u64 kod_rate, kod_deny, samples, bad_responses;
+	struct agent_activity activity;	/* ok, failed, bogus, timeout: /status */
+	double last_rx;		/* monotonic s of the newest good reply; 0 none */
 	struct sst_estimate est;	/* at the last selection round */
 	bool have_est;
 	const char *unusable;		/* why the last round could not use it */
@@ -84,6 +86,8 @@ struct agent {
 	__s8 precision;
 	struct clock_step_watch step_watch;
 	__u64 heartbeat_ns;	/* CLOCK_MONOTONIC of the thread's latest pass, atomic */
+	struct agent_tracking tracking;	/* last offset, RMS, update interval */
+	double tracked_rx;	/* the system peer's sample `tracking` is from (TAI s) */
 };
 
 static double mono_now(void)
@@ -287,6 +291,42 @@ static void log_selection_changes(struct agent *a)
 	a->logged_generation = a->generation;
 }
 
+/*
+ * A clock update, as chronyc counts them: a selecting round on a new sample
+ * of the system peer (rounds run on every source's replies and timeouts;
+ * those of the others refine, they do not update).  What it left to
+ * correct (upstream minus served), its running RMS (weight 1/8, as a loop
+ * filter would) and the time since the update before.  Lock held.
+ */
+static void track_update(struct agent *a)
+{
+	struct agent_tracking *t = &a->tracking;
+	const struct source *peer;
+	double served = 0, rx;
+
+	if (!a->ref.synced || a->ref.holdover || a->ref.sys_peer < 0)
+		return;
+	peer = &a->src[a->ref.sys_peer];
+	rx = peer->est.newest.local_rx;
+	if (!peer->have_est || rx == a->tracked_rx)
+		return;
+	if (a->model == CLOCK_MODEL_CORRECTED) {
+		/* before the first publication there is no served line: it steps */
+		if (!a->ref.servo.valid) {
+			a->tracked_rx = rx;
+			return;
+		}
+		served = (double)servo_correction_at(&a->ref.servo, a->ref.update_tai_ns) / 1e9;
+	}
+	t->last_offset = a->ref.result.offset - served;
+	t->rms_offset = t->updates ? sqrt((7 * t->rms_offset * t->rms_offset +
+					   t->last_offset * t->last_offset) / 8) :
+				     fabs(t->last_offset);
+	t->update_interval = a->tracked_rx > 0 ? rx - a->tracked_rx : 0;
+	t->updates++;
+	a->tracked_rx = rx;
+}
+
 /* Re-run selection over the usable sources.  Called with the lock held. */
 static void reselect(struct agent *a)
 {
@@ -304,12 +344,16 @@ static void reselect(struct agent *a)
 	}
 	/* the first selection waits for every source's first answer (or its
 	 * second miss): else the quickest to answer, a falseticker perhaps, is
-	 * a majority of one and serves until the others arrive */
+	 * a majority of one and serves until the others arrive; an answer
+	 * refused (unsynchronised, malformed) counts as a miss, or a source
+	 * that only ever refuses would hold the first selection off for ever */
 	for (i = 0; !a->selected_once && i < a->n; i++)
-		if (!a->src[i].denied && a->src[i].samples == 0 && a->src[i].missed < 2)
+		if (!a->src[i].denied && a->src[i].samples == 0 &&
+		    a->src[i].missed + a->src[i].activity.failed < 2)
 			break;
 	if (a->selected_once || i == a->n)
 		a->selected_once |= reference_select(&a->ref, rs, a->n, now);
+	track_update(a);
 	for (i = 0; i < a->n; i++) {
 		struct source *s = &a->src[i];
 
@@ -357,6 +401,7 @@ static void receive_reply(struct agent *a, struct source *s)
 				      tai_offset, a->precision, &sample);
 	if (v == NTP_RESP_BAD_ORIGIN) {
 		s->bad_responses++;
+		s->activity.bogus++;
 		return;	/* not ours: keep waiting for the real one */
 	}
 	close_request(s);
@@ -365,6 +410,8 @@ static void receive_reply(struct agent *a, struct source *s)
 		pr_debug("upstream %s: offset %+.9f s delay %.6f s at %.6f\n", s->ep.host,
 			 sample.offset, sample.delay, sample.local_rx);
 		s->samples++;
+		s->activity.ok++;
+		s->last_rx = mono_now();
 		s->missed = 0;
 		s->reach = (__u8)(s->reach << 1 | 1);
 		if (sst_add(&s->stats, &sample))
@@ -391,6 +438,7 @@ static void receive_reply(struct agent *a, struct source *s)
 	case NTP_RESP_KOD_RATE:
 		/* RFC 5905 7.4: reduce the rate; we double the interval twice */
 		s->kod_rate++;
+		s->activity.failed++;
 		s->poll = s->poll + 2 < a->cfg.max_poll ? s->poll + 2 : a->cfg.max_poll;
 		s->burst_left = 0;
 		s->next_poll = mono_now() + ldexp(1, s->poll);
@@ -400,12 +448,14 @@ static void receive_reply(struct agent *a, struct source *s)
 	case NTP_RESP_KOD_DENY:
 	case NTP_RESP_KOD_RSTR:
 		s->kod_deny++;
+		s->activity.failed++;
 		s->denied = true;
 		pr_warn("upstream %s: kiss-o'-death %s, no longer used\n", s->ep.host,
 			v == NTP_RESP_KOD_DENY ? "DENY" : "RSTR");
 		break;
 	default:
 		s->bad_responses++;
+		s->activity.failed++;
 		s->reach <<= 1;
 		pr_debug("upstream %s: response rejected: %s\n", s->ep.host,
 			 ntp_response_verdict_name(v));
@@ -536,6 +586,7 @@ static void *resolver_thread(void *arg)
 static void reply_timed_out(struct agent *a, struct source *s)
 {
 	close_request(s);
+	s->activity.timeout++;
 	s->reach <<= 1;
 	s->good_in_row = 0;
 	s->poll = a->cfg.min_poll;
@@ -904,6 +955,25 @@ int agent_source_status(struct agent *a, int i, struct agent_source_status *out)
 	out->kod_deny = s->kod_deny;
 	out->samples = s->samples;
 	out->bad_responses = s->bad_responses;
+	out->activity = s->activity;
+	out->last_rx = s->last_rx ? mono_now() - s->last_rx : -1;
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+int agent_tracking(struct agent *a, struct agent_tracking *out)
+{
+	const struct reference *r = &a->ref;
+
+	if (lock_bounded(a))
+		return -ETIMEDOUT;
+	*out = a->tracking;
+	out->synced = r->synced;
+	out->freq = r->result.freq;
+	out->skew = r->result.freq_sd;
+	/* what the system peer's own line says, against the frequency in use */
+	out->residual_freq = r->synced && r->sys_peer >= 0 && a->src[r->sys_peer].have_est ?
+			     a->src[r->sys_peer].est.freq - r->result.freq : 0;
 	pthread_mutex_unlock(&a->lock);
 	return 0;
 }
