@@ -441,6 +441,10 @@ const struct knob knob_table[] = {
 	  FIELD(drift_file), .arg = "FILE",
 	  .help = "our clock's frequency error, read at start and\n"
 		  "written hourly and on stop (corrected clock model)" },
+	{ .long_flag = "state-file", .directive = "statefile", .type = KNOB_STRING,
+	  FIELD(state_file), .arg = "FILE",
+	  .help = "what the management API changed, kept across restarts\n"
+		  "(the package: /var/lib/xdp-ntpd/state.json; default: none)" },
 	{ .long_flag = "leap-smear", .directive = "leapsmear", .type = KNOB_BOOL,
 	  FIELD(leap_smear),
 	  .help = "smear leap seconds over 24 h (noon to noon UTC)\n"

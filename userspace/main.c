@@ -10,6 +10,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "mgmt_api.h"
+#include "statefile.h"
 #include "notify.h"
 #include "ntp_auth.h"
 #include "client_policy.h"
@@ -55,6 +56,7 @@ struct daemon {
 	struct ntp_keyring keys;
 	struct client_policy *policy;
 	struct mgmt_api *mgmt;
+	struct statefile *state;	/* --state-file; NULL without */
 	struct watchdog *watchdog;
 	const char *serving_from;	/* last reference source logged */
 	bool served_synchronised;	/* ever published LI != 3: a loss is "LOST", not "INIT" */
@@ -219,8 +221,8 @@ static void save_drift(struct daemon *d, bool now)
 static int start_agent(struct daemon *d)
 {
 	struct agent_config cfg = {
-		.upstreams = d->opts.upstream,
-		.n_upstreams = d->opts.n_upstreams,
+		.upstreams = d->upstreams,	/* the state file's, else the configured */
+		.n_upstreams = d->n_upstreams,
 		.min_poll = d->opts.upstream_min_poll,
 		.max_poll = d->opts.upstream_max_poll,
 		.max_missed = d->opts.max_missed,
@@ -490,6 +492,8 @@ static void reload(struct daemon *d)
 	apply_policy(d, &next->policy);
 	if (!same_upstreams(d, next) && apply_upstreams(d, next->upstream, next->n_upstreams))
 		pr_warn("SIGHUP: the new upstream set was not applied\n");
+	else
+		statefile_forget_api(d->state);	/* the file is in force again */
 	/* DELETE /upstreams goes back to what the file says now */
 	memcpy(now->upstream, next->upstream, sizeof(next->upstream));
 	now->n_upstreams = next->n_upstreams;
@@ -564,6 +568,7 @@ static int start_mgmt(struct daemon *d)
 		.get_upstreams = mgmt_get_upstreams,
 		.get_policy = mgmt_get_policy,
 		.set_policy = mgmt_set_policy,
+		.state = d->state,
 	};
 
 	return mgmt_open(&d->mgmt, d->opts.api_token_file, &ops);
@@ -613,6 +618,7 @@ static void shutdown_daemon(struct daemon *d)
 	/* before the threads it watches stop, or it would report them dead */
 	watchdog_stop(d->watchdog);
 	mgmt_close(d->mgmt);
+	statefile_close(d->state);
 	socket_server_stop(d->sockets);
 	reqlog_stop();
 	client_policy_close(d->policy);
@@ -757,7 +763,10 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&d.config_lock, NULL);
 	memcpy(d.upstreams, d.opts.upstream, sizeof(d.upstreams));
 	d.n_upstreams = d.opts.n_upstreams;
-	err = start_privileged(&d);
+	err = statefile_start(&d.state, d.opts.state_file, d.upstreams, &d.n_upstreams,
+			      &d.opts.policy);
+	if (!err)
+		err = start_privileged(&d);
 	if (err)
 		goto cleanup;
 	err = drop_privileges(&d);

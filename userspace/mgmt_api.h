@@ -2,14 +2,17 @@
 /*
  * The management API, on the metrics listener or, with --api-listen, on its
  * own (http.c routes): GET/PUT/DELETE /upstreams, GET/PUT /ratelimit,
- * GET/PUT /acl.  Bodies are JSON (jansson).  Changes need
+ * GET/PUT /acl, PUT /upstreams/default (as DELETE /upstreams: back to the
+ * configured set).  Bodies are JSON (jansson).  Changes need
  * `Authorization: Bearer TOKEN` with the token read from --api-token-file;
  * without that file the API is read-only.  A request is validated
  * completely before anything is applied, so a bad one changes nothing; a
  * valid one the daemon fails to apply is rolled back whole, and the 500
  * says "not applied, previous ... kept".  This module parses and
  * authorises; the daemon applies, through the callbacks in struct mgmt_ops
- * (called from the HTTP threads, under the daemon's config lock).
+ * (called from the HTTP threads, under the daemon's config lock).  With a
+ * state file, each change in force is saved there (statefile.h) before the
+ * 200; a change applied but not saved gets a 500 saying so.
  */
 #ifndef NTPD_MGMT_API_H
 #define NTPD_MGMT_API_H
@@ -19,6 +22,7 @@
 
 #include "options.h"
 #include "policy.h"
+#include "statefile.h"
 
 #define MGMT_MAX_BODY	65536	/* larger bodies get 413: an ACL of 256 rules is ~12 KiB */
 #define MGMT_TOKEN_MIN	16	/* shorter tokens are guessable */
@@ -31,6 +35,7 @@ struct mgmt_ops {
 	void (*get_upstreams)(void *ctx, struct ntpd_endpoint *eps, int *n);
 	void (*get_policy)(void *ctx, struct ntpd_policy *out);
 	int (*set_policy)(void *ctx, const struct ntpd_policy *p);
+	struct statefile *state;	/* NULL: changes last until the restart */
 };
 
 struct mgmt_api;

@@ -57,6 +57,7 @@ struct ntpd_options {
 	const char *keys_file;		/* --keys */
 	const char *api_token_file;	/* --api-token-file: management API may change things */
 	const char *drift_file;		/* --drift-file: frequency kept across restarts */
+	const char *state_file;		/* --state-file: API changes kept across restarts */
 	struct ntpd_policy policy;	/* --rate-limit, --allow, --deny, ... */
 	struct ntpd_config cfg;		/* XDP load-time knobs */
 	bool stats_only;		/* --stats: print pinned counters, exit */
