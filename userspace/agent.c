@@ -44,6 +44,7 @@ struct source {
 	double deadline;	/* monotonic s */
 	double next_poll;
 	int poll;
+	int min_poll, max_poll;	/* its own (server ... minpoll/maxpoll) or the global */
 	int burst_left;
 	int good_in_row;
 	int missed;
@@ -139,12 +140,24 @@ static bool is_loopback_addr(const struct sockaddr_storage *a)
 	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->sin6_addr);
 }
 
-static void source_init(struct source *s, const struct ntpd_endpoint *ep, int min_poll)
+static void source_bounds(struct source *s, const struct ntpd_endpoint *ep,
+			  const struct agent_config *cfg)
+{
+	s->min_poll = ep->has_min_poll ? ep->min_poll : cfg->min_poll;
+	s->max_poll = ep->has_max_poll ? ep->max_poll : cfg->max_poll;
+	if (s->max_poll < s->min_poll)	/* one bound given, past the other's default */
+		s->max_poll = s->min_poll;
+	s->poll = s->poll < s->min_poll ? s->min_poll : s->poll > s->max_poll ? s->max_poll : s->poll;
+}
+
+static void source_init(struct source *s, const struct ntpd_endpoint *ep,
+			const struct agent_config *cfg)
 {
 	memset(s, 0, sizeof(*s));
 	s->ep = *ep;
 	s->fd = -1;
-	s->poll = min_poll;
+	source_bounds(s, ep, cfg);
+	s->poll = s->min_poll;
 	s->burst_left = BURST_COUNT;
 	s->state = SOURCE_UNREACHABLE;
 }
@@ -206,13 +219,13 @@ static void missed_poll(struct agent *a, struct source *s)
 }
 
 /* log2 of the interval to the next poll, with the burst and loopback rules */
-static double poll_interval(const struct agent *a, const struct source *s)
+static double poll_interval(const struct source *s)
 {
 	/* rsntp's habit: a local chronyd is asked every second */
 	if (s->loopback)
 		return 1.0;
 	if (s->burst_left > 0)
-		return a->cfg.min_poll < 1 ? ldexp(1, a->cfg.min_poll) : 2.0;
+		return s->min_poll < 1 ? ldexp(1, s->min_poll) : 2.0;
 	return ldexp(1, s->poll);
 }
 
@@ -227,7 +240,7 @@ static void send_request(struct agent *a, struct source *s, double now)
 {
 	struct ntp_packet req;
 
-	s->next_poll = now + poll_interval(a, s);
+	s->next_poll = now + poll_interval(s);
 	if (s->burst_left > 0)
 		s->burst_left--;
 	/* a fresh socket each time: a fresh random source port (RFC 9109), and
@@ -426,11 +439,11 @@ static void receive_reply(struct agent *a, struct source *s)
 		 * samples this far apart can follow).
 		 */
 		if (s->stats.have_fit && s->stats.fit.n >= POLL_TARGET_SAMPLES &&
-		    ++s->good_in_row >= 4 && s->poll < a->cfg.max_poll) {
+		    ++s->good_in_row >= 4 && s->poll < s->max_poll) {
 			s->poll++;
 			s->good_in_row = 0;
 		} else if (s->stats.have_fit && s->stats.fit.n <= REGRESS_MIN_SAMPLES &&
-			   s->stats.n >= POLL_TARGET_SAMPLES && s->poll > a->cfg.min_poll) {
+			   s->stats.n >= POLL_TARGET_SAMPLES && s->poll > s->min_poll) {
 			s->poll--;
 			s->good_in_row = 0;
 		}
@@ -439,7 +452,7 @@ static void receive_reply(struct agent *a, struct source *s)
 		/* RFC 5905 7.4: reduce the rate; we double the interval twice */
 		s->kod_rate++;
 		s->activity.failed++;
-		s->poll = s->poll + 2 < a->cfg.max_poll ? s->poll + 2 : a->cfg.max_poll;
+		s->poll = s->poll + 2 < s->max_poll ? s->poll + 2 : s->max_poll;
 		s->burst_left = 0;
 		s->next_poll = mono_now() + ldexp(1, s->poll);
 		pr_warn("upstream %s: kiss-o'-death RATE, polling every %g s\n", s->ep.host,
@@ -589,7 +602,7 @@ static void reply_timed_out(struct agent *a, struct source *s)
 	s->activity.timeout++;
 	s->reach <<= 1;
 	s->good_in_row = 0;
-	s->poll = a->cfg.min_poll;
+	s->poll = s->min_poll;
 	if (++s->missed == a->cfg.max_missed) {
 		pr_warn("upstream %s: unreachable after %d missed polls\n", s->ep.host, s->missed);
 		/* what it said before going away is no evidence now */
@@ -622,7 +635,7 @@ static int poll_sources(struct agent *a, double now, struct pollfd *fds, int *id
 			/* the resolver thread looks it up; polled once found */
 			s->lookup_wanted = true;
 			pthread_cond_signal(&a->lookup_cond);
-			s->next_poll = now + poll_interval(a, s);
+			s->next_poll = now + poll_interval(s);
 		} else if (s->fd < 0 && now >= s->next_poll) {
 			send_request(a, s, now);
 		}
@@ -736,7 +749,7 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 		       cfg->have_initial_freq ? cfg->initial_freq_sd : -1);
 	a->n = cfg->n_upstreams;
 	for (i = 0; i < a->n; i++) {
-		source_init(&a->src[i], &cfg->upstreams[i], cfg->min_poll);
+		source_init(&a->src[i], &cfg->upstreams[i], cfg);
 		/* no thread yet, no lock to hold: a failure is retried at each poll */
 		if (!lookup(&a->src[i].ep, &addr))
 			set_address(&a->src[i], &addr);
@@ -858,8 +871,10 @@ int agent_set_upstreams(struct agent *a, const struct ntpd_endpoint *eps, int n)
 		if (j < a->n) {
 			kept[j] = true;
 			next[i] = a->src[j];
+			next[i].ep = eps[i];	/* its options may have changed */
+			source_bounds(&next[i], &eps[i], &a->cfg);
 		} else {
-			source_init(&next[i], &eps[i], a->cfg.min_poll);
+			source_init(&next[i], &eps[i], &a->cfg);
 		}
 	}
 	for (j = 0; j < a->n; j++)

@@ -35,6 +35,7 @@ enum knob_flags {
 	KNOB_CLI_REPLACES = 1 << 1,
 	KNOB_INFO	= 1 << 2,	/* --help, --version: the command is handled */
 	KNOB_CONFIG_FILE = 1 << 3,	/* -c: read before the other flags, under them */
+	KNOB_WORDS_OPTIONAL = 1 << 4,	/* KNOB_CALL directive that may stand alone */
 };
 
 struct knob_name {
