@@ -308,18 +308,24 @@ static int set_server(const struct knob *k, struct ntpd_options *o, struct knob_
 static int set_pool(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
 		    int argc, char **argv, char *err, size_t errlen)
 {
-	struct ntpd_endpoint proto;
+	const char *what = src->from_file ? k->directive : "--pool";
+	struct ntpd_pool *pool;
 	long maxsources = NTPD_MAX_UPSTREAMS;
 	int e;
 
-	(void)src;
-	e = parse_server_words(k->directive, argc, argv, &proto, &maxsources, err, errlen);
+	if (o->n_pools == NTPD_MAX_POOLS)
+		return errbuf_fail(err, errlen, "%s: at most %d pools", what, NTPD_MAX_POOLS);
+	pool = &o->pools[o->n_pools];
+	memset(pool, 0, sizeof(*pool));
+	e = parse_server_words(what, argc, argv, &pool->proto, &maxsources, err, errlen);
 	if (e)
 		return e;
-	e = pool_expand(&proto, (int)maxsources, o->upstream, &o->n_upstreams, NTPD_MAX_UPSTREAMS);
+	pool->maxsources = (int)maxsources;
+	e = pool_expand(pool, o->upstream, &o->n_upstreams, NTPD_MAX_UPSTREAMS);
 	if (e == -ENOSPC)
-		return errbuf_fail(err, errlen, "%s %s: at most %d servers in all", k->directive,
-				  argv[0], NTPD_MAX_UPSTREAMS);
+		return errbuf_fail(err, errlen, "%s %s: at most %d servers in all", what, argv[0],
+				  NTPD_MAX_UPSTREAMS);
+	o->n_pools++;
 	return e;
 }
 

@@ -10,6 +10,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "mgmt_api.h"
+#include "pool.h"
 #include "statefile.h"
 #include "notify.h"
 #include "ntp_auth.h"
@@ -57,6 +58,7 @@ struct daemon {
 	struct client_policy *policy;
 	struct mgmt_api *mgmt;
 	struct statefile *state;	/* --state-file; NULL without */
+	struct pool_watch *pools;	/* pool lines looked up again when lost */
 	struct watchdog *watchdog;
 	const char *serving_from;	/* last reference source logged */
 	bool served_synchronised;	/* ever published LI != 3: a loss is "LOST", not "INIT" */
@@ -630,6 +632,7 @@ static void shutdown_daemon(struct daemon *d)
 			loader_detach(&d->att[i]);
 	}
 	save_drift(d, true);
+	pool_watch_stop(d->pools);
 	agent_stop(d->agent);
 	ntp_keys_free(&d->keys);
 }
@@ -682,6 +685,12 @@ static int start_unprivileged(struct daemon *d)
 	int err;
 
 	err = start_agent(d);
+	if (!err) {
+		const struct pool_ops pops = { .ctx = d, .get_upstreams = mgmt_get_upstreams,
+					       .set_upstreams = mgmt_set_upstreams };
+
+		err = pool_watch_start(&d->pools, d->opts.pools, d->opts.n_pools, d->agent, &pops);
+	}
 	if (err)
 		return err;
 	d->inherited = inherits_synchronised_state(d);

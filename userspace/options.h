@@ -17,6 +17,15 @@
 
 #define NTPD_MAX_IFACES		16
 #define NTPD_MAX_UPSTREAMS	16
+#define NTPD_MAX_POOLS		4
+
+/* A pool line: its name and options, and the addresses it gave the list. */
+struct ntpd_pool {
+	struct ntpd_endpoint proto;
+	int maxsources;
+	char member[NTPD_MAX_UPSTREAMS][INET6_ADDRSTRLEN];
+	int n_members;
+};
 /* The knobs, their flags, directives, ranges and help are the table in
  * knobs.c; the fields here are what they set.  The strings are the struct's
  * own (copies): options_free() releases them. */
@@ -30,6 +39,8 @@ struct ntpd_options {
 	struct ntpd_endpoint listen6;	/* -b */
 	struct ntpd_endpoint upstream[NTPD_MAX_UPSTREAMS];	/* -s */
 	int n_upstreams;
+	struct ntpd_pool pools[NTPD_MAX_POOLS];	/* pool lines, for pool.h's watch */
+	int n_pools;
 	int threads4;			/* -4, default: one per core */
 	int threads6;			/* -6 */
 	const char *user;		/* -u */
