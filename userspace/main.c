@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "mgmt_api.h"
 #include "pool.h"
+#include "serving.h"
 #include "statefile.h"
 #include "notify.h"
 #include "ntp_auth.h"
@@ -59,6 +60,7 @@ struct daemon {
 	struct mgmt_api *mgmt;
 	struct statefile *state;	/* --state-file; NULL without */
 	struct pool_watch *pools;	/* pool lines looked up again when lost */
+	struct serving *serving;	/* POST /control */
 	struct watchdog *watchdog;
 	const char *serving_from;	/* last reference source logged */
 	bool served_synchronised;	/* ever published LI != 3: a loss is "LOST", not "INIT" */
@@ -620,6 +622,7 @@ static void shutdown_daemon(struct daemon *d)
 	/* before the threads it watches stop, or it would report them dead */
 	watchdog_stop(d->watchdog);
 	mgmt_close(d->mgmt);
+	serving_close(d->serving);
 	statefile_close(d->state);
 	socket_server_stop(d->sockets);
 	reqlog_stop();
@@ -660,6 +663,10 @@ static int start_privileged(struct daemon *d)
 		prepare_relinks(d);
 	if (!err)
 		err = connect_sockets(d);
+	if (!err)
+		err = serving_open(&d->serving, d->att, d->n_att, d->sockets);
+	if (!err)
+		mgmt_set_serving(d->mgmt, d->serving);
 	if (!err) {
 		const struct http_params hp = {
 			.metrics_listen = &d->opts.metrics_listen,

@@ -110,10 +110,20 @@ void mgmt_close(struct mgmt_api *m)
 	free(m);
 }
 
+void mgmt_set_serving(struct mgmt_api *m, struct serving *sv)
+{
+	m->ops.serving = sv;
+}
+
+struct serving *mgmt_serving(const struct mgmt_api *m)
+{
+	return m ? m->ops.serving : NULL;
+}
+
 bool mgmt_is_resource(const char *url)
 {
 	return !strcmp(url, "/upstreams") || !strcmp(url, "/upstreams/default") ||
-	       !strcmp(url, "/ratelimit") || !strcmp(url, "/acl");
+	       !strcmp(url, "/ratelimit") || !strcmp(url, "/acl") || !strcmp(url, "/control");
 }
 
 /* ---- parsers ---------------------------------------------------------- */
@@ -322,6 +332,31 @@ cleanup:
 	return ret;
 }
 
+int mgmt_parse_control(const char *body, size_t len, const char **action,
+		       char *err, size_t errlen)
+{
+	static const char *const keys[] = { "action", NULL };
+	static const char *const actions[] = { "stop", "start", "restart" };
+	json_t *root;
+	const char *text;
+	size_t i;
+	int ret = -EINVAL;
+
+	root = load_object(body, len, keys, err, errlen);
+	if (!root)
+		return -EINVAL;
+	text = json_string_value(json_object_get(root, "action"));
+	for (i = 0; text && i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (!strcmp(text, actions[i])) {
+			*action = actions[i];
+			ret = 0;
+		}
+	if (ret)
+		errbuf_fail(err, errlen, "\"action\" must be \"stop\", \"start\" or \"restart\"");
+	json_decref(root);
+	return ret;
+}
+
 /* ---- rendering -------------------------------------------------------- */
 
 static char *dump(json_t *o)
@@ -425,11 +460,28 @@ static bool authorised(const struct mgmt_api *m, const char *authorization)
 	return len == m->token_len && !CRYPTO_memcmp(authorization, m->token, len);
 }
 
+static char *control_body(struct mgmt_api *m)
+{
+	unsigned long actions;
+	const char *state;
+	double since;
+
+	state = serving_state(m->ops.serving, &since, &actions);
+	return dump(json_pack("{s:s, s:f, s:I}", "state", state, "since", since,
+			      "actions", (json_int_t)actions));
+}
+
 static void handle_read(struct mgmt_api *m, const char *url, struct mgmt_reply *r)
 {
 	struct ntpd_policy *p;	/* 5 KiB: off the HTTP thread's stack */
 
 	r->status = 200;
+	if (!strcmp(url, "/control")) {
+		if (!m->ops.serving)
+			return reply_error(r, 503, "service control is not available");
+		r->body = control_body(m);
+		return;
+	}
 	if (!strcmp(url, "/upstreams")) {
 		r->body = upstreams_body(m);
 		return;
@@ -506,12 +558,35 @@ static void change_upstreams(struct mgmt_api *m, const char *method, const char 
 		handle_read(m, "/upstreams", r);
 }
 
+static void control(struct mgmt_api *m, const char *body, size_t len, struct mgmt_reply *r)
+{
+	const char *action;
+	char err[256];
+	int ret;
+
+	if (!m->ops.serving)
+		return reply_error(r, 503, "service control is not available");
+	if (mgmt_parse_control(body, len, &action, err, sizeof(err)))
+		return reply_error(r, 400, err);
+	ret = serving_control(m->ops.serving, action);
+	if (ret) {
+		snprintf(err, sizeof(err), "%s failed: %s (the log names the path)", action,
+			 strerror(-ret));
+		return reply_error(r, 500, err);
+	}
+	pr_info("management: POST /control %s applied\n", action);
+	handle_read(m, "/control", r);
+}
+
 static void handle_change(struct mgmt_api *m, const char *method, const char *url,
 			  const char *body, size_t len, struct mgmt_reply *r)
 {
 	struct ntpd_policy *p;
 	char err[256];
 	int ret;
+
+	if (!strcmp(url, "/control"))
+		return control(m, body, len, r);
 
 	if (!strncmp(url, "/upstreams", 10))
 		return change_upstreams(m, method, url, body, len, r);
@@ -550,7 +625,11 @@ void mgmt_handle(struct mgmt_api *m, const char *method, const char *url,
 		return reply_error(reply, 405, "PUT /upstreams/default: back to the configured set");
 	if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
 		return handle_read(m, url, reply);
-	if (strcmp(method, "PUT") && !(strcmp(method, "DELETE") == 0 && !strcmp(url, "/upstreams")))
+	if (!strcmp(url, "/control") != !strcmp(method, "POST"))
+		return reply_error(reply, 405, !strcmp(url, "/control") ? "methods: GET, POST" :
+					       "methods: GET, PUT (and DELETE /upstreams)");
+	if (strcmp(method, "PUT") && strcmp(method, "POST") &&
+	    !(strcmp(method, "DELETE") == 0 && !strcmp(url, "/upstreams")))
 		return reply_error(reply, 405, "methods: GET, PUT (and DELETE /upstreams)");
 	if (!m->token)
 		return reply_error(reply, 403, "read-only: the daemon runs without --api-token-file");

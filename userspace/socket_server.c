@@ -515,6 +515,20 @@ int socket_server_start(struct socket_server **out, const struct socket_server_p
 	return err;
 }
 
+int socket_server_each_fd(const struct socket_server *srv, int (*fn)(int fd, void *arg), void *arg)
+{
+	int i, err;
+
+	for (i = 0; srv && i < srv->n_workers; i++) {
+		if (srv->workers[i].fd < 0)
+			continue;
+		err = fn(srv->workers[i].fd, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 void socket_server_stop(struct socket_server *srv)
 {
 	int i;

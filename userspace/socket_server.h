@@ -40,6 +40,11 @@ void socket_server_serve_from(struct socket_server *srv, const struct ntpd_ref_b
 			      struct client_policy *policy);
 void socket_server_stop(struct socket_server *srv);
 
+/* fn on each bound socket, in order, until one fails: that error, or 0
+ * (serving.c's stop attaches a drop-all filter there). */
+int socket_server_each_fd(const struct socket_server *srv, int (*fn)(int fd, void *arg),
+			  void *arg);
+
 /* Counters summed over the threads (same reasons as the XDP counters). */
 void socket_server_counters(const struct socket_server *srv, struct ntpd_counters *out);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "status.h"
+#include "mgmt_api.h"
 #include "ntp_proto.h"
 #include "refstate.h"
 #include "stats.h"
@@ -139,6 +140,17 @@ static json_t *sources_json(struct agent *agent, struct agent_activity *total)
 	return arr;
 }
 
+/* POST /control's state: "serving" or "stopped", since when, how many actions */
+static json_t *serving_json(struct serving *sv)
+{
+	unsigned long actions;
+	double since;
+	const char *state = serving_state(sv, &since, &actions);
+
+	return json_pack("{s:s, s:f, s:I}", "state", state, "since", since,
+			 "actions", (json_int_t)actions);
+}
+
 char *status_json(const struct metrics_sources *src)
 {
 	struct agent_activity total = { 0 };
@@ -167,6 +179,8 @@ char *status_json(const struct metrics_sources *src)
 	root = json_pack("{s:o, s:o, s:o, s:o}", "tracking", tracking_json(src, &st),
 			 "sources", sources, "activity", activity_json(&total),
 			 "serverstats", stats);
+	if (root && mgmt_serving(src->mgmt))
+		json_object_set_new(root, "serving", serving_json(mgmt_serving(src->mgmt)));
 	text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
 	json_decref(root);
 	return text;
