@@ -169,3 +169,11 @@ const char *serving_state(struct serving *sv, double *since, unsigned long *acti
 	pthread_mutex_unlock(&sv->lock);
 	return stopped ? "stopped" : "serving";
 }
+
+bool serving_stopped(struct serving *sv)
+{
+	double since;
+	unsigned long actions;
+
+	return sv && !strcmp(serving_state(sv, &since, &actions), "stopped");
+}

@@ -40,4 +40,7 @@ int serving_control(struct serving *sv, const char *action);
  * and how many actions were done. */
 const char *serving_state(struct serving *sv, double *since, unsigned long *actions);
 
+/* POST /control stopped it (XDP detached on purpose); false for NULL. */
+bool serving_stopped(struct serving *sv);
+
 #endif /* NTPD_SERVING_H */

@@ -56,6 +56,8 @@ if daemon_start --xdp-mode native -i "$VETH_SRV" --local-stratum 7 --api-token-f
 	xdp_before=$(xdp_answered); sock_before=$(socket_answered_total)
 	check "POST stop: 200" control_is 200 '{"action": "stop"}'
 	check "  ... XDP is detached from the interface" test "$(xdp_mode "$VETH_SRV")" = none
+	check "  ... and /metrics says so (xdp_ntpd_xdp_attached 0)" \
+		test "$(metric "xdp_ntpd_xdp_attached{interface=\"$VETH_SRV\",mode=\"native\"}")" = 0
 	check "  ... 0 of 5 answered" test "$(burst 5)" = 0
 	check "  ... on no path: neither XDP's nor the socket server's counters moved" \
 		test "$(xdp_answered)" = "$xdp_before" -a "$(socket_answered_total)" = "$sock_before"
@@ -63,6 +65,8 @@ if daemon_start --xdp-mode native -i "$VETH_SRV" --local-stratum 7 --api-token-f
 	check "POST stop again: 200, still stopped" control_is 200 '{"action": "stop"}'
 	check "POST start: 200" control_is 200 '{"action": "start"}'
 	check "  ... XDP attached again (native)" test "$(xdp_mode "$VETH_SRV")" = native
+	check "  ... and /metrics says so (xdp_ntpd_xdp_attached 1)" \
+		test "$(metric "xdp_ntpd_xdp_attached{interface=\"$VETH_SRV\",mode=\"native\"}")" = 1
 	check "  ... 5 of 5 answered" test "$(burst 5)" = 5
 	check "  ... by XDP, whose counter went on from where it was (+5)" \
 		test "$(xdp_answered)" = $((xdp_before + 5))
