@@ -514,6 +514,10 @@ const struct knob knob_table[] = {
 	  .help = "consider 1 in N requests for the log (default 1)" },
 	{ .long_flag = "syslog", .directive = "syslog", .type = KNOB_BOOL, FIELD(syslog),
 	  .help = "log to syslog (facility daemon) instead of stderr" },
+	{ .long_flag = "log-file", .directive = "logfile", .type = KNOB_STRING, FIELD(log_file),
+	  .arg = "PATH",
+	  .help = "log (the request log too) to this file instead;\n"
+		  "SIGUSR1 reopens it (after logrotate moved it)" },
 	{ .long_flag = "seccomp", .directive = "seccomp", .type = KNOB_ENUM, FIELD(seccomp),
 	  .names = seccomp_names, .arg = "on|log|off",
 	  .help = "system call filter after start-up: a call outside\n"

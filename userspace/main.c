@@ -593,6 +593,10 @@ static void serve(struct daemon *d, const sigset_t *sigs)
 			due = publish_reference(d);
 			continue;
 		}
+		if (sig == SIGUSR1) {
+			log_reopen_file();
+			continue;
+		}
 		if (sig == SIGHUP) {
 			notify_reloading();
 			reload(d);
@@ -717,8 +721,15 @@ int main(int argc, char **argv)
 		return err > 0 ? 0 : EXIT_USAGE;
 	log_set_level(d.opts.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	log_route_libraries();
+	if (d.opts.syslog && d.opts.log_file) {
+		pr_err("--syslog and --log-file: choose one place for the log\n");
+		return EXIT_USAGE;
+	}
 	if (d.opts.syslog && !d.opts.check_only && !d.opts.stats_only)
 		log_use_syslog();
+	if (d.opts.log_file && !d.opts.check_only && !d.opts.stats_only &&
+	    log_use_file(d.opts.log_file))
+		return EXIT_USAGE;
 	if (d.opts.check_only) {
 		/* the key file is configuration too: a bad one fails the check */
 		if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))
@@ -750,6 +761,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGUSR2);
+	sigaddset(&sigs, SIGUSR1);	/* logrotate's postrotate: reopen the log file */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	d.main_thread = pthread_self();
 

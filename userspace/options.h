@@ -36,6 +36,7 @@ struct ntpd_options {
 	const char *chroot_dir;		/* -r */
 	bool debug;			/* -d */
 	bool syslog;			/* --syslog: log there, not to stderr */
+	const char *log_file;		/* --log-file: log there (reopened on SIGUSR1) */
 	enum seccomp_mode seccomp;	/* --seccomp on|log|off */
 	unsigned int log_requests;	/* --log-requests: lines/s of the request log, 0 off */
 	unsigned int log_sample;	/* --log-sample: 1 in N requests considered */
