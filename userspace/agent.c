@@ -345,7 +345,7 @@ static void reselect(struct agent *a)
  * again: logged when that changes, not per poll. */
 static void log_auth_change(struct source *s, enum ntp_response_verdict v)
 {
-	bool auth_failure = v >= NTP_RESP_UNSIGNED && v <= NTP_RESP_NO_KEY;
+	bool auth_failure = ntp_response_auth_failed(v);
 
 	if (!s->ep.key_id || v == NTP_RESP_BAD_LENGTH || (!auth_failure && s->auth_logged == NTP_RESP_OK) ||
 	    v == s->auth_logged)
@@ -436,7 +436,13 @@ static void receive_reply(struct agent *a, struct source *s)
 		break;
 	default:
 		s->bad_responses++;
-		s->reach <<= 1;
+		/* a reply that is not authentic is no answer at all: without
+		 * this, one forged or unsigned every poll would hold the first
+		 * selection waiting for the source's first sample for ever */
+		if (ntp_response_auth_failed(v))
+			missed_poll(a, s);
+		else
+			s->reach <<= 1;
 		pr_debug("upstream %s: response rejected: %s\n", s->ep.host,
 			 ntp_response_verdict_name(v));
 		break;
@@ -570,7 +576,14 @@ static void reply_timed_out(struct agent *a, struct source *s)
 	s->good_in_row = 0;
 	s->poll = a->cfg.min_poll;
 	if (++s->missed == a->cfg.max_missed) {
-		pr_warn("upstream %s: unreachable after %d missed polls\n", s->ep.host, s->missed);
+		if (s->ep.key_id)	/* chronyd drops what it cannot verify, silently */
+			pr_warn("upstream %s port %u: unreachable after %d missed polls; our "
+				"requests are signed with key %u: a server without that key, "
+				"or with another secret for it, does not answer\n", s->ep.host,
+				s->ep.port, s->missed, s->ep.key_id);
+		else
+			pr_warn("upstream %s: unreachable after %d missed polls\n", s->ep.host,
+				s->missed);
 		/* what it said before going away is no evidence now */
 		sst_reset(&s->stats);
 	}

@@ -52,6 +52,11 @@ enum ntp_response_verdict {
 const char *ntp_response_verdict_name(enum ntp_response_verdict v);
 /* Why a reply was rejected, in words for the log (a name when no more to say). */
 const char *ntp_response_verdict_why(enum ntp_response_verdict v);
+/* One of the verdicts of ntp_client_check_auth below. */
+static inline bool ntp_response_auth_failed(enum ntp_response_verdict v)
+{
+	return v >= NTP_RESP_UNSIGNED && v <= NTP_RESP_NO_KEY;
+}
 
 /*
  * Fill a 48-byte request.  Only the transmit timestamp is set, to a random
