@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# --log-file and its rotation, as logrotate does it: the file is moved, then
-# SIGUSR1 makes the daemon open the path again.  A stream of requests runs
-# across two rotations with every request logged (--log-requests far above
+# --log-file and its rotation: the file is moved, then SIGUSR1 makes the
+# daemon open the path again, once by hand (the daemon makes the new file)
+# and once by logrotate with the package's snippet (debian/xdp-ntpd.logrotate,
+# its path and user made this test's).  A stream of requests runs across
+# the two rotations with every request logged (--log-requests far above
 # the stream's rate); the request lines in the three files together are
 # exactly the requests the stream sent and XDP answered: none lost, none
 # twice.  The daemon runs as nobody, as the package's runs as its own user:
@@ -39,16 +41,30 @@ if logfile_daemon -i "$VETH_SRV" --xdp-mode native -u nobody --log-requests 1000
 	in_cli "$RAWCLIENT" -S -n $STREAM_N -w 10 -t 500 -P $SPORT -i "$VETH_CLI" -m "$SRV_MAC" \
 		-s $CLI4 -d $SRV4 >"$WORK/stream.txt" &
 	STREAM_PID=$!
-	for gen in 1 2; do
-		# rotate while the stream is flowing: after some lines, before its end
-		wait_for 20 has_requests "$LOG" 50
-		mv "$LOG" "$LOG.$gen"
-		kill -USR1 "$DAEMON_PID"
-		check "rotation $gen: the daemon, now nobody, opens the path again" \
-			wait_for 10 grep -q "log file $LOG reopened" "$LOG"
-		check "rotation $gen: requests are logged in the new file" wait_for 10 has_requests "$LOG" 1
-		check "  ... and the stream was still running then" kill -0 "$STREAM_PID"
-	done
+	# rotation 1 by hand: moved, no new file made for it (the daemon makes it)
+	wait_for 20 has_requests "$LOG" 50
+	mv "$LOG" "$LOG.moved"
+	kill -USR1 "$DAEMON_PID"
+	check "rotation 1: the daemon, now nobody, opens the path again" \
+		wait_for 10 grep -q "log file $LOG reopened" "$LOG"
+	check "  ... requests are logged in the new file" wait_for 10 has_requests "$LOG" 1
+	check "  ... the stream was still running then" kill -0 "$STREAM_PID"
+	check "  ... the new file is nobody's: the daemon made it after the drop" \
+		test "$(stat -c %U "$LOG")" = nobody
+	# rotation 2 by logrotate, with the package's snippet (its path, user
+	# and signal made this test's)
+	sed -e "s|/var/log/xdp-ntpd/\*.log|$LOG|" -e "s|xdp-ntpd adm|nobody nogroup|g" \
+		-e "s|systemctl kill .*xdp-ntpd.service|kill -USR1 $DAEMON_PID|" \
+		"$E2E_ROOT/debian/xdp-ntpd.logrotate" >"$WORK/logrotate.conf"
+	wait_for 20 has_requests "$LOG" 50
+	check "rotation 2: logrotate -f with the package's snippet" \
+		logrotate -f -s "$WORK/logrotate.state" "$WORK/logrotate.conf"
+	check "  ... the daemon opens the path again" \
+		wait_for 10 grep -q "log file $LOG reopened" "$LOG"
+	check "  ... requests are logged in the new file" wait_for 10 has_requests "$LOG" 1
+	check "  ... the stream was still running then" kill -0 "$STREAM_PID"
+	check "  ... the rotated file left uncompressed (delaycompress), the new one 0640 nobody" \
+		test -f "$LOG.1" -a "$(stat -c '%a %U' "$LOG")" = "640 nobody"
 	wait_for 30 stream_done
 	wait "$STREAM_PID"
 	answered=$(grep -c '^sample' "$WORK/stream.txt")
@@ -56,9 +72,7 @@ if logfile_daemon -i "$VETH_SRV" --xdp-mode native -u nobody --log-requests 1000
 	check "XDP answered them (counter)" test "$(xdp_count answered ipv4)" -ge $STREAM_N
 	check "the three files hold exactly one line per request ($(request_lines "$LOG" "$LOG".*))" \
 		wait_for 10 sh -c "[ \$(cat '$LOG' '$LOG'.* | grep -c 'request: $CLI4:$SPORT v4 mode 3 -> answered/ipv4 (xdp)') = $STREAM_N ]"
-	check "  ... each file some of them" sh -c "[ $(request_lines "$LOG.1") -gt 0 -a $(request_lines "$LOG.2") -gt 0 -a $(request_lines "$LOG") -gt 0 ]"
-	check "the new file is nobody's, as the daemon made it after the drop" \
-		test "$(stat -c %U "$LOG")" = nobody
+	check "  ... each file some of them" sh -c "[ $(request_lines "$LOG.moved") -gt 0 -a $(request_lines "$LOG.1") -gt 0 -a $(request_lines "$LOG") -gt 0 ]"
 
 	# a path that cannot be opened again: the old file stays in use and says why
 	mv "$LOGS" "$WORK/logs.gone"
