@@ -347,8 +347,8 @@ static void log_auth_change(struct source *s, enum ntp_response_verdict v)
 {
 	bool auth_failure = ntp_response_auth_failed(v);
 
-	if (!s->ep.key_id || v == NTP_RESP_BAD_LENGTH || (!auth_failure && s->auth_logged == NTP_RESP_OK) ||
-	    v == s->auth_logged)
+	if (!s->ep.key_id || v == NTP_RESP_BAD_LENGTH || v == s->auth_logged ||
+	    (!auth_failure && s->auth_logged == NTP_RESP_OK))
 		return;
 	if (auth_failure)
 		pr_warn("upstream %s port %u: reply rejected, key %u: %s\n", s->ep.host,
