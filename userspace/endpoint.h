@@ -22,6 +22,7 @@ struct ntpd_endpoint {
 	struct sockaddr_storage addr;	/* resolved when the host is a literal */
 	bool resolved;
 	__u16 port;
+	__u32 key_id;			/* an upstream's "key ID": sign with it, 0 none */
 };
 
 /* Parse `text` into *ep (zeroed first); a host literal is resolved into

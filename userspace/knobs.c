@@ -169,14 +169,74 @@ static bool cli_starts_list(const struct knob *k, struct knob_src *src)
 	return true;
 }
 
-/* -s HOST[:PORT]; server HOST[:PORT] [port N] */
+/* server ... port N */
+static int server_port(struct ntpd_endpoint *ep, const char *host, const char *what,
+		       const char *value, char *err, size_t errlen)
+{
+	char buf[ENDPOINT_TEXT_MAX];
+	__u32 key_id = ep->key_id;	/* the parser below starts afresh */
+	long port;
+
+	if (endpoint_text_has_port(host))
+		return errbuf_fail(err, errlen, "%s: '%s' already names a port", what, host);
+	if (number_parse_long(value, 1, 65535, &port))
+		return errbuf_fail(err, errlen, "%s port: '%s' is not a number in [1, 65535]",
+				  what, value);
+	/* back through the one endpoint parser, so the address keeps the port */
+	ep->port = (__u16)port;
+	if (endpoint_format(ep, buf, sizeof(buf)) < 0 || endpoint_parse(buf, NTP_PORT_DEFAULT, ep))
+		return errbuf_fail(err, errlen, "%s: '%s' port %ld is not HOST PORT", what, host,
+				  port);
+	ep->key_id = key_id;
+	return 0;
+}
+
+/* server ... key ID: requests signed with it, replies checked (the key
+ * file and trustedkey are checked against it once loaded: main.c) */
+static int server_key(struct ntpd_endpoint *ep, const char *host, const char *what,
+		      const char *value, char *err, size_t errlen)
+{
+	long id;
+
+	(void)host;
+	if (number_parse_long(value, 1, 0xffffffffL, &id))
+		return errbuf_fail(err, errlen, "%s key: '%s' is not a key ID in [1, 4294967295]",
+				  what, value);
+	ep->key_id = (__u32)id;
+	return 0;
+}
+
+/* The words after "server HOST", one row each: WORD VALUE. */
+static const struct {
+	const char *word;
+	int (*set)(struct ntpd_endpoint *ep, const char *host, const char *what,
+		   const char *value, char *err, size_t errlen);
+} server_options[] = {
+	{ "port", server_port },
+	{ "key", server_key },
+};
+
+/* "expected 'port' or 'key', not 'WORD'", from the table */
+static int server_option_unknown(const char *what, const char *word, char *err, size_t errlen)
+{
+	size_t j, n = sizeof(server_options) / sizeof(server_options[0]), used = 0;
+	char words[128] = "";
+
+	for (j = 0; j < n && used < sizeof(words); j++)
+		used += (size_t)snprintf(words + used, sizeof(words) - used, "%s'%s'",
+					 j == 0 ? "" : j + 1 < n ? ", " : " or ",
+					 server_options[j].word);
+	return errbuf_fail(err, errlen, "%s: expected %s, not '%s'", what, words, word);
+}
+
+/* -s HOST[:PORT]; server HOST[:PORT] [port N] [key ID] */
 static int set_server(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
 		      int argc, char **argv, char *err, size_t errlen)
 {
 	const char *what = src->from_file ? k->directive : "-s";
 	struct ntpd_endpoint *ep;
-	char buf[ENDPOINT_TEXT_MAX];
-	long port;
+	size_t j, n_opts = sizeof(server_options) / sizeof(server_options[0]);
+	int i, e;
 
 	if (cli_starts_list(k, src))
 		o->n_upstreams = 0;
@@ -185,24 +245,37 @@ static int set_server(const struct knob *k, struct ntpd_options *o, struct knob_
 	ep = &o->upstream[o->n_upstreams];
 	if (endpoint_parse(argv[0], NTP_PORT_DEFAULT, ep))
 		return errbuf_fail(err, errlen, "%s: '%s' is not HOST[:PORT]", what, argv[0]);
-	if (argc > 1) {
-		if (strcmp(argv[1], "port"))
-			return errbuf_fail(err, errlen, "%s: expected 'port', not '%s'", what, argv[1]);
-		if (argc == 2)
-			return errbuf_fail(err, errlen, "%s: 'port' needs a value", what);
-		if (endpoint_text_has_port(argv[0]))
-			return errbuf_fail(err, errlen, "%s: '%s' already names a port", what, argv[0]);
-		if (number_parse_long(argv[2], 1, 65535, &port))
-			return errbuf_fail(err, errlen, "%s port: '%s' is not a number in [1, 65535]",
-					  what, argv[2]);
-		/* back through the one endpoint parser, so the address keeps the port */
-		ep->port = (__u16)port;
-		if (endpoint_format(ep, buf, sizeof(buf)) < 0 ||
-		    endpoint_parse(buf, NTP_PORT_DEFAULT, ep))
-			return errbuf_fail(err, errlen, "%s: '%s' port %ld is not HOST PORT", what,
-					  argv[0], port);
+	for (i = 1; i < argc; i += 2) {
+		for (j = 0; j < n_opts && strcmp(argv[i], server_options[j].word); j++)
+			;
+		if (j == n_opts)
+			return server_option_unknown(what, argv[i], err, errlen);
+		if (i + 1 == argc)
+			return errbuf_fail(err, errlen, "%s: '%s' needs a value", what, argv[i]);
+		e = server_options[j].set(ep, argv[0], what, argv[i + 1], err, errlen);
+		if (e)
+			return e;
 	}
 	o->n_upstreams++;
+	return 0;
+}
+
+/* --trusted-key ID[,LO-HI...]; trustedkey ID|LO-HI ... */
+static int set_trusted_key(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
+			   int argc, char **argv, char *err, size_t errlen)
+{
+	const char *what = src->from_file ? k->directive : "--trusted-key";
+	int i, e;
+
+	for (i = 0; i < argc; i++) {
+		e = ntp_trust_parse(argv[i], &o->trusted_keys);
+		if (e == -ENOSPC)
+			return errbuf_fail(err, errlen, "%s: at most %d IDs and ranges", what,
+					  NTP_TRUST_MAX);
+		if (e)
+			return errbuf_fail(err, errlen, "%s: '%s' is not a key ID or LO-HI range "
+					  "in [1, 4294967295]", what, argv[i]);
+	}
 	return 0;
 }
 
@@ -378,8 +451,8 @@ const struct knob knob_table[] = {
 	  .family = AF_INET6, .arg = "[ADDR]:PORT",
 	  .help = "IPv6 listen address (default [::]:123), the same" },
 	{ .short_flag = 's', .directive = "server", .type = KNOB_CALL, .set = set_server,
-	  .flags = KNOB_REPEATABLE | KNOB_CLI_REPLACES, .max_words = 3,
-	  .usage = "server HOST[:PORT] [port N]", .arg = "HOST[:PORT]",
+	  .flags = KNOB_REPEATABLE | KNOB_CLI_REPLACES, .max_words = 5,
+	  .usage = "server HOST[:PORT] [port N] [key ID]", .arg = "HOST[:PORT]",
 	  .help = "upstream server, repeatable (default " NTPD_UPSTREAM_DEFAULT ")" },
 	{ .short_flag = '4', .directive = "threads", .type = KNOB_INT, FIELD(threads4),
 	  .min = 0, .max = 1024, .arg = "N",
@@ -469,6 +542,11 @@ const struct knob knob_table[] = {
 	  .help = "symmetric keys (ntpd/chrony format: ID TYPE KEY; MD5,\n"
 		  "SHA1, AES128CMAC), readable by its owner only: signed\n"
 		  "requests get signed answers, unknown keys a crypto-NAK" },
+	{ .long_flag = "trusted-key", .directive = "trustedkey", .type = KNOB_CALL,
+	  .set = set_trusted_key, .flags = KNOB_REPEATABLE, .max_words = NTP_TRUST_MAX,
+	  .usage = "trustedkey ID|LO-HI ...", .arg = "ID[,LO-HI...]",
+	  .help = "only these keys sign answers and authenticate\n"
+		  "upstreams (default: every key of --keys)" },
 	{ .long_flag = "rate-limit", .directive = "ratelimit", .type = KNOB_CALL,
 	  .set = set_ratelimit, .max_words = 6,
 	  .usage = "ratelimit rate R burst B [leak L] | ratelimit off", .arg = "RATE/BURST|off",
@@ -514,6 +592,10 @@ const struct knob knob_table[] = {
 	  .help = "consider 1 in N requests for the log (default 1)" },
 	{ .long_flag = "syslog", .directive = "syslog", .type = KNOB_BOOL, FIELD(syslog),
 	  .help = "log to syslog (facility daemon) instead of stderr" },
+	{ .long_flag = "log-file", .directive = "logfile", .type = KNOB_STRING, FIELD(log_file),
+	  .arg = "PATH",
+	  .help = "log (the request log too) to this file instead;\n"
+		  "SIGUSR1 reopens it (after logrotate moved it)" },
 	{ .long_flag = "seccomp", .directive = "seccomp", .type = KNOB_ENUM, FIELD(seccomp),
 	  .names = seccomp_names, .arg = "on|log|off",
 	  .help = "system call filter after start-up: a call outside\n"
