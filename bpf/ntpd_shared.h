@@ -399,7 +399,8 @@ struct ntpd_counters {
  */
 struct ntpd_request_event {
 	__u8 addr[16];		/* client: IPv6, or IPv4 mapped as ::ffff:a.b.c.d */
-	__u32 outcome;		/* enum ntpd_counter */
+	__u16 outcome;		/* enum ntpd_counter */
+	__be16 port;		/* client's UDP port, network order */
 	__u8 version;		/* of the request */
 	__u8 mode;
 	__u8 path;		/* enum ntpd_event_path */

@@ -60,6 +60,7 @@ struct source {
 	const char *unusable;		/* why the last round could not use it */
 	__u8 last_leap;		/* LI of the newest sample: leap news is not filtered */
 	enum source_state logged_state;	/* as last reported in the log */
+	enum ntp_response_verdict auth_logged;	/* last authentication failure logged, or OK */
 };
 
 struct agent {
@@ -164,7 +165,8 @@ static void source_init(struct source *s, const struct ntpd_endpoint *ep,
 
 static bool same_endpoint(const struct ntpd_endpoint *a, const struct ntpd_endpoint *b)
 {
-	return a->port == b->port && !strcmp(a->host, b->host);
+	/* another key: samples taken under the old one are not kept */
+	return a->port == b->port && a->key_id == b->key_id && !strcmp(a->host, b->host);
 }
 
 /*
@@ -238,7 +240,8 @@ static void close_request(struct source *s)
 
 static void send_request(struct agent *a, struct source *s, double now)
 {
-	struct ntp_packet req;
+	__u8 req[NTP_PACKET_LEN + 4 + NTP_MAC_MAX_DIGEST];
+	size_t len = NTP_PACKET_LEN;
 
 	s->next_poll = now + poll_interval(s);
 	if (s->burst_left > 0)
@@ -255,9 +258,15 @@ static void send_request(struct agent *a, struct source *s, double now)
 		goto fail;
 	if (getrandom(&s->nonce, sizeof(s->nonce), 0) != sizeof(s->nonce))
 		goto fail;
-	ntp_client_build_request(&req, s->nonce);
+	ntp_client_build_request((struct ntp_packet *)req, s->nonce);
+	if (s->ep.key_id)
+		len = ntp_client_sign_request(a->cfg.keys, s->ep.key_id, req);
+	if (!len) {
+		errno = ENOKEY;
+		goto fail;
+	}
 	s->t1_tai = refstate_tai_now_ns();
-	if (send(s->fd, &req, sizeof(req), 0) != sizeof(req))
+	if (send(s->fd, req, len, 0) != (ssize_t)len)
 		goto fail;
 	s->deadline = now + REPLY_TIMEOUT_S;
 	return;
@@ -389,6 +398,24 @@ static void reselect(struct agent *a)
 	log_selection_changes(a);
 }
 
+/* An authenticated upstream's replies failing their check, or passing it
+ * again: logged when that changes, not per poll. */
+static void log_auth_change(struct source *s, enum ntp_response_verdict v)
+{
+	bool auth_failure = ntp_response_auth_failed(v);
+
+	if (!s->ep.key_id || v == NTP_RESP_BAD_LENGTH || v == s->auth_logged ||
+	    (!auth_failure && s->auth_logged == NTP_RESP_OK))
+		return;
+	if (auth_failure)
+		pr_warn("upstream %s port %u: reply rejected, key %u: %s\n", s->ep.host,
+			s->ep.port, s->ep.key_id, ntp_response_verdict_why(v));
+	else
+		pr_info("upstream %s port %u: replies authenticated with key %u again\n",
+			s->ep.host, s->ep.port, s->ep.key_id);
+	s->auth_logged = auth_failure ? v : NTP_RESP_OK;
+}
+
 /* A reply is ready on s->fd.  Called with the lock held. */
 static void receive_reply(struct agent *a, struct source *s)
 {
@@ -418,6 +445,9 @@ static void receive_reply(struct agent *a, struct source *s)
 		return;	/* not ours: keep waiting for the real one */
 	}
 	close_request(s);
+	if (s->ep.key_id && v != NTP_RESP_BAD_LENGTH)
+		v = ntp_client_check_auth(a->cfg.keys, s->ep.key_id, buf, (size_t)n, v);
+	log_auth_change(s, v);
 	switch (v) {
 	case NTP_RESP_OK:
 		pr_debug("upstream %s: offset %+.9f s delay %.6f s at %.6f\n", s->ep.host,
@@ -469,7 +499,13 @@ static void receive_reply(struct agent *a, struct source *s)
 	default:
 		s->bad_responses++;
 		s->activity.failed++;
-		s->reach <<= 1;
+		/* a reply that is not authentic is no answer at all: without
+		 * this, one forged or unsigned every poll would hold the first
+		 * selection waiting for the source's first sample for ever */
+		if (ntp_response_auth_failed(v))
+			missed_poll(a, s);
+		else
+			s->reach <<= 1;
 		pr_debug("upstream %s: response rejected: %s\n", s->ep.host,
 			 ntp_response_verdict_name(v));
 		break;
@@ -604,7 +640,14 @@ static void reply_timed_out(struct agent *a, struct source *s)
 	s->good_in_row = 0;
 	s->poll = s->min_poll;
 	if (++s->missed == a->cfg.max_missed) {
-		pr_warn("upstream %s: unreachable after %d missed polls\n", s->ep.host, s->missed);
+		if (s->ep.key_id)	/* chronyd drops what it cannot verify, silently */
+			pr_warn("upstream %s port %u: unreachable after %d missed polls; our "
+				"requests are signed with key %u: a server without that key, "
+				"or with another secret for it, does not answer\n", s->ep.host,
+				s->ep.port, s->missed, s->ep.key_id);
+		else
+			pr_warn("upstream %s: unreachable after %d missed polls\n", s->ep.host,
+				s->missed);
 		/* what it said before going away is no evidence now */
 		sst_reset(&s->stats);
 	}

@@ -28,6 +28,7 @@ struct agent_config {
 	int max_missed;		/* polls without answer before unreachable */
 	__u8 local_stratum;	/* 0: none; serve unsynchronised without upstreams */
 	enum clock_model model;
+	const struct ntp_keyring *keys;	/* for upstreams with "key ID"; read-only */
 	bool leap_smear;	/* 24 h linear smear instead of announcing leaps */
 	double initial_freq;	/* our clock's frequency error as last estimated
 				 * (the drift file), used until the upstreams give one */

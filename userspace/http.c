@@ -608,20 +608,6 @@ int http_run(struct http_server *h, const struct metrics_sources *src)
 	return err;
 }
 
-int http_start(struct http_server **out, const struct http_params *params)
-{
-	int err = http_open(out, params);
-
-	if (!err) {
-		err = http_run(*out, &params->src);
-		if (err) {
-			http_stop(*out);
-			*out = NULL;
-		}
-	}
-	return err;
-}
-
 void http_stop(struct http_server *h)
 {
 	int i;

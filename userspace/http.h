@@ -47,11 +47,10 @@ struct http_params {
 	struct metrics_sources src;
 };
 
-/* Start the listeners and the sweeper.  0 or -errno after a message. */
-int http_start(struct http_server **out, const struct http_params *params);
-/* The two halves of http_start: bind the listeners (before the privilege
- * drop: the ports may be privileged), then start the census, the sweeper
- * and libmicrohttpd's threads, which read the network (after it). */
+/* Start in two steps: bind the listeners (before the privilege drop: the
+ * ports may be privileged), then start the census, the sweeper and
+ * libmicrohttpd's threads, which read the network (after it).  Each 0 or
+ * -errno after a message; http_stop undoes either. */
 int http_open(struct http_server **out, const struct http_params *params);
 int http_run(struct http_server *h, const struct metrics_sources *src);
 void http_stop(struct http_server *h);

@@ -180,6 +180,7 @@ static bool cli_starts_list(const struct knob *k, struct knob_src *src)
 struct server_option {
 	const char *word;
 	long min, max;
+	const char *noun;	/* what the value is, for the message */
 	int (*set)(struct ntpd_endpoint *ep, long value);
 };
 
@@ -217,18 +218,28 @@ static int opt_port(struct ntpd_endpoint *ep, long value)
 	ep->has_max_poll = keep.has_max_poll;
 	ep->min_poll = keep.min_poll;
 	ep->max_poll = keep.max_poll;
+	ep->key_id = keep.key_id;
+	return 0;
+}
+
+/* requests signed with it, replies checked (the key file and trustedkey
+ * are checked against it once loaded: main.c) */
+static int opt_key(struct ntpd_endpoint *ep, long value)
+{
+	ep->key_id = (__u32)value;
 	return 0;
 }
 
 /* poll bounds: --upstream-min-poll's range */
 static const struct server_option server_options[] = {
-	{ "iburst", 1, 0, opt_iburst },
-	{ "minpoll", 0, 17, opt_minpoll },
-	{ "maxpoll", 0, 17, opt_maxpoll },
-	{ "port", 1, 65535, opt_port },
+	{ "iburst", 1, 0, NULL, opt_iburst },
+	{ "minpoll", 0, 17, "a number", opt_minpoll },
+	{ "maxpoll", 0, 17, "a number", opt_maxpoll },
+	{ "port", 1, 65535, "a number", opt_port },
+	{ "key", 1, 0xffffffffL, "a key ID", opt_key },
 };
 
-#define SERVER_OPTION_WORDS "iburst, minpoll N, maxpoll N or port N"
+#define SERVER_OPTION_WORDS "iburst, minpoll N, maxpoll N, port N or key ID"
 
 static const struct server_option *server_option_find(const char *word)
 {
@@ -270,8 +281,9 @@ static int parse_server_words(const char *what, int argc, char **argv, struct nt
 			if (i + 1 == argc)
 				return errbuf_fail(err, errlen, "%s: '%s' needs a value", what, opt->word);
 			if (number_parse_long(argv[++i], opt->min, opt->max, &value))
-				return errbuf_fail(err, errlen, "%s %s: '%s' is not a number in [%ld, %ld]",
-						  what, opt->word, argv[i], opt->min, opt->max);
+				return errbuf_fail(err, errlen, "%s %s: '%s' is not %s in [%ld, %ld]",
+						  what, opt->word, argv[i], opt->noun, opt->min,
+						  opt->max);
 		}
 		if (opt->set == opt_port && endpoint_text_has_port(argv[0]))
 			return errbuf_fail(err, errlen, "%s: '%s' already names a port", what, argv[0]);
@@ -286,7 +298,7 @@ static int parse_server_words(const char *what, int argc, char **argv, struct nt
 	return 0;
 }
 
-/* -s HOST[:PORT]; server HOST[:PORT] [iburst] [minpoll N] [maxpoll N] [port N] */
+/* -s HOST[:PORT]; server HOST[:PORT] [iburst] [minpoll N] [maxpoll N] [port N] [key ID] */
 static int set_server(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
 		      int argc, char **argv, char *err, size_t errlen)
 {
@@ -327,6 +339,25 @@ static int set_pool(const struct knob *k, struct ntpd_options *o, struct knob_sr
 				  NTPD_MAX_UPSTREAMS);
 	o->n_pools++;
 	return e;
+}
+
+/* --trusted-key ID[,LO-HI...]; trustedkey ID|LO-HI ... */
+static int set_trusted_key(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
+			   int argc, char **argv, char *err, size_t errlen)
+{
+	const char *what = src->from_file ? k->directive : "--trusted-key";
+	int i, e;
+
+	for (i = 0; i < argc; i++) {
+		e = ntp_trust_parse(argv[i], &o->trusted_keys);
+		if (e == -ENOSPC)
+			return errbuf_fail(err, errlen, "%s: at most %d IDs and ranges", what,
+					  NTP_TRUST_MAX);
+		if (e)
+			return errbuf_fail(err, errlen, "%s: '%s' is not a key ID or LO-HI range "
+					  "in [1, 4294967295]", what, argv[i]);
+	}
+	return 0;
 }
 
 /* interface IFACE [mode M]: one mode for all, as the loader takes a single one */
@@ -559,7 +590,7 @@ const struct knob knob_table[] = {
 	  .help = "IPv6 listen address (default [::]:123), the same" },
 	{ .short_flag = 's', .directive = "server", .type = KNOB_CALL, .set = set_server,
 	  .flags = KNOB_REPEATABLE | KNOB_CLI_REPLACES, .max_words = CONFIG_MAX_WORDS - 1,
-	  .usage = "server HOST[:PORT] [iburst] [minpoll N] [maxpoll N] [port N]",
+	  .usage = "server HOST[:PORT] [iburst] [minpoll N] [maxpoll N] [port N] [key ID]",
 	  .arg = "HOST[:PORT]",
 	  .help = "upstream server, repeatable (default " NTPD_UPSTREAM_DEFAULT ")" },
 	{ .long_flag = "pool", .directive = "pool", .type = KNOB_CALL, .set = set_pool,
@@ -660,6 +691,11 @@ const struct knob knob_table[] = {
 	  .help = "symmetric keys (ntpd/chrony format: ID TYPE KEY; MD5,\n"
 		  "SHA1, AES128CMAC), readable by its owner only: signed\n"
 		  "requests get signed answers, unknown keys a crypto-NAK" },
+	{ .long_flag = "trusted-key", .directive = "trustedkey", .type = KNOB_CALL,
+	  .set = set_trusted_key, .flags = KNOB_REPEATABLE, .max_words = NTP_TRUST_MAX,
+	  .usage = "trustedkey ID|LO-HI ...", .arg = "ID[,LO-HI...]",
+	  .help = "only these keys sign answers and authenticate\n"
+		  "upstreams (default: every key of --keys)" },
 	{ .long_flag = "rate-limit", .directive = "ratelimit", .type = KNOB_CALL,
 	  .set = set_ratelimit, .max_words = 6, .flags = KNOB_WORDS_OPTIONAL,
 	  .usage = "ratelimit rate R burst B [leak L] | ratelimit [interval I] [burst B] "
@@ -708,6 +744,10 @@ const struct knob knob_table[] = {
 	  .help = "consider 1 in N requests for the log (default 1)" },
 	{ .long_flag = "syslog", .directive = "syslog", .type = KNOB_BOOL, FIELD(syslog),
 	  .help = "log to syslog (facility daemon) instead of stderr" },
+	{ .long_flag = "log-file", .directive = "logfile", .type = KNOB_STRING, FIELD(log_file),
+	  .arg = "PATH",
+	  .help = "log (the request log too) to this file instead;\n"
+		  "SIGUSR1 reopens it (after logrotate moved it)" },
 	{ .long_flag = "seccomp", .directive = "seccomp", .type = KNOB_ENUM, FIELD(seccomp),
 	  .names = seccomp_names, .arg = "on|log|off",
 	  .help = "system call filter after start-up: a call outside\n"

@@ -263,34 +263,6 @@ int leap_tracker_load_list(struct leap_tracker *t, const char *path, double now)
 
 /* ---- the served clock ------------------------------------------------------- */
 
-double leap_smear_offset(const struct leap_tracker *t, double now)
-{
-	double start = t->instant - LEAP_SMEAR_WINDOW_S / 2;
-	double elapsed = now - start;
-
-	if (!t->instant || elapsed < 0 || elapsed >= LEAP_SMEAR_WINDOW_S)
-		return 0;
-	if (now < t->instant)
-		return -t->sign * elapsed / LEAP_SMEAR_WINDOW_S;
-	/* after the leap the unsmeared clock itself moved by -sign s */
-	return t->sign * (1 - elapsed / LEAP_SMEAR_WINDOW_S);
-}
-
-__u8 leap_served_li(const struct leap_tracker *t, double now, bool smear)
-{
-	if (smear || !t->instant || now >= t->instant)
-		return NTP_LEAP_NONE;
-	return t->sign > 0 ? NTP_LEAP_INSERT : NTP_LEAP_DELETE;
-}
-
-int leap_take_step(struct leap_tracker *t, double now)
-{
-	if (!t->instant || t->stepped || now < t->instant)
-		return 0;
-	t->stepped = true;
-	return t->sign;
-}
-
 __u64 leap_tai_for_unix(const struct ntpd_ref_state *st, __u64 unix_ns)
 {
 	/* the line without its drift first, then Newton: the slope is within

@@ -84,19 +84,6 @@ int leap_list_lookup(const struct leap_list *l, double now, int *tai_utc, double
  * into the tracker, logging what is wrong with it.  Returns 0 or -errno. */
 int leap_tracker_load_list(struct leap_tracker *t, const char *path, double now);
 
-/* Seconds to add to served time for a linear smear across the leap, for a
- * clock that leaps at the instant: 0 outside the window.  (What
- * leap_state_apply publishes is this as a frequency; see there.) */
-double leap_smear_offset(const struct leap_tracker *t, double now);
-
-/* LI to serve: the announcement until the instant; LEAP_NONE when smearing
- * (a smeared clock has no leap to announce) or when there is none. */
-__u8 leap_served_li(const struct leap_tracker *t, double now, bool smear);
-
-/* Once, at or after the instant: the step (+1 or -1 s, as sign) that a clock
- * we correct ourselves must take; 0 otherwise. */
-int leap_take_step(struct leap_tracker *t, double now);
-
 /*
  * The CLOCK_TAI reading at which st's straight line (ntp_linear_unix_ns)
  * first reaches unix_ns: the inverse of the served time, exact to the

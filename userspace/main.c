@@ -233,6 +233,7 @@ static int start_agent(struct daemon *d)
 		.local_stratum = d->opts.local_stratum,
 		.model = d->opts.clock_model,
 		.leap_smear = d->opts.leap_smear,
+		.keys = &d->keys,
 		.on_clock_step = wake_publisher,
 		.on_clock_step_ctx = d,
 	};
@@ -489,6 +490,14 @@ static void reload(struct daemon *d)
 		free(next);
 		return;
 	}
+	/* the key file is not re-read: a new "key ID" must name a loaded key */
+	if (ntp_client_check_keys(&d->keys, next->upstream, next->n_upstreams)) {
+		pr_err("SIGHUP: %s rejected, the running configuration is kept\n",
+		       now->config_file);
+		options_free(next);
+		free(next);
+		return;
+	}
 	pthread_mutex_lock(&d->config_lock);
 	if (next->policy.table_size != now->policy.table_size)
 		pr_warn("SIGHUP: a new rate table size takes effect at the next restart\n");
@@ -600,6 +609,10 @@ static void serve(struct daemon *d, const sigset_t *sigs)
 		}
 		if (sig == SIGUSR2) {
 			due = publish_reference(d);
+			continue;
+		}
+		if (sig == SIGUSR1) {
+			log_reopen_file();
 			continue;
 		}
 		if (sig == SIGHUP) {
@@ -739,11 +752,19 @@ int main(int argc, char **argv)
 		return err > 0 ? 0 : EXIT_USAGE;
 	log_set_level(d.opts.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	log_route_libraries();
+	if (d.opts.syslog && d.opts.log_file) {
+		pr_err("--syslog and --log-file: choose one place for the log\n");
+		return EXIT_USAGE;
+	}
 	if (d.opts.syslog && !d.opts.check_only && !d.opts.stats_only)
 		log_use_syslog();
+	if (d.opts.log_file && !d.opts.check_only && !d.opts.stats_only &&
+	    log_use_file(d.opts.log_file))
+		return EXIT_USAGE;
 	if (d.opts.check_only) {
 		/* the key file is configuration too: a bad one fails the check */
-		if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))
+		if (ntp_keys_load_trusted(d.opts.keys_file, &d.opts.trusted_keys, &d.keys) ||
+		    ntp_client_check_keys(&d.keys, d.opts.upstream, d.opts.n_upstreams))
 			return EXIT_USAGE;
 		ntp_keys_free(&d.keys);
 		if (d.opts.api_token_file && start_mgmt(&d))
@@ -761,7 +782,8 @@ int main(int argc, char **argv)
 				err = EXIT_RUNTIME;
 		return err;
 	}
-	if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))
+	if (ntp_keys_load_trusted(d.opts.keys_file, &d.opts.trusted_keys, &d.keys) ||
+	    ntp_client_check_keys(&d.keys, d.opts.upstream, d.opts.n_upstreams))
 		return EXIT_USAGE;
 	if (testhook_init())
 		return EXIT_USAGE;
@@ -772,6 +794,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGUSR2);
+	sigaddset(&sigs, SIGUSR1);	/* logrotate's postrotate: reopen the log file */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	d.main_thread = pthread_self();
 

@@ -11,6 +11,7 @@
 
 #include "endpoint.h"
 #include "loader.h"
+#include "ntp_auth.h"
 #include "policy.h"
 #include "reference.h"
 #include "seccomp_filter.h"
@@ -47,6 +48,7 @@ struct ntpd_options {
 	const char *chroot_dir;		/* -r */
 	bool debug;			/* -d */
 	bool syslog;			/* --syslog: log there, not to stderr */
+	const char *log_file;		/* --log-file: log there (reopened on SIGUSR1) */
 	enum seccomp_mode seccomp;	/* --seccomp on|log|off */
 	unsigned int log_requests;	/* --log-requests: lines/s of the request log, 0 off */
 	unsigned int log_sample;	/* --log-sample: 1 in N requests considered */
@@ -66,6 +68,7 @@ struct ntpd_options {
 	int max_missed;
 	bool leap_smear;
 	const char *keys_file;		/* --keys */
+	struct ntp_trust trusted_keys;	/* --trusted-key, trustedkey: n 0 all */
 	const char *api_token_file;	/* --api-token-file: management API may change things */
 	const char *drift_file;		/* --drift-file: frequency kept across restarts */
 	const char *state_file;		/* --state-file: API changes kept across restarts */

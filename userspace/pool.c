@@ -29,6 +29,7 @@ static int endpoint_at(const struct ntpd_endpoint *proto, const char *addr,
 	out->has_max_poll = proto->has_max_poll;
 	out->min_poll = proto->min_poll;
 	out->max_poll = proto->max_poll;
+	out->key_id = proto->key_id;
 	return 0;
 }
 

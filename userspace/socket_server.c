@@ -344,7 +344,7 @@ static void set_reply_source(struct worker *w, int i, struct msghdr *msg)
 /* The request log's sample: as the XDP program's, 1 in N by a random number. */
 static void maybe_log(struct worker *w, int i, __u8 li_vn_mode, __u32 verdict)
 {
-	struct ntpd_request_event ev = { .outcome = verdict, .path = NTPD_PATH_SOCKET };
+	struct ntpd_request_event ev = { .outcome = (__u16)verdict, .path = NTPD_PATH_SOCKET };
 
 	w->rng ^= w->rng << 13;
 	w->rng ^= w->rng >> 17;
@@ -354,8 +354,10 @@ static void maybe_log(struct worker *w, int i, __u8 li_vn_mode, __u32 verdict)
 	if (w->peer[i].ss_family == AF_INET) {
 		ev.addr[10] = ev.addr[11] = 0xff;
 		memcpy(&ev.addr[12], &((struct sockaddr_in *)&w->peer[i])->sin_addr, 4);
+		ev.port = ((struct sockaddr_in *)&w->peer[i])->sin_port;
 	} else {
 		memcpy(ev.addr, &((struct sockaddr_in6 *)&w->peer[i])->sin6_addr, 16);
+		ev.port = ((struct sockaddr_in6 *)&w->peer[i])->sin6_port;
 	}
 	ev.version = NTP_VN(li_vn_mode);
 	ev.mode = NTP_MODE(li_vn_mode);

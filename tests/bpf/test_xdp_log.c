@@ -99,6 +99,8 @@ static void events_carry_client_and_outcome(void **state)
 	assert_int_equal(f.ev[0].mode, NTP_MODE_CLIENT);
 	assert_int_equal(f.ev[0].outcome, NTPD_CNT_ANSWERED_V4);
 	assert_int_equal(f.ev[0].path, NTPD_PATH_XDP);
+	/* the request's source port, not the answer's (which swapped them) */
+	assert_int_equal(ntohs(f.ev[0].port), 40123);
 
 	inet_pton(AF_INET6, "2001:db8:1::7", v6);
 	assert_memory_equal(f.ev[1].addr, v6, 16);
@@ -108,6 +110,7 @@ static void events_carry_client_and_outcome(void **state)
 	assert_int_equal(f.ev[2].mode, 6);
 	assert_int_equal(f.ev[2].version, 2);
 	assert_int_equal(f.ev[2].outcome, NTPD_CNT_DROP_MODE_CONTROL);
+	assert_int_equal(ntohs(f.ev[2].port), 40123);
 	unload(&f);
 }
 

@@ -174,7 +174,7 @@ struct bad_row {
 
 static const struct bad_row bad_rows[] = {
 	{ "server: unknown option", "server 192.0.2.1 prefer\n",
-	  "server: unexpected 'prefer' (options: iburst, minpoll N, maxpoll N or port N)" },
+	  "server: unexpected 'prefer' (options: iburst, minpoll N, maxpoll N, port N or key ID)" },
 	{ "server: minpoll without value", "server 192.0.2.1 minpoll\n",
 	  "server: 'minpoll' needs a value" },
 	{ "server: maxpoll out of range", "server 192.0.2.1 maxpoll 18\n",
