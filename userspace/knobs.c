@@ -290,6 +290,20 @@ static int set_deny(const struct knob *k, struct ntpd_options *o, struct knob_sr
 		       errlen);
 }
 
+static int set_allow_query(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
+			   int argc, char **argv, char *err, size_t errlen)
+{
+	const char *what = src->from_file ? k->directive : "--allow-query";
+	int e = mode6_allow_add(&o->allow_query, argv[0]);
+
+	(void)argc;
+	if (e == -ENOSPC)
+		return errbuf_fail(err, errlen, "%s: at most %d prefixes", what, MODE6_ALLOW_MAX);
+	if (e)
+		return errbuf_fail(err, errlen, "%s: '%s' is not an address or CIDR", what, argv[0]);
+	return 0;
+}
+
 /* ratelimit rate R burst B [leak L] | ratelimit off; the words in any order */
 static int ratelimit_words(const struct knob *k, struct ntpd_options *o, int argc, char **argv,
 			   char *err, size_t errlen)
@@ -495,6 +509,11 @@ const struct knob knob_table[] = {
 	{ .long_flag = "kod-deny", .directive = "kod-deny", .type = KNOB_BOOL,
 	  FIELD(policy.rate.kod_deny),
 	  .help = "denied clients get kiss-o'-death DENY instead of nothing" },
+	{ .long_flag = "allow-query", .directive = "allow-query", .type = KNOB_CALL,
+	  .set = set_allow_query, .flags = KNOB_REPEATABLE, .max_words = 1,
+	  .usage = "allow-query CIDR", .arg = "CIDR",
+	  .help = "who may read status with ntpq (mode 6), repeatable;\n"
+		  "loopback always may (default: loopback only)" },
 	{ .long_flag = "stats", .type = KNOB_BOOL, FIELD(stats_only),
 	  .help = "print the XDP counters of the -i interfaces and exit" },
 	{ .long_flag = "config", .short_flag = 'c', .type = KNOB_STRING, FIELD(config_file),

@@ -54,6 +54,7 @@ struct daemon {
 	struct agent *agent;
 	struct ntp_keyring keys;
 	struct client_policy *policy;
+	struct mode6 *mode6;		/* ntpq's read-only view */
 	struct mgmt_api *mgmt;
 	struct watchdog *watchdog;
 	const char *serving_from;	/* last reference source logged */
@@ -335,8 +336,10 @@ static int open_sockets(struct daemon *d)
 		.listen4 = d->opts.listen4.addr,
 		.listen6 = d->opts.listen6.addr,
 	};
+	int err = mode6_open(&d->mode6, &d->opts.allow_query);
 
-	return socket_server_open(&d->sockets, &p);
+	p.mode6 = d->mode6;
+	return err ?: socket_server_open(&d->sockets, &p);
 }
 
 /* The socket server's state and policy: the XDP program's maps, if any. */
@@ -614,6 +617,7 @@ static void shutdown_daemon(struct daemon *d)
 	watchdog_stop(d->watchdog);
 	mgmt_close(d->mgmt);
 	socket_server_stop(d->sockets);
+	mode6_close(d->mode6);
 	reqlog_stop();
 	client_policy_close(d->policy);
 	addrwatch_stop(d->addrwatch);
@@ -678,6 +682,7 @@ static int start_unprivileged(struct daemon *d)
 	err = start_agent(d);
 	if (err)
 		return err;
+	mode6_set_sources(d->mode6, mode6_agent_sources, d->agent);
 	d->inherited = inherits_synchronised_state(d);
 	publish_reference(d);
 	if (d->n_att) {

@@ -11,6 +11,7 @@
 
 #include "endpoint.h"
 #include "loader.h"
+#include "mode6.h"
 #include "policy.h"
 #include "reference.h"
 #include "seccomp_filter.h"
@@ -58,6 +59,7 @@ struct ntpd_options {
 	const char *api_token_file;	/* --api-token-file: management API may change things */
 	const char *drift_file;		/* --drift-file: frequency kept across restarts */
 	struct ntpd_policy policy;	/* --rate-limit, --allow, --deny, ... */
+	struct mode6_allow allow_query;	/* --allow-query: mode 6 besides loopback */
 	struct ntpd_config cfg;		/* XDP load-time knobs */
 	bool stats_only;		/* --stats: print pinned counters, exit */
 	const char *config_file;	/* -c, --config */
