@@ -331,7 +331,8 @@ static void system_vars(const struct mode6 *m, const struct ntp_packet *pkt,
 	int i, peer = 0;
 	char refid[16];
 
-	for (i = 0; !peer && source_at(m, i, &src) == 0; i++)
+	/* no system peer while we serve unsynchronised, whatever the agent chose */
+	for (i = 0; leap != NTP_LEAP_UNSYNC && !peer && source_at(m, i, &src) == 0; i++)
 		if (src.state == SOURCE_SYSTEM_PEER)
 			peer = i + 1;
 	source = leap == NTP_LEAP_UNSYNC ? CTL_SST_TS_UNSPEC :
