@@ -441,6 +441,28 @@ NTPD_INLINE void ntp_fill_kod(struct ntp_packet *pkt, const struct ntpd_ref_stat
 	pkt->reference_ts = 0;
 }
 
+/*
+ * A broadcast packet (mode 5) from the served state at CLOCK_TAI tai_ns,
+ * all fields but the transmit timestamp (ntp_set_transmit): an answer's,
+ * with no request to echo (origin and receive 0, as ntpd's broadcast
+ * server sends them) and `poll` the sending interval's log2.  Returns
+ * whether it may be sent: only what a client would be told synchronised
+ * (LI != 3), since a broadcast client cannot ask whether we are.
+ */
+NTPD_INLINE int ntp_fill_broadcast(struct ntp_packet *pkt, const struct ntpd_ref_state *st,
+				   const struct ntpd_config *cfg, __u64 tai_ns, int fresh,
+				   __s8 poll)
+{
+	__builtin_memset(pkt, 0, sizeof(*pkt));
+	pkt->li_vn_mode = NTP_LI_VN_MODE(0, NTP_VERSION_MAX, NTP_MODE_CLIENT);
+	ntp_fill_response(pkt, st, cfg, tai_ns, fresh);
+	pkt->li_vn_mode = (__u8)((pkt->li_vn_mode & ~7) | NTP_MODE_BROADCAST);
+	pkt->poll = poll;
+	pkt->origin_ts = 0;
+	pkt->receive_ts = 0;
+	return NTP_LI(pkt->li_vn_mode) != NTP_LEAP_UNSYNC;
+}
+
 #define NTP_KISS_RATE	bpf_htonl(0x52415445)	/* "RATE" */
 #define NTP_KISS_DENY	bpf_htonl(0x44454e59)	/* "DENY" */
 

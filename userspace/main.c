@@ -55,6 +55,7 @@ struct daemon {
 	struct ntp_keyring keys;
 	struct client_policy *policy;
 	struct mode6 *mode6;		/* ntpq's read-only view */
+	struct broadcaster *broadcaster;	/* --broadcast; NULL: none */
 	struct mgmt_api *mgmt;
 	struct watchdog *watchdog;
 	const char *serving_from;	/* last reference source logged */
@@ -616,6 +617,7 @@ static void shutdown_daemon(struct daemon *d)
 	/* before the threads it watches stop, or it would report them dead */
 	watchdog_stop(d->watchdog);
 	mgmt_close(d->mgmt);
+	broadcast_stop(d->broadcaster);
 	socket_server_stop(d->sockets);
 	mode6_close(d->mode6);
 	reqlog_stop();
@@ -655,6 +657,8 @@ static int start_privileged(struct daemon *d)
 		prepare_relinks(d);
 	if (!err)
 		err = connect_sockets(d);
+	if (!err)
+		err = broadcast_open(&d->broadcaster, &d->opts.broadcast, &d->keys, &d->opts.cfg);
 	if (!err) {
 		const struct http_params hp = {
 			.metrics_listen = &d->opts.metrics_listen,
@@ -693,6 +697,8 @@ static int start_unprivileged(struct daemon *d)
 	err = reqlog_start(d->opts.log_requests, d->att, d->n_att);
 	if (!err)
 		err = socket_server_run(d->sockets);
+	if (!err)
+		err = broadcast_run(d->broadcaster, served_buffer(d));
 	if (err)
 		return err;
 	wp.agent = d->agent;
