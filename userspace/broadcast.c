@@ -150,6 +150,20 @@ static int open_target(const struct broadcast_target *t, __u8 dscp)
 	return ntp_socket_set_dscp(fd, family, dscp);
 }
 
+int broadcast_check_keys(const struct broadcast_list *list, const struct ntp_keyring *keys)
+{
+	int i;
+
+	for (i = 0; i < list->n; i++) {
+		if (list->target[i].keyid && !ntp_keys_find(keys, list->target[i].keyid)) {
+			pr_err("broadcast %s: key %u is not in --keys\n", list->target[i].text,
+			       list->target[i].keyid);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int broadcast_open(struct broadcaster **out, const struct broadcast_list *list,
 		   const struct ntp_keyring *keys, const struct ntpd_config *cfg)
 {
@@ -173,14 +187,12 @@ int broadcast_open(struct broadcaster **out, const struct broadcast_list *list,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&b->wake, &ca);
 	pthread_condattr_destroy(&ca);
+	err = broadcast_check_keys(list, keys);
+	if (err)
+		goto cleanup;
 	for (i = 0; i < list->n; i++) {
 		const struct broadcast_target *t = &list->target[i];
 
-		if (t->keyid && !ntp_keys_find(keys, t->keyid)) {
-			pr_err("broadcast %s: key %u is not in --keys\n", t->text, t->keyid);
-			err = -EINVAL;
-			goto cleanup;
-		}
 		b->fd[i] = open_target(t, cfg->dscp);
 		if (b->fd[i] < 0) {
 			err = b->fd[i];

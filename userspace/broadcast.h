@@ -43,6 +43,10 @@ struct broadcast_list {
 int broadcast_parse(struct broadcast_list *list, int argc, char **argv, char *err,
 		    size_t errlen);
 
+/* Every named key is in `keys`: 0, or -EINVAL after saying which is not
+ * (for --check too). */
+int broadcast_check_keys(const struct broadcast_list *list, const struct ntp_keyring *keys);
+
 struct broadcaster;
 
 /*

@@ -734,6 +734,8 @@ int main(int argc, char **argv)
 		/* the key file is configuration too: a bad one fails the check */
 		if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))
 			return EXIT_USAGE;
+		if (broadcast_check_keys(&d.opts.broadcast, &d.keys))
+			return EXIT_USAGE;
 		ntp_keys_free(&d.keys);
 		if (d.opts.api_token_file && start_mgmt(&d))
 			return EXIT_USAGE;
