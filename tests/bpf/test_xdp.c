@@ -751,7 +751,8 @@ static void test_case(void **state)
 }
 
 /* Every version x every mode, both families, generated: which requests are
- * answered is RFC 5905 plus RFC 1059's mode-less version 1. */
+ * answered is RFC 5905 (client, and symmetric active in mode 2) plus RFC
+ * 1059's mode-less version 1. */
 #define MATRIX_N (2 * 8 * 8)
 static struct xdp_case matrix[MATRIX_N];
 static char matrix_desc[MATRIX_N][40];
