@@ -232,7 +232,6 @@ static __u32 handle_control(struct worker *w, int i, unsigned int len,
 	w->have_dest[i] = rx_dest(&w->rx[i].msg_hdr, &w->dest[i]);
 	if (w->have_dest[i] && to_group(w->family, &w->dest[i]))
 		return NTPD_CNT_DROP_MODE_CONTROL;
-	w->rx_tai[i] = now;
 	return mode6_answer(w->srv->params.mode6, w->family, peer_addr(&w->peer[i]), w->buf[i],
 			    len, have_state ? st : NULL,
 			    have_state && ntp_state_fresh(st, now, w->srv->params.cfg.max_state_age_ns),
