@@ -35,7 +35,7 @@ struct broadcaster {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;		/* CLOCK_MONOTONIC */
 	bool stopping;
-	bool holding;			/* last seen unsynchronised: said once */
+	int last[BROADCAST_MAX];	/* enum send_result of each target's last try */
 	__u64 sent, held;		/* relaxed atomics */
 };
 
@@ -127,18 +127,22 @@ static __u64 mono_ns(void)
 }
 
 /* Bound to an ephemeral port of the target's family, allowed to broadcast,
- * group packets kept on the link (TTL/hops 1, as ntpd's default). */
+ * group packets kept on the link (TTL/hops 1, as ntpd's default) and not
+ * looped back to our own sockets (a subnet broadcast always is: the socket
+ * server counts that copy as passed/not_local). */
 static int open_target(const struct broadcast_target *t, __u8 dscp)
 {
-	int family = t->addr.ss_family, one = 1, fd, err;
+	int family = t->addr.ss_family, one = 1, zero = 0, fd, err;
 
 	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (family == AF_INET ?
 		    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
-			    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof(one)) :
+			    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof(one)) ||
+			    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) :
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &one, sizeof(one)) ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero)) ||
 			    (((const struct sockaddr_in6 *)&t->addr)->sin6_scope_id &&
 			     setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF,
 					&((const struct sockaddr_in6 *)&t->addr)->sin6_scope_id,
@@ -216,8 +220,15 @@ static __s8 interval_log2(unsigned int s)
 	return p;
 }
 
-/* One target's packet now, if we are synchronised; true when sent. */
-static bool send_one(struct broadcaster *b, int i)
+enum send_result {
+	SEND_NONE,		/* not tried yet */
+	SEND_SENT,
+	SEND_HELD,		/* not synchronised (or the state unreadable) */
+	SEND_FAILED,		/* the kernel refused it (no route?), errno saved */
+};
+
+/* One target's packet now, if we are synchronised. */
+static enum send_result send_one(struct broadcaster *b, int i)
 {
 	const struct broadcast_target *t = &b->list.target[i];
 	__u8 buf[NTP_PACKET_LEN + 4 + NTP_MAC_MAX_DIGEST];
@@ -228,23 +239,40 @@ static bool send_one(struct broadcaster *b, int i)
 	int fresh;
 
 	if (refstate_read(b->ref, &st))
-		return false;
+		return SEND_HELD;
 	fresh = ntp_state_fresh(&st, now, b->cfg.max_state_age_ns);
 	if (!ntp_fill_broadcast(pkt, &st, &b->cfg, now, fresh, interval_log2(t->interval_s)))
-		return false;
+		return SEND_HELD;
 	ntp_set_transmit(pkt, &st, refstate_tai_now_ns());
 	if (t->keyid) {
 		len = ntp_auth_sign(ntp_keys_find(b->keys, t->keyid), buf);
-		if (!len)
-			return false;	/* never an unsigned packet where a signed one was asked */
+		if (!len) {
+			/* never an unsigned packet where a signed one was asked */
+			errno = EIO;
+			return SEND_FAILED;
+		}
 	}
 	if (sendto(b->fd[i], buf, len, 0, (const struct sockaddr *)&t->addr,
 		   t->addr.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-						  sizeof(struct sockaddr_in6)) < 0) {
-		pr_debug("broadcast %s: %s\n", t->text, strerror(errno));
-		return false;
-	}
-	return true;
+						  sizeof(struct sockaddr_in6)) < 0)
+		return SEND_FAILED;
+	return SEND_SENT;
+}
+
+/* Each change of a target's outcome logged once, never per packet. */
+static void log_change(struct broadcaster *b, int i, enum send_result r, int err)
+{
+	const char *text = b->list.target[i].text;
+
+	if ((int)r == b->last[i])
+		return;
+	if (r == SEND_SENT && b->last[i] != SEND_NONE)
+		pr_info("broadcast %s: sending again\n", text);
+	else if (r == SEND_HELD)
+		pr_info("broadcast %s: not synchronised: holding\n", text);
+	else if (r == SEND_FAILED)
+		pr_warn("broadcast %s: cannot send: %s\n", text, strerror(err));
+	b->last[i] = r;
 }
 
 static void due_targets(struct broadcaster *b, __u64 now)
@@ -254,18 +282,10 @@ static void due_targets(struct broadcaster *b, __u64 now)
 	for (i = 0; i < b->list.n; i++) {
 		if (b->due_ns[i] > now)
 			continue;
-		if (send_one(b, i)) {
-			__atomic_add_fetch(&b->sent, 1, __ATOMIC_RELAXED);
-			if (b->holding)
-				pr_info("broadcast: synchronised, sending again\n");
-			b->holding = false;
-		} else {
-			__atomic_add_fetch(&b->held, 1, __ATOMIC_RELAXED);
-			if (!b->holding)
-				pr_info("broadcast %s: not synchronised (or not sent): holding\n",
-					b->list.target[i].text);
-			b->holding = true;
-		}
+		enum send_result r = send_one(b, i);
+
+		log_change(b, i, r, errno);
+		__atomic_add_fetch(r == SEND_SENT ? &b->sent : &b->held, 1, __ATOMIC_RELAXED);
 		b->due_ns[i] = now + b->list.target[i].interval_s * NSEC_PER_SEC_U64;
 	}
 }

@@ -94,7 +94,7 @@ if daemon_start $FAST -s $CLI4:11123 --broadcast "192.0.2.255 1" \
 	check "unsynchronised: nothing broadcast over three intervals" \
 		test "$(received 4 1 3)" = "received 0"
 	check "unsynchronised: the daemon says it is holding" \
-		grep -q "broadcast .*: not synchronised (or not sent): holding" "$WORK/daemon.log"
+		grep -q "broadcast 192.0.2.255: not synchronised: holding" "$WORK/daemon.log"
 	fake_upstream $CLI4 11123 -o 0.25 -s 1
 	check "synchronised to an upstream 0.25 s ahead: mode-5 broadcasts carry its time" \
 		wait_for 20 gets 4 3 3
