@@ -36,7 +36,6 @@ struct broadcaster {
 	pthread_cond_t wake;		/* CLOCK_MONOTONIC */
 	bool stopping;
 	int last[BROADCAST_MAX];	/* enum send_result of each target's last try */
-	__u64 sent, held;		/* relaxed atomics */
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, const char *word)
@@ -285,7 +284,6 @@ static void due_targets(struct broadcaster *b, __u64 now)
 		enum send_result r = send_one(b, i);
 
 		log_change(b, i, r, errno);
-		__atomic_add_fetch(r == SEND_SENT ? &b->sent : &b->held, 1, __ATOMIC_RELAXED);
 		b->due_ns[i] = now + b->list.target[i].interval_s * NSEC_PER_SEC_U64;
 	}
 }
@@ -346,10 +344,4 @@ void broadcast_stop(struct broadcaster *b)
 	pthread_cond_destroy(&b->wake);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
-}
-
-void broadcast_counts(const struct broadcaster *b, __u64 *sent, __u64 *held)
-{
-	*sent = b ? __atomic_load_n(&b->sent, __ATOMIC_RELAXED) : 0;
-	*held = b ? __atomic_load_n(&b->held, __ATOMIC_RELAXED) : 0;
 }

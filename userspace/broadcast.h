@@ -60,7 +60,4 @@ int broadcast_open(struct broadcaster **out, const struct broadcast_list *list,
 int broadcast_run(struct broadcaster *b, const struct ntpd_ref_buffer *ref);
 void broadcast_stop(struct broadcaster *b);
 
-/* Packets sent so far, and intervals skipped while unsynchronised. */
-void broadcast_counts(const struct broadcaster *b, __u64 *sent, __u64 *held);
-
 #endif /* NTPD_BROADCAST_H */

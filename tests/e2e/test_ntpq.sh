@@ -48,6 +48,9 @@ bad_prefix_refused() {
 	out=$("$BIN" --check --allow-query 10.0.0.0/40 2>&1)
 	[ $? -eq 2 ] && grep -q "allow-query: '10.0.0.0/40'" <<<"$out"
 }
+v6_loopback() {
+	ip netns exec "$NS_SRV" "$NTPQ" -n -c "rv 0 stratum" ::1 2>&1 | grep -qx "stratum=4"
+}
 rv_list_exact() { [ "$(ntpq_srv -c "rv 0 stratum,refid")" = "stratum=4, refid=192.0.2.2" ]; }
 
 # refused_remote HOST COUNTER: ntpq from the client gets nothing; the refusal counted
@@ -83,6 +86,7 @@ if daemon_start $FAST --xdp-mode native -i "$VETH_SRV" --allow-query $CLI4/32; t
 		wait_for 20 rv_identifies_us
 	check "ntpq -c rv: synchronised to NTP (status sync_ntp, leap none)" rv_synchronised
 	check "ntpq -c 'rv 0 stratum,refid': exactly those variables" rv_list_exact
+	check "ntpq over IPv6 loopback (::1) too" v6_loopback
 	check "ntpq -c as: one association, configured and reachable" assoc_listed
 	check "an --allow-query client asks over the wire: passed up by XDP, answered" \
 		allowed_remote_through_xdp
@@ -90,7 +94,7 @@ if daemon_start $FAST --xdp-mode native -i "$VETH_SRV" --allow-query $CLI4/32; t
 		refused_remote "$SRV6"
 	daemon_stop
 else
-	for i in 1 2 3 4 5 6 7; do not_ok "daemon with --allow-query did not start"; done
+	for i in 1 2 3 4 5 6 7 8; do not_ok "daemon with --allow-query did not start"; done
 fi
 
 # 2. socket mode, no --allow-query: loopback only
