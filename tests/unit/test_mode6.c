@@ -53,7 +53,7 @@ static size_t request(uint8_t *buf, uint8_t opcode, uint16_t assoc, const char *
 {
 	size_t n = data ? strlen(data) : 0;
 
-	memset(buf, 0, 64 + n);
+	memset(buf, 0, (12 + n + 3) & ~(size_t)3);
 	buf[0] = NTP_LI_VN_MODE(0, 2, NTP_MODE_CONTROL);
 	buf[1] = opcode;
 	buf[2] = 0x12;
@@ -108,7 +108,7 @@ static const char *data_of(const struct answer *a)
 static void who_is_answered(void **state)
 {
 	struct mode6 *m = open_m("198.51.100.0/24");
-	uint8_t req[64];
+	uint8_t req[128];
 	size_t len = request(req, 2, 0, NULL);
 	struct answer a;
 
@@ -162,7 +162,7 @@ static void readstat_lists_associations(void **state)
 		0x00, 0x02, 0x80, 0x00,	/* 2: configured, unreachable, rejected */
 	};
 	struct mode6 *m = open_m(NULL);
-	uint8_t req[64];
+	uint8_t req[128];
 	struct answer a;
 
 	(void)state;
@@ -176,7 +176,7 @@ static void readstat_lists_associations(void **state)
 static void readvar_system(void **state)
 {
 	struct mode6 *m = open_m(NULL);
-	uint8_t req[64];
+	uint8_t req[128];
 	const char *d;
 	struct answer a;
 
@@ -246,7 +246,7 @@ static void errors(void **state)
 		{ 10, 0, NULL, 3 },			/* READ_MRU: not here */
 	};
 	struct mode6 *m = open_m(NULL);
-	uint8_t req[64];
+	uint8_t req[128];
 	struct answer a;
 	size_t i;
 
@@ -266,7 +266,7 @@ static void errors(void **state)
 static void malformed(void **state)
 {
 	struct mode6 *m = open_m(NULL);
-	uint8_t req[64];
+	uint8_t req[128];
 	size_t len;
 	struct answer a;
 
@@ -297,7 +297,7 @@ static void malformed(void **state)
 static void rate_limited(void **state)
 {
 	struct mode6 *m = open_m(NULL);
-	uint8_t req[64], addr[4] = { 127, 0, 0, 1 }, out[MODE6_REPLY_MAX];
+	uint8_t req[128], addr[4] = { 127, 0, 0, 1 }, out[MODE6_REPLY_MAX];
 	size_t len = request(req, 1, 0, NULL), out_len;
 	int i, answered = 0;
 
