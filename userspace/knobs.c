@@ -161,11 +161,12 @@ static int apply_typed(const struct knob *k, struct ntpd_options *o, const char 
  * replace the file's servers rather than adding to them. */
 static bool cli_starts_list(const struct knob *k, struct knob_src *src)
 {
-	unsigned long long bit = 1ULL << (unsigned int)(k - knob_table);
+	size_t i = (size_t)(k - knob_table);
+	unsigned char bit = (unsigned char)(1u << (i % 8));
 
-	if (src->from_file || !(k->flags & KNOB_CLI_REPLACES) || (src->cli_started & bit))
+	if (src->from_file || !(k->flags & KNOB_CLI_REPLACES) || (src->cli_started[i / 8] & bit))
 		return false;
-	src->cli_started |= bit;
+	src->cli_started[i / 8] |= bit;
 	return true;
 }
 
@@ -654,7 +655,7 @@ const struct knob knob_table[] = {
 const size_t knob_count = sizeof(knob_table) / sizeof(knob_table[0]);
 
 /* cli_starts_list keeps a bit per knob */
-_Static_assert(sizeof(knob_table) / sizeof(knob_table[0]) <= 64, "knob_src.cli_started bits");
+_Static_assert(sizeof(knob_table) / sizeof(knob_table[0]) <= KNOB_TABLE_MAX, "knob_src.cli_started bits");
 
 const struct knob *knob_find(const char *name)
 {
