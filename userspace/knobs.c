@@ -165,11 +165,12 @@ static int apply_typed(const struct knob *k, struct ntpd_options *o, const char 
  * replace the file's servers rather than adding to them. */
 static bool cli_starts_list(const struct knob *k, struct knob_src *src)
 {
-	unsigned long long bit = 1ULL << (unsigned int)(k - knob_table);
+	size_t i = (size_t)(k - knob_table);
+	unsigned char bit = (unsigned char)(1u << (i % 8));
 
-	if (src->from_file || !(k->flags & KNOB_CLI_REPLACES) || (src->cli_started & bit))
+	if (src->from_file || !(k->flags & KNOB_CLI_REPLACES) || (src->cli_started[i / 8] & bit))
 		return false;
-	src->cli_started |= bit;
+	src->cli_started[i / 8] |= bit;
 	return true;
 }
 
@@ -473,6 +474,40 @@ static int set_deny(const struct knob *k, struct ntpd_options *o, struct knob_sr
 	return set_acl(k, o, src, argc, argv, NTPD_ACL_DENY, err, errlen);
 }
 
+static int set_allow_query(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
+			   int argc, char **argv, char *err, size_t errlen)
+{
+	const char *what = src->from_file ? k->directive : "--allow-query";
+	int e = mode6_allow_add(&o->allow_query, argv[0]);
+
+	(void)argc;
+	if (e == -ENOSPC)
+		return errbuf_fail(err, errlen, "%s: at most %d prefixes", what, MODE6_ALLOW_MAX);
+	if (e)
+		return errbuf_fail(err, errlen, "%s: '%s' is not an address or CIDR", what, argv[0]);
+	return 0;
+}
+
+/* broadcast ADDR [INTERVAL] [key ID]; the flag's one value holds the words */
+static int set_broadcast(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
+			 int argc, char **argv, char *err, size_t errlen)
+{
+	const char *what = src->from_file ? k->directive : "--broadcast";
+	char copy[256], *words[8], *save = NULL, *w, reason[200];
+	int n = 0;
+
+	if (!src->from_file) {
+		snprintf(copy, sizeof(copy), "%s", argv[0]);
+		for (w = strtok_r(copy, " \t", &save); w && n < 8; w = strtok_r(NULL, " \t", &save))
+			words[n++] = w;
+		argc = n;
+		argv = words;
+	}
+	if (broadcast_parse(&o->broadcast, argc, argv, reason, sizeof(reason)))
+		return errbuf_fail(err, errlen, "%s: %s", what, reason);
+	return 0;
+}
+
 /* chrony's ratelimit defaults: one answer per 2^3 s, bursts of 8, 1 in 4 leaked */
 #define CHRONY_RATE_INTERVAL	"3"
 #define CHRONY_RATE_BURST	"8"
@@ -725,6 +760,17 @@ const struct knob knob_table[] = {
 	{ .long_flag = "kod-deny", .directive = "kod-deny", .type = KNOB_BOOL,
 	  FIELD(policy.rate.kod_deny),
 	  .help = "denied clients get kiss-o'-death DENY instead of nothing" },
+	{ .long_flag = "allow-query", .directive = "allow-query", .type = KNOB_CALL,
+	  .set = set_allow_query, .flags = KNOB_REPEATABLE, .max_words = 1,
+	  .usage = "allow-query CIDR", .arg = "CIDR",
+	  .help = "who may read status with ntpq (mode 6), repeatable;\n"
+		  "loopback always may (default: loopback only)" },
+	{ .long_flag = "broadcast", .directive = "broadcast", .type = KNOB_CALL,
+	  .set = set_broadcast, .flags = KNOB_REPEATABLE, .max_words = 4,
+	  .usage = "broadcast ADDR [INTERVAL] [key ID]", .arg = "'ADDR [S] [key ID]'",
+	  .help = "send mode-5 broadcasts to ADDR (IPv4 broadcast, IPv4/IPv6\n"
+		  "multicast) every S seconds (default 64) while synchronised,\n"
+		  "signed with key ID of --keys if given; repeatable" },
 	{ .long_flag = "stats", .type = KNOB_BOOL, FIELD(stats_only),
 	  .help = "print the XDP counters of the -i interfaces and exit" },
 	{ .long_flag = "config", .short_flag = 'c', .type = KNOB_STRING, FIELD(config_file),
@@ -761,7 +807,7 @@ const struct knob knob_table[] = {
 const size_t knob_count = sizeof(knob_table) / sizeof(knob_table[0]);
 
 /* cli_starts_list keeps a bit per knob */
-_Static_assert(sizeof(knob_table) / sizeof(knob_table[0]) <= 64, "knob_src.cli_started bits");
+_Static_assert(sizeof(knob_table) / sizeof(knob_table[0]) <= KNOB_TABLE_MAX, "knob_src.cli_started bits");
 
 const struct knob *knob_find(const char *name)
 {

@@ -43,12 +43,16 @@ struct knob_name {
 	int value;
 };
 
+/* Room for the knob table (checked at compile time in knobs.c). */
+#define KNOB_TABLE_MAX 256
+
 /* Where the value being applied comes from, and what earlier ones left. */
 struct knob_src {
 	bool from_file;
 	unsigned int line;		/* of the file */
 	unsigned int mode_line;		/* the line whose interface set xdp_mode; 0 none */
-	unsigned long long cli_started;	/* bit per KNOB_CLI_REPLACES knob: list begun */
+	/* bit per KNOB_CLI_REPLACES knob, by table index: list begun */
+	unsigned char cli_started[KNOB_TABLE_MAX / 8];
 };
 
 struct knob;

@@ -57,6 +57,8 @@ struct daemon {
 	struct agent *agent;
 	struct ntp_keyring keys;
 	struct client_policy *policy;
+	struct mode6 *mode6;		/* ntpq's read-only view */
+	struct broadcaster *broadcaster;	/* --broadcast; NULL: none */
 	struct mgmt_api *mgmt;
 	struct statefile *state;	/* --state-file; NULL without */
 	struct pool_watch *pools;	/* pool lines looked up again when lost */
@@ -342,8 +344,10 @@ static int open_sockets(struct daemon *d)
 		.listen4 = d->opts.listen4.addr,
 		.listen6 = d->opts.listen6.addr,
 	};
+	int err = mode6_open(&d->mode6, &d->opts.allow_query);
 
-	return socket_server_open(&d->sockets, &p);
+	p.mode6 = d->mode6;
+	return err ?: socket_server_open(&d->sockets, &p);
 }
 
 /* The socket server's state and policy: the XDP program's maps, if any. */
@@ -637,7 +641,9 @@ static void shutdown_daemon(struct daemon *d)
 	mgmt_close(d->mgmt);
 	serving_close(d->serving);
 	statefile_close(d->state);
+	broadcast_stop(d->broadcaster);
 	socket_server_stop(d->sockets);
+	mode6_close(d->mode6);
 	reqlog_stop();
 	client_policy_close(d->policy);
 	addrwatch_stop(d->addrwatch);
@@ -680,6 +686,8 @@ static int start_privileged(struct daemon *d)
 		err = serving_open(&d->serving, d->att, d->n_att, d->sockets);
 	if (!err)
 		mgmt_set_serving(d->mgmt, d->serving);
+	if (!err)
+		err = broadcast_open(&d->broadcaster, &d->opts.broadcast, &d->keys, &d->opts.cfg);
 	if (!err) {
 		const struct http_params hp = {
 			.metrics_listen = &d->opts.metrics_listen,
@@ -713,6 +721,7 @@ static int start_unprivileged(struct daemon *d)
 	}
 	if (err)
 		return err;
+	mode6_set_sources(d->mode6, mode6_agent_sources, d->agent);
 	d->inherited = inherits_synchronised_state(d);
 	publish_reference(d);
 	if (d->n_att) {
@@ -723,6 +732,8 @@ static int start_unprivileged(struct daemon *d)
 	err = reqlog_start(d->opts.log_requests, d->att, d->n_att);
 	if (!err)
 		err = socket_server_run(d->sockets);
+	if (!err)
+		err = broadcast_run(d->broadcaster, served_buffer(d));
 	if (err)
 		return err;
 	wp.agent = d->agent;
@@ -765,6 +776,8 @@ int main(int argc, char **argv)
 		/* the key file is configuration too: a bad one fails the check */
 		if (ntp_keys_load_trusted(d.opts.keys_file, &d.opts.trusted_keys, &d.keys) ||
 		    ntp_client_check_keys(&d.keys, d.opts.upstream, d.opts.n_upstreams))
+			return EXIT_USAGE;
+		if (broadcast_check_keys(&d.opts.broadcast, &d.keys))
 			return EXIT_USAGE;
 		ntp_keys_free(&d.keys);
 		if (d.opts.api_token_file && start_mgmt(&d))

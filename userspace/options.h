@@ -9,9 +9,11 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
+#include "broadcast.h"
 #include "endpoint.h"
 #include "loader.h"
 #include "ntp_auth.h"
+#include "mode6.h"
 #include "policy.h"
 #include "reference.h"
 #include "seccomp_filter.h"
@@ -73,6 +75,8 @@ struct ntpd_options {
 	const char *drift_file;		/* --drift-file: frequency kept across restarts */
 	const char *state_file;		/* --state-file: API changes kept across restarts */
 	struct ntpd_policy policy;	/* --rate-limit, --allow, --deny, ... */
+	struct mode6_allow allow_query;	/* --allow-query: mode 6 besides loopback */
+	struct broadcast_list broadcast;	/* --broadcast: mode-5 targets */
 	struct ntpd_config cfg;		/* XDP load-time knobs */
 	bool stats_only;		/* --stats: print pinned counters, exit */
 	const char *config_file;	/* -c, --config */

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "client_policy.h"
+#include "mode6.h"
 #include "ntp_auth.h"
 #include "ntpd_shared.h"
 
@@ -25,6 +26,7 @@ struct socket_server_params {
 	const struct ntpd_ref_buffer *ref;	/* state to serve */
 	const struct ntp_keyring *keys;		/* symmetric keys; may be empty */
 	struct client_policy *policy;		/* rate limits and access lists */
+	struct mode6 *mode6;			/* ntpq's control messages; NULL: none */
 };
 
 /* Bind every socket, then start the threads.  0 or -errno (and a message
