@@ -105,6 +105,25 @@ else
 	not_ok "daemon starts with a partly bad state file"
 fi
 
+# SIGHUP puts the file back in force: the state file must agree, or the
+# next start would bring back what the reload undid
+rm -f "$STATE"
+echo "server $CLI4 port 11123" >"$WORK/xdp-ntpd.conf"
+if daemon_start "${RUN[@]}" -c "$WORK/xdp-ntpd.conf"; then
+	check "PUT /upstreams B, saved" sh -c "
+		[ \"\$(ip netns exec $NS_SRV curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Authorization: Bearer $TOKEN' \
+		   --data-binary '{\"upstreams\":[\"$CLI4_B:11123\"]}' $API/upstreams)\" = 200 ] &&
+		jq -e '.upstreams.upstreams == [\"$CLI4_B:11123\"]' $STATE"
+	kill -HUP "$DAEMON_PID"
+	check "SIGHUP: the file's upstream in force again" \
+		wait_for 10 get_is /upstreams .upstreams "[\"$CLI4:11123\"]"
+	check "  ... and the state file emptied to match" \
+		wait_for 10 state_is '[has("upstreams"), has("ratelimit"), has("acl")]' '[false,false,false]'
+	daemon_stop
+else
+	not_ok "daemon starts with -c and --state-file"
+fi
+
 RUN[-1]="$WORK/missing-dir/state.json"
 if daemon_start "${RUN[@]}"; then
 	check "a change that cannot be saved: 500, applied but lost at restart" \
