@@ -268,8 +268,12 @@ static int configured_endpoint(const char *config, struct ntpd_endpoint *ep)
 
 static void print_views(json_t *root, const char *view)
 {
-	if (!view || !strcmp(view, "tracking"))
+	if (!view || !strcmp(view, "tracking")) {
 		print_tracking(json_object_get(root, "tracking"));
+		/* POST /control's word: serving, or stopped on purpose */
+		if (json_is_object(json_object_get(root, "serving")))
+			printf("NTP service     : %s\n", str(json_object_get(root, "serving"), "state"));
+	}
 	if (!view)
 		putchar('\n');
 	if (!view || !strcmp(view, "sources"))

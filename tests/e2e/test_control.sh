@@ -62,6 +62,8 @@ if daemon_start --xdp-mode native -i "$VETH_SRV" --local-stratum 7 --api-token-f
 	check "  ... on no path: neither XDP's nor the socket server's counters moved" \
 		test "$(xdp_answered)" = "$xdp_before" -a "$(socket_answered_total)" = "$sock_before"
 	check "  ... while HTTP answers, /status saying stopped" state_is stopped
+	check "  ... and xdp-ntpd status too" sh -c \
+		"nsenter --net=/run/netns/$NS_SRV $BIN status 127.0.0.1:9123 tracking | grep -qx 'NTP service     : stopped'"
 	check "POST stop again: 200, still stopped" control_is 200 '{"action": "stop"}'
 	check "POST start: 200" control_is 200 '{"action": "start"}'
 	check "  ... XDP attached again (native)" test "$(xdp_mode "$VETH_SRV")" = native
