@@ -44,6 +44,8 @@ struct http_params {
 	/* host "" = off: the metrics listener serves the write API too */
 	const struct ntpd_endpoint *api_listen;
 	const char *extra_hosts;	/* --http-host: comma-separated, may be NULL */
+	bool allow_cross_origin;	/* --allow-cross-origin: CORS on the time answers */
+	__u64 max_state_age_ns;		/* --max-state-age: stale for webntp too; 0 default */
 	struct metrics_sources src;
 };
 
