@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "http.h"
+#include "dashboard.h"
 #include "kclock.h"
 #include "log.h"
 #include "mgmt_api.h"
@@ -58,6 +59,7 @@ struct http_server {
 	__u64 max_state_age_ns;
 	struct webntp *webntp;
 	struct ws_hub *ws;
+	struct dashboard *dashboard;
 	pthread_mutex_t lock;		/* the tracked list and `stopping` */
 	pthread_cond_t wake;
 	struct tracked_conn *tracked;
@@ -339,6 +341,33 @@ static enum MHD_Result serve_websocket(struct http_server *h, struct MHD_Connect
 	return ws_accept(h->ws, conn, h->cross_origin ? "Access-Control-Allow-Origin" : NULL, "*");
 }
 
+static enum MHD_Result serve_dashboard(struct http_server *h, struct MHD_Connection *conn,
+				       const char *url)
+{
+	struct dashboard_reply r;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (dashboard_serve(h->dashboard, &h->src, url, &r))
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(r.len, r.body, r.borrowed ? MHD_RESPMEM_PERSISTENT :
+									   MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		if (!r.borrowed)
+			free(r.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", r.type);
+	MHD_add_response_header(resp, "Cache-Control", r.cacheable ? "max-age=3600" : "no-store");
+	/* the page runs our script and Chart.js, both from here, nothing else */
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'self'; script-src 'self' 'unsafe-inline'; "
+				"style-src 'unsafe-inline'");
+	ret = MHD_queue_response(conn, r.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result serve_read(struct http_server *h, struct MHD_Connection *conn,
 				  const char *url, const char *method)
 {
@@ -355,6 +384,8 @@ static enum MHD_Result serve_read(struct http_server *h, struct MHD_Connection *
 	/* the Time-over-HTTPS convention: the answer is the header */
 	if (!strcmp(url, "/.well-known/time"))
 		return serve_time(h, conn, false);
+	if (dashboard_owns(url))
+		return serve_dashboard(h, conn, url);
 	if (!strcmp(url, "/metrics")) {
 		body = metrics_render(h->metrics, &len);
 		return respond(conn, body ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -368,7 +399,7 @@ static enum MHD_Result serve_read(struct http_server *h, struct MHD_Connection *
 	if (!strcmp(url, "/time"))
 		return respond(conn, MHD_HTTP_OK, json, status_time_json(&h->src), 0, NULL);
 	return respond_text(conn, MHD_HTTP_NOT_FOUND,
-			    "not found: / /metrics /status /version /time /.well-known/time "
+			    "not found: / /metrics /status /version /time /.well-known/time /dashboard "
 			    "/upstreams /ratelimit /acl\n");
 }
 
@@ -675,6 +706,10 @@ int http_open(struct http_server **out, const struct http_params *params)
 	h->cross_origin = params->allow_cross_origin;
 	h->max_state_age_ns = params->max_state_age_ns ? params->max_state_age_ns :
 							  NTPD_MAX_STATE_AGE_NS_DEFAULT;
+	/* Chart.js from /usr/share: before a chroot hides it */
+	err = dashboard_open(&h->dashboard, DASHBOARD_CHART_JS);
+	if (err)
+		goto cleanup;
 	limit = connection_budget(api ? 2 : 1);
 	err = bind_listener(h, &h->listeners[h->n_listeners++], params->metrics_listen,
 			    api ? HTTP_ROLE_READS : HTTP_ROLE_ALL, limit);
@@ -749,6 +784,7 @@ void http_stop(struct http_server *h)
 	}
 	metrics_close(h->metrics);
 	ws_hub_free(h->ws);
+	dashboard_close(h->dashboard);
 	webntp_close(h->webntp);
 	pthread_cond_destroy(&h->wake);
 	pthread_mutex_destroy(&h->lock);
