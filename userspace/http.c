@@ -362,7 +362,7 @@ static enum MHD_Result serve_dashboard(struct http_server *h, struct MHD_Connect
 	/* the page runs our script and Chart.js, both from here, nothing else */
 	MHD_add_response_header(resp, "Content-Security-Policy",
 				"default-src 'self'; script-src 'self' 'unsafe-inline'; "
-				"style-src 'unsafe-inline'");
+				"style-src 'unsafe-inline'; img-src data:");
 	ret = MHD_queue_response(conn, r.status, resp);
 	MHD_destroy_response(resp);
 	return ret;
