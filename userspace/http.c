@@ -706,7 +706,8 @@ int http_open(struct http_server **out, const struct http_params *params)
 	h->cross_origin = params->allow_cross_origin;
 	h->max_state_age_ns = params->max_state_age_ns ? params->max_state_age_ns :
 							  NTPD_MAX_STATE_AGE_NS_DEFAULT;
-	/* Chart.js from /usr/share: before a chroot hides it */
+	/* Chart.js and the leap list from /usr/share: before a chroot hides them */
+	webntp_load_leap_list();
 	err = dashboard_open(&h->dashboard, DASHBOARD_CHART_JS);
 	if (err)
 		goto cleanup;

@@ -220,6 +220,16 @@ int webntp_message(void *ctx, const char *host, const char *msg, size_t len, cha
 	return webntp_format(&a, out, size);
 }
 
+void webntp_load_leap_list(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	pthread_mutex_lock(&leap_lock);
+	leap_tracker_load_list(&leap_file, LEAP_SECONDS_LIST, (double)now.tv_sec);
+	pthread_mutex_unlock(&leap_lock);
+}
+
 json_t *webntp_leap_status_json(void)
 {
 	const struct leap_list *l = &leap_file.list;

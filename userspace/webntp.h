@@ -90,6 +90,10 @@ int webntp_answer(struct webntp *w, const char *host, __s64 it_us, struct webntp
 int webntp_message(void *ctx, const char *host, const char *msg, size_t len, char *out,
 		   size_t size);
 
+/* Read leap-seconds.list now: at start, before a chroot hides it (later
+ * daily reloads that cannot read it keep what was read). */
+void webntp_load_leap_list(void);
+
 /* The leap list for /status: {"path", "state": ok|expired|missing,
  * "expires": unix s (0 when missing)}. */
 json_t *webntp_leap_status_json(void);
