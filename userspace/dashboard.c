@@ -95,8 +95,15 @@ static json_t *path_json(const char *name, const char *iface, const struct ntpd_
 	}
 	for (i = 0; i < NTPD_LAT_BUCKETS; i++)
 		json_array_append_new(hist, json_integer((json_int_t)c->latency[i]));
-	return json_pack("{s:s, s:s, s:o, s:o}", "path", name, "interface", iface, "outcomes",
-			 outcomes, "latency", hist);
+	/* the two the page draws, by reason: a KoD can be a limit's or a deny's */
+	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:o}", "path", name, "interface", iface,
+			 "outcomes", outcomes,
+			 "rate_limited", (json_int_t)(c->packets[NTPD_CNT_RATE_DROPPED] +
+						      c->packets[NTPD_CNT_RATE_KOD]),
+			 "denied", (json_int_t)(c->packets[NTPD_CNT_DENIED_DROPPED] +
+						c->packets[NTPD_CNT_DENIED_KOD] +
+						c->packets[NTPD_CNT_DENIED_LIMITED]),
+			 "latency", hist);
 }
 
 static json_t *sources_json(struct agent *agent)

@@ -326,19 +326,25 @@ static enum MHD_Result serve_time(struct http_server *h, struct MHD_Connection *
 	return ret;
 }
 
-/* A WebSocket on /: the sweeper's deadline no longer applies to it. */
+/* A WebSocket on /: once the 101 is queued the sweeper's whole-request
+ * deadline no longer applies (websocket.c's idle timeout does); a refused
+ * handshake stays an HTTP request under it. */
 static enum MHD_Result serve_websocket(struct http_server *h, struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct tracked_conn *t = ci ? ci->socket_context : NULL;
+	bool upgrading = false;
+	enum MHD_Result ret;
 
-	if (t) {
+	ret = ws_accept(h->ws, conn, h->cross_origin ? "Access-Control-Allow-Origin" : NULL, "*",
+			&upgrading);
+	if (t && upgrading) {
 		pthread_mutex_lock(&h->lock);
 		t->upgraded = true;
 		pthread_mutex_unlock(&h->lock);
 	}
-	return ws_accept(h->ws, conn, h->cross_origin ? "Access-Control-Allow-Origin" : NULL, "*");
+	return ret;
 }
 
 static enum MHD_Result serve_dashboard(struct http_server *h, struct MHD_Connection *conn,

@@ -273,7 +273,7 @@ static void *session_run(void *arg)
 	end = session_loop(s);
 	if (end > 0)
 		send_close(s, end);
-	else if (end < 0 && hub->stopping)
+	else if (end < 0 && __atomic_load_n(&hub->stopping, __ATOMIC_RELAXED))
 		send_close(s, WS_CLOSE_GOING_AWAY);
 	MHD_upgrade_action(s->urh, MHD_UPGRADE_ACTION_CLOSE);
 	session_unlink(hub, s);
@@ -406,13 +406,14 @@ static const char *bad_handshake(struct MHD_Connection *conn, const char **key)
 }
 
 enum MHD_Result ws_accept(struct ws_hub *hub, struct MHD_Connection *conn,
-			  const char *extra_header, const char *extra_value)
+			  const char *extra_header, const char *extra_value, bool *upgrading)
 {
 	const char *key, *why = bad_handshake(conn, &key), *proto;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char accept[32];
 
+	*upgrading = false;
 	if (why)
 		return *why ? refuse(conn, MHD_HTTP_BAD_REQUEST, why) :
 			      refuse(conn, MHD_HTTP_UPGRADE_REQUIRED, "websocket version 13 only\n");
@@ -432,6 +433,7 @@ enum MHD_Result ws_accept(struct ws_hub *hub, struct MHD_Connection *conn,
 		MHD_add_response_header(r, extra_header, extra_value);
 	ret = MHD_queue_response(conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
 	MHD_destroy_response(r);
+	*upgrading = ret == MHD_YES;
 	return ret;
 }
 

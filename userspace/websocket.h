@@ -49,9 +49,10 @@ bool ws_is_upgrade(struct MHD_Connection *conn);
  * Answer an upgrade request: 101 and a session, or 400 (a bad handshake),
  * 426 (a version other than 13) or 503 (WS_MAX_SESSIONS busy).
  * extra_header/value: one more header for the answer (CORS), may be NULL.
+ * *upgrading: the 101 is queued (the connection becomes a session).
  */
 enum MHD_Result ws_accept(struct ws_hub *hub, struct MHD_Connection *conn,
-			  const char *extra_header, const char *extra_value);
+			  const char *extra_header, const char *extra_value, bool *upgrading);
 
 /* Sessions open now (metrics, tests). */
 unsigned int ws_hub_sessions(struct ws_hub *hub);
