@@ -129,6 +129,10 @@ check "GET / without a stamp echoes it as 0" \
 	test "$(in_srv curl -sf "$URL/" | jq -r .it)" = 0
 check "GET /?junk: 400, not an answer" \
 	test "$(in_srv curl -s -o /dev/null -w '%{http_code}' "$URL/?12x")" = 400
+# HTTP requests are cut 20 s after they began (http.h's deadline); a
+# WebSocket is a long exchange and must not be
+long=$(webntp ws ws://127.0.0.1:9123/ -n 2 --gap 22 | jq -r '.answers // 0')
+check "a WebSocket session outlives the 20 s HTTP request deadline ($long answers)" test "$long" = 2
 bad=$(webntp ws ws://127.0.0.1:9123/ --raw 'not a time' | jq -r .answer.closed)
 check "WebSocket: a message that is no timestamp closes with 1007 ($bad)" test "$bad" = 1007
 check "the daemon is still serving HTTP after the bad inputs" \

@@ -2,7 +2,7 @@
 """A webntp client, computing offset and delay as go-webntp's client does.
 
     webntp_client.py http URL [-n N] [--fixture FILE]
-    webntp_client.py ws URL [-n N] [--fixture FILE] [--raw MESSAGE]
+    webntp_client.py ws URL [-n N] [--fixture FILE] [--raw MESSAGE] [--gap S]
     webntp_client.py ntp HOST [-n N]
 
 Each sample: start = our clock, ask with start as the client stamp (HTTP:
@@ -104,7 +104,7 @@ def run_http(url, n, fixture):
     return samples, ans, headers
 
 
-async def ws_exchange(url, n, fixture, raw):
+async def ws_exchange(url, n, fixture, raw, gap):
     import websockets  # Debian's python3-websockets
 
     samples, ans = [], None
@@ -117,7 +117,9 @@ async def ws_exchange(url, n, fixture, raw):
                 return [], {"reply": reply}, {}
             except websockets.ConnectionClosed as e:
                 return [], {"closed": e.rcvd.code if e.rcvd else None}, {}
-        for _ in range(n):
+        for i in range(n):
+            if gap and i == n // 2:
+                await asyncio.sleep(gap)   # a session kept open, idle, this long
             start = time.time()
             stamp = stamp_text(start)
             await ws.send(stamp)
@@ -162,15 +164,17 @@ def main():
     p.add_argument("-n", type=int, default=8)
     p.add_argument("--fixture")
     p.add_argument("--raw", help="ws: send this message once, print the reply or close code")
+    p.add_argument("--gap", type=float, default=0,
+                   help="ws: idle this many seconds halfway through the session")
     a = p.parse_args()
     fixture = open(a.fixture).read() if a.fixture else None
     if a.mode == "http":
         samples, ans, headers = run_http(a.target, a.n, fixture)
     elif a.mode == "ws":
-        samples, ans, headers = asyncio.run(ws_exchange(a.target, a.n, fixture, a.raw))
+        samples, ans, headers = asyncio.run(ws_exchange(a.target, a.n, fixture, a.raw, a.gap))
     else:
         samples, ans, headers = run_ntp(a.target, a.n)
-    out = {"answer": ans, "headers": headers}
+    out = {"answer": ans, "headers": headers, "answers": len(samples)}
     if samples:
         out["offset"], out["delay"], out["samples"] = webntp_filter(samples)
     print(json.dumps(out))
