@@ -2,7 +2,9 @@
 /*
  * The HTTP side: libmicrohttpd listeners, their limits, and the router that
  * sends each request to the module that answers it (metrics.c renders
- * /metrics, status.c the JSON views, mgmt_api.c the management resources).
+ * /metrics, status.c the JSON views, mgmt_api.c the management resources,
+ * webntp.c the time on / and /.well-known/time, websocket.c the same over
+ * WebSocket, dashboard.c /dashboard).
  * We write no HTTP parser.
  *
  * Hardening (docs/security.md, "HTTP endpoint"): epoll and a thread pool
