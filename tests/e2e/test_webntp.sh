@@ -135,6 +135,23 @@ long=$(webntp ws ws://127.0.0.1:9123/ -n 2 --gap 22 | jq -r '.answers // 0')
 check "a WebSocket session outlives the 20 s HTTP request deadline ($long answers)" test "$long" = 2
 bad=$(webntp ws ws://127.0.0.1:9123/ --raw 'not a time' | jq -r .answer.closed)
 check "WebSocket: a message that is no timestamp closes with 1007 ($bad)" test "$bad" = 1007
+# RFC 6455 by hand: what a library client never sends
+wscase() { webntp wscase ws://127.0.0.1:9123/ "$1"; }
+wscase_is() {
+	local got
+	got=$(wscase "$1" | jq -c "$2")
+	echo "# wscase $1: $got, want $3"
+	[ "$got" = "$3" ]
+}
+check "WebSocket: an unmasked client frame closes with 1002" wscase_is unmasked '.frames[-1]' '[8,1002]'
+check "WebSocket: a message over 1024 bytes closes with 1009" wscase_is oversized '.frames[-1]' '[8,1009]'
+check "WebSocket: a fragmented stamp is joined and answered" \
+	wscase_is fragmented '.frames[0][1] | fromjson | .it' '1489217288.328757'
+check "WebSocket: ping answered with its payload, then the stamp" \
+	wscase_is ping '[.frames[0], (.frames[1][1] | fromjson | .it)]' '[[10,"abc"],1]'
+check "WebSocket: close echoed with its code" wscase_is close '.frames' '[[8,1000]]'
+check "WebSocket: a version other than 13 gets 426" wscase_is badversion '.status' '426'
+check "WebSocket: no Sec-WebSocket-Key gets 400" wscase_is nokey '.status' '400'
 check "the daemon is still serving HTTP after the bad inputs" \
 	sh -c "ip netns exec $NS_SRV curl -sf $URL/?1 | jq -e .st"
 check "/time keeps its fields for its existing users" sh -c \

@@ -4,6 +4,8 @@
     webntp_client.py http URL [-n N] [--fixture FILE]
     webntp_client.py ws URL [-n N] [--fixture FILE] [--raw MESSAGE] [--gap S]
     webntp_client.py ntp HOST [-n N]
+    webntp_client.py wscase URL CASE
+
 
 Each sample: start = our clock, ask with start as the client stamp (HTTP:
 GET URL?start; WebSocket: one text message), end = our clock on the answer;
@@ -11,6 +13,11 @@ delay = end - start, offset = st - end + delay / 2.  As webntp's client,
 samples whose delay is at least twice the smallest are dropped (re-sent,
 queued) and the rest averaged.  The ntp mode does the same over SNTP
 (RFC 4330: offset = ((t2 - t1) + (t3 - t4)) / 2), for comparing paths.
+
+wscase speaks RFC 6455 by hand, for what a library client never sends:
+unmasked, oversized, fragmented, ping, close, badversion, nokey; it prints
+the handshake's status and the frames that came back ([opcode, text or
+close code]).
 
 With --fixture, every answer must have the fixture's keys, in its order,
 with the same JSON types and the same number forms (six decimals where the
@@ -157,10 +164,86 @@ def run_ntp(host, n):
     return samples, {"li": li, "stratum": data[1]}, {}
 
 
+def ws_frame(opcode, payload, fin=True, masked=True):
+    head = bytes([(0x80 if fin else 0) | opcode])
+    n = len(payload)
+    mbit = 0x80 if masked else 0
+    if n < 126:
+        head += bytes([mbit | n])
+    else:
+        head += bytes([mbit | 126]) + struct.pack("!H", n)
+    if not masked:
+        return head + payload
+    key = b"\x01\x02\x03\x04"
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def read_frames(sock, until_close=True):
+    frames, buf = [], b""
+    try:
+        while True:
+            while len(buf) < 2 or len(buf) < 2 + (buf[1] & 0x7f if buf[1] & 0x7f < 126 else 0):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    return frames
+                buf += chunk
+            n = buf[1] & 0x7f
+            off = 2
+            if n == 126:
+                while len(buf) < 4:
+                    buf += sock.recv(4096)
+                n, off = struct.unpack("!H", buf[2:4])[0], 4
+            while len(buf) < off + n:
+                buf += sock.recv(4096)
+            op, payload, buf = buf[0] & 0x0f, buf[off:off + n], buf[off + n:]
+            if op == 8:
+                frames.append([op, struct.unpack("!H", payload)[0] if len(payload) >= 2 else None])
+                return frames
+            frames.append([op, payload.decode(errors="replace")])
+            if not until_close and op == 1:
+                return frames
+    except socket.timeout:
+        return frames
+
+
+def run_wscase(url, case):
+    u = urllib.parse.urlsplit(url.replace("ws://", "http://"))
+    sock = socket.create_connection((u.hostname, u.port or 80), timeout=TIMEOUT)
+    headers = ["GET %s HTTP/1.1" % (u.path or "/"), "Host: %s:%d" % (u.hostname, u.port or 80),
+               "Upgrade: websocket", "Connection: Upgrade",
+               "Sec-WebSocket-Version: %s" % ("8" if case == "badversion" else "13")]
+    if case != "nokey":
+        headers.append("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==")
+    sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
+    resp = b""
+    while b"\r\n\r\n" not in resp:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        resp += chunk
+    status = int(resp.split(b" ", 2)[1]) if resp.startswith(b"HTTP/") else 0
+    frames = []
+    if status == 101:
+        if case == "unmasked":
+            sock.sendall(ws_frame(1, b"1.5", masked=False))
+        elif case == "oversized":
+            sock.sendall(ws_frame(1, b"1" * 2000))
+        elif case == "fragmented":
+            sock.sendall(ws_frame(1, b"1489217288.", fin=False) + ws_frame(0, b"328757"))
+        elif case == "ping":
+            sock.sendall(ws_frame(9, b"abc") + ws_frame(1, b"1"))
+        elif case == "close":
+            sock.sendall(ws_frame(8, struct.pack("!H", 1000)))
+        frames = read_frames(sock, until_close=case in ("unmasked", "oversized", "close"))
+    sock.close()
+    return status, frames
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["http", "ws", "ntp"])
+    p.add_argument("mode", choices=["http", "ws", "ntp", "wscase"])
     p.add_argument("target")
+    p.add_argument("case", nargs="?")
     p.add_argument("-n", type=int, default=8)
     p.add_argument("--fixture")
     p.add_argument("--raw", help="ws: send this message once, print the reply or close code")
@@ -168,6 +251,10 @@ def main():
                    help="ws: idle this many seconds halfway through the session")
     a = p.parse_args()
     fixture = open(a.fixture).read() if a.fixture else None
+    if a.mode == "wscase":
+        status, frames = run_wscase(a.target, a.case)
+        print(json.dumps({"status": status, "frames": frames}))
+        return
     if a.mode == "http":
         samples, ans, headers = run_http(a.target, a.n, fixture)
     elif a.mode == "ws":
