@@ -23,6 +23,7 @@ static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /* a control frame's payload is at most 125 bytes (5.5) */
 #define WS_CONTROL_MAX 125
 #define WS_HOST_MAX 256
+#define WS_THREAD_STACK (256u << 10)
 
 struct ws_session {
 	struct ws_session *prev, *next;
@@ -337,6 +338,8 @@ static void upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 	}
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* a session needs a few KiB of frames: no 8 MiB default per client */
+	pthread_attr_setstacksize(&attr, WS_THREAD_STACK);
 	if (!err)
 		err = -pthread_create(&tid, &attr, session_run, s);
 	pthread_attr_destroy(&attr);
