@@ -67,6 +67,14 @@ check "the page refreshed itself from data.json ($(jq -r '.state.refreshes // 0'
 check "no console error, exception or failed load ($(jq -c .errors <<<"$out"))" \
 	test "$(jq -r '.errors | length' <<<"$out")" = 0
 check "no error the page itself met" test "$(jq -r '.state.errors | length' <<<"$out")" = 0
+# its cost: one data.json per refresh drawn (one more may be in flight),
+# nothing fetched but the page, Chart.js and data.json
+fetches=$(jq -r '.requests["/dashboard/data.json"] // 0' <<<"$out")
+check "one data.json per refresh ($fetches requests for $(jq -r '.state.refreshes // 0' <<<"$out") refreshes)" \
+	awk -v f="$fetches" -v r="$(jq -r '.state.refreshes // 0' <<<"$out")" 'BEGIN { exit !(f >= r && f <= r + 1) }'
+check "nothing fetched from elsewhere ($(jq -c '.requests | keys' <<<"$out"))" \
+	test "$(jq -c '.requests | keys' <<<"$out")" = '["/dashboard","/dashboard/chart.min.js","/dashboard/data.json"]'
+
 for c in answers limited latency sources; do
 	check "canvas $c is not blank ($(canvas $c drawn) of $(canvas $c pixels) pixels drawn)" \
 		test "$(canvas $c drawn)" -gt 0

@@ -8,7 +8,8 @@ Chromium must already run with --remote-debugging-port=P.  Loads URL in its
 page, records every console error, uncaught exception and failed load (the
 Runtime and Log domains), waits until the page reports N refreshes drawn
 (window.dashboard.refreshes), then reads each canvas back: the pixels drawn,
-and what its Chart.js chart holds.  Prints one JSON line; exit 0 when it
+and what its Chart.js chart holds; counts the requests the page made, by
+path (the Network domain).  Prints one JSON line; exit 0 when it
 could look at all (the test judges the figures).  Bounded by --timeout.
 """
 import argparse
@@ -17,6 +18,7 @@ import base64
 import json
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 CANVAS_PROBE = """(() => {
@@ -50,11 +52,14 @@ def page_ws_url(port, deadline):
 
 class Cdp:
     def __init__(self, ws):
-        self.ws, self.next_id, self.errors = ws, 0, []
+        self.ws, self.next_id, self.errors, self.requests = ws, 0, [], {}
 
     def note(self, msg):
         method, p = msg.get("method"), msg.get("params", {})
-        if method == "Runtime.exceptionThrown":
+        if method == "Network.requestWillBeSent":
+            path = urllib.parse.urlsplit(p["request"]["url"]).path
+            self.requests[path] = self.requests.get(path, 0) + 1
+        elif method == "Runtime.exceptionThrown":
             d = p["exceptionDetails"]
             self.errors.append("exception: " + d.get("exception", {}).get("description", d.get("text", "")))
         elif method == "Runtime.consoleAPICalled" and p["type"] in ("error", "assert"):
@@ -86,7 +91,7 @@ async def run(a):
     url = page_ws_url(a.port, deadline)
     async with websockets.connect(url, max_size=None, open_timeout=5) as ws:
         cdp = Cdp(ws)
-        for domain in ("Runtime.enable", "Log.enable", "Page.enable"):
+        for domain in ("Runtime.enable", "Log.enable", "Page.enable", "Network.enable"):
             await cdp.call(domain)
         await cdp.call("Emulation.setDeviceMetricsOverride", width=1280, height=720,
                        deviceScaleFactor=1, mobile=False)
@@ -103,7 +108,8 @@ async def run(a):
             shot = await cdp.call("Page.captureScreenshot", format="png")
             with open(a.screenshot, "wb") as f:
                 f.write(base64.b64decode(shot["data"]))
-        print(json.dumps({"state": state, "canvases": canvases, "errors": cdp.errors}))
+        print(json.dumps({"state": state, "canvases": canvases, "errors": cdp.errors,
+                          "requests": cdp.requests}))
 
 
 def main():
