@@ -4,6 +4,7 @@
 #include "refstate.h"
 #include "stats.h"
 #include "version.h"
+#include "webntp.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -93,6 +94,7 @@ char *status_json(const struct metrics_sources *src)
 	stats = json_pack("{s:o, s:o}", "xdp", xdp, "socket", counters_json(&c));
 	root = json_pack("{s:o, s:o, s:o}", "tracking", tracking_json(src, &st),
 			 "sources", sources_json(src->agent), "serverstats", stats);
+	json_object_set_new(root, "leap_seconds_list", webntp_leap_status_json());
 	text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
 	json_decref(root);
 	return text;
