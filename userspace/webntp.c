@@ -6,16 +6,10 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* One leap-seconds.list per host: one tracker for every listener and for
- * /status, under a lock (HTTP threads answer in parallel). */
-static pthread_mutex_t leap_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct leap_tracker leap_file;
 
 struct webntp {
 	const struct ntpd_ref_buffer *served;
@@ -170,11 +164,10 @@ void webntp_close(struct webntp *w)
  * that the list does not name (an upstream's announcement). */
 static void leap_answer(const struct ntpd_ref_state *st, double now, struct webntp_answer *a)
 {
-	const struct leap_list *l = &leap_file.list;
+	struct leap_list list, *l = &list;
 	__s64 pending_s;
 
-	pthread_mutex_lock(&leap_lock);
-	leap_tracker_load_list(&leap_file, LEAP_SECONDS_LIST, now);
+	leap_list_current(now, l);
 	webntp_leap_fields(l, now, &a->leap, &a->next_s, &a->step);
 	a->leap_expired = l->n && now + (double)NTP_UNIX_EPOCH_DELTA >= (double)l->expires_ntp_s;
 	if (st->leap_sign && st->leap_tai_ns != ~0ULL) {
@@ -185,7 +178,6 @@ static void leap_answer(const struct ntpd_ref_state *st, double now, struct webn
 			a->step = st->leap_sign;
 		}
 	}
-	pthread_mutex_unlock(&leap_lock);
 }
 
 int webntp_answer(struct webntp *w, const char *host, __s64 it_us, struct webntp_answer *a)
@@ -222,27 +214,22 @@ int webntp_message(void *ctx, const char *host, const char *msg, size_t len, cha
 
 void webntp_load_leap_list(void)
 {
+	struct leap_list list;
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	pthread_mutex_lock(&leap_lock);
-	leap_tracker_load_list(&leap_file, LEAP_SECONDS_LIST, (double)now.tv_sec);
-	pthread_mutex_unlock(&leap_lock);
+	leap_list_current((double)now.tv_sec, &list);
 }
 
 json_t *webntp_leap_status_json(void)
 {
-	const struct leap_list *l = &leap_file.list;
+	struct leap_list list, *l = &list;
 	struct timespec now;
-	json_t *o;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	pthread_mutex_lock(&leap_lock);
-	leap_tracker_load_list(&leap_file, LEAP_SECONDS_LIST, (double)now.tv_sec);
-	o = json_pack("{s:s, s:s, s:I}", "path", LEAP_SECONDS_LIST, "state",
+	leap_list_current((double)now.tv_sec, l);
+	return json_pack("{s:s, s:s, s:I}", "path", LEAP_SECONDS_LIST, "state",
 		      !l->n ? "missing" : now.tv_sec + NTP_UNIX_EPOCH_DELTA >= (__u64)l->expires_ntp_s ?
 			      "expired" : "ok",
 		      "expires", (json_int_t)(l->n ? l->expires_ntp_s - (__s64)NTP_UNIX_EPOCH_DELTA : 0));
-	pthread_mutex_unlock(&leap_lock);
-	return o;
 }
