@@ -124,6 +124,8 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/userspace/%.o: userspace/%.c $(SKELS) $(BPF_HDRS) $(wildcard userspace/*.h loader/*.h) | $(BUILD)/userspace
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+# the dashboard page is built into dashboard.o (.incbin)
+$(BUILD)/userspace/dashboard.o: userspace/dashboard.html
 
 $(BUILD)/loader/%.o: loader/%.c $(SKELS) $(BPF_HDRS) $(wildcard userspace/*.h loader/*.h) | $(BUILD)/loader
 	$(call msg,CC,$@)

@@ -2,7 +2,9 @@
 /*
  * The HTTP side: libmicrohttpd listeners, their limits, and the router that
  * sends each request to the module that answers it (metrics.c renders
- * /metrics, status.c the JSON views, mgmt_api.c the management resources).
+ * /metrics, status.c the JSON views, mgmt_api.c the management resources,
+ * webntp.c the time on / and /.well-known/time, websocket.c the same over
+ * WebSocket, dashboard.c /dashboard).
  * We write no HTTP parser.
  *
  * Hardening (docs/security.md, "HTTP endpoint"): epoll and a thread pool
@@ -44,6 +46,8 @@ struct http_params {
 	/* host "" = off: the metrics listener serves the write API too */
 	const struct ntpd_endpoint *api_listen;
 	const char *extra_hosts;	/* --http-host: comma-separated, may be NULL */
+	bool allow_cross_origin;	/* --allow-cross-origin: CORS on the time answers */
+	__u64 max_state_age_ns;		/* --max-state-age: stale for webntp too; 0 default */
 	struct metrics_sources src;
 };
 

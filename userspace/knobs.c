@@ -671,6 +671,10 @@ const struct knob knob_table[] = {
 	  FIELD(http_hosts), .arg = "NAMES",
 	  .help = "names, comma-separated, accepted in the Host header\n"
 		  "besides the listen address (default: none)" },
+	{ .long_flag = "allow-cross-origin", .directive = "allow-cross-origin", .type = KNOB_BOOL,
+	  FIELD(allow_cross_origin),
+	  .help = "CORS headers on the webntp and Time-over-HTTPS answers,\n"
+		  "so pages from other origins can read the time" },
 	{ .long_flag = "api-token-file", .directive = "api-token-file", .type = KNOB_STRING,
 	  FIELD(api_token_file), .arg = "FILE",
 	  .help = "bearer token that PUT/DELETE on /upstreams,\n"

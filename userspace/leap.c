@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,8 +245,9 @@ int leap_tracker_load_list(struct leap_tracker *t, const char *path, double now)
 	t->list = l;
 	if (leap_list_lookup(&l, now, &tai_utc, &next, &sign) == -ESTALE) {
 		if (!t->list_warned)
-			pr_warn("leap seconds: %s expired %.0f days ago; ignored until tzdata "
-				"updates it\n", path,
+			pr_warn("leap seconds: %s expired %.0f days ago: no leap is announced "
+				"from it until tzdata updates it (webntp's TAI-UTC still comes "
+				"from its past entries, marked expired)\n", path,
 				(now + (double)NTP_UNIX_EPOCH_DELTA - (double)l.expires_ntp_s) / 86400.0);
 		t->list_warned = true;
 		t->list_ok = false;
@@ -259,6 +261,23 @@ int leap_tracker_load_list(struct leap_tracker *t, const char *path, double now)
 					 "next leap a deletion") : "no leap scheduled",
 			((double)l.expires_ntp_s - now - (double)NTP_UNIX_EPOCH_DELTA) / 86400.0);
 	return 0;
+}
+
+/* One copy of the host's list for the whole process: the publisher and the
+ * HTTP threads read the same file, loaded and logged once, under a lock
+ * (HTTP threads answer in parallel with the agent). */
+static pthread_mutex_t host_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct leap_tracker host_list;
+
+int leap_list_current(double now, struct leap_list *out)
+{
+	int err;
+
+	pthread_mutex_lock(&host_list_lock);
+	err = leap_tracker_load_list(&host_list, LEAP_SECONDS_LIST, now);
+	*out = host_list.list;
+	pthread_mutex_unlock(&host_list_lock);
+	return err;
 }
 
 /* ---- the served clock ------------------------------------------------------- */

@@ -85,6 +85,14 @@ int leap_list_lookup(const struct leap_list *l, double now, int *tai_utc, double
 int leap_tracker_load_list(struct leap_tracker *t, const char *path, double now);
 
 /*
+ * The host's list (LEAP_SECONDS_LIST) as leap_tracker_load_list keeps it,
+ * one copy per process for every reader, copied into *out: the last list
+ * read (n = 0 if none ever was).  0 while it is good, -ESTALE once expired,
+ * else why it could not be read.
+ */
+int leap_list_current(double now, struct leap_list *out);
+
+/*
  * The CLOCK_TAI reading at which st's straight line (ntp_linear_unix_ns)
  * first reaches unix_ns: the inverse of the served time, exact to the
  * nanosecond, correction and frequency included.

@@ -693,6 +693,8 @@ static int start_privileged(struct daemon *d)
 			.metrics_listen = &d->opts.metrics_listen,
 			.api_listen = &d->opts.api_listen,
 			.extra_hosts = d->opts.http_hosts,
+			.allow_cross_origin = d->opts.allow_cross_origin,
+			.max_state_age_ns = d->opts.cfg.max_state_age_ns,
 		};
 
 		err = http_open(&d->http, &hp);

@@ -63,6 +63,7 @@ struct ntpd_options {
 	struct ntpd_endpoint metrics_listen;
 	struct ntpd_endpoint api_listen;	/* --api-listen: the write API only there; host "" = off */
 	const char *http_hosts;		/* --http-host: extra names accepted in Host, comma-separated */
+	bool allow_cross_origin;	/* --allow-cross-origin: CORS on the time answers */
 	__u8 local_stratum;		/* 0: none */
 	enum clock_model clock_model;
 	int upstream_min_poll;

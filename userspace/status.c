@@ -5,6 +5,7 @@
 #include "refstate.h"
 #include "stats.h"
 #include "version.h"
+#include "webntp.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -181,6 +182,8 @@ char *status_json(const struct metrics_sources *src)
 			 "serverstats", stats);
 	if (root && mgmt_serving(src->mgmt))
 		json_object_set_new(root, "serving", serving_json(mgmt_serving(src->mgmt)));
+	if (root)
+		json_object_set_new(root, "leap_seconds_list", webntp_leap_status_json());
 	text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
 	json_decref(root);
 	return text;

@@ -69,7 +69,7 @@ EOC
 		wait_for 30 peer_selected
 	sed "s/^/# /" "$WORK/peers.out"
 	check "its requests were logged as version 4 mode 1 and answered on the socket path" \
-		grep -q "request: $CLI4 v4 mode 1 -> answered/ipv4 (socket)" "$WORK/daemon.log"
+		grep -q "request: $CLI4:[0-9]* v4 mode 1 -> answered/ipv4 (socket)" "$WORK/daemon.log"
 	check "its requests were answered by the socket server" \
 		test "$(socket_count answered ipv4)" -gt 2
 	daemon_stop
