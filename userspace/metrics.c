@@ -206,6 +206,9 @@ char *metrics_render(struct metrics *m, size_t *len)
 	fprintf(out, "# HELP xdp_ntpd_build_info Version of the running xdp-ntpd.\n"
 		     "# TYPE xdp_ntpd_build_info gauge\n"
 		     "xdp_ntpd_build_info{version=\"%s\"} 1\n", NTPD_VERSION);
+	fprintf(out, "# HELP xdp_ntpd_serving 0 while POST /control has stopped answering NTP on every path.\n"
+		     "# TYPE xdp_ntpd_serving gauge\n"
+		     "xdp_ntpd_serving %d\n", !serving_stopped(mgmt_serving(m->src.mgmt)));
 	fprintf(out, "# HELP xdp_ntpd_xdp_attached XDP attach mode per interface (1 = attached in that mode).\n"
 		     "# TYPE xdp_ntpd_xdp_attached gauge\n");
 	for (i = 0; i < m->src.n_att; i++)

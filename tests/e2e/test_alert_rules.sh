@@ -48,7 +48,7 @@ if daemon_start --upstream-min-poll 0 --upstream-max-poll 0 --max-missed 2 --xdp
 import re, sys
 series = []
 for line in open(sys.argv[1]):
-    m = re.match(r'^(xdp_ntpd_(served_leap|served_stratum|xdp_attached|upstream_reachable|reference_age_seconds|thread_healthy))(\{[^}]*\})? (\S+)$', line)
+    m = re.match(r'^(xdp_ntpd_(served_leap|served_stratum|xdp_attached|serving|upstream_reachable|reference_age_seconds|thread_healthy))(\{[^}]*\})? (\S+)$', line)
     if m:
         labels = (m.group(3) or "{}")[1:-1]
         labels = ",".join(x for x in [labels, 'instance="live"'] if x)
