@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
+#include "anycast.h"
 #include "endpoint.h"
 #include "loader.h"
 #include "policy.h"
@@ -59,6 +60,7 @@ struct ntpd_options {
 	const char *drift_file;		/* --drift-file: frequency kept across restarts */
 	struct ntpd_policy policy;	/* --rate-limit, --allow, --deny, ... */
 	struct ntpd_config cfg;		/* XDP load-time knobs */
+	struct anycast_config anycast;	/* --anycast, --anycast-* */
 	bool stats_only;		/* --stats: print pinned counters, exit */
 	const char *config_file;	/* -c, --config */
 	bool check_only;		/* --check: validate file and flags, exit */
