@@ -45,6 +45,7 @@ trap cleanup EXIT
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 now() { date +%s.%N; }
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
 
 # link NS_LEFT DEV_LEFT ADDR_LEFT NS_RIGHT DEV_RIGHT ADDR_RIGHT (/24s)
 link() {
@@ -208,9 +209,10 @@ t_sick=$(now)
 check "A's /healthz turns 503, stale, before A serves LI=3" healthz_says "$NS_A" '^stale'
 # a bound, not a threshold: the hold-down plus BGP's hold time
 if wait_for $((HOLD_DOWN + BGP_HOLD)) paths_are 1; then
-	t_gone=$(now); ok "A's route withdrawn at the router within the hold-down plus BGP's hold time"
+	t_gone=$(now); gone="route gone at the router $(sub "$t_gone" "$t_sick") s later"
+	ok "A's route withdrawn at the router within the hold-down plus BGP's hold time"
 else
-	t_gone=$(now); not_ok "A's route withdrawn at the router (still $(paths) paths)"
+	t_gone=$(now); gone="route NOT withdrawn"; not_ok "A's route withdrawn at the router (still $(paths) paths)"
 fi
 check "A's $ANY gone from its lo" no_any "$NS_A"
 check "A goes on to serve LI=3 (its upstream long gone)" wait_for 30 healthz_says "$NS_A" unsynchronised
@@ -219,15 +221,15 @@ n=$(wc -l <"$WORK/failover.out")
 wait_for 10 lines_over "$WORK/failover.out" $((n + 40))
 client_stop
 check "every answer the client got through the failover is synchronised" no_unsync "$WORK/failover.out"
-last_a=$(awk -v r=$UP_A '$1 == "answer" && $5 == r { t = $2 } END { printf "%.6f", t }' "$WORK/failover.out")
+# A's answers: any not from B (unsynchronised, A's refid is no longer its upstream)
+last_a=$(awk -v r=$UP_B '$1 == "answer" && $5 != r { t = $2 } END { printf "%.6f", t }' "$WORK/failover.out")
 lost=$(grep -c '^lost' "$WORK/failover.out")
 total=$(wc -l <"$WORK/failover.out")
-sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
-echo "# failover: upstream stopped -> A unhealthy in $(sub "$t_sick" "$t_kill") s -> route gone at the router $(sub "$t_gone" "$t_sick") s later"
-echo "# failover: A's last answer $(sub "$last_a" "$t_sick") s after it turned unhealthy, $(sub "$last_a" "$t_kill") s after its upstream stopped"
+echo "# failover: upstream stopped -> A unhealthy in $(sub "$t_sick" "$t_kill") s -> $gone"
+echo "# failover: A answered its last request $(sub "$last_a" "$t_kill") s after its upstream stopped (/healthz polled: 503 seen at $(sub "$t_sick" "$t_kill") s)"
 echo "# failover: $lost of $total requests lost"
 # a second after the router dropped A, what was in flight has landed
-a_after() { awk -v t="$t_gone" -v r=$UP_A '$1 == "answer" && $2 > t + 1 && $5 == r' "$1" | grep -q .; }
+a_after() { awk -v t="$t_gone" -v r=$UP_B '$1 == "answer" && $2 > t + 1 && $5 != r' "$1" | grep -q .; }
 check "after the withdrawal, the client is answered by B alone" not a_after "$WORK/failover.out"
 
 # --- A's upstream back ---------------------------------------------------------------------
