@@ -23,7 +23,7 @@ HOLD_DOWN=2
 BGP_HOLD=3		# BIRD's hold time; keepalives every second
 CLIENT="$(dirname "$0")/anycast_client.py"
 declare -A DPID BPID
-PLAN=23
+PLAN=25
 echo "1..$PLAN"
 
 cleanup() {
@@ -119,7 +119,7 @@ daemon() {
 	local name=$1 ns=$2
 	: >"$WORK/daemon-$name.log"
 	nsenter --net="/run/netns/$ns" "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 \
-		--rate-limit off --seccomp "${E2E_SECCOMP:-on}" --xdp-mode native -i "$3" \
+		--rate-limit off --seccomp "${E2E_SECCOMP:-on}" --xdp-mode "${XDP_MODE:-native}" -i "$3" \
 		-s "$4:$UP_PORT" --upstream-min-poll 0 --upstream-max-poll 0 --max-missed 8 \
 		--anycast $ANY/32 --anycast-hold-down $HOLD_DOWN --anycast-gate "${ANYCAST_GATE:-health}" \
 		>"$WORK/daemon-$name.log" 2>&1 &
@@ -251,4 +251,24 @@ b_alone() {
 	[ "$(awk -v r=$UP_B '$1 == "answer" && $3 != 3 && $5 == r' "$WORK/after-stop.out" | wc -l)" -eq 5 ]
 }
 check "B alone serves the client, synchronised" b_alone
+
+# --- A again, in socket mode: the socket path answers from the anycast address
+# (the client's socket is connected: an answer from another address is lost)
+sa2=0
+a_back() { paths_are 2 && has_any "$NS_A"; }
+if XDP_MODE=socket daemon a "$NS_A" sa$TAG $UP_A && wait_for 40 a_back; then
+	ok "A restarted in socket mode is announced again"
+	sa2=$(socket_answered_in "$NS_A")
+	client 60 20 "$WORK/socket.out"; wait "$CLIENT_PID"; CLIENT_PID=""
+else
+	not_ok "A restarted in socket mode is announced again"
+fi
+socket_share() {
+	local got
+	got=$(awk -v r=$UP_A '$1 == "answer" && $5 == r' "$WORK/socket.out" | wc -l)
+	echo "A's socket path answered $(($(socket_answered_in "$NS_A") - sa2)), the client got $got from A"
+	[ "$got" -gt 0 ] && [ "$(($(socket_answered_in "$NS_A") - sa2))" -eq "$got" ] &&
+		all_answered "$WORK/socket.out" 60
+}
+check "A's socket path answers from the anycast address, every request answered" socket_share
 [ "$TESTS_RUN" -eq "$PLAN" ] || echo "# ran $TESTS_RUN checks, planned $PLAN"
