@@ -119,7 +119,9 @@ static void judge_health(struct daemon *d, const struct ntpd_ref_state *st,
 	const char *why;
 	int i, j;
 
-	if (health_upstreams_stale(d->agent, &in.stale))
+	/* asked only when it could matter: a stuck agent would hold the
+	 * publisher for its lock timeout per source */
+	if (in.synchronised && !in.dead_thread && health_upstreams_stale(d->agent, &in.stale))
 		return;		/* the agent is busy: no finding this time */
 	for (i = 0; i < d->opts.n_ifaces && d->opts.xdp_mode != NTPD_XDP_SOCKET; i++) {
 		for (j = 0; j < d->n_att; j++)
