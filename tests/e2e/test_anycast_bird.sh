@@ -4,7 +4,8 @@
 # router namespace (BIRD, ECMP: merge paths, routes in its kernel table,
 # layer-4 multipath hash), and a client behind the router asking the
 # anycast address.  Both servers answer in XDP (their counters say so, and
-# the refid of each answer names the server's own upstream).  A's upstream
+# the refid of each answer names the server's own upstream; B runs as
+# nobody, with CAP_NET_ADMIN alone).  A's upstream
 # is then stopped until A serves LI=3: A's route must be withdrawn first,
 # so no answer the client gets is unsynchronised; the withdrawal time, how
 # long A kept answering and the requests lost are reported.  A's upstream
@@ -114,7 +115,7 @@ write_bird_confs() {
 	EOF
 }
 
-# daemon NAME NS IFACE UPSTREAM: xdp-ntpd with the anycast address, by PID
+# daemon NAME NS IFACE UPSTREAM [ARGS]: xdp-ntpd with the anycast address, by PID
 daemon() {
 	local name=$1 ns=$2
 	: >"$WORK/daemon-$name.log"
@@ -122,7 +123,7 @@ daemon() {
 		--rate-limit off --seccomp "${E2E_SECCOMP:-on}" --xdp-mode "${XDP_MODE:-native}" -i "$3" \
 		-s "$4:$UP_PORT" --upstream-min-poll 0 --upstream-max-poll 0 --max-missed 8 \
 		--anycast $ANY/32 --anycast-hold-down $HOLD_DOWN --anycast-gate "${ANYCAST_GATE:-health}" \
-		>"$WORK/daemon-$name.log" 2>&1 &
+		"${@:5}" >"$WORK/daemon-$name.log" 2>&1 &
 	DPID[$name]=$!
 	wait_for 15 grep -q "serving on UDP port" "$WORK/daemon-$name.log"
 }
@@ -171,7 +172,7 @@ write_bird_confs
 bird_start r "$NS_R"; bird_start a "$NS_A"; bird_start b "$NS_B"
 upstream a "$NS_A" $UP_A; upstream b "$NS_B" $UP_B
 started=0
-daemon a "$NS_A" sa$TAG $UP_A && daemon b "$NS_B" sb$TAG $UP_B && started=1
+daemon a "$NS_A" sa$TAG $UP_A && daemon b "$NS_B" sb$TAG $UP_B -u nobody && started=1
 check "both servers started with an anycast address" test $started = 1
 both_established() { established r a && established r b; }
 both_have_any() { has_any "$NS_A" && has_any "$NS_B"; }
