@@ -19,12 +19,13 @@ not_ok() { FAILED=1; TESTS_RUN=$((TESTS_RUN + 1)); echo "not ok $TESTS_RUN - $*"
 
 NS_R="xntp-rt-$TAG"; NS_A="xntp-sa-$TAG"; NS_B="xntp-sb-$TAG"; NS_C="xntp-cl-$TAG"
 ANY=198.51.100.123
+ANY6=2001:db8:123::123		# on lo and off with the /32; routed in IPv4 only here
 UP_A=127.0.0.11; UP_B=127.0.0.12; UP_PORT=12301	# refids 127.0.0.11 / .12
 HOLD_DOWN=2
 BGP_HOLD=3		# BIRD's hold time; keepalives every second
 CLIENT="$(dirname "$0")/anycast_client.py"
 declare -A DPID BPID
-PLAN=25
+PLAN=28
 echo "1..$PLAN"
 
 cleanup() {
@@ -95,6 +96,7 @@ write_bird_confs() {
 		    -e "s|neighbor 192\.0\.2\.1 |neighbor $peer |" \
 		    -e "s|hold time 9|hold time $BGP_HOLD|" -e "s|keepalive time 3|keepalive time 1|" \
 		    -e "s|connect retry time 10|connect retry time 1|" \
+		    -e '/^protocol bgp uplink6/,/^}/d' \
 		    "$E2E_ROOT/docs/bird.conf" >"$WORK/bird-$s.conf.in"
 	done
 	cat >"$WORK/bird-r.conf.in" <<-EOF
@@ -122,7 +124,7 @@ daemon() {
 	nsenter --net="/run/netns/$ns" "$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 \
 		--rate-limit off --seccomp "${E2E_SECCOMP:-on}" --xdp-mode "${XDP_MODE:-native}" -i "$3" \
 		-s "$4:$UP_PORT" --upstream-min-poll 0 --upstream-max-poll 0 --max-missed 8 \
-		--anycast $ANY/32 --anycast-hold-down $HOLD_DOWN --anycast-gate "${ANYCAST_GATE:-health}" \
+		--anycast $ANY/32 --anycast $ANY6/128 --anycast-hold-down $HOLD_DOWN --anycast-gate "${ANYCAST_GATE:-health}" \
 		"${@:5}" >"$WORK/daemon-$name.log" 2>&1 &
 	DPID[$name]=$!
 	wait_for 15 grep -q "serving on UDP port" "$WORK/daemon-$name.log"
@@ -139,6 +141,8 @@ healthz_body() { in_ns "$1" curl -s http://127.0.0.1:9123/healthz; }
 healthz_says() { healthz_body "$1" | grep -q -- "$2"; }
 has_any() { ip -n "$1" addr show dev lo | grep -q "inet $ANY/32"; }
 no_any() { ! has_any "$1"; }
+# the /128 without DAD: a tentative one would not be served
+has_any6() { ip -n "$1" -6 addr show dev lo | grep "inet6 $ANY6/128" | grep -vq tentative; }
 # paths: how many next hops the router's kernel has for the anycast address
 paths() {
 	ip -n "$NS_R" -j route show $ANY/32 |
@@ -167,6 +171,7 @@ answered_by() { awk -v r="$2" '$1 == "answer" && $5 == r' "$1" | grep -q .; }
 skip_rest() { while [ "$TESTS_RUN" -lt "$PLAN" ]; do not_ok "skipped: $1"; done; exit 1; }
 
 # --- the fleet ----------------------------------------------------------------
+check "docs/bird.conf as shipped is a valid BIRD configuration" bird -p -c "$E2E_ROOT/docs/bird.conf"
 check "four namespaces: two servers, a router, a client" setup_net || skip_rest "no network"
 write_bird_confs
 bird_start r "$NS_R"; bird_start a "$NS_A"; bird_start b "$NS_B"
@@ -182,6 +187,9 @@ check "BGP sessions established with the router" wait_for 20 both_established
 check "each server puts $ANY on lo once synchronised and through the hold-down" \
 	wait_for 40 both_have_any
 check "/healthz: 200 ok on both" both_healthy
+check "...and $ANY6/128 with it, not tentative" has_any6 "$NS_A"
+b_as_nobody() { [ "$(awk '/^Uid:/ { print $2 }' "/proc/${DPID[b]}/status")" = "$(id -u nobody)" ]; }
+check "B serves as nobody" b_as_nobody
 check "the router's kernel has $ANY over both servers (ECMP)" wait_for 20 paths_are 2
 
 xa0=$(xdp_answered_in "$NS_A" sa$TAG); xb0=$(xdp_answered_in "$NS_B" sb$TAG)
@@ -215,7 +223,8 @@ if wait_for $((HOLD_DOWN + BGP_HOLD)) paths_are 1; then
 else
 	t_gone=$(now); gone="route NOT withdrawn"; not_ok "A's route withdrawn at the router (still $(paths) paths)"
 fi
-check "A's $ANY gone from its lo" no_any "$NS_A"
+a_has_neither() { no_any "$NS_A" && ! has_any6 "$NS_A"; }
+check "A's $ANY and $ANY6 gone from its lo" a_has_neither
 check "A goes on to serve LI=3 (its upstream long gone)" wait_for 30 healthz_says "$NS_A" unsynchronised
 # requests for a while more: an A still announced would answer them LI=3
 n=$(wc -l <"$WORK/failover.out")
