@@ -237,7 +237,8 @@ lost=$(grep -c '^lost' "$WORK/failover.out")
 total=$(wc -l <"$WORK/failover.out")
 echo "# failover: upstream stopped -> A unhealthy in $(sub "$t_sick" "$t_kill") s -> $gone"
 echo "# failover: A answered its last request $(sub "$last_a" "$t_kill") s after its upstream stopped (/healthz polled: 503 seen at $(sub "$t_sick" "$t_kill") s)"
-echo "# failover: $lost of $total requests lost"
+unsync=$(awk '$1 == "answer" && ($3 == 3 || $4 == 0)' "$WORK/failover.out" | wc -l)
+echo "# failover: $lost of $total requests lost, $unsync answered unsynchronised"
 # a second after the router dropped A, what was in flight has landed
 a_after() { awk -v t="$t_gone" -v r=$UP_B '$1 == "answer" && $2 > t + 1 && $5 != r' "$1" | grep -q .; }
 check "after the withdrawal, the client is answered by B alone" not a_after "$WORK/failover.out"
