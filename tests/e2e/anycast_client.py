@@ -50,7 +50,7 @@ def main():
     for _ in range(count):
         if os.path.exists(stop_file):
             break
-        r = one(dst, 0.25)
+        r = one(dst, 1.0)
         if r is None:
             print("lost %.6f" % time.time(), flush=True)
         else:
