@@ -85,31 +85,53 @@ int health_upstreams_stale(struct agent *ag, bool *stale)
 	return 0;
 }
 
+static __u64 mono_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (__u64)t.tv_sec * NSEC_PER_S + (__u64)t.tv_nsec;
+}
+
 /* Written by the publisher, read by the HTTP threads. */
 static struct {
 	pthread_mutex_t lock;
 	bool known;
 	const char *why_not;
 	char detail[IF_NAMESIZE];
+	__u64 at_ns;		/* CLOCK_MONOTONIC of the finding */
 } health = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-void health_publish(const char *why_not, const char *detail)
+void health_publish_at(const char *why_not, const char *detail, __u64 now_ns)
 {
 	pthread_mutex_lock(&health.lock);
 	health.known = true;
 	health.why_not = why_not;
+	health.at_ns = now_ns;
 	snprintf(health.detail, sizeof(health.detail), "%s", detail ? detail : "");
 	pthread_mutex_unlock(&health.lock);
 }
 
-bool health_read(char *buf, size_t len)
+void health_publish(const char *why_not, const char *detail)
 {
-	bool ok;
+	health_publish_at(why_not, detail, mono_now_ns());
+}
+
+bool health_read_at(char *buf, size_t len, __u64 now_ns)
+{
+	bool ok, old;
 
 	pthread_mutex_lock(&health.lock);
-	ok = health.known && !health.why_not;
+	/* "stopping" stays: nothing publishes after it */
+	old = health.known && now_ns > health.at_ns &&
+	      now_ns - health.at_ns > HEALTH_MAX_AGE_NS &&
+	      !(health.why_not && !strcmp(health.why_not, "stopping"));
+	ok = health.known && !health.why_not && !old;
 	if (!health.known)
 		snprintf(buf, len, "starting");
+	else if (old)
+		snprintf(buf, len, "publisher stuck: no finding for %llu s",
+			 (unsigned long long)((now_ns - health.at_ns) / NSEC_PER_S));
 	else if (ok)
 		snprintf(buf, len, "ok");
 	else
@@ -117,6 +139,11 @@ bool health_read(char *buf, size_t len)
 			 health.detail);
 	pthread_mutex_unlock(&health.lock);
 	return ok;
+}
+
+bool health_read(char *buf, size_t len)
+{
+	return health_read_at(buf, len, mono_now_ns());
 }
 
 /* ---- the gate ------------------------------------------------------------------ */
@@ -311,13 +338,10 @@ cleanup:
 void anycast_update(struct anycast *a, bool healthy)
 {
 	enum anycast_action act;
-	struct timespec now;
 
 	if (!a)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	act = anycast_gate_step(&a->gate, healthy,
-				(__u64)now.tv_sec * NSEC_PER_S + (__u64)now.tv_nsec);
+	act = anycast_gate_step(&a->gate, healthy, mono_now_ns());
 	if (act == ANYCAST_KEEP)
 		return;
 	/* a failed add is tried again at the next publication; a failed

@@ -77,8 +77,17 @@ const char *health_judge(const struct health_input *in);
 /* The publisher records its finding; `why_not` NULL is healthy.  The
  * interface name of path_down, if any, is copied. */
 void health_publish(const char *why_not, const char *detail);
-/* For /healthz: true when healthy; the reason (or "ok") in buf. */
+/*
+ * For /healthz: true when healthy; the reason (or "ok") in buf.  A finding
+ * older than HEALTH_MAX_AGE_NS is none: the publisher, which makes them 4
+ * times a second, is stuck (and cannot remove the anycast addresses
+ * either: the poller has to).  health_read_at takes CLOCK_MONOTONIC now.
+ */
+#define HEALTH_MAX_AGE_NS	(2 * 1000000000ULL)
 bool health_read(char *buf, size_t len);
+bool health_read_at(char *buf, size_t len, __u64 now_ns);
+/* as health_publish, at CLOCK_MONOTONIC now_ns (tests) */
+void health_publish_at(const char *why_not, const char *detail, __u64 now_ns);
 
 /* ---- the gate: when to add and remove the addresses ----------------------- */
 

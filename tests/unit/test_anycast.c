@@ -109,6 +109,24 @@ static void healthz_reads_what_was_published(void **state)
 	assert_string_equal(buf, "unsynchronised");
 }
 
+/* A healthy finding the publisher has not renewed is not health: it is
+ * stuck.  "stopping" is the last word and stays. */
+static void an_old_finding_is_none(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	health_publish_at(NULL, NULL, 100 * S);
+	assert_true(health_read_at(buf, sizeof(buf), 100 * S + HEALTH_MAX_AGE_NS));
+	assert_false(health_read_at(buf, sizeof(buf), 100 * S + HEALTH_MAX_AGE_NS + 1));
+	assert_non_null(strstr(buf, "publisher stuck"));
+	health_publish_at(NULL, NULL, 104 * S);
+	assert_true(health_read_at(buf, sizeof(buf), 104 * S + S));
+	health_publish_at("stopping", NULL, 110 * S);
+	assert_false(health_read_at(buf, sizeof(buf), 200 * S));
+	assert_string_equal(buf, "stopping");
+}
+
 /* ---- the gate, on a fake clock ------------------------------------------------- */
 
 static enum anycast_action step(struct anycast_gate *g, bool healthy, __u64 t)
@@ -322,6 +340,7 @@ int main(void)
 		cmocka_unit_test(addresses_are_one_host_each),
 		cmocka_unit_test(health_names_the_first_reason),
 		cmocka_unit_test(healthz_reads_what_was_published),
+		cmocka_unit_test(an_old_finding_is_none),
 		cmocka_unit_test(withdrawn_at_once_back_after_the_hold_down),
 		cmocka_unit_test(a_failed_change_is_tried_again),
 		cmocka_unit_test(gate_off_keeps_them_whatever_the_health),
