@@ -93,6 +93,21 @@ static __u64 mono_now_ns(void)
 	return (__u64)t.tv_sec * NSEC_PER_S + (__u64)t.tv_nsec;
 }
 
+const char *health_path_down(const struct ntpd_attachment *att, int n_att,
+			     const char *const *ifaces, int n_ifaces)
+{
+	int i, j;
+
+	for (i = 0; i < n_ifaces; i++) {
+		for (j = 0; j < n_att; j++)
+			if (att[j].attached && att[j].ifindex && !strcmp(att[j].ifname, ifaces[i]))
+				break;
+		if (j == n_att)
+			return ifaces[i];
+	}
+	return NULL;
+}
+
 /* Written by the publisher, read by the HTTP threads. */
 static struct {
 	pthread_mutex_t lock;

@@ -72,6 +72,12 @@ struct agent;
  * (none selected: stale).  0, or -ETIMEDOUT: the agent is busy, no finding. */
 int health_upstreams_stale(struct agent *ag, bool *stale);
 
+struct ntpd_attachment;
+/* The first of the -i interfaces XDP does not serve on now (fallen back to
+ * sockets, or deleted), or NULL. */
+const char *health_path_down(const struct ntpd_attachment *att, int n_att,
+			     const char *const *ifaces, int n_ifaces);
+
 /* NULL when healthy, else why not (a static string). */
 const char *health_judge(const struct health_input *in);
 /* The publisher records its finding; `why_not` NULL is healthy.  The

@@ -117,20 +117,13 @@ static void judge_health(struct daemon *d, const struct ntpd_ref_state *st,
 		.dead_thread = dead != WATCHDOG_N_THREADS ? watchdog_thread_name(dead) : NULL,
 	};
 	const char *why;
-	int i, j;
 
 	/* asked only when it could matter: a stuck agent would hold the
 	 * publisher for its lock timeout per source */
 	if (in.synchronised && !in.dead_thread && health_upstreams_stale(d->agent, &in.stale))
 		return;		/* the agent is busy: no finding this time */
-	for (i = 0; i < d->opts.n_ifaces && d->opts.xdp_mode != NTPD_XDP_SOCKET; i++) {
-		for (j = 0; j < d->n_att; j++)
-			if (d->att[j].attached && d->att[j].ifindex &&
-			    !strcmp(d->att[j].ifname, d->opts.ifaces[i]))
-				break;
-		if (j == d->n_att && !in.path_down)
-			in.path_down = d->opts.ifaces[i];
-	}
+	if (d->opts.xdp_mode != NTPD_XDP_SOCKET)
+		in.path_down = health_path_down(d->att, d->n_att, d->opts.ifaces, d->opts.n_ifaces);
 	why = health_judge(&in);
 	health_publish(why, !why ? NULL : in.dead_thread ? in.dead_thread : in.path_down);
 	anycast_update(d->anycast, !why);

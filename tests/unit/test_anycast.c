@@ -109,6 +109,27 @@ static void healthz_reads_what_was_published(void **state)
 	assert_string_equal(buf, "unsynchronised");
 }
 
+/* XDP on every -i interface: one fallen back (no attachment) or deleted
+ * (ifindex 0, until it comes back) is a path not served. */
+static void every_interface_served_in_xdp(void **state)
+{
+	static struct ntpd_attachment att[2];
+	const char *ifaces[] = { "eth0", "eth1" };
+
+	(void)state;
+	memset(att, 0, sizeof(att));
+	snprintf(att[0].ifname, sizeof(att[0].ifname), "eth0");
+	att[0].attached = true;
+	att[0].ifindex = 2;
+	snprintf(att[1].ifname, sizeof(att[1].ifname), "eth1");
+	att[1].attached = true;
+	att[1].ifindex = 3;
+	assert_null(health_path_down(att, 2, ifaces, 2));
+	assert_string_equal(health_path_down(att, 1, ifaces, 2), "eth1");	/* fell back */
+	att[0].ifindex = 0;						/* deleted */
+	assert_string_equal(health_path_down(att, 2, ifaces, 2), "eth0");
+}
+
 /* A healthy finding the publisher has not renewed is not health: it is
  * stuck.  "stopping" is the last word and stays. */
 static void an_old_finding_is_none(void **state)
@@ -341,6 +362,7 @@ int main(void)
 		cmocka_unit_test(health_names_the_first_reason),
 		cmocka_unit_test(healthz_reads_what_was_published),
 		cmocka_unit_test(an_old_finding_is_none),
+		cmocka_unit_test(every_interface_served_in_xdp),
 		cmocka_unit_test(withdrawn_at_once_back_after_the_hold_down),
 		cmocka_unit_test(a_failed_change_is_tried_again),
 		cmocka_unit_test(gate_off_keeps_them_whatever_the_health),
