@@ -9,7 +9,9 @@
 # is then stopped until A serves LI=3: A's route must be withdrawn first,
 # so no answer the client gets is unsynchronised; the withdrawal time, how
 # long A kept answering and the requests lost are reported.  A's upstream
-# back, its route returns; A stopped, its route goes.
+# back, its route returns; A stopped, its route goes; A again in socket
+# mode answers from the anycast address; B's agent thread killed by a test
+# hook, the watchdog's finding withdraws B.
 #
 # ANYCAST_GATE=off runs the same with the health gate off (--anycast-gate
 # off): the route then stays and the suite fails, as it must.
@@ -25,7 +27,7 @@ HOLD_DOWN=2
 BGP_HOLD=3		# BIRD's hold time; keepalives every second
 CLIENT="$(dirname "$0")/anycast_client.py"
 declare -A DPID BPID
-PLAN=28
+PLAN=31
 echo "1..$PLAN"
 
 cleanup() {
@@ -282,4 +284,15 @@ socket_share() {
 		all_answered "$WORK/socket.out" 60
 }
 check "A's socket path answers from the anycast address, every request answered" socket_share
+
+# --- B's agent thread dies (test hook): the watchdog's finding withdraws B
+# (--max-age 3: the watchdog's bound is then 2 s)
+daemon_down b
+b_back=0
+XDP_NTPD_TEST_FAULT=agent-exit:25 daemon b "$NS_B" sb$TAG $UP_B -u nobody --max-age 3 &&
+	wait_for 25 paths_are 2 && b_back=1
+check "B restarted (its agent to die 25 s in) is announced again" test $b_back = 1
+b_withdrawn() { paths_are 1 && ! has_any "$NS_B"; }
+check "B's agent gone: the watchdog fires and B withdraws" wait_for 40 b_withdrawn
+check "...and B's /healthz names the watchdog and the agent" healthz_says "$NS_B" '^watchdog: .*: agent$'
 [ "$TESTS_RUN" -eq "$PLAN" ] || echo "# ran $TESTS_RUN checks, planned $PLAN"
