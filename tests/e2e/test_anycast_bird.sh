@@ -27,7 +27,7 @@ HOLD_DOWN=2
 BGP_HOLD=3		# BIRD's hold time; keepalives every second
 CLIENT="$(dirname "$0")/anycast_client.py"
 declare -A DPID BPID
-PLAN=31
+PLAN=32
 echo "1..$PLAN"
 
 cleanup() {
@@ -175,6 +175,22 @@ skip_rest() { while [ "$TESTS_RUN" -lt "$PLAN" ]; do not_ok "skipped: $1"; done;
 # --- the fleet ----------------------------------------------------------------
 check "docs/bird.conf as shipped is a valid BIRD configuration" bird -p -c "$E2E_ROOT/docs/bird.conf"
 check "four namespaces: two servers, a router, a client" setup_net || skip_rest "no network"
+# an --anycast-interface that does not exist is made a dummy, or, on a
+# kernel without the dummy module (this one), the daemon exits 1 naming it
+dummy_or_refused() {
+	local out rc
+	out=$(nsenter --net="/run/netns/$NS_C" timeout 5 "$BIN" --xdp-mode socket -4 1 -6 1 \
+		--anycast $ANY/32 --anycast-interface ntpany$TAG -s 127.0.0.1:9 \
+		--metrics-listen 127.0.0.1:9124 2>&1)
+	rc=$?
+	if [ $rc = 124 ]; then
+		ip -n "$NS_C" -d link show ntpany$TAG | grep -q dummy
+	else
+		echo "$out" | tail -3
+		[ $rc = 1 ] && echo "$out" | grep -q "anycast-interface ntpany$TAG: does not exist, and a dummy"
+	fi
+}
+check "a missing --anycast-interface: made a dummy, or exit 1 naming it" dummy_or_refused
 write_bird_confs
 bird_start r "$NS_R"; bird_start a "$NS_A"; bird_start b "$NS_B"
 upstream a "$NS_A" $UP_A; upstream b "$NS_B" $UP_B
