@@ -21,7 +21,8 @@ import time
 def one(dst, timeout):
     xmt = os.urandom(8)
     req = bytes([0x23]) + bytes(39) + xmt          # LI 0, VN 4, mode 3
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    family = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
         s.connect((dst, 123))
         s.send(req)

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # A fleet behind one address: two xdp-ntpd servers (namespaces A and B),
-# each with its own BIRD announcing the anycast /32 from lo over BGP to a
-# router namespace (BIRD, ECMP: merge paths, routes in its kernel table,
-# layer-4 multipath hash), and a client behind the router asking the
-# anycast address.  Both servers answer in XDP (their counters say so, and
-# the refid of each answer names the server's own upstream; B runs as
-# nobody, with CAP_NET_ADMIN alone).  A's upstream
-# is then stopped until A serves LI=3: A's route must be withdrawn first,
-# so no answer the client gets is unsynchronised; the withdrawal time, how
-# long A kept answering and the requests lost are reported.  A's upstream
-# back, its route returns; A stopped, its route goes; A again in socket
-# mode answers from the anycast address; B's agent thread killed by a test
-# hook, the watchdog's finding withdraws B.
+# each with its own BIRD announcing the anycast /32 and /128 from lo over
+# BGP (one session per family) to a router namespace (BIRD, ECMP: merge
+# paths, routes in its kernel table, layer-4 multipath hash), and a client
+# behind the router asking the anycast addresses.  Both servers answer in
+# XDP, IPv4 and IPv6 (their counters say so, and the refid of each answer
+# names the server's own upstream; B runs as nobody, with CAP_NET_ADMIN
+# alone).  A's upstream is then stopped until A serves LI=3: A's routes
+# must be withdrawn first, so no answer the client gets is unsynchronised;
+# the withdrawal time, how long A kept answering and the requests lost are
+# reported.  A's upstream back, its route returns; A stopped, its route
+# goes; A again in socket mode answers from the anycast address; B's agent
+# thread killed by a test hook, the watchdog's finding withdraws B.
 #
 # ANYCAST_GATE=off runs the same with the health gate off (--anycast-gate
 # off): the route then stays and the suite fails, as it must.
@@ -21,13 +21,13 @@ not_ok() { FAILED=1; TESTS_RUN=$((TESTS_RUN + 1)); echo "not ok $TESTS_RUN - $*"
 
 NS_R="xntp-rt-$TAG"; NS_A="xntp-sa-$TAG"; NS_B="xntp-sb-$TAG"; NS_C="xntp-cl-$TAG"
 ANY=198.51.100.123
-ANY6=2001:db8:123::123		# on lo and off with the /32; routed in IPv4 only here
+ANY6=2001:db8:123::123		# on lo and off with the /32, over its own BGP sessions
 UP_A=127.0.0.11; UP_B=127.0.0.12; UP_PORT=12301	# refids 127.0.0.11 / .12
 HOLD_DOWN=2
 BGP_HOLD=3		# BIRD's hold time; keepalives every second
 CLIENT="$(dirname "$0")/anycast_client.py"
 declare -A DPID BPID
-PLAN=32
+PLAN=35
 echo "1..$PLAN"
 
 cleanup() {
@@ -66,12 +66,23 @@ setup_net() {
 	link "$NS_R" ra$TAG 10.10.1.1 "$NS_A" sa$TAG 10.10.1.2 &&
 	link "$NS_R" rb$TAG 10.10.2.1 "$NS_B" sb$TAG 10.10.2.2 &&
 	link "$NS_R" rc$TAG 10.10.3.1 "$NS_C" cl$TAG 10.10.3.2 || return 1
+	ip -n "$NS_R" addr add 2001:db8:1::1/64 dev ra$TAG nodad
+	ip -n "$NS_A" addr add 2001:db8:1::2/64 dev sa$TAG nodad
+	ip -n "$NS_R" addr add 2001:db8:2::1/64 dev rb$TAG nodad
+	ip -n "$NS_B" addr add 2001:db8:2::2/64 dev sb$TAG nodad
+	ip -n "$NS_R" addr add 2001:db8:3::1/64 dev rc$TAG nodad
+	ip -n "$NS_C" addr add 2001:db8:3::2/64 dev cl$TAG nodad
+	ip -n "$NS_A" -6 route add default via 2001:db8:1::1
+	ip -n "$NS_B" -6 route add default via 2001:db8:2::1
+	ip -n "$NS_C" -6 route add default via 2001:db8:3::1
 	ip -n "$NS_A" route add default via 10.10.1.1
 	ip -n "$NS_B" route add default via 10.10.2.1
 	ip -n "$NS_C" route add default via 10.10.3.1
 	in_ns "$NS_R" sysctl -qw net.ipv4.ip_forward=1
 	# hash on ports too: one client's requests spread over both servers
 	in_ns "$NS_R" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+	in_ns "$NS_R" sysctl -qw net.ipv6.conf.all.forwarding=1
+	in_ns "$NS_R" sysctl -qw net.ipv6.fib_multipath_hash_policy=1
 	# veth delivers the servers' XDP_TX frames only to a peer with XDP
 	ip -n "$NS_R" link set dev ra$TAG xdpdrv obj "$PASS_OBJ" sec xdp &&
 	ip -n "$NS_R" link set dev rb$TAG xdpdrv obj "$PASS_OBJ" sec xdp
@@ -89,16 +100,17 @@ birdc_in() { birdc -s "$WORK/bird-$1.ctl" "${@:2}"; }
 established() { birdc_in "$1" show protocols "$2" | grep -q Established; }
 
 write_bird_confs() {
-	local s addr peer
+	local s addr peer addr6 peer6
 	# the servers: docs/bird.conf, with the test's addresses and timers
 	for s in a b; do
 		[ $s = a ] && { addr=10.10.1.2; peer=10.10.1.1; } || { addr=10.10.2.2; peer=10.10.2.1; }
+		peer6=2001:db8:${addr:6:1}::1 addr6=2001:db8:${addr:6:1}::2
 		sed -e "s|^router id .*|router id $addr;|" -e "s|^log .*|log \"@LOG@\" all;|" \
 		    -e "s|192\.0\.2\.123/32|$ANY/32|" -e "s|local 192\.0\.2\.10 |local $addr |" \
 		    -e "s|neighbor 192\.0\.2\.1 |neighbor $peer |" \
 		    -e "s|hold time 9|hold time $BGP_HOLD|" -e "s|keepalive time 3|keepalive time 1|" \
 		    -e "s|connect retry time 10|connect retry time 1|" \
-		    -e '/^protocol bgp uplink6/,/^}/d' \
+		    -e "s|local 2001:db8::10 |local $addr6 |" -e "s|neighbor 2001:db8::1 |neighbor $peer6 |" \
 		    "$E2E_ROOT/docs/bird.conf" >"$WORK/bird-$s.conf.in"
 	done
 	cat >"$WORK/bird-r.conf.in" <<-EOF
@@ -109,13 +121,24 @@ write_bird_confs() {
 		merge paths on;		# ECMP: both servers' routes in one multipath route
 		ipv4 { import none; export all; };
 	}
+	protocol kernel {
+		merge paths on;
+		ipv6 { import none; export all; };
+	}
 	template bgp server {
 		local as 65000;
 		hold time $BGP_HOLD; keepalive time 1; connect retry time 1;
 		ipv4 { import all; export none; };
 	}
+	template bgp server6 {
+		local as 65000;
+		hold time $BGP_HOLD; keepalive time 1; connect retry time 1;
+		ipv6 { import all; export none; };
+	}
 	protocol bgp a from server { neighbor 10.10.1.2 as 65001; }
 	protocol bgp b from server { neighbor 10.10.2.2 as 65001; }
+	protocol bgp a6 from server6 { neighbor 2001:db8:1::2 as 65001; }
+	protocol bgp b6 from server6 { neighbor 2001:db8:2::2 as 65001; }
 	EOF
 }
 
@@ -145,12 +168,15 @@ has_any() { ip -n "$1" addr show dev lo | grep -q "inet $ANY/32"; }
 no_any() { ! has_any "$1"; }
 # the /128 without DAD: a tentative one would not be served
 has_any6() { ip -n "$1" -6 addr show dev lo | grep "inet6 $ANY6/128" | grep -vq tentative; }
-# paths: how many next hops the router's kernel has for the anycast address
+# paths [PREFIX]: how many next hops the router's kernel has for the anycast
+# address (one multipath route; IPv6 may list a route per next hop instead)
 paths() {
-	ip -n "$NS_R" -j route show $ANY/32 |
-		jq 'if length == 0 then 0 elif .[0].nexthops then (.[0].nexthops | length) else 1 end'
+	local p=${1:-$ANY/32}
+	ip -n "$NS_R" $([ "${p#*:}" != "$p" ] && echo -6) -j route show "$p" |
+		jq 'if length == 0 then 0 elif .[0].nexthops then (.[0].nexthops | length) else length end'
 }
 paths_are() { [ "$(paths)" = "$1" ]; }
+paths6_are() { [ "$(paths $ANY6/128)" = "$1" ]; }
 xdp_answered_in() {
 	nsenter --net="/run/netns/$1" "$BIN" --stats -i "$2" |
 		awk '$2 == "answered" { s += $4 } END { print s + 0 }'
@@ -159,10 +185,10 @@ socket_answered_in() {
 	in_ns "$1" curl -sf http://127.0.0.1:9123/metrics |
 		awk '/^xdp_ntpd_requests_total\{path="socket".*outcome="answered"/ { s += $2 } END { print s + 0 }'
 }
-# client COUNT INTERVAL_MS OUT: the client in the background, CLIENT_PID
+# client COUNT INTERVAL_MS OUT [DST]: the client in the background, CLIENT_PID
 client() {
 	rm -f "$WORK/stop"
-	in_ns "$NS_C" python3 "$CLIENT" $ANY "$1" "$2" "$WORK/stop" >"$3" 2>&1 &
+	in_ns "$NS_C" python3 "$CLIENT" "${4:-$ANY}" "$1" "$2" "$WORK/stop" >"$3" 2>&1 &
 	CLIENT_PID=$!
 }
 client_stop() { touch "$WORK/stop"; wait "$CLIENT_PID"; CLIENT_PID=""; }
@@ -197,11 +223,11 @@ upstream a "$NS_A" $UP_A; upstream b "$NS_B" $UP_B
 started=0
 daemon a "$NS_A" sa$TAG $UP_A && daemon b "$NS_B" sb$TAG $UP_B -u nobody && started=1
 check "both servers started with an anycast address" test $started = 1
-both_established() { established r a && established r b; }
+both_established() { established r a && established r b && established r a6 && established r b6; }
 both_have_any() { has_any "$NS_A" && has_any "$NS_B"; }
 both_healthy() { [ "$(healthz "$NS_A")" = 200 ] && [ "$(healthz "$NS_B")" = 200 ] &&
 		 healthz_says "$NS_A" '^ok$' && healthz_says "$NS_B" '^ok$'; }
-check "BGP sessions established with the router" wait_for 20 both_established
+check "BGP sessions (IPv4 and IPv6) established with the router" wait_for 20 both_established
 check "each server puts $ANY on lo once synchronised and through the hold-down" \
 	wait_for 40 both_have_any
 check "/healthz: 200 ok on both" both_healthy
@@ -224,6 +250,12 @@ echo "# steady: A answered $((xa1 - xa0)) in XDP, B $((xb1 - xb0)); sockets $((s
 check "in XDP on both servers, none on their sockets" \
 	test $((xa1 - xa0)) -gt 0 -a $((xb1 - xb0)) -gt 0 -a $((xa1 - xa0 + xb1 - xb0)) -eq 60 \
 	-a $((sa1 - sa0 + sb1 - sb0)) -eq 0
+check "IPv6: the router's kernel has $ANY6 over both servers" wait_for 20 paths6_are 2
+client 60 20 "$WORK/steady6.out" $ANY6; wait "$CLIENT_PID"; CLIENT_PID=""
+xa6=$(xdp_answered_in "$NS_A" sa$TAG); xb6=$(xdp_answered_in "$NS_B" sb$TAG)
+v6_served() { all_answered "$WORK/steady6.out" 60 && both_answered "$WORK/steady6.out" &&
+	      [ $((xa6 - xa1)) -gt 0 ] && [ $((xb6 - xb1)) -gt 0 ] && [ $((xa6 - xa1 + xb6 - xb1)) -eq 60 ]; }
+check "IPv6: $ANY6 answered by both servers in XDP, every answer synchronised" v6_served
 
 # --- A loses its upstream -----------------------------------------------------------
 client 4000 25 "$WORK/failover.out"
@@ -243,6 +275,7 @@ else
 fi
 a_has_neither() { no_any "$NS_A" && ! has_any6 "$NS_A"; }
 check "A's $ANY and $ANY6 gone from its lo" a_has_neither
+check "IPv6: A's /128 route withdrawn too" wait_for $((HOLD_DOWN + BGP_HOLD)) paths6_are 1
 check "A goes on to serve LI=3 (its upstream long gone)" wait_for 30 healthz_says "$NS_A" unsynchronised
 # requests for a while more: an A still announced would answer them LI=3
 n=$(wc -l <"$WORK/failover.out")
