@@ -212,8 +212,8 @@ dummy_or_refused() {
 	if [ $rc = 124 ]; then
 		ip -n "$NS_C" -d link show ntpany$TAG | grep -q dummy
 	else
-		echo "$out" | tail -3
-		[ $rc = 1 ] && echo "$out" | grep -q "anycast-interface ntpany$TAG: does not exist, and a dummy"
+		[ $rc = 1 ] && echo "$out" | grep -q "anycast-interface ntpany$TAG: does not exist, and a dummy" ||
+			{ echo "$out" | tail -3; return 1; }
 	fi
 }
 check "a missing --anycast-interface: made a dummy, or exit 1 naming it" dummy_or_refused
