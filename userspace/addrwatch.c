@@ -49,9 +49,21 @@ struct aw_addr {
 	bool tentative;
 };
 
+struct aw_extra {
+	int family;
+	__u8 addr[16];
+};
+
+/* addrwatch_serve_anywhere's list: written before the monitor thread
+ * starts, read by it */
+static struct aw_extra served_anywhere[ADDRWATCH_EXTRA_MAX];
+static int n_served_anywhere;
+
 struct addrwatch_sync {
 	struct ntpd_attachment *att;
 	int n_att;
+	struct aw_extra extra[ADDRWATCH_EXTRA_MAX];
+	int n_extra;
 	struct aw_link links[AW_LINKS_MAX];
 	int n_links;
 	struct aw_addr addrs[AW_ADDRS_MAX];
@@ -78,6 +90,38 @@ struct addrwatch_sync *addrwatch_sync_new(struct ntpd_attachment *att, int n)
 void addrwatch_sync_free(struct addrwatch_sync *s)
 {
 	free(s);
+}
+
+static int extra_add(struct aw_extra *list, int *n, int family, const void *addr)
+{
+	if ((family != AF_INET && family != AF_INET6) || *n == ADDRWATCH_EXTRA_MAX)
+		return family == AF_INET || family == AF_INET6 ? -ENOSPC : -EAFNOSUPPORT;
+	memset(&list[*n], 0, sizeof(list[*n]));
+	list[*n].family = family;
+	memcpy(list[*n].addr, addr, family == AF_INET ? 4 : 16);
+	(*n)++;
+	return 0;
+}
+
+int addrwatch_serve_anywhere(int family, const void *addr)
+{
+	return extra_add(served_anywhere, &n_served_anywhere, family, addr);
+}
+
+int addrwatch_sync_extra(struct addrwatch_sync *s, int family, const void *addr)
+{
+	return extra_add(s->extra, &s->n_extra, family, addr);
+}
+
+static bool is_extra(const struct addrwatch_sync *s, const struct aw_addr *a)
+{
+	int i;
+
+	for (i = 0; i < s->n_extra; i++)
+		if (s->extra[i].family == a->family &&
+		    !memcmp(s->extra[i].addr, a->addr, a->family == AF_INET ? 4 : 16))
+			return true;
+	return false;
 }
 
 struct link_attrs {
@@ -262,6 +306,24 @@ static void want_add(struct aw_entry *want, int *n, int family, const __u8 *addr
 	want[(*n)++].flags = flags;
 }
 
+/* An address served anywhere, found on another interface than att's: for
+ * att untagged and on each of its VLAN paths, as a request for it may come
+ * in on any of them. */
+static void want_extra(const struct addrwatch_sync *s, const struct ntpd_attachment *att,
+		       struct aw_entry *want, int *n, const struct aw_addr *a)
+{
+	__u8 flags = a->tentative ? NTPD_LOCAL_TENTATIVE : NTPD_LOCAL_SERVE;
+	long path;
+	int i;
+
+	want_add(want, n, a->family, a->addr, 0, flags);
+	for (i = 0; i < s->n_links; i++) {
+		path = vlan_path(s, att->ifindex, s->links[i].ifindex);
+		if (path > 0)
+			want_add(want, n, a->family, a->addr, (__u32)path, flags);
+	}
+}
+
 static bool want_has(const struct aw_entry *want, int n, const struct ntpd_local_addr *key)
 {
 	int i;
@@ -358,6 +420,8 @@ int addrwatch_sync_commit(struct addrwatch_sync *s)
 			__u32 addr4, mask, bcast;
 
 			path = vlan_path(s, att->ifindex, a->ifindex);
+			if (path < 0 && is_extra(s, a))
+				want_extra(s, att, want, &n, a);
 			if (path < 0)
 				continue;
 			want_add(want, &n, a->family, a->addr, (__u32)path,
@@ -495,10 +559,12 @@ cleanup:
 static int dump_addresses(struct addrwatch *aw)
 {
 	struct addrwatch_sync *sync = addrwatch_sync_new(aw->att, aw->n_att);
-	int err;
+	int err, i;
 
 	if (!sync)
 		return -ENOMEM;
+	for (i = 0; i < n_served_anywhere; i++)
+		addrwatch_sync_extra(sync, served_anywhere[i].family, served_anywhere[i].addr);
 	err = dump_into(sync, RTM_GETLINK);
 	if (!err)
 		err = dump_into(sync, RTM_GETADDR);

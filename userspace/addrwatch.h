@@ -24,6 +24,19 @@ int addrwatch_start(struct addrwatch **out, struct ntpd_attachment *att, int n);
 void addrwatch_stop(struct addrwatch *aw);
 
 /*
+ * Addresses served on every attachment, untagged and on each of its VLAN
+ * paths, while the host has them on any interface: the anycast service
+ * addresses, which live on lo or a dummy device (anycast.h puts them there
+ * only while healthy), never on the interface XDP is attached to.  While
+ * an address is not on the host it is not served: XDP passes requests for
+ * it, as for any address not ours.  Set before addrwatch_start.
+ * 0, or -ENOSPC beyond ADDRWATCH_EXTRA_MAX.
+ */
+#define ADDRWATCH_EXTRA_MAX	16
+
+int addrwatch_serve_anywhere(int family, const void *addr);
+
+/*
  * One resynchronisation, in three steps (exposed for the unit tests, which
  * feed it crafted dumps): feed RTM_NEWLINK messages, then RTM_NEWADDR ones
  * (netlink buffers, as a dump returns them), then commit: each attached
@@ -35,6 +48,8 @@ struct addrwatch_sync;
 
 struct addrwatch_sync *addrwatch_sync_new(struct ntpd_attachment *att, int n);
 void addrwatch_sync_feed(struct addrwatch_sync *s, const void *buf, size_t len);
+/* One address of the kind addrwatch_serve_anywhere() names, for this sync. */
+int addrwatch_sync_extra(struct addrwatch_sync *s, int family, const void *addr);
 int addrwatch_sync_commit(struct addrwatch_sync *s);
 void addrwatch_sync_free(struct addrwatch_sync *s);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "http.h"
+#include "anycast.h"
 #include "dashboard.h"
 #include "kclock.h"
 #include "log.h"
@@ -400,13 +401,20 @@ static enum MHD_Result serve_read(struct http_server *h, struct MHD_Connection *
 	}
 	if (!strcmp(url, "/status"))
 		return respond(conn, MHD_HTTP_OK, json, status_json(&h->src), 0, NULL);
+	if (!strcmp(url, "/healthz")) {
+		char reason[128];
+		bool healthy = health_read(reason, sizeof(reason) - 1);
+
+		return respond_text(conn, healthy ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+				    strcat(reason, "\n"));
+	}
 	if (!strcmp(url, "/version"))
 		return respond(conn, MHD_HTTP_OK, json, status_version_json(), 0, NULL);
 	if (!strcmp(url, "/time"))
 		return respond(conn, MHD_HTTP_OK, json, status_time_json(&h->src), 0, NULL);
 	return respond_text(conn, MHD_HTTP_NOT_FOUND,
-			    "not found: / /metrics /status /version /time /.well-known/time /dashboard "
-			    "/upstreams /ratelimit /acl\n");
+			    "not found: / /metrics /status /healthz /version /time /.well-known/time "
+			    "/dashboard /upstreams /ratelimit /acl\n");
 }
 
 /* ---- the router ------------------------------------------------------- */

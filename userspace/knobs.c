@@ -56,6 +56,10 @@ static const struct knob_name seccomp_names[] = {
 	{ "on", SECCOMP_KILL }, { "log", SECCOMP_LOG }, { "off", SECCOMP_OFF }, { NULL, 0 },
 };
 
+static const struct knob_name anycast_gate_names[] = {
+	{ "health", ANYCAST_GATE_HEALTH }, { "off", ANYCAST_GATE_OFF }, { NULL, 0 },
+};
+
 static int enum_lookup(const struct knob_name *names, const char *text, int *value)
 {
 	for (; names->name; names++) {
@@ -594,6 +598,21 @@ static int set_ratelimit(const struct knob *k, struct ntpd_options *o, struct kn
 	return 0;
 }
 
+/* --anycast ADDR/32|ADDR/128; anycast ADDR/32|ADDR/128 */
+static int set_anycast(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
+		       int argc, char **argv, char *err, size_t errlen)
+{
+	const char *what = src->from_file ? k->directive : "--anycast";
+	int e = anycast_parse_addr(&o->anycast, argv[0]);
+
+	(void)argc;
+	if (e == -ENOSPC)
+		return errbuf_fail(err, errlen, "%s: at most %d addresses", what, ANYCAST_MAX_ADDRS);
+	if (e)
+		return errbuf_fail(err, errlen, "%s: '%s' is not ADDR/32 or ADDR/128", what, argv[0]);
+	return 0;
+}
+
 /* Positive: the command is handled, nothing more to parse or run. */
 static int show_help(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
 		     int argc, char **argv, char *err, size_t errlen)
@@ -802,6 +821,24 @@ const struct knob knob_table[] = {
 	  .names = seccomp_names, .arg = "on|log|off",
 	  .help = "system call filter after start-up: a call outside\n"
 		  "it kills the daemon (on), or is logged (log); default off" },
+	{ .long_flag = "anycast", .directive = "anycast", .type = KNOB_CALL, .set = set_anycast,
+	  .flags = KNOB_REPEATABLE, .max_words = 1, .usage = "anycast ADDR/32|ADDR/128",
+	  .arg = "ADDR/LEN",
+	  .help = "service address, repeatable: on --anycast-interface\n"
+		  "only while healthy (synchronised, fresh, serving), for a\n"
+		  "routing daemon to announce; served in XDP (default none)" },
+	{ .long_flag = "anycast-interface", .directive = "anycast-interface", .type = KNOB_STRING,
+	  FIELD(anycast.ifname), .arg = "IFACE",
+	  .help = "where the anycast addresses go; a dummy is made if\n"
+		  "it does not exist (default lo)" },
+	{ .long_flag = "anycast-hold-down", .directive = "anycast-hold-down", .type = KNOB_INT,
+	  FIELD(anycast.hold_down_s), .min = 0, .max = 3600, .arg = "SEC",
+	  .help = "healthy this long before the addresses come back\n"
+		  "(default 30); they go at once when not" },
+	{ .long_flag = "anycast-gate", .directive = "anycast-gate", .type = KNOB_ENUM,
+	  FIELD(anycast.gate), .names = anycast_gate_names, .arg = "health|off",
+	  .help = "off: keep the addresses while running, whatever\n"
+		  "the health (default health)" },
 	{ .long_flag = "help", .short_flag = 'h', .type = KNOB_CALL, .set = show_help,
 	  .flags = KNOB_INFO, .help = "this help" },
 	{ .long_flag = "version", .type = KNOB_CALL, .set = show_version, .flags = KNOB_INFO,
@@ -912,6 +949,7 @@ int knob_defaults(struct ntpd_options *o)
 	o->upstream_min_poll = 4;
 	o->upstream_max_poll = 10;
 	o->max_missed = 8;
+	o->anycast.hold_down_s = ANYCAST_HOLD_DOWN_DEFAULT_S;
 	o->log_sample = 1;
 	policy_defaults(&o->policy);
 	o->cfg.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT;

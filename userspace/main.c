@@ -5,6 +5,7 @@
  */
 #include "addrwatch.h"
 #include "agent.h"
+#include "anycast.h"
 #include "loader.h"
 #include "log.h"
 #include "http.h"
@@ -32,6 +33,7 @@
 #include "watchdog.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,6 +66,7 @@ struct daemon {
 	struct pool_watch *pools;	/* pool lines looked up again when lost */
 	struct serving *serving;	/* POST /control */
 	struct watchdog *watchdog;
+	struct anycast *anycast;	/* the health-gated service addresses */
 	const char *serving_from;	/* last reference source logged */
 	bool served_synchronised;	/* ever published LI != 3: a loss is "LOST", not "INIT" */
 	/*
@@ -112,6 +115,28 @@ static bool keep_inherited(struct daemon *d, const char *why, __u64 now)
  */
 #define PUBLISH_PERIOD_NS	(NSEC_PER_SEC_U64 / 4)
 
+/* The health of what is about to be published (anycast.h): /healthz's
+ * answer, and whether the anycast addresses stay. */
+static void judge_health(struct daemon *d, const struct ntpd_ref_state *st,
+			 enum watchdog_thread dead)
+{
+	struct health_input in = {
+		.synchronised = st->leap != NTP_LEAP_UNSYNC,
+		.dead_thread = dead != WATCHDOG_N_THREADS ? watchdog_thread_name(dead) : NULL,
+	};
+	const char *why;
+
+	/* asked only when it could matter: a stuck agent would hold the
+	 * publisher for its lock timeout per source */
+	if (in.synchronised && !in.dead_thread && health_upstreams_stale(d->agent, &in.stale))
+		return;		/* the agent is busy: no finding this time */
+	if (d->opts.xdp_mode != NTPD_XDP_SOCKET)
+		in.path_down = health_path_down(d->att, d->n_att, d->opts.ifaces, d->opts.n_ifaces);
+	why = health_judge(&in);
+	health_publish(why, !why ? NULL : in.dead_thread ? in.dead_thread : in.path_down);
+	anycast_update(d->anycast, !why);
+}
+
 /* Publish, and say when the next publication is due (CLOCK_TAI): a second
  * on, or sooner when a smear's slope changes before then. */
 static __u64 publish_reference(struct daemon *d)
@@ -151,6 +176,7 @@ static __u64 publish_reference(struct daemon *d)
 		notify_status(status);
 		d->serving_from = why;
 	}
+	judge_health(d, &st, dead);
 	refstate_publish(&d->mem_ref, &st);
 	for (i = 0; i < d->n_att; i++)
 		if (d->att[i].attached)
@@ -414,7 +440,8 @@ static int drop_privileges(struct daemon *d)
 		}
 	}
 	return privileges_drop(d->opts.user, uid, gid, d->opts.chroot_dir,
-			       privileges_needed(d->n_att, !d->opts.keep_attached));
+			       privileges_needed(d->n_att, !d->opts.keep_attached) |
+			       (d->anycast ? 1ULL << CAP_NET_ADMIN : 0));
 }
 
 /* New limits and lists into every attachment's maps and the socket server.
@@ -635,6 +662,10 @@ static void shutdown_daemon(struct daemon *d)
 {
 	int i;
 
+	/* first: the routes go while we still answer */
+	health_publish("stopping", NULL);
+	anycast_close(d->anycast);
+	d->anycast = NULL;
 	http_stop(d->http);
 	/* before the threads it watches stop, or it would report them dead */
 	watchdog_stop(d->watchdog);
@@ -680,6 +711,8 @@ static int start_privileged(struct daemon *d)
 		err = attach_all(d);
 	if (!err)
 		prepare_relinks(d);
+	if (!err)
+		err = anycast_open(&d->anycast, &d->opts.anycast);
 	if (!err)
 		err = connect_sockets(d);
 	if (!err)

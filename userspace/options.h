@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
+#include "anycast.h"
 #include "broadcast.h"
 #include "endpoint.h"
 #include "loader.h"
@@ -79,6 +80,7 @@ struct ntpd_options {
 	struct mode6_allow allow_query;	/* --allow-query: mode 6 besides loopback */
 	struct broadcast_list broadcast;	/* --broadcast: mode-5 targets */
 	struct ntpd_config cfg;		/* XDP load-time knobs */
+	struct anycast_config anycast;	/* --anycast, --anycast-* */
 	bool stats_only;		/* --stats: print pinned counters, exit */
 	const char *config_file;	/* -c, --config */
 	bool check_only;		/* --check: validate file and flags, exit */
