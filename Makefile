@@ -40,7 +40,7 @@ DEB_ALL   += bird2 docker.io chromium python3-websockets libjs-chart.js python3-
 # the systemd guest's image (make vm-image): debootstrap, mkfs.ext4 -d, qemu-img
 DEB_ALL   += debootstrap e2fsprogs qemu-utils
 
-LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson libcurl libsystemd libseccomp
+LIBS := libbpf libxdp libmnl libelf libmicrohttpd libssl libcrypto jansson libcurl libsystemd libseccomp
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
 

@@ -368,7 +368,12 @@ enum ntpd_acl_action {
 	X(PASS_BAD_IP_CSUM,  "passed",    "bad_ip_checksum")		\
 	X(DROP_SOURCE_LOCAL, "dropped",   "source_local")		\
 	X(DROP_ZERO_CSUM6,   "dropped",   "ipv6_zero_checksum")		\
-	X(DROP_V1_PORT123,   "dropped",   "v1_mode0_from_port_123")
+	X(DROP_V1_PORT123,   "dropped",   "v1_mode0_from_port_123")	\
+	X(PASS_NTS,          "passed",    "nts")			\
+	X(ANSWERED_NTS,      "answered",  "nts")			\
+	X(NTS_NAK,           "refused",   "nts_nak")			\
+	X(DROP_NTS_AUTH,     "dropped",   "nts_bad_auth")		\
+	X(NTS_MALFORMED,     "malformed", "nts")
 
 #define NTPD_COUNTER_ENUM(name, outcome, reason) NTPD_CNT_##name,
 enum ntpd_counter {

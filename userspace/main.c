@@ -20,6 +20,7 @@
 #include "driftfile.h"
 #include "leap.h"
 #include "seccomp_filter.h"
+#include "nts_server.h"
 #include "refstate.h"
 #include "reqlog.h"
 #include "socket_server.h"
@@ -56,6 +57,7 @@ struct daemon {
 	struct client_policy *policy;
 	struct mgmt_api *mgmt;
 	struct watchdog *watchdog;
+	struct nts_server *nts;		/* NULL: NTS off */
 	const char *serving_from;	/* last reference source logged */
 	bool served_synchronised;	/* ever published LI != 3: a loss is "LOST", not "INIT" */
 	/*
@@ -483,6 +485,7 @@ static void reload(struct daemon *d)
 		free(next);
 		return;
 	}
+	nts_server_reload(d->nts, next);
 	pthread_mutex_lock(&d->config_lock);
 	if (next->policy.table_size != now->policy.table_size)
 		pr_warn("SIGHUP: a new rate table size takes effect at the next restart\n");
@@ -614,6 +617,7 @@ static void shutdown_daemon(struct daemon *d)
 	watchdog_stop(d->watchdog);
 	mgmt_close(d->mgmt);
 	socket_server_stop(d->sockets);
+	nts_server_close(d->nts);	/* after the workers that open its cookies */
 	reqlog_stop();
 	client_policy_close(d->policy);
 	addrwatch_stop(d->addrwatch);
@@ -645,6 +649,8 @@ static int start_privileged(struct daemon *d)
 		load_drift(d, &d->drift);
 	if (!err)
 		err = open_sockets(d);
+	if (!err)
+		err = nts_server_open(&d->nts, &d->opts);
 	if (!err)
 		err = attach_all(d);
 	if (!err)
@@ -688,6 +694,8 @@ static int start_unprivileged(struct daemon *d)
 	err = reqlog_start(d->opts.log_requests, d->att, d->n_att);
 	if (!err)
 		err = socket_server_run(d->sockets);
+	if (!err)
+		err = nts_server_run(d->nts);
 	if (err)
 		return err;
 	wp.agent = d->agent;

@@ -57,6 +57,13 @@ struct ntpd_options {
 	const char *keys_file;		/* --keys */
 	const char *api_token_file;	/* --api-token-file: management API may change things */
 	const char *drift_file;		/* --drift-file: frequency kept across restarts */
+	const char *nts_cert;		/* ntsservercert: NTS on when set with nts_key */
+	const char *nts_key;		/* ntsserverkey */
+	const char *nts_dump_dir;	/* ntsdumpdir: the cookie key file's directory */
+	const char *nts_ntp_server;	/* ntsntpserver: Server Negotiation record */
+	int nts_port;			/* ntsport: key exchange TCP port, 0 none */
+	int nts_rotate;			/* ntsrotate: s between cookie keys, 0 never */
+	int nts_threads;		/* ntsprocesses: key exchanges at once */
 	struct ntpd_policy policy;	/* --rate-limit, --allow, --deny, ... */
 	struct ntpd_config cfg;		/* XDP load-time knobs */
 	bool stats_only;		/* --stats: print pinned counters, exit */
