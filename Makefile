@@ -70,6 +70,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver $(BUILD)/tests/clock_eperm \
+	$(BUILD)/tests/nts_probe \
 	$(BUILD)/bench/ntp-load
 
 
@@ -145,6 +146,12 @@ $(BUILD)/tests/ntp_rawclient: tests/tools/ntp_rawclient.c $(BPF_HDRS) | $(BUILD)
 $(BUILD)/tests/ntp_fakeserver: tests/tools/ntp_fakeserver.c $(BPF_HDRS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lm
+
+# an NTS client: key exchange, then checked requests (tests/e2e/test_nts.sh)
+$(BUILD)/tests/nts_probe: tests/tools/nts_probe.c bench/nts_client.c bench/nts_client.h \
+		userspace/nts_aes_siv.c | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Ibench $< bench/nts_client.c userspace/nts_aes_siv.c -o $@ -lssl -lcrypto
 
 # runs a command with the @clock calls failing EPERM, as ProtectClock=yes does
 $(BUILD)/tests/clock_eperm: tests/tools/clock_eperm.c | $(BUILD)/tests
