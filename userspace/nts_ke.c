@@ -67,6 +67,21 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* A client offering no ALPN at all never reaches select_alpn: refused here,
+ * with the alert RFC 7301 3.2 names, before any key is exported */
+static int require_alpn(SSL *ssl, int *alert, void *arg)
+{
+	const unsigned char *ext;
+	size_t len;
+
+	(void)arg;
+	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation,
+				      &ext, &len) == 1)
+		return SSL_CLIENT_HELLO_SUCCESS;
+	*alert = SSL_AD_NO_APPLICATION_PROTOCOL;
+	return SSL_CLIENT_HELLO_ERROR;
+}
+
 static SSL_CTX *make_ctx(const char *cert_file, const char *key_file)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -93,6 +108,7 @@ static SSL_CTX *make_ctx(const char *cert_file, const char *key_file)
 		log_tls_error("the key does not match the certificate", cert_file);
 		goto fail;
 	}
+	SSL_CTX_set_client_hello_cb(ctx, require_alpn, NULL);
 	SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
 	return ctx;
 fail:
