@@ -22,7 +22,8 @@ static void put(struct cursor *c, const void *data, size_t len)
 		c->overflow = 1;
 		return;
 	}
-	memcpy(c->p, data, len);
+	if (len)	/* an empty record's body may be NULL */
+		memcpy(c->p, data, len);
 	c->p += len;
 	c->left -= len;
 }
