@@ -147,6 +147,15 @@ $(BUILD)/tests/ntp_fakeserver: tests/tools/ntp_fakeserver.c $(BPF_HDRS) | $(BUIL
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lm
 
+# the crypto of one NTS answer, in the socket server's own functions (docs/nts.md)
+$(BUILD)/bench/nts-micro: bench/nts_micro.c $(LIB_OBJS) | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+
+.PHONY: bench-nts
+bench-nts: $(BUILD)/bench/nts-micro
+	$(Q)$(BUILD)/bench/nts-micro 50000
+
 # an NTS client: key exchange, then checked requests (tests/e2e/test_nts.sh)
 $(BUILD)/tests/nts_probe: tests/tools/nts_probe.c bench/nts_client.c bench/nts_client.h \
 		userspace/nts_aes_siv.c | $(BUILD)/tests
