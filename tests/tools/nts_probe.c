@@ -154,15 +154,64 @@ static void one(struct probe *p)
 	}
 }
 
+/*
+ * -m load: RATE requests/s for SECONDS over the one session (the cookie is
+ * reused: the server keeps no state, and each request is still sealed
+ * anew with its own transmit timestamp), answers drained as they come;
+ * prints "load offered=N/s answered=N/s loss=P%".  A load generator for
+ * bench/nts-bench, not a client.
+ */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void load_run(struct probe *p, double rate, double seconds)
+{
+	uint8_t req[1024], ans[2048], uid[NTS_CLIENT_UID_LEN];
+	uint64_t start = mono_ns(), end = start + (uint64_t)(seconds * 1e9), now, sent = 0, got = 0;
+	uint64_t drain_until;
+	ssize_t n;
+	size_t len;
+
+	while ((now = mono_ns()) < end) {
+		/* the schedule: request k leaves at start + k / rate */
+		while (sent < (uint64_t)((double)(now - start) * rate / 1e9)) {
+			p->s.n_cookies = 1;	/* the same cookie each time */
+			len = nts_client_request(&p->s, req, sizeof(req), 0, uid,
+						 (uint64_t)0x4e545300 << 32 | sent);
+			if (!len || send(p->fd, req, len, MSG_DONTWAIT) < 0)
+				break;
+			sent++;
+		}
+		while ((n = recv(p->fd, ans, sizeof(ans), MSG_DONTWAIT)) > 0)
+			if (n >= 48 && (ans[0] & 7) == 4 && ans[24] == 0x4e && ans[25] == 0x54)
+				got++;
+	}
+	drain_until = mono_ns() + 200000000ull;	/* answers in flight at the end */
+	while (mono_ns() < drain_until)
+		while ((n = recv(p->fd, ans, sizeof(ans), MSG_DONTWAIT)) > 0)
+			if (n >= 48 && (ans[0] & 7) == 4)
+				got++;
+	printf("load offered=%.0f/s answered=%.0f/s loss=%.2f%% sent=%llu got=%llu\n",
+	       (double)sent / seconds, (double)got / seconds,
+	       sent ? 100.0 * (double)(sent - got) / (double)sent : 0.0,
+	       (unsigned long long)sent, (unsigned long long)got);
+}
+
 int main(int argc, char **argv)
 {
 	struct probe p = { .mode = "normal", .wait_ms = 1000 };
 	const char *ke_addr = NULL, *ca = NULL, *ntp_addr = NULL, *save = NULL, *load = NULL;
 	int opt, n = 1, ke_port = 4460, ntp_port = 0;
+	double rate = 1000, seconds = 1;
 	char err[256];
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "k:p:c:s:u:n:P:m:S:L:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "k:p:c:s:u:n:P:m:S:L:w:r:T:")) != -1) {
 		switch (opt) {
 		case 'k': ke_addr = optarg; break;
 		case 'p': ke_port = atoi(optarg); break;
@@ -175,6 +224,8 @@ int main(int argc, char **argv)
 		case 'S': save = optarg; break;
 		case 'L': load = optarg; break;
 		case 'w': p.wait_ms = atoi(optarg); break;
+		case 'r': rate = atof(optarg); break;
+		case 'T': seconds = atof(optarg); break;
 		default:
 			fprintf(stderr, "usage: nts_probe -k ADDR -c CA.pem [-p PORT] [-s NTPADDR] "
 					"[-u NTPPORT] [-n N] [-P N] [-m MODE] [-S|-L FILE] [-w MS]\n");
@@ -212,6 +263,13 @@ int main(int argc, char **argv)
 	if (p.fd < 0) {
 		fprintf(stderr, "nts_probe: cannot reach %s\n", ntp_addr);
 		return 2;
+	}
+	if (!strcmp(p.mode, "load")) {
+		int buf = 4 << 20;
+
+		setsockopt(p.fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+		load_run(&p, rate, seconds > 30 ? 30 : seconds);	/* bounded */
+		return 0;
 	}
 	for (int i = 0; i < n; i++)
 		one(&p);
