@@ -470,6 +470,7 @@ static void reload(struct daemon *d)
 	struct ntpd_options *now = &d->opts, *next;
 
 	if (!now->config_file) {
+		nts_server_reload(d->nts, now);	/* renewed certificate files, same names */
 		pr_info("SIGHUP: no config file (-c) to re-read\n");
 		return;
 	}
