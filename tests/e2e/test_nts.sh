@@ -25,7 +25,7 @@ nts_cleanup() {
 	e2e_cleanup
 }
 trap nts_cleanup EXIT
-echo "1..21"
+echo "1..22"
 
 e2e_setup_net
 chmod 755 "$WORK"	# chronyd reads the CA after dropping to _chrony
@@ -188,6 +188,16 @@ new_ca_served() { in_cli "$PROBE" -c "$WORK/two-ca.crt" -k $SRV4 -n 0 | grep -q 
 check "SIGHUP reloads the certificate: a client trusting only the new CA is served" \
 	wait_for 10 new_ca_served
 
+# the same without a config file: flags only, as a renewal hook would have it
+daemon_stop
+daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native --nts-cert "$WORK/server.crt" \
+	--nts-key "$WORK/server.key" || { echo "Bail out! daemon did not restart"; exit 1; }
+cp "$WORK/one.crt" "$WORK/server.crt"
+cp "$WORK/one.key" "$WORK/server.key"
+kill -HUP "$DAEMON_PID"
+old_ca_served() { in_cli "$PROBE" -c "$WORK/one-ca.crt" -k $SRV4 -n 0 | grep -q '^ke cookies=8'; }
+check "SIGHUP reloads the certificate without a config file (flags only)" wait_for 10 old_ca_served
+
 # every NTS answer seen on the wire against its request (same client port)
 kill "$TCPDUMP_PID"; wait "$TCPDUMP_PID" 2>/dev/null; TCPDUMP_PID=""
 lengths_ok() {
@@ -204,4 +214,4 @@ lengths_ok() {
 check "every NTS answer in the suite is no longer than its request (tcpdump)" lengths_ok
 
 daemon_stop
-[ "$TESTS_RUN" -eq 21 ] || echo "# ran $TESTS_RUN checks, plan says 21"
+[ "$TESTS_RUN" -eq 22 ] || echo "# ran $TESTS_RUN checks, plan says 22"
