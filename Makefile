@@ -39,6 +39,10 @@ DEB_ALL   += bird2 docker.io chromium python3-websockets libjs-chart.js python3-
 
 # the systemd guest's image (make vm-image): debootstrap, mkfs.ext4 -d, qemu-img
 DEB_ALL   += debootstrap e2fsprogs qemu-utils
+# the container suite reads docs/container/compose.yaml's capability list
+DEB_ALL   += python3-yaml
+# the log file suite runs the package's logrotate snippet
+DEB_ALL   += logrotate
 
 LIBS := libbpf libxdp libmnl libelf libmicrohttpd libssl libcrypto jansson libcurl libsystemd libseccomp
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
@@ -121,6 +125,8 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/userspace/%.o: userspace/%.c $(SKELS) $(BPF_HDRS) $(wildcard userspace/*.h loader/*.h) | $(BUILD)/userspace
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+# the dashboard page is built into dashboard.o (.incbin)
+$(BUILD)/userspace/dashboard.o: userspace/dashboard.html
 
 $(BUILD)/loader/%.o: loader/%.c $(SKELS) $(BPF_HDRS) $(wildcard userspace/*.h loader/*.h) | $(BUILD)/loader
 	$(call msg,CC,$@)

@@ -314,11 +314,16 @@ enum ntp_request_class {
 };
 
 /*
- * Which requests we answer: versions 1-4 in client mode, and version 1 mode 0
- * (RFC 1059 clients did not set a mode).  Server-mode packets and mode 6/7
- * control traffic sent to our port are dropped: answering them is what
- * reflection and amplification attacks need.  Everything else is passed up so
- * the kernel and the socket server can have their say.
+ * Which requests we answer: versions 1-4 in client mode, version 1 mode 0
+ * (RFC 1059 clients did not set a mode), and symmetric active (mode 1), as
+ * chronyd does: statelessly, in symmetric passive mode, the same 48 bytes
+ * a client gets (a Windows w32tm without ",0x8", an ntpd `peer` line).  No
+ * association is made, so a mode-1 flood costs no memory.  Server-mode
+ * packets and mode 7 traffic sent to our port are dropped: answering them
+ * is what reflection and amplification attacks need.  Mode 6 (ntpq's
+ * control messages) and everything else is passed up so the kernel and
+ * the socket server can have their say (the socket server answers mode 6
+ * to the hosts --allow-query names, and nobody else).
  * Returns NTP_REQ_ANSWER or the counter that records why not.
  */
 NTPD_INLINE __u32 ntp_classify_request(__u8 li_vn_mode)
@@ -328,13 +333,22 @@ NTPD_INLINE __u32 ntp_classify_request(__u8 li_vn_mode)
 
 	if (mode == NTP_MODE_SERVER)
 		return NTPD_CNT_DROP_MODE_SERVER;
-	if (mode >= NTP_MODE_CONTROL)
+	if (mode == NTP_MODE_PRIVATE)
 		return NTPD_CNT_DROP_MODE_CONTROL;
 	if (vn < NTP_VERSION_MIN || vn > NTP_VERSION_MAX)
 		return NTPD_CNT_PASS_VERSION;
-	if (mode == NTP_MODE_CLIENT || (vn == 1 && mode == NTP_MODE_RESERVED))
+	if (mode == NTP_MODE_CLIENT || mode == NTP_MODE_SYM_ACTIVE ||
+	    (vn == 1 && mode == NTP_MODE_RESERVED))
 		return NTP_REQ_ANSWER;
 	return NTPD_CNT_PASS_MODE;
+}
+
+/* The mode of our answer to a request that ntp_classify_request() lets
+ * through: symmetric passive to symmetric active, else server. */
+NTPD_INLINE __u8 ntp_reply_mode(__u8 li_vn_mode)
+{
+	return NTP_MODE(li_vn_mode) == NTP_MODE_SYM_ACTIVE ? NTP_MODE_SYM_PASSIVE :
+							     NTP_MODE_SERVER;
 }
 
 /*
@@ -376,6 +390,7 @@ NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
 				   __u64 rx_tai_ns, int fresh)
 {
 	__u8 vn = NTP_VN(pkt->li_vn_mode);
+	__u8 mode = ntp_reply_mode(pkt->li_vn_mode);
 	__s8 poll = pkt->poll;
 	/* the announcement ends with the leap: a client asking after the
 	 * instant must not expect another one at the next midnight */
@@ -398,7 +413,7 @@ NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
 	if (poll > cfg->poll_max)
 		poll = cfg->poll_max;
 
-	pkt->li_vn_mode = NTP_LI_VN_MODE(leap, vn, NTP_MODE_SERVER);
+	pkt->li_vn_mode = NTP_LI_VN_MODE(leap, vn, mode);
 	pkt->stratum = stratum;
 	pkt->poll = poll;
 	pkt->precision = st->precision;
@@ -424,6 +439,28 @@ NTPD_INLINE void ntp_fill_kod(struct ntp_packet *pkt, const struct ntpd_ref_stat
 	pkt->root_dispersion = 0;
 	pkt->refid = code;
 	pkt->reference_ts = 0;
+}
+
+/*
+ * A broadcast packet (mode 5) from the served state at CLOCK_TAI tai_ns,
+ * all fields but the transmit timestamp (ntp_set_transmit): an answer's,
+ * with no request to echo (origin and receive 0, as ntpd's broadcast
+ * server sends them) and `poll` the sending interval's log2.  Returns
+ * whether it may be sent: only what a client would be told synchronised
+ * (LI != 3), since a broadcast client cannot ask whether we are.
+ */
+NTPD_INLINE int ntp_fill_broadcast(struct ntp_packet *pkt, const struct ntpd_ref_state *st,
+				   const struct ntpd_config *cfg, __u64 tai_ns, int fresh,
+				   __s8 poll)
+{
+	__builtin_memset(pkt, 0, sizeof(*pkt));
+	pkt->li_vn_mode = NTP_LI_VN_MODE(0, NTP_VERSION_MAX, NTP_MODE_CLIENT);
+	ntp_fill_response(pkt, st, cfg, tai_ns, fresh);
+	pkt->li_vn_mode = (__u8)((pkt->li_vn_mode & ~7) | NTP_MODE_BROADCAST);
+	pkt->poll = poll;
+	pkt->origin_ts = 0;
+	pkt->receive_ts = 0;
+	return NTP_LI(pkt->li_vn_mode) != NTP_LEAP_UNSYNC;
 }
 
 #define NTP_KISS_RATE	bpf_htonl(0x52415445)	/* "RATE" */

@@ -8,7 +8,9 @@
  * header (tests/unit/test_ntp_verdict.c).  It builds on ntp_proto.h; the
  * response builder does not need it, so the include runs one way.
  *
- * The ladder for a request that may be answered:
+ * The ladder for a request that may be answered (ntp_classify_request()
+ * in ntp_proto.h has said it may: a client, or a symmetric active peer,
+ * which climbs the same rungs and gets the same 48 bytes in mode 2):
  *
  *   1. the reference state: unreadable, or stale with --stale-action pass,
  *      hands the request on (ntp_state_verdict);

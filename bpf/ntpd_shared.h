@@ -369,6 +369,9 @@ enum ntpd_acl_action {
 	X(DROP_SOURCE_LOCAL, "dropped",   "source_local")		\
 	X(DROP_ZERO_CSUM6,   "dropped",   "ipv6_zero_checksum")		\
 	X(DROP_V1_PORT123,   "dropped",   "v1_mode0_from_port_123")	\
+	X(CONTROL_ANSWERED,  "control",   "answered")			\
+	X(CONTROL_LIMITED,   "control",   "rate_limited")		\
+	X(CONTROL_MALFORMED, "control",   "malformed")	\
 	X(PASS_NTS,          "passed",    "nts")			\
 	X(ANSWERED_NTS,      "answered",  "nts")			\
 	X(NTS_NAK,           "refused",   "nts_nak")			\
@@ -404,7 +407,8 @@ struct ntpd_counters {
  */
 struct ntpd_request_event {
 	__u8 addr[16];		/* client: IPv6, or IPv4 mapped as ::ffff:a.b.c.d */
-	__u32 outcome;		/* enum ntpd_counter */
+	__u16 outcome;		/* enum ntpd_counter */
+	__be16 port;		/* client's UDP port, network order */
 	__u8 version;		/* of the request */
 	__u8 mode;
 	__u8 path;		/* enum ntpd_event_path */

@@ -128,7 +128,8 @@ struct {
  * load-time constant) the verifier drops this code: the fast path pays
  * nothing; on, an unsampled request costs one random number.
  */
-NTPD_INLINE void log_request(const void *saddr, int v6, __u8 li_vn_mode, __u32 outcome)
+NTPD_INLINE void log_request(const void *saddr, __be16 sport, int v6, __u8 li_vn_mode,
+			      __u32 outcome)
 {
 	struct ntpd_request_event *ev;
 
@@ -151,7 +152,8 @@ NTPD_INLINE void log_request(const void *saddr, int v6, __u8 li_vn_mode, __u32 o
 		ev->addr[11] = 0xff;
 		__builtin_memcpy(&ev->addr[12], saddr, 4);
 	}
-	ev->outcome = outcome;
+	ev->outcome = (__u16)outcome;
+	ev->port = sport;
 	ev->version = NTP_VN(li_vn_mode);
 	ev->mode = NTP_MODE(li_vn_mode);
 	ev->path = NTPD_PATH_XDP;
@@ -384,6 +386,7 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 	__u32 ret;
 	__be32 saddr;
 	__u8 req_lvm;
+	__be16 req_sport;
 
 	iph = cursor_pull(c, sizeof(*iph));
 	if (!iph)
@@ -426,16 +429,17 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 			return NTPD_CNT_DROP_SOURCE_LOCAL;
 	}
 	req_lvm = ntp->li_vn_mode;
+	req_sport = udp->source;	/* the answer swaps the ports */
 	ret = ntp_classify_request_port(req_lvm, udp->source);
 	if (ret != NTP_REQ_ANSWER) {
-		log_request(&iph->saddr, 0, req_lvm, ret);
+		log_request(&iph->saddr, req_sport, 0, req_lvm, ret);
 		return ret;
 	}
 
 	hdr_sum = (__u64)iph->saddr + iph->daddr + bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
 	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, 0, &iph->saddr, action, tx_tai_ns);
-	log_request(&iph->saddr, 0, req_lvm, ret);
+	log_request(&iph->saddr, req_sport, 0, req_lvm, ret);
 	if (*action != XDP_TX)
 		return ret;
 
@@ -482,6 +486,7 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 	__u64 hdr_sum;
 	__u32 ret;
 	__u8 req_lvm;
+	__be16 req_sport;
 
 	ip6h = cursor_pull(c, sizeof(*ip6h));
 	if (!ip6h)
@@ -520,9 +525,10 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 			return NTPD_CNT_DROP_SOURCE_LOCAL;
 	}
 	req_lvm = ntp->li_vn_mode;
+	req_sport = udp->source;	/* the answer swaps the ports */
 	ret = ntp_classify_request_port(req_lvm, udp->source);
 	if (ret != NTP_REQ_ANSWER) {
-		log_request(&ip6h->saddr, 1, req_lvm, ret);
+		log_request(&ip6h->saddr, req_sport, 1, req_lvm, ret);
 		return ret;
 	}
 
@@ -531,7 +537,7 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 		  bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
 	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, 1, &ip6h->saddr, action, tx_tai_ns);
-	log_request(&ip6h->saddr, 1, req_lvm, ret);
+	log_request(&ip6h->saddr, req_sport, 1, req_lvm, ret);
 	if (*action != XDP_TX)
 		return ret;
 

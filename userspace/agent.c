@@ -44,6 +44,7 @@ struct source {
 	double deadline;	/* monotonic s */
 	double next_poll;
 	int poll;
+	int min_poll, max_poll;	/* its own (server ... minpoll/maxpoll) or the global */
 	int burst_left;
 	int good_in_row;
 	int missed;
@@ -52,11 +53,14 @@ struct source {
 	bool lookup_wanted;	/* for the resolver thread */
 	enum source_state state;
 	__u64 kod_rate, kod_deny, samples, bad_responses;
+	struct agent_activity activity;	/* ok, failed, bogus, timeout: /status */
+	double last_rx;		/* monotonic s of the newest good reply; 0 none */
 	struct sst_estimate est;	/* at the last selection round */
 	bool have_est;
 	const char *unusable;		/* why the last round could not use it */
 	__u8 last_leap;		/* LI of the newest sample: leap news is not filtered */
 	enum source_state logged_state;	/* as last reported in the log */
+	enum ntp_response_verdict auth_logged;	/* last authentication failure logged, or OK */
 };
 
 struct agent {
@@ -84,6 +88,8 @@ struct agent {
 	__s8 precision;
 	struct clock_step_watch step_watch;
 	__u64 heartbeat_ns;	/* CLOCK_MONOTONIC of the thread's latest pass, atomic */
+	struct agent_tracking tracking;	/* last offset, RMS, update interval */
+	double tracked_rx;	/* the system peer's sample `tracking` is from (TAI s) */
 };
 
 static double mono_now(void)
@@ -135,19 +141,32 @@ static bool is_loopback_addr(const struct sockaddr_storage *a)
 	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->sin6_addr);
 }
 
-static void source_init(struct source *s, const struct ntpd_endpoint *ep, int min_poll)
+static void source_bounds(struct source *s, const struct ntpd_endpoint *ep,
+			  const struct agent_config *cfg)
+{
+	s->min_poll = ep->has_min_poll ? ep->min_poll : cfg->min_poll;
+	s->max_poll = ep->has_max_poll ? ep->max_poll : cfg->max_poll;
+	if (s->max_poll < s->min_poll)	/* one bound given, past the other's default */
+		s->max_poll = s->min_poll;
+	s->poll = s->poll < s->min_poll ? s->min_poll : s->poll > s->max_poll ? s->max_poll : s->poll;
+}
+
+static void source_init(struct source *s, const struct ntpd_endpoint *ep,
+			const struct agent_config *cfg)
 {
 	memset(s, 0, sizeof(*s));
 	s->ep = *ep;
 	s->fd = -1;
-	s->poll = min_poll;
+	source_bounds(s, ep, cfg);
+	s->poll = s->min_poll;
 	s->burst_left = BURST_COUNT;
 	s->state = SOURCE_UNREACHABLE;
 }
 
 static bool same_endpoint(const struct ntpd_endpoint *a, const struct ntpd_endpoint *b)
 {
-	return a->port == b->port && !strcmp(a->host, b->host);
+	/* another key: samples taken under the old one are not kept */
+	return a->port == b->port && a->key_id == b->key_id && !strcmp(a->host, b->host);
 }
 
 /*
@@ -202,13 +221,13 @@ static void missed_poll(struct agent *a, struct source *s)
 }
 
 /* log2 of the interval to the next poll, with the burst and loopback rules */
-static double poll_interval(const struct agent *a, const struct source *s)
+static double poll_interval(const struct source *s)
 {
 	/* rsntp's habit: a local chronyd is asked every second */
 	if (s->loopback)
 		return 1.0;
 	if (s->burst_left > 0)
-		return a->cfg.min_poll < 1 ? ldexp(1, a->cfg.min_poll) : 2.0;
+		return s->min_poll < 1 ? ldexp(1, s->min_poll) : 2.0;
 	return ldexp(1, s->poll);
 }
 
@@ -221,9 +240,10 @@ static void close_request(struct source *s)
 
 static void send_request(struct agent *a, struct source *s, double now)
 {
-	struct ntp_packet req;
+	__u8 req[NTP_PACKET_LEN + 4 + NTP_MAC_MAX_DIGEST];
+	size_t len = NTP_PACKET_LEN;
 
-	s->next_poll = now + poll_interval(a, s);
+	s->next_poll = now + poll_interval(s);
 	if (s->burst_left > 0)
 		s->burst_left--;
 	/* a fresh socket each time: a fresh random source port (RFC 9109), and
@@ -238,9 +258,15 @@ static void send_request(struct agent *a, struct source *s, double now)
 		goto fail;
 	if (getrandom(&s->nonce, sizeof(s->nonce), 0) != sizeof(s->nonce))
 		goto fail;
-	ntp_client_build_request(&req, s->nonce);
+	ntp_client_build_request((struct ntp_packet *)req, s->nonce);
+	if (s->ep.key_id)
+		len = ntp_client_sign_request(a->cfg.keys, s->ep.key_id, req);
+	if (!len) {
+		errno = ENOKEY;
+		goto fail;
+	}
 	s->t1_tai = refstate_tai_now_ns();
-	if (send(s->fd, &req, sizeof(req), 0) != sizeof(req))
+	if (send(s->fd, req, len, 0) != (ssize_t)len)
 		goto fail;
 	s->deadline = now + REPLY_TIMEOUT_S;
 	return;
@@ -287,6 +313,42 @@ static void log_selection_changes(struct agent *a)
 	a->logged_generation = a->generation;
 }
 
+/*
+ * A clock update, as chronyc counts them: a selecting round on a new sample
+ * of the system peer (rounds run on every source's replies and timeouts;
+ * those of the others refine, they do not update).  What it left to
+ * correct (upstream minus served), its running RMS (weight 1/8, as a loop
+ * filter would) and the time since the update before.  Lock held.
+ */
+static void track_update(struct agent *a)
+{
+	struct agent_tracking *t = &a->tracking;
+	const struct source *peer;
+	double served = 0, rx;
+
+	if (!a->ref.synced || a->ref.holdover || a->ref.sys_peer < 0)
+		return;
+	peer = &a->src[a->ref.sys_peer];
+	rx = peer->est.newest.local_rx;
+	if (!peer->have_est || rx == a->tracked_rx)
+		return;
+	if (a->model == CLOCK_MODEL_CORRECTED) {
+		/* before the first publication there is no served line: it steps */
+		if (!a->ref.servo.valid) {
+			a->tracked_rx = rx;
+			return;
+		}
+		served = (double)servo_correction_at(&a->ref.servo, a->ref.update_tai_ns) / 1e9;
+	}
+	t->last_offset = a->ref.result.offset - served;
+	t->rms_offset = t->updates ? sqrt((7 * t->rms_offset * t->rms_offset +
+					   t->last_offset * t->last_offset) / 8) :
+				     fabs(t->last_offset);
+	t->update_interval = a->tracked_rx > 0 ? rx - a->tracked_rx : 0;
+	t->updates++;
+	a->tracked_rx = rx;
+}
+
 /* Re-run selection over the usable sources.  Called with the lock held. */
 static void reselect(struct agent *a)
 {
@@ -304,12 +366,16 @@ static void reselect(struct agent *a)
 	}
 	/* the first selection waits for every source's first answer (or its
 	 * second miss): else the quickest to answer, a falseticker perhaps, is
-	 * a majority of one and serves until the others arrive */
+	 * a majority of one and serves until the others arrive; an answer
+	 * refused (unsynchronised, malformed) counts as a miss, or a source
+	 * that only ever refuses would hold the first selection off for ever */
 	for (i = 0; !a->selected_once && i < a->n; i++)
-		if (!a->src[i].denied && a->src[i].samples == 0 && a->src[i].missed < 2)
+		if (!a->src[i].denied && a->src[i].samples == 0 &&
+		    a->src[i].missed + a->src[i].activity.failed < 2)
 			break;
 	if (a->selected_once || i == a->n)
 		a->selected_once |= reference_select(&a->ref, rs, a->n, now);
+	track_update(a);
 	for (i = 0; i < a->n; i++) {
 		struct source *s = &a->src[i];
 
@@ -330,6 +396,24 @@ static void reselect(struct agent *a)
 			s->state = rs[i].truechimer ? SOURCE_SELECTED : SOURCE_FALSETICKER;
 	}
 	log_selection_changes(a);
+}
+
+/* An authenticated upstream's replies failing their check, or passing it
+ * again: logged when that changes, not per poll. */
+static void log_auth_change(struct source *s, enum ntp_response_verdict v)
+{
+	bool auth_failure = ntp_response_auth_failed(v);
+
+	if (!s->ep.key_id || v == NTP_RESP_BAD_LENGTH || v == s->auth_logged ||
+	    (!auth_failure && s->auth_logged == NTP_RESP_OK))
+		return;
+	if (auth_failure)
+		pr_warn("upstream %s port %u: reply rejected, key %u: %s\n", s->ep.host,
+			s->ep.port, s->ep.key_id, ntp_response_verdict_why(v));
+	else
+		pr_info("upstream %s port %u: replies authenticated with key %u again\n",
+			s->ep.host, s->ep.port, s->ep.key_id);
+	s->auth_logged = auth_failure ? v : NTP_RESP_OK;
 }
 
 /* A reply is ready on s->fd.  Called with the lock held. */
@@ -357,14 +441,20 @@ static void receive_reply(struct agent *a, struct source *s)
 				      tai_offset, a->precision, &sample);
 	if (v == NTP_RESP_BAD_ORIGIN) {
 		s->bad_responses++;
+		s->activity.bogus++;
 		return;	/* not ours: keep waiting for the real one */
 	}
 	close_request(s);
+	if (s->ep.key_id && v != NTP_RESP_BAD_LENGTH)
+		v = ntp_client_check_auth(a->cfg.keys, s->ep.key_id, buf, (size_t)n, v);
+	log_auth_change(s, v);
 	switch (v) {
 	case NTP_RESP_OK:
 		pr_debug("upstream %s: offset %+.9f s delay %.6f s at %.6f\n", s->ep.host,
 			 sample.offset, sample.delay, sample.local_rx);
 		s->samples++;
+		s->activity.ok++;
+		s->last_rx = mono_now();
 		s->missed = 0;
 		s->reach = (__u8)(s->reach << 1 | 1);
 		if (sst_add(&s->stats, &sample))
@@ -379,11 +469,11 @@ static void receive_reply(struct agent *a, struct source *s)
 		 * samples this far apart can follow).
 		 */
 		if (s->stats.have_fit && s->stats.fit.n >= POLL_TARGET_SAMPLES &&
-		    ++s->good_in_row >= 4 && s->poll < a->cfg.max_poll) {
+		    ++s->good_in_row >= 4 && s->poll < s->max_poll) {
 			s->poll++;
 			s->good_in_row = 0;
 		} else if (s->stats.have_fit && s->stats.fit.n <= REGRESS_MIN_SAMPLES &&
-			   s->stats.n >= POLL_TARGET_SAMPLES && s->poll > a->cfg.min_poll) {
+			   s->stats.n >= POLL_TARGET_SAMPLES && s->poll > s->min_poll) {
 			s->poll--;
 			s->good_in_row = 0;
 		}
@@ -391,7 +481,8 @@ static void receive_reply(struct agent *a, struct source *s)
 	case NTP_RESP_KOD_RATE:
 		/* RFC 5905 7.4: reduce the rate; we double the interval twice */
 		s->kod_rate++;
-		s->poll = s->poll + 2 < a->cfg.max_poll ? s->poll + 2 : a->cfg.max_poll;
+		s->activity.failed++;
+		s->poll = s->poll + 2 < s->max_poll ? s->poll + 2 : s->max_poll;
 		s->burst_left = 0;
 		s->next_poll = mono_now() + ldexp(1, s->poll);
 		pr_warn("upstream %s: kiss-o'-death RATE, polling every %g s\n", s->ep.host,
@@ -400,13 +491,21 @@ static void receive_reply(struct agent *a, struct source *s)
 	case NTP_RESP_KOD_DENY:
 	case NTP_RESP_KOD_RSTR:
 		s->kod_deny++;
+		s->activity.failed++;
 		s->denied = true;
 		pr_warn("upstream %s: kiss-o'-death %s, no longer used\n", s->ep.host,
 			v == NTP_RESP_KOD_DENY ? "DENY" : "RSTR");
 		break;
 	default:
 		s->bad_responses++;
-		s->reach <<= 1;
+		s->activity.failed++;
+		/* a reply that is not authentic is no answer at all: without
+		 * this, one forged or unsigned every poll would hold the first
+		 * selection waiting for the source's first sample for ever */
+		if (ntp_response_auth_failed(v))
+			missed_poll(a, s);
+		else
+			s->reach <<= 1;
 		pr_debug("upstream %s: response rejected: %s\n", s->ep.host,
 			 ntp_response_verdict_name(v));
 		break;
@@ -536,11 +635,19 @@ static void *resolver_thread(void *arg)
 static void reply_timed_out(struct agent *a, struct source *s)
 {
 	close_request(s);
+	s->activity.timeout++;
 	s->reach <<= 1;
 	s->good_in_row = 0;
-	s->poll = a->cfg.min_poll;
+	s->poll = s->min_poll;
 	if (++s->missed == a->cfg.max_missed) {
-		pr_warn("upstream %s: unreachable after %d missed polls\n", s->ep.host, s->missed);
+		if (s->ep.key_id)	/* chronyd drops what it cannot verify, silently */
+			pr_warn("upstream %s port %u: unreachable after %d missed polls; our "
+				"requests are signed with key %u: a server without that key, "
+				"or with another secret for it, does not answer\n", s->ep.host,
+				s->ep.port, s->missed, s->ep.key_id);
+		else
+			pr_warn("upstream %s: unreachable after %d missed polls\n", s->ep.host,
+				s->missed);
 		/* what it said before going away is no evidence now */
 		sst_reset(&s->stats);
 	}
@@ -571,7 +678,7 @@ static int poll_sources(struct agent *a, double now, struct pollfd *fds, int *id
 			/* the resolver thread looks it up; polled once found */
 			s->lookup_wanted = true;
 			pthread_cond_signal(&a->lookup_cond);
-			s->next_poll = now + poll_interval(a, s);
+			s->next_poll = now + poll_interval(s);
 		} else if (s->fd < 0 && now >= s->next_poll) {
 			send_request(a, s, now);
 		}
@@ -685,7 +792,7 @@ int agent_start(struct agent **out, const struct agent_config *cfg)
 		       cfg->have_initial_freq ? cfg->initial_freq_sd : -1);
 	a->n = cfg->n_upstreams;
 	for (i = 0; i < a->n; i++) {
-		source_init(&a->src[i], &cfg->upstreams[i], cfg->min_poll);
+		source_init(&a->src[i], &cfg->upstreams[i], cfg);
 		/* no thread yet, no lock to hold: a failure is retried at each poll */
 		if (!lookup(&a->src[i].ep, &addr))
 			set_address(&a->src[i], &addr);
@@ -807,8 +914,10 @@ int agent_set_upstreams(struct agent *a, const struct ntpd_endpoint *eps, int n)
 		if (j < a->n) {
 			kept[j] = true;
 			next[i] = a->src[j];
+			next[i].ep = eps[i];	/* its options may have changed */
+			source_bounds(&next[i], &eps[i], &a->cfg);
 		} else {
-			source_init(&next[i], &eps[i], a->cfg.min_poll);
+			source_init(&next[i], &eps[i], &a->cfg);
 		}
 	}
 	for (j = 0; j < a->n; j++)
@@ -904,6 +1013,25 @@ int agent_source_status(struct agent *a, int i, struct agent_source_status *out)
 	out->kod_deny = s->kod_deny;
 	out->samples = s->samples;
 	out->bad_responses = s->bad_responses;
+	out->activity = s->activity;
+	out->last_rx = s->last_rx ? mono_now() - s->last_rx : -1;
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+int agent_tracking(struct agent *a, struct agent_tracking *out)
+{
+	const struct reference *r = &a->ref;
+
+	if (lock_bounded(a))
+		return -ETIMEDOUT;
+	*out = a->tracking;
+	out->synced = r->synced;
+	out->freq = r->result.freq;
+	out->skew = r->result.freq_sd;
+	/* what the system peer's own line says, against the frequency in use */
+	out->residual_freq = r->synced && r->sys_peer >= 0 && a->src[r->sys_peer].have_est ?
+			     a->src[r->sys_peer].est.freq - r->result.freq : 0;
 	pthread_mutex_unlock(&a->lock);
 	return 0;
 }

@@ -28,6 +28,7 @@ struct agent_config {
 	int max_missed;		/* polls without answer before unreachable */
 	__u8 local_stratum;	/* 0: none; serve unsynchronised without upstreams */
 	enum clock_model model;
+	const struct ntp_keyring *keys;	/* for upstreams with "key ID"; read-only */
 	bool leap_smear;	/* 24 h linear smear instead of announcing leaps */
 	double initial_freq;	/* our clock's frequency error as last estimated
 				 * (the drift file), used until the upstreams give one */
@@ -37,6 +38,25 @@ struct agent_config {
 	 * into account: publish now rather than at the next period */
 	void (*on_clock_step)(void *ctx);
 	void *on_clock_step_ctx;
+};
+
+/* chrony's activity counts for one source: replies used, replies refused
+ * (kiss-o'-death, unsynchronised, malformed), replies not to our request,
+ * polls without a reply. */
+struct agent_activity {
+	__u64 ok, failed, bogus, timeout;
+};
+
+/* chronyc tracking's numbers that are ours rather than the served state's. */
+struct agent_tracking {
+	bool synced;
+	double last_offset;	/* upstream minus served at the last clock update, s */
+	double rms_offset;	/* running RMS of last_offset, s */
+	double update_interval;	/* between the last two clock updates, s; 0: one so far */
+	double freq;		/* our clock against the upstreams (s/s) */
+	double residual_freq;	/* system peer's own estimate minus freq (s/s) */
+	double skew;		/* freq's standard error (s/s) */
+	__u64 updates;		/* clock updates so far */
 };
 
 /* What a source looks like from outside, for logs, metrics and tests. */
@@ -52,6 +72,8 @@ struct agent_source_status {
 	int samples_used;	/* in its regression */
 	const char *unusable;	/* why selection cannot use it, or NULL */
 	__u64 kod_rate, kod_deny, samples, bad_responses;
+	struct agent_activity activity;
+	double last_rx;		/* s since its newest good reply; -1: none yet */
 };
 
 struct agent;
@@ -107,6 +129,8 @@ int agent_source_count(struct agent *a);
  * -ETIMEDOUT when the agent thread is stuck (agent_source_count says 0). */
 int agent_source_status(struct agent *a, int i, struct agent_source_status *out);
 const char *agent_source_state_name(enum source_state s);
+/* 0, or -ETIMEDOUT when the agent thread is stuck. */
+int agent_tracking(struct agent *a, struct agent_tracking *out);
 enum clock_model agent_clock_model(const struct agent *a);
 
 /* refid of an upstream address: IPv4 itself, else MD5(IPv6)[0..3] (RFC 5905). */

@@ -49,7 +49,8 @@ static void directive_usage(const struct knob *k, char *buf, size_t len)
 
 static int run_directive(struct config_ctx *c, const struct knob *k, int argc, char **argv)
 {
-	int min_words = k->type == KNOB_CALL ? 1 : (k->type == KNOB_BOOL ? 0 : 1) + !!k->keyword;
+	int min_words = k->type == KNOB_CALL ? !(k->flags & KNOB_WORDS_OPTIONAL) :
+			(k->type == KNOB_BOOL ? 0 : 1) + !!k->keyword;
 	int max_words = k->type == KNOB_CALL ? k->max_words : min_words;
 	char usage[128], msg[512];
 	int err;

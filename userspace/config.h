@@ -20,8 +20,9 @@
 /* Longest line accepted, comment included: a longer one is an error, not
  * a silently split directive. */
 #define CONFIG_MAX_LINE		1024
-/* Most words on one line (ratelimit rate R burst B leak L is 7). */
-#define CONFIG_MAX_WORDS	8
+/* Most words on one line: a chrony server line with every option
+ * (server HOST iburst minpoll N maxpoll N port N key ID is 11). */
+#define CONFIG_MAX_WORDS	16
 
 /*
  * Apply the directives of `path` on top of *o, which already holds the

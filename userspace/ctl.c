@@ -120,9 +120,21 @@ static void print_tracking(json_t *t)
 					    "Not synchronised" };
 	int li = (int)json_integer_value(json_object_get(t, "leap")) & 3;
 
+	double sys = num(t, "system_time"), freq = num(t, "frequency_ppm");
+
 	print_refid(str(t, "refid"));
 	printf("Stratum         : %lld\n", (long long)json_integer_value(json_object_get(t, "stratum")));
+	printf("Ref time (UTC)  : %s\n", str(t, "ref_time_utc"));
 	printf("Ref time age    : %.3f seconds\n", num(t, "reference_age"));
+	/* chronyc's words: a positive correction means the system clock is slow */
+	printf("System time     : %.9f seconds %s of NTP time\n", fabs(sys),
+	       sys >= 0 ? "slow" : "fast");
+	printf("Last offset     : %+.9f seconds\n", num(t, "last_offset"));
+	printf("RMS offset      : %.9f seconds\n", num(t, "rms_offset"));
+	printf("Frequency       : %.3f ppm %s\n", fabs(freq), freq >= 0 ? "slow" : "fast");
+	printf("Residual freq   : %+.3f ppm\n", num(t, "residual_freq_ppm"));
+	printf("Skew            : %.3f ppm\n", num(t, "skew_ppm"));
+	printf("Update interval : %.1f seconds\n", num(t, "update_interval"));
 	printf("Clock model     : %s\n", str(t, "clock_model"));
 	printf("Correction      : %+.9f seconds\n", num(t, "correction"));
 	printf("Root delay      : %.9f seconds\n", num(t, "root_delay"));
@@ -166,17 +178,24 @@ static void print_sources(json_t *sources)
 	json_t *s;
 	size_t i;
 
-	printf("S Name/IP address               Stratum Poll Reach   Offset    Delay     Disp\n");
-	printf("= ============================= ======= ==== ===== ======== ======== ========\n");
+	char lastrx[16];
+
+	printf("S Name/IP address               Stratum Poll Reach LastRx   Offset    Delay     Disp\n");
+	printf("= ============================= ======= ==== ===== ====== ======== ======== ========\n");
 	json_array_foreach(sources, i, s) {
 		fmt_seconds(off, sizeof(off), num(s, "offset"), true);
 		fmt_seconds(delay, sizeof(delay), num(s, "delay"), false);
 		fmt_seconds(disp, sizeof(disp), num(s, "dispersion"), false);
-		printf("%c %-29s %7lld %4lld %5llo %8s %8s %8s\n", state_mark(str(s, "state")),
+		/* chronyc prints '-' before the first sample */
+		if (json_is_number(json_object_get(s, "lastrx")))
+			snprintf(lastrx, sizeof(lastrx), "%.0f", num(s, "lastrx"));
+		else
+			snprintf(lastrx, sizeof(lastrx), "-");
+		printf("%c %-29s %7lld %4lld %5llo %6s %8s %8s %8s\n", state_mark(str(s, "state")),
 		       str(s, "name"), (long long)json_integer_value(json_object_get(s, "stratum")),
 		       (long long)json_integer_value(json_object_get(s, "poll")),
 		       (unsigned long long)json_integer_value(json_object_get(s, "reach")),
-		       off, delay, disp);
+		       lastrx, off, delay, disp);
 	}
 }
 
@@ -196,6 +215,16 @@ static void print_counters(const char *title, json_t *c)
 			printf("  %-38s: %lld\n", key, (long long)json_integer_value(v));
 }
 
+/* Replies used, refused, not ours, and polls unanswered, over every source. */
+static void print_activity(json_t *a)
+{
+	static const char *const keys[] = { "ok", "failed", "bogus", "timeout" };
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		printf("%-8s: %lld\n", keys[i], (long long)json_integer_value(json_object_get(a, keys[i])));
+}
+
 static void print_serverstats(json_t *stats)
 {
 	json_t *xdp = json_object_get(stats, "xdp"), *c;
@@ -212,9 +241,9 @@ static void print_serverstats(json_t *stats)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: xdp-ntpd status [ADDR:PORT | -c FILE] [tracking|sources|serverstats]\n"
+		"usage: xdp-ntpd status [ADDR:PORT | -c FILE] [tracking|sources|activity|serverstats]\n"
 		"  asks a running xdp-ntpd at its --metrics-listen address (default\n"
-		"  127.0.0.1:%d, or the file's metrics-listen) and prints all three views\n"
+		"  127.0.0.1:%d, or the file's metrics-listen) and prints all four views\n"
 		"  unless one is named\n", NTPD_METRICS_PORT_DEFAULT);
 	return CTL_USAGE;
 }
@@ -239,12 +268,20 @@ static int configured_endpoint(const char *config, struct ntpd_endpoint *ep)
 
 static void print_views(json_t *root, const char *view)
 {
-	if (!view || !strcmp(view, "tracking"))
+	if (!view || !strcmp(view, "tracking")) {
 		print_tracking(json_object_get(root, "tracking"));
+		/* POST /control's word: serving, or stopped on purpose */
+		if (json_is_object(json_object_get(root, "serving")))
+			printf("NTP service     : %s\n", str(json_object_get(root, "serving"), "state"));
+	}
 	if (!view)
 		putchar('\n');
 	if (!view || !strcmp(view, "sources"))
 		print_sources(json_object_get(root, "sources"));
+	if (!view)
+		putchar('\n');
+	if (!view || !strcmp(view, "activity"))
+		print_activity(json_object_get(root, "activity"));
 	if (!view)
 		putchar('\n');
 	if (!view || !strcmp(view, "serverstats"))
@@ -264,7 +301,7 @@ int ctl_main(int argc, char **argv)
 		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
 			config = argv[++i];
 		} else if (!strcmp(argv[i], "tracking") || !strcmp(argv[i], "sources") ||
-			   !strcmp(argv[i], "serverstats")) {
+			   !strcmp(argv[i], "activity") || !strcmp(argv[i], "serverstats")) {
 			view = argv[i];
 		} else if (!have_ep && !endpoint_parse(argv[i], NTPD_METRICS_PORT_DEFAULT, &ep) &&
 			   ep.resolved) {

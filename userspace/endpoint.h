@@ -22,6 +22,11 @@ struct ntpd_endpoint {
 	struct sockaddr_storage addr;	/* resolved when the host is a literal */
 	bool resolved;
 	__u16 port;
+	__u32 key_id;			/* an upstream's "key ID": sign with it, 0 none */
+	/* an upstream's own poll bounds (server ... minpoll N maxpoll N), log2 s;
+	 * without them the global --upstream-min-poll/--upstream-max-poll */
+	bool has_min_poll, has_max_poll;
+	__s8 min_poll, max_poll;
 };
 
 /* Parse `text` into *ep (zeroed first); a host literal is resolved into

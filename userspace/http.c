@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "http.h"
+#include "dashboard.h"
 #include "kclock.h"
 #include "log.h"
 #include "mgmt_api.h"
 #include "status.h"
 #include "testhook.h"
+#include "webntp.h"
+#include "websocket.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -42,6 +45,7 @@ struct tracked_conn {
 	int fd;
 	__u64 since_ns;		/* CLOCK_MONOTONIC: opened, or its last request ended */
 	bool cut;
+	bool upgraded;		/* a WebSocket now: websocket.c's idle timeout rules it */
 };
 
 struct http_server {
@@ -51,6 +55,11 @@ struct http_server {
 	struct metrics_sources src;
 	struct http_counters counters;
 	char *extra_hosts;
+	bool cross_origin;		/* --allow-cross-origin */
+	__u64 max_state_age_ns;
+	struct webntp *webntp;
+	struct ws_hub *ws;
+	struct dashboard *dashboard;
 	pthread_mutex_t lock;		/* the tracked list and `stopping` */
 	pthread_cond_t wake;
 	struct tracked_conn *tracked;
@@ -244,14 +253,145 @@ static enum MHD_Result manage(struct http_server *h, struct MHD_Connection *conn
 	return ret;
 }
 
+/* The webntp answers' headers: the Time-over-HTTPS stamp, whether it is
+ * synchronised, and with --allow-cross-origin what lets a page read them. */
+static void time_headers(struct http_server *h, struct MHD_Response *resp,
+			 const struct webntp_answer *a)
+{
+	char stamp[32];
+
+	webntp_stamp(a->st_ns, stamp, sizeof(stamp));
+	MHD_add_response_header(resp, "X-HTTPSTIME", stamp);
+	MHD_add_response_header(resp, WEBNTP_SYNC_HEADER, a->synchronised ? "yes" : "no");
+	if (a->leap_expired)
+		MHD_add_response_header(resp, WEBNTP_LEAP_HEADER, "expired");
+	if (h->cross_origin) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+		MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+					"X-HTTPSTIME, " WEBNTP_SYNC_HEADER ", " WEBNTP_LEAP_HEADER);
+	}
+}
+
+/* webntp's query is the whole of it ("/?1489217288.328757"): MHD parses
+ * that as one argument without a value. */
+static enum MHD_Result first_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	const char **first = cls;
+
+	(void)kind;
+	*first = value ? "" : key;
+	return MHD_NO;
+}
+
+/* GET / (webntp JSON), HEAD / and /.well-known/time (204 and the stamp). */
+static enum MHD_Result serve_time(struct http_server *h, struct MHD_Connection *conn,
+				  bool json)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+	const char *query = NULL;
+	struct webntp_answer a;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	__s64 it = 0;
+	char *body;
+	int len;
+
+	if (json) {
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, first_argument, &query);
+		if (query && webntp_parse_stamp(query, strlen(query), &it))
+			return respond_text(conn, MHD_HTTP_BAD_REQUEST,
+					    "bad request: the query is the client's unix time, "
+					    "e.g. /?1489217288.328757\n");
+	}
+	if (webntp_answer(h->webntp, host, it, &a))
+		return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no time to serve yet\n");
+	body = malloc(WEBNTP_ANSWER_MAX);
+	len = body && json ? webntp_format(&a, body, WEBNTP_ANSWER_MAX) : 0;
+	if (!body || len < 0) {
+		free(body);
+		return MHD_NO;
+	}
+	resp = MHD_create_response_from_buffer((size_t)len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type",
+				json ? "application/json; charset=utf-8" : "text/plain");
+	MHD_add_response_header(resp, "Cache-Control", "no-cache, no-store");
+	time_headers(h, resp, &a);
+	ret = MHD_queue_response(conn, json ? MHD_HTTP_OK : MHD_HTTP_NO_CONTENT, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* A WebSocket on /: once the 101 is queued the sweeper's whole-request
+ * deadline no longer applies (websocket.c's idle timeout does); a refused
+ * handshake stays an HTTP request under it. */
+static enum MHD_Result serve_websocket(struct http_server *h, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct tracked_conn *t = ci ? ci->socket_context : NULL;
+	bool upgrading = false;
+	enum MHD_Result ret;
+
+	ret = ws_accept(h->ws, conn, h->cross_origin ? "Access-Control-Allow-Origin" : NULL, "*",
+			&upgrading);
+	if (t && upgrading) {
+		pthread_mutex_lock(&h->lock);
+		t->upgraded = true;
+		pthread_mutex_unlock(&h->lock);
+	}
+	return ret;
+}
+
+static enum MHD_Result serve_dashboard(struct http_server *h, struct MHD_Connection *conn,
+				       const char *url)
+{
+	struct dashboard_reply r;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (dashboard_serve(h->dashboard, &h->src, url, &r))
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(r.len, r.body, r.borrowed ? MHD_RESPMEM_PERSISTENT :
+									   MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		if (!r.borrowed)
+			free(r.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", r.type);
+	MHD_add_response_header(resp, "Cache-Control", r.cacheable ? "max-age=3600" : "no-store");
+	/* the page runs our script and Chart.js, both from here, nothing else */
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'self'; script-src 'self' 'unsafe-inline'; "
+				"style-src 'unsafe-inline'; img-src data:");
+	ret = MHD_queue_response(conn, r.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result serve_read(struct http_server *h, struct MHD_Connection *conn,
-				  const char *url)
+				  const char *url, const char *method)
 {
 	static const char json[] = "application/json";
-	char stamp[64];
+	bool head = !strcmp(method, "HEAD");
 	size_t len = 0;
 	char *body;
 
+	if (!strcmp(url, "/")) {
+		if (!head && ws_is_upgrade(conn))
+			return serve_websocket(h, conn);
+		return serve_time(h, conn, !head);
+	}
+	/* the Time-over-HTTPS convention: the answer is the header */
+	if (!strcmp(url, "/.well-known/time"))
+		return serve_time(h, conn, false);
+	if (dashboard_owns(url))
+		return serve_dashboard(h, conn, url);
 	if (!strcmp(url, "/metrics")) {
 		body = metrics_render(h->metrics, &len);
 		return respond(conn, body ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -264,14 +404,8 @@ static enum MHD_Result serve_read(struct http_server *h, struct MHD_Connection *
 		return respond(conn, MHD_HTTP_OK, json, status_version_json(), 0, NULL);
 	if (!strcmp(url, "/time"))
 		return respond(conn, MHD_HTTP_OK, json, status_time_json(&h->src), 0, NULL);
-	if (!strcmp(url, "/.well-known/time")) {
-		/* the Time-over-HTTPS convention: the answer is the header */
-		if (!status_served_time(&h->src, stamp, sizeof(stamp)))
-			return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no time to serve yet\n");
-		return respond(conn, MHD_HTTP_NO_CONTENT, "text/plain", strdup(""), 0, stamp);
-	}
 	return respond_text(conn, MHD_HTTP_NOT_FOUND,
-			    "not found: /metrics /status /version /time /.well-known/time "
+			    "not found: / /metrics /status /version /time /.well-known/time /dashboard "
 			    "/upstreams /ratelimit /acl\n");
 }
 
@@ -350,7 +484,7 @@ static enum MHD_Result route(void *cls, struct MHD_Connection *conn, const char 
 				    "read-only endpoint: GET or HEAD\n");
 	if (mgmt_is_resource(url))
 		return manage(l->srv, conn, url, method, NULL);
-	return serve_read(l->srv, conn, url);
+	return serve_read(l->srv, conn, url, method);
 }
 
 /* ---- connections and the deadline -------------------------------------- */
@@ -435,7 +569,7 @@ static void *sweep(void *arg)
 		pthread_cond_timedwait(&h->wake, &h->lock, &until);
 		now = mono_ns();
 		for (t = h->tracked; t; t = t->next) {
-			if (t->cut || now - t->since_ns < deadline_ns)
+			if (t->cut || t->upgraded || now - t->since_ns < deadline_ns)
 				continue;
 			shutdown(t->fd, SHUT_RDWR);
 			t->cut = true;
@@ -526,7 +660,7 @@ static int bind_listener(struct http_server *h, struct http_listener *l,
 static int listen_on(struct http_server *h, struct http_listener *l)
 {
 	const struct ntpd_endpoint *ep = l->ep;
-	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
 
 	if (ep->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -575,6 +709,14 @@ int http_open(struct http_server **out, const struct http_params *params)
 	pthread_condattr_destroy(&cattr);
 	if (params->extra_hosts && !(h->extra_hosts = strdup(params->extra_hosts)))
 		goto cleanup;
+	h->cross_origin = params->allow_cross_origin;
+	h->max_state_age_ns = params->max_state_age_ns ? params->max_state_age_ns :
+							  NTPD_MAX_STATE_AGE_NS_DEFAULT;
+	/* Chart.js and the leap list from /usr/share: before a chroot hides them */
+	webntp_load_leap_list();
+	err = dashboard_open(&h->dashboard, DASHBOARD_CHART_JS);
+	if (err)
+		goto cleanup;
 	limit = connection_budget(api ? 2 : 1);
 	err = bind_listener(h, &h->listeners[h->n_listeners++], params->metrics_listen,
 			    api ? HTTP_ROLE_READS : HTTP_ROLE_ALL, limit);
@@ -597,6 +739,10 @@ int http_run(struct http_server *h, const struct metrics_sources *src)
 	h->src = *src;
 	h->src.http = &h->counters;
 	err = metrics_open(&h->metrics, &h->src);
+	if (!err)
+		err = webntp_open(&h->webntp, h->src.served, h->max_state_age_ns);
+	if (!err)
+		err = ws_hub_open(&h->ws, webntp_message, h->webntp);
 	if (err)
 		return err;
 	err = -pthread_create(&h->sweeper, NULL, sweep, h);
@@ -608,26 +754,14 @@ int http_run(struct http_server *h, const struct metrics_sources *src)
 	return err;
 }
 
-int http_start(struct http_server **out, const struct http_params *params)
-{
-	int err = http_open(out, params);
-
-	if (!err) {
-		err = http_run(*out, &params->src);
-		if (err) {
-			http_stop(*out);
-			*out = NULL;
-		}
-	}
-	return err;
-}
-
 void http_stop(struct http_server *h)
 {
 	int i;
 
 	if (!h)
 		return;
+	/* upgraded sockets first: MHD wants them closed before it stops */
+	ws_hub_stop(h->ws);
 	for (i = 0; i < h->n_listeners; i++) {
 		if (h->listeners[i].daemon)
 			MHD_stop_daemon(h->listeners[i].daemon);
@@ -642,6 +776,9 @@ void http_stop(struct http_server *h)
 		pthread_join(h->sweeper, NULL);
 	}
 	metrics_close(h->metrics);
+	ws_hub_free(h->ws);
+	dashboard_close(h->dashboard);
+	webntp_close(h->webntp);
 	pthread_cond_destroy(&h->wake);
 	pthread_mutex_destroy(&h->lock);
 	free(h->extra_hosts);

@@ -2,7 +2,9 @@
 /*
  * The HTTP side: libmicrohttpd listeners, their limits, and the router that
  * sends each request to the module that answers it (metrics.c renders
- * /metrics, status.c the JSON views, mgmt_api.c the management resources).
+ * /metrics, status.c the JSON views, mgmt_api.c the management resources,
+ * webntp.c the time on / and /.well-known/time, websocket.c the same over
+ * WebSocket, dashboard.c /dashboard).
  * We write no HTTP parser.
  *
  * Hardening (docs/security.md, "HTTP endpoint"): epoll and a thread pool
@@ -44,14 +46,15 @@ struct http_params {
 	/* host "" = off: the metrics listener serves the write API too */
 	const struct ntpd_endpoint *api_listen;
 	const char *extra_hosts;	/* --http-host: comma-separated, may be NULL */
+	bool allow_cross_origin;	/* --allow-cross-origin: CORS on the time answers */
+	__u64 max_state_age_ns;		/* --max-state-age: stale for webntp too; 0 default */
 	struct metrics_sources src;
 };
 
-/* Start the listeners and the sweeper.  0 or -errno after a message. */
-int http_start(struct http_server **out, const struct http_params *params);
-/* The two halves of http_start: bind the listeners (before the privilege
- * drop: the ports may be privileged), then start the census, the sweeper
- * and libmicrohttpd's threads, which read the network (after it). */
+/* Start in two steps: bind the listeners (before the privilege drop: the
+ * ports may be privileged), then start the census, the sweeper and
+ * libmicrohttpd's threads, which read the network (after it).  Each 0 or
+ * -errno after a message; http_stop undoes either. */
 int http_open(struct http_server **out, const struct http_params *params);
 int http_run(struct http_server *h, const struct metrics_sources *src);
 void http_stop(struct http_server *h);

@@ -5,15 +5,19 @@
  * tests/cli/test_manpages.sh demands); options.c and config.c need no change.
  */
 #include "knobs.h"
+#include "acl_chrony.h"
+#include "config.h"
 #include "errbuf.h"
 #include "endpoint.h"
 #include "number.h"
+#include "pool.h"
 #include "nts_ke.h"
 #include "nts_server.h"
 #include "version.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -163,48 +167,199 @@ static int apply_typed(const struct knob *k, struct ntpd_options *o, const char 
  * replace the file's servers rather than adding to them. */
 static bool cli_starts_list(const struct knob *k, struct knob_src *src)
 {
-	unsigned long long bit = 1ULL << (unsigned int)(k - knob_table);
+	size_t i = (size_t)(k - knob_table);
+	unsigned char bit = (unsigned char)(1u << (i % 8));
 
-	if (src->from_file || !(k->flags & KNOB_CLI_REPLACES) || (src->cli_started & bit))
+	if (src->from_file || !(k->flags & KNOB_CLI_REPLACES) || (src->cli_started[i / 8] & bit))
 		return false;
-	src->cli_started |= bit;
+	src->cli_started[i / 8] |= bit;
 	return true;
 }
 
-/* -s HOST[:PORT]; server HOST[:PORT] [port N] */
+/*
+ * The words after a server's or pool's name, chrony's: one row per option,
+ * so an option is one line here.  `min > max`: the option takes no value.
+ */
+struct server_option {
+	const char *word;
+	long min, max;
+	const char *noun;	/* what the value is, for the message */
+	int (*set)(struct ntpd_endpoint *ep, long value);
+};
+
+/* every upstream starts with a burst of 4 polls: chrony's iburst is ours */
+static int opt_iburst(struct ntpd_endpoint *ep, long value)
+{
+	(void)ep, (void)value;
+	return 0;
+}
+
+static int opt_minpoll(struct ntpd_endpoint *ep, long value)
+{
+	ep->has_min_poll = true;
+	ep->min_poll = (__s8)value;
+	return 0;
+}
+
+static int opt_maxpoll(struct ntpd_endpoint *ep, long value)
+{
+	ep->has_max_poll = true;
+	ep->max_poll = (__s8)value;
+	return 0;
+}
+
+/* back through the one endpoint parser, so the address keeps the port */
+static int opt_port(struct ntpd_endpoint *ep, long value)
+{
+	struct ntpd_endpoint keep = *ep;
+	char buf[ENDPOINT_TEXT_MAX];
+
+	ep->port = (__u16)value;
+	if (endpoint_format(ep, buf, sizeof(buf)) < 0 || endpoint_parse(buf, NTP_PORT_DEFAULT, ep))
+		return -EINVAL;
+	ep->has_min_poll = keep.has_min_poll;
+	ep->has_max_poll = keep.has_max_poll;
+	ep->min_poll = keep.min_poll;
+	ep->max_poll = keep.max_poll;
+	ep->key_id = keep.key_id;
+	return 0;
+}
+
+/* requests signed with it, replies checked (the key file and trustedkey
+ * are checked against it once loaded: main.c) */
+static int opt_key(struct ntpd_endpoint *ep, long value)
+{
+	ep->key_id = (__u32)value;
+	return 0;
+}
+
+/* poll bounds: --upstream-min-poll's range */
+static const struct server_option server_options[] = {
+	{ "iburst", 1, 0, NULL, opt_iburst },
+	{ "minpoll", 0, 17, "a number", opt_minpoll },
+	{ "maxpoll", 0, 17, "a number", opt_maxpoll },
+	{ "port", 1, 65535, "a number", opt_port },
+	{ "key", 1, 0xffffffffL, "a key ID", opt_key },
+};
+
+#define SERVER_OPTION_WORDS "iburst, minpoll N, maxpoll N, port N or key ID"
+
+static const struct server_option *server_option_find(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(server_options) / sizeof(server_options[0]); i++)
+		if (!strcmp(server_options[i].word, word))
+			return &server_options[i];
+	return NULL;
+}
+
+/*
+ * argv[0] is HOST[:PORT], then options; a pool's `maxsources N` goes to
+ * *maxsources (NULL: not a pool).  0 or -EINVAL with the reason in err.
+ */
+static int parse_server_words(const char *what, int argc, char **argv, struct ntpd_endpoint *ep,
+			      long *maxsources, char *err, size_t errlen)
+{
+	const struct server_option *opt;
+	long value = 0;
+	int i, e;
+
+	if (endpoint_parse(argv[0], NTP_PORT_DEFAULT, ep))
+		return errbuf_fail(err, errlen, "%s: '%s' is not HOST[:PORT]", what, argv[0]);
+	for (i = 1; i < argc; i++) {
+		if (maxsources && !strcmp(argv[i], "maxsources")) {
+			if (i + 1 == argc || number_parse_long(argv[i + 1], 1, NTPD_MAX_UPSTREAMS,
+							       maxsources))
+				return errbuf_fail(err, errlen, "%s maxsources: needs a number in "
+						  "[1, %d]", what, NTPD_MAX_UPSTREAMS);
+			i++;
+			continue;
+		}
+		opt = server_option_find(argv[i]);
+		if (!opt)
+			return errbuf_fail(err, errlen, "%s: unexpected '%s' (options: %s%s)", what,
+					  argv[i], SERVER_OPTION_WORDS, maxsources ? ", maxsources N" : "");
+		if (opt->min <= opt->max) {
+			if (i + 1 == argc)
+				return errbuf_fail(err, errlen, "%s: '%s' needs a value", what, opt->word);
+			if (number_parse_long(argv[++i], opt->min, opt->max, &value))
+				return errbuf_fail(err, errlen, "%s %s: '%s' is not %s in [%ld, %ld]",
+						  what, opt->word, argv[i], opt->noun, opt->min,
+						  opt->max);
+		}
+		if (opt->set == opt_port && endpoint_text_has_port(argv[0]))
+			return errbuf_fail(err, errlen, "%s: '%s' already names a port", what, argv[0]);
+		e = opt->set(ep, value);
+		if (e)
+			return errbuf_fail(err, errlen, "%s: '%s' %s %ld is not HOST PORT", what, argv[0],
+					  opt->word, value);
+	}
+	if (ep->has_min_poll && ep->has_max_poll && ep->min_poll > ep->max_poll)
+		return errbuf_fail(err, errlen, "%s: minpoll %d is above maxpoll %d", what,
+				  ep->min_poll, ep->max_poll);
+	return 0;
+}
+
+/* -s HOST[:PORT]; server HOST[:PORT] [iburst] [minpoll N] [maxpoll N] [port N] [key ID] */
 static int set_server(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
 		      int argc, char **argv, char *err, size_t errlen)
 {
 	const char *what = src->from_file ? k->directive : "-s";
-	struct ntpd_endpoint *ep;
-	char buf[ENDPOINT_TEXT_MAX];
-	long port;
+	int e;
 
 	if (cli_starts_list(k, src))
 		o->n_upstreams = 0;
 	if (o->n_upstreams == NTPD_MAX_UPSTREAMS)
 		return errbuf_fail(err, errlen, "%s: at most %d servers", what, NTPD_MAX_UPSTREAMS);
-	ep = &o->upstream[o->n_upstreams];
-	if (endpoint_parse(argv[0], NTP_PORT_DEFAULT, ep))
-		return errbuf_fail(err, errlen, "%s: '%s' is not HOST[:PORT]", what, argv[0]);
-	if (argc > 1) {
-		if (strcmp(argv[1], "port"))
-			return errbuf_fail(err, errlen, "%s: expected 'port', not '%s'", what, argv[1]);
-		if (argc == 2)
-			return errbuf_fail(err, errlen, "%s: 'port' needs a value", what);
-		if (endpoint_text_has_port(argv[0]))
-			return errbuf_fail(err, errlen, "%s: '%s' already names a port", what, argv[0]);
-		if (number_parse_long(argv[2], 1, 65535, &port))
-			return errbuf_fail(err, errlen, "%s port: '%s' is not a number in [1, 65535]",
-					  what, argv[2]);
-		/* back through the one endpoint parser, so the address keeps the port */
-		ep->port = (__u16)port;
-		if (endpoint_format(ep, buf, sizeof(buf)) < 0 ||
-		    endpoint_parse(buf, NTP_PORT_DEFAULT, ep))
-			return errbuf_fail(err, errlen, "%s: '%s' port %ld is not HOST PORT", what,
-					  argv[0], port);
-	}
+	e = parse_server_words(what, argc, argv, &o->upstream[o->n_upstreams], NULL, err, errlen);
+	if (e)
+		return e;
 	o->n_upstreams++;
+	return 0;
+}
+
+/* pool NAME [options] [maxsources N]: see pool.h */
+static int set_pool(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
+		    int argc, char **argv, char *err, size_t errlen)
+{
+	const char *what = src->from_file ? k->directive : "--pool";
+	struct ntpd_pool *pool;
+	long maxsources = NTPD_MAX_UPSTREAMS;
+	int e;
+
+	if (o->n_pools == NTPD_MAX_POOLS)
+		return errbuf_fail(err, errlen, "%s: at most %d pools", what, NTPD_MAX_POOLS);
+	pool = &o->pools[o->n_pools];
+	memset(pool, 0, sizeof(*pool));
+	e = parse_server_words(what, argc, argv, &pool->proto, &maxsources, err, errlen);
+	if (e)
+		return e;
+	pool->maxsources = (int)maxsources;
+	e = pool_expand(pool, o->upstream, &o->n_upstreams, NTPD_MAX_UPSTREAMS);
+	if (e == -ENOSPC)
+		return errbuf_fail(err, errlen, "%s %s: at most %d servers in all", what, argv[0],
+				  NTPD_MAX_UPSTREAMS);
+	o->n_pools++;
+	return e;
+}
+
+/* --trusted-key ID[,LO-HI...]; trustedkey ID|LO-HI ... */
+static int set_trusted_key(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
+			   int argc, char **argv, char *err, size_t errlen)
+{
+	const char *what = src->from_file ? k->directive : "--trusted-key";
+	int i, e;
+
+	for (i = 0; i < argc; i++) {
+		e = ntp_trust_parse(argv[i], &o->trusted_keys);
+		if (e == -ENOSPC)
+			return errbuf_fail(err, errlen, "%s: at most %d IDs and ranges", what,
+					  NTP_TRUST_MAX);
+		if (e)
+			return errbuf_fail(err, errlen, "%s: '%s' is not a key ID or LO-HI range "
+					  "in [1, 4294967295]", what, argv[i]);
+	}
 	return 0;
 }
 
@@ -266,59 +421,150 @@ static int set_interface(const struct knob *k, struct ntpd_options *o, struct kn
 }
 
 static int add_acl(struct ntpd_options *o, const char *what, const char *text, __u8 action,
-		   char *err, size_t errlen)
+		   bool override, char *err, size_t errlen)
 {
+	char cidr[64];
+	int e;
+
 	if (o->policy.n_acl == POLICY_MAX_ACL)
 		return errbuf_fail(err, errlen, "%s: at most %d allow and deny rules", what,
 				  POLICY_MAX_ACL);
-	if (policy_add_acl(&o->policy, text, action))
+	e = acl_chrony_subnet(text, cidr, sizeof(cidr));
+	if (!e)
+		e = override ? acl_add_override(&o->policy, cidr, action) :
+			       policy_add_acl(&o->policy, cidr, action);
+	if (e)
 		return errbuf_fail(err, errlen, "%s: '%s' is not an address or CIDR", what, text);
 	return 0;
+}
+
+/*
+ * --allow CIDR; allow [all] [SUBNET], chrony's: no subnet is every address
+ * of both families, `all` also drops the earlier rules inside the subnet
+ * (chrony: "deny all 10/8" overrides an earlier "allow 10.1.2.3").
+ */
+static int set_acl(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
+		   int argc, char **argv, __u8 action, char *err, size_t errlen)
+{
+	const char *what = src->from_file ? k->directive :
+			   action == NTPD_ACL_ALLOW ? "--allow" : "--deny";
+	bool override = argc > 0 && !strcmp(argv[0], "all");
+	int e;
+
+	if (override) {
+		argc--;
+		argv++;
+	}
+	if (argc > 1)
+		return errbuf_fail(err, errlen, "%s: unexpected '%s' (usage: %s)", what, argv[1],
+				  k->usage);
+	if (argc == 1)
+		return add_acl(o, what, argv[0], action, override, err, errlen);
+	e = add_acl(o, what, "0.0.0.0/0", action, override, err, errlen);
+	return e ? e : add_acl(o, what, "::/0", action, override, err, errlen);
 }
 
 static int set_allow(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
 		     int argc, char **argv, char *err, size_t errlen)
 {
-	(void)argc;
-	return add_acl(o, src->from_file ? k->directive : "--allow", argv[0], NTPD_ACL_ALLOW, err,
-		       errlen);
+	return set_acl(k, o, src, argc, argv, NTPD_ACL_ALLOW, err, errlen);
 }
 
 static int set_deny(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
 		    int argc, char **argv, char *err, size_t errlen)
 {
-	(void)argc;
-	return add_acl(o, src->from_file ? k->directive : "--deny", argv[0], NTPD_ACL_DENY, err,
-		       errlen);
+	return set_acl(k, o, src, argc, argv, NTPD_ACL_DENY, err, errlen);
 }
 
-/* ratelimit rate R burst B [leak L] | ratelimit off; the words in any order */
+static int set_allow_query(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
+			   int argc, char **argv, char *err, size_t errlen)
+{
+	const char *what = src->from_file ? k->directive : "--allow-query";
+	int e = mode6_allow_add(&o->allow_query, argv[0]);
+
+	(void)argc;
+	if (e == -ENOSPC)
+		return errbuf_fail(err, errlen, "%s: at most %d prefixes", what, MODE6_ALLOW_MAX);
+	if (e)
+		return errbuf_fail(err, errlen, "%s: '%s' is not an address or CIDR", what, argv[0]);
+	return 0;
+}
+
+/* broadcast ADDR [INTERVAL] [key ID]; the flag's one value holds the words */
+static int set_broadcast(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
+			 int argc, char **argv, char *err, size_t errlen)
+{
+	const char *what = src->from_file ? k->directive : "--broadcast";
+	char copy[256], *words[8], *save = NULL, *w, reason[200];
+	int n = 0;
+
+	if (!src->from_file) {
+		snprintf(copy, sizeof(copy), "%s", argv[0]);
+		for (w = strtok_r(copy, " \t", &save); w && n < 8; w = strtok_r(NULL, " \t", &save))
+			words[n++] = w;
+		argc = n;
+		argv = words;
+	}
+	if (broadcast_parse(&o->broadcast, argc, argv, reason, sizeof(reason)))
+		return errbuf_fail(err, errlen, "%s: %s", what, reason);
+	return 0;
+}
+
+/* chrony's ratelimit defaults: one answer per 2^3 s, bursts of 8, 1 in 4 leaked */
+#define CHRONY_RATE_INTERVAL	"3"
+#define CHRONY_RATE_BURST	"8"
+#define CHRONY_RATE_LEAK	"2"
+/* 2^-9 requests/s is the lowest rate policy takes above 0.001; 2^-19 s its
+ * highest below 1e6 */
+#define CHRONY_INTERVAL_MIN	-19
+#define CHRONY_INTERVAL_MAX	9
+
+/*
+ * ratelimit rate R burst B [leak L], ours, or chrony's ratelimit [interval I]
+ * [burst B] [leak L] (rate 2^-I requests/s, chrony's defaults for what is
+ * left out), or ratelimit off; the words in any order.
+ */
 static int ratelimit_words(const struct knob *k, struct ntpd_options *o, int argc, char **argv,
 			   char *err, size_t errlen)
 {
 	const struct knob *leak_knob = knob_find("rate-leak");
-	const char *rate = NULL, *burst = NULL, *leak = NULL;
-	long shift = o->policy.rate.leak_shift;
-	char buf[128];
+	const char *rate = NULL, *burst = NULL, *leak = NULL, *interval = NULL;
+	long shift = o->policy.rate.leak_shift, ilog;
+	char buf[128], rate_text[32];
 	int i, n;
 
 	for (i = 0; i < argc; i += 2) {
 		const char **slot = !strcmp(argv[i], "rate") ? &rate :
 				    !strcmp(argv[i], "burst") ? &burst :
-				    !strcmp(argv[i], "leak") ? &leak : NULL;
+				    !strcmp(argv[i], "leak") ? &leak :
+				    !strcmp(argv[i], "interval") ? &interval : NULL;
 
 		if (!slot)
-			return errbuf_fail(err, errlen, "%s: unexpected '%s' (rate, burst, leak or off)",
-					  k->directive, argv[i]);
+			return errbuf_fail(err, errlen, "%s: unexpected '%s' (rate, interval, burst, "
+					  "leak or off)", k->directive, argv[i]);
 		if (*slot)
 			return errbuf_fail(err, errlen, "%s: '%s' given twice", k->directive, argv[i]);
 		if (i + 1 == argc)
 			return errbuf_fail(err, errlen, "%s: '%s' needs a value", k->directive, argv[i]);
 		*slot = argv[i + 1];
 	}
-	if (!rate || !burst)
+	if (rate && interval)
+		return errbuf_fail(err, errlen, "%s: 'rate' or chrony's 'interval', not both",
+				  k->directive);
+	if (!rate) {	/* chrony's form */
+		if (number_parse_long(interval ? interval : CHRONY_RATE_INTERVAL, CHRONY_INTERVAL_MIN,
+				      CHRONY_INTERVAL_MAX, &ilog))
+			return errbuf_fail(err, errlen, "%s interval: '%s' is not a number in [%d, %d] "
+					  "(log2 s between answers)", k->directive, interval,
+					  CHRONY_INTERVAL_MIN, CHRONY_INTERVAL_MAX);
+		snprintf(rate_text, sizeof(rate_text), "%.17g", ldexp(1, (int)-ilog));
+		rate = rate_text;
+		burst = burst ? burst : CHRONY_RATE_BURST;
+		leak = leak ? leak : CHRONY_RATE_LEAK;
+	} else if (!burst) {
 		return errbuf_fail(err, errlen, "%s: needs both 'rate R' and 'burst B' (or 'off')",
 				  k->directive);
+	}
 	if (leak && number_parse_long(leak, leak_knob->min, leak_knob->max, &shift))
 		return errbuf_fail(err, errlen, "%s leak: '%s' is not a number in [%ld, %ld]",
 				  k->directive, leak, leak_knob->min, leak_knob->max);
@@ -336,7 +582,7 @@ static int ratelimit_words(const struct knob *k, struct ntpd_options *o, int arg
 static int set_ratelimit(const struct knob *k, struct ntpd_options *o, struct knob_src *src,
 			 int argc, char **argv, char *err, size_t errlen)
 {
-	if (!strcmp(argv[0], "off")) {
+	if (argc > 0 && !strcmp(argv[0], "off")) {
 		if (argc > 1)
 			return errbuf_fail(err, errlen, "%s: unexpected '%s' after 'off'",
 					  k->directive, argv[1]);
@@ -380,9 +626,16 @@ const struct knob knob_table[] = {
 	  .family = AF_INET6, .arg = "[ADDR]:PORT",
 	  .help = "IPv6 listen address (default [::]:123), the same" },
 	{ .short_flag = 's', .directive = "server", .type = KNOB_CALL, .set = set_server,
-	  .flags = KNOB_REPEATABLE | KNOB_CLI_REPLACES, .max_words = 3,
-	  .usage = "server HOST[:PORT] [port N]", .arg = "HOST[:PORT]",
+	  .flags = KNOB_REPEATABLE | KNOB_CLI_REPLACES, .max_words = CONFIG_MAX_WORDS - 1,
+	  .usage = "server HOST[:PORT] [iburst] [minpoll N] [maxpoll N] [port N] [key ID]",
+	  .arg = "HOST[:PORT]",
 	  .help = "upstream server, repeatable (default " NTPD_UPSTREAM_DEFAULT ")" },
+	{ .long_flag = "pool", .directive = "pool", .type = KNOB_CALL, .set = set_pool,
+	  .flags = KNOB_REPEATABLE, .max_words = CONFIG_MAX_WORDS - 1,
+	  .usage = "pool NAME [iburst] [minpoll N] [maxpoll N] [port N] [maxsources N]",
+	  .arg = "NAME",
+	  .help = "every address NAME resolves to is an upstream; looked up\n"
+		  "again when they are all lost" },
 	{ .short_flag = '4', .directive = "threads", .type = KNOB_INT, FIELD(threads4),
 	  .min = 0, .max = 1024, .arg = "N",
 	  .help = "socket threads per family (default: one per core; 0 = off,\n"
@@ -420,6 +673,10 @@ const struct knob knob_table[] = {
 	  FIELD(http_hosts), .arg = "NAMES",
 	  .help = "names, comma-separated, accepted in the Host header\n"
 		  "besides the listen address (default: none)" },
+	{ .long_flag = "allow-cross-origin", .directive = "allow-cross-origin", .type = KNOB_BOOL,
+	  FIELD(allow_cross_origin),
+	  .help = "CORS headers on the webntp and Time-over-HTTPS answers,\n"
+		  "so pages from other origins can read the time" },
 	{ .long_flag = "api-token-file", .directive = "api-token-file", .type = KNOB_STRING,
 	  FIELD(api_token_file), .arg = "FILE",
 	  .help = "bearer token that PUT/DELETE on /upstreams,\n"
@@ -443,6 +700,10 @@ const struct knob knob_table[] = {
 	  FIELD(drift_file), .arg = "FILE",
 	  .help = "our clock's frequency error, read at start and\n"
 		  "written hourly and on stop (corrected clock model)" },
+	{ .long_flag = "state-file", .directive = "statefile", .type = KNOB_STRING,
+	  FIELD(state_file), .arg = "FILE",
+	  .help = "what the management API changed, kept across restarts\n"
+		  "(the package: /var/lib/xdp-ntpd/state.json; default: none)" },
 	{ .long_flag = "leap-smear", .directive = "leapsmear", .type = KNOB_BOOL,
 	  FIELD(leap_smear),
 	  .help = "smear leap seconds over 24 h (noon to noon UTC)\n"
@@ -471,6 +732,11 @@ const struct knob knob_table[] = {
 	  .help = "symmetric keys (ntpd/chrony format: ID TYPE KEY; MD5,\n"
 		  "SHA1, AES128CMAC), readable by its owner only: signed\n"
 		  "requests get signed answers, unknown keys a crypto-NAK" },
+	{ .long_flag = "trusted-key", .directive = "trustedkey", .type = KNOB_CALL,
+	  .set = set_trusted_key, .flags = KNOB_REPEATABLE, .max_words = NTP_TRUST_MAX,
+	  .usage = "trustedkey ID|LO-HI ...", .arg = "ID[,LO-HI...]",
+	  .help = "only these keys sign answers and authenticate\n"
+		  "upstreams (default: every key of --keys)" },
 	{ .long_flag = "nts-cert", .directive = "ntsservercert", .type = KNOB_STRING,
 	  FIELD(nts_cert), .arg = "FILE",
 	  .help = "NTS (RFC 8915): the key exchange's TLS certificate\n"
@@ -497,8 +763,9 @@ const struct knob knob_table[] = {
 	  .help = "send NTS clients to HOST for NTP (Server\n"
 		  "Negotiation record: an anycast address; default: us)" },
 	{ .long_flag = "rate-limit", .directive = "ratelimit", .type = KNOB_CALL,
-	  .set = set_ratelimit, .max_words = 6,
-	  .usage = "ratelimit rate R burst B [leak L] | ratelimit off", .arg = "RATE/BURST|off",
+	  .set = set_ratelimit, .max_words = 6, .flags = KNOB_WORDS_OPTIONAL,
+	  .usage = "ratelimit rate R burst B [leak L] | ratelimit [interval I] [burst B] "
+		   "[leak L] | ratelimit off", .arg = "RATE/BURST|off",
 	  .help = "per-client limit: average requests/s and\n"
 		  "bucket size (default 2/16)" },
 	{ .long_flag = "rate-leak", .type = KNOB_INT, FIELD(policy.rate.leak_shift), .min = 0,
@@ -515,13 +782,26 @@ const struct knob knob_table[] = {
 	{ .long_flag = "kod", .directive = "kod", .type = KNOB_BOOL, FIELD(policy.rate.kod),
 	  .help = "answer over the limit with kiss-o'-death RATE (leaked ones)" },
 	{ .long_flag = "allow", .directive = "allow", .type = KNOB_CALL, .set = set_allow,
-	  .flags = KNOB_REPEATABLE, .max_words = 1, .usage = "allow CIDR", .arg = "CIDR",
+	  .flags = KNOB_REPEATABLE | KNOB_WORDS_OPTIONAL, .max_words = 2,
+	  .usage = "allow [all] [CIDR]", .arg = "CIDR",
 	  .help = "access lists, repeatable; most specific wins;\ndefault allow" },
 	{ .long_flag = "deny", .directive = "deny", .type = KNOB_CALL, .set = set_deny,
-	  .flags = KNOB_REPEATABLE, .max_words = 1, .usage = "deny CIDR", .arg = "CIDR" },
+	  .flags = KNOB_REPEATABLE | KNOB_WORDS_OPTIONAL, .max_words = 2,
+	  .usage = "deny [all] [CIDR]", .arg = "CIDR" },
 	{ .long_flag = "kod-deny", .directive = "kod-deny", .type = KNOB_BOOL,
 	  FIELD(policy.rate.kod_deny),
 	  .help = "denied clients get kiss-o'-death DENY instead of nothing" },
+	{ .long_flag = "allow-query", .directive = "allow-query", .type = KNOB_CALL,
+	  .set = set_allow_query, .flags = KNOB_REPEATABLE, .max_words = 1,
+	  .usage = "allow-query CIDR", .arg = "CIDR",
+	  .help = "who may read status with ntpq (mode 6), repeatable;\n"
+		  "loopback always may (default: loopback only)" },
+	{ .long_flag = "broadcast", .directive = "broadcast", .type = KNOB_CALL,
+	  .set = set_broadcast, .flags = KNOB_REPEATABLE, .max_words = 4,
+	  .usage = "broadcast ADDR [INTERVAL] [key ID]", .arg = "'ADDR [S] [key ID]'",
+	  .help = "send mode-5 broadcasts to ADDR (IPv4 broadcast, IPv4/IPv6\n"
+		  "multicast) every S seconds (default 64) while synchronised,\n"
+		  "signed with key ID of --keys if given; repeatable" },
 	{ .long_flag = "stats", .type = KNOB_BOOL, FIELD(stats_only),
 	  .help = "print the XDP counters of the -i interfaces and exit" },
 	{ .long_flag = "config", .short_flag = 'c', .type = KNOB_STRING, FIELD(config_file),
@@ -541,6 +821,10 @@ const struct knob knob_table[] = {
 	  .help = "consider 1 in N requests for the log (default 1)" },
 	{ .long_flag = "syslog", .directive = "syslog", .type = KNOB_BOOL, FIELD(syslog),
 	  .help = "log to syslog (facility daemon) instead of stderr" },
+	{ .long_flag = "log-file", .directive = "logfile", .type = KNOB_STRING, FIELD(log_file),
+	  .arg = "PATH",
+	  .help = "log (the request log too) to this file instead;\n"
+		  "SIGUSR1 reopens it (after logrotate moved it)" },
 	{ .long_flag = "seccomp", .directive = "seccomp", .type = KNOB_ENUM, FIELD(seccomp),
 	  .names = seccomp_names, .arg = "on|log|off",
 	  .help = "system call filter after start-up: a call outside\n"
@@ -554,7 +838,7 @@ const struct knob knob_table[] = {
 const size_t knob_count = sizeof(knob_table) / sizeof(knob_table[0]);
 
 /* cli_starts_list keeps a bit per knob */
-_Static_assert(sizeof(knob_table) / sizeof(knob_table[0]) <= 64, "knob_src.cli_started bits");
+_Static_assert(sizeof(knob_table) / sizeof(knob_table[0]) <= KNOB_TABLE_MAX, "knob_src.cli_started bits");
 
 const struct knob *knob_find(const char *name)
 {

@@ -35,6 +35,7 @@ enum knob_flags {
 	KNOB_CLI_REPLACES = 1 << 1,
 	KNOB_INFO	= 1 << 2,	/* --help, --version: the command is handled */
 	KNOB_CONFIG_FILE = 1 << 3,	/* -c: read before the other flags, under them */
+	KNOB_WORDS_OPTIONAL = 1 << 4,	/* KNOB_CALL directive that may stand alone */
 };
 
 struct knob_name {
@@ -42,12 +43,16 @@ struct knob_name {
 	int value;
 };
 
+/* Room for the knob table (checked at compile time in knobs.c). */
+#define KNOB_TABLE_MAX 256
+
 /* Where the value being applied comes from, and what earlier ones left. */
 struct knob_src {
 	bool from_file;
 	unsigned int line;		/* of the file */
 	unsigned int mode_line;		/* the line whose interface set xdp_mode; 0 none */
-	unsigned long long cli_started;	/* bit per KNOB_CLI_REPLACES knob: list begun */
+	/* bit per KNOB_CLI_REPLACES knob, by table index: list begun */
+	unsigned char cli_started[KNOB_TABLE_MAX / 8];
 };
 
 struct knob;

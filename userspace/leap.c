@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,8 +245,9 @@ int leap_tracker_load_list(struct leap_tracker *t, const char *path, double now)
 	t->list = l;
 	if (leap_list_lookup(&l, now, &tai_utc, &next, &sign) == -ESTALE) {
 		if (!t->list_warned)
-			pr_warn("leap seconds: %s expired %.0f days ago; ignored until tzdata "
-				"updates it\n", path,
+			pr_warn("leap seconds: %s expired %.0f days ago: no leap is announced "
+				"from it until tzdata updates it (webntp's TAI-UTC still comes "
+				"from its past entries, marked expired)\n", path,
 				(now + (double)NTP_UNIX_EPOCH_DELTA - (double)l.expires_ntp_s) / 86400.0);
 		t->list_warned = true;
 		t->list_ok = false;
@@ -261,35 +263,24 @@ int leap_tracker_load_list(struct leap_tracker *t, const char *path, double now)
 	return 0;
 }
 
+/* One copy of the host's list for the whole process: the publisher and the
+ * HTTP threads read the same file, loaded and logged once, under a lock
+ * (HTTP threads answer in parallel with the agent). */
+static pthread_mutex_t host_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct leap_tracker host_list;
+
+int leap_list_current(double now, struct leap_list *out)
+{
+	int err;
+
+	pthread_mutex_lock(&host_list_lock);
+	err = leap_tracker_load_list(&host_list, LEAP_SECONDS_LIST, now);
+	*out = host_list.list;
+	pthread_mutex_unlock(&host_list_lock);
+	return err;
+}
+
 /* ---- the served clock ------------------------------------------------------- */
-
-double leap_smear_offset(const struct leap_tracker *t, double now)
-{
-	double start = t->instant - LEAP_SMEAR_WINDOW_S / 2;
-	double elapsed = now - start;
-
-	if (!t->instant || elapsed < 0 || elapsed >= LEAP_SMEAR_WINDOW_S)
-		return 0;
-	if (now < t->instant)
-		return -t->sign * elapsed / LEAP_SMEAR_WINDOW_S;
-	/* after the leap the unsmeared clock itself moved by -sign s */
-	return t->sign * (1 - elapsed / LEAP_SMEAR_WINDOW_S);
-}
-
-__u8 leap_served_li(const struct leap_tracker *t, double now, bool smear)
-{
-	if (smear || !t->instant || now >= t->instant)
-		return NTP_LEAP_NONE;
-	return t->sign > 0 ? NTP_LEAP_INSERT : NTP_LEAP_DELETE;
-}
-
-int leap_take_step(struct leap_tracker *t, double now)
-{
-	if (!t->instant || t->stepped || now < t->instant)
-		return 0;
-	t->stepped = true;
-	return t->sign;
-}
 
 __u64 leap_tai_for_unix(const struct ntpd_ref_state *st, __u64 unix_ns)
 {

@@ -84,18 +84,13 @@ int leap_list_lookup(const struct leap_list *l, double now, int *tai_utc, double
  * into the tracker, logging what is wrong with it.  Returns 0 or -errno. */
 int leap_tracker_load_list(struct leap_tracker *t, const char *path, double now);
 
-/* Seconds to add to served time for a linear smear across the leap, for a
- * clock that leaps at the instant: 0 outside the window.  (What
- * leap_state_apply publishes is this as a frequency; see there.) */
-double leap_smear_offset(const struct leap_tracker *t, double now);
-
-/* LI to serve: the announcement until the instant; LEAP_NONE when smearing
- * (a smeared clock has no leap to announce) or when there is none. */
-__u8 leap_served_li(const struct leap_tracker *t, double now, bool smear);
-
-/* Once, at or after the instant: the step (+1 or -1 s, as sign) that a clock
- * we correct ourselves must take; 0 otherwise. */
-int leap_take_step(struct leap_tracker *t, double now);
+/*
+ * The host's list (LEAP_SECONDS_LIST) as leap_tracker_load_list keeps it,
+ * one copy per process for every reader, copied into *out: the last list
+ * read (n = 0 if none ever was).  0 while it is good, -ESTALE once expired,
+ * else why it could not be read.
+ */
+int leap_list_current(double now, struct leap_list *out);
 
 /*
  * The CLOCK_TAI reading at which st's straight line (ntp_linear_unix_ns)

@@ -2,13 +2,103 @@
 #include "log.h"
 
 #include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 #include <xdp/libxdp.h>
+
+/* A log line in the file, stamp and prefix included; a longer message is
+ * cut there and still ends its line. */
+#define LOG_FILE_LINE_MAX	1024
 
 static enum log_level current_level = LOG_LVL_INFO;
 static bool to_syslog;
+/* --log-file: its descriptor stays the same number for the daemon's life
+ * (log_reopen_file dup3s the new file onto it), so threads read it unlocked */
+static int file_fd = -1;
+static char *file_path;
+
+static int open_log_file(const char *path)
+{
+	/* O_APPEND: each line lands whole at the end, whoever else appends
+	 * (a second daemon during --replace) */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int log_use_file(const char *path)
+{
+	int fd = open_log_file(path);
+
+	if (fd < 0) {
+		pr_err("--log-file %s: %s\n", path, strerror(-fd));
+		return fd;
+	}
+	file_path = strdup(path);
+	if (!file_path) {
+		close(fd);
+		return -ENOMEM;
+	}
+	file_fd = fd;
+	return 0;
+}
+
+int log_reopen_file(void)
+{
+	int fd, err = 0;
+
+	if (file_fd < 0)
+		return 0;
+	fd = open_log_file(file_path);
+	if (fd < 0) {
+		pr_warn("log file %s: cannot reopen (%s): still writing to the old file\n",
+			file_path, strerror(-fd));
+		return fd;
+	}
+	if (dup3(fd, file_fd, O_CLOEXEC) < 0) {
+		err = -errno;
+		pr_warn("log file %s: cannot switch to the reopened file: %s\n", file_path,
+			strerror(-err));
+	}
+	close(fd);
+	if (!err)
+		pr_info("log file %s reopened\n", file_path);
+	return err;
+}
+
+/* "2026-12-01T15:49:22.123456Z xdp-ntpd[PID]: warning: text", one write(2) */
+static void file_vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	char line[LOG_FILE_LINE_MAX];
+	struct timespec ts;
+	struct tm tm;
+	size_t used;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	used = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(line + used, sizeof(line) - used, ".%06ldZ xdp-ntpd[%d]: %s",
+		     ts.tv_nsec / 1000, (int)getpid(), prefix);
+	used += n > 0 ? (size_t)n : 0;
+	n = vsnprintf(line + used, sizeof(line) - used, fmt, ap);
+	used = n < 0 ? used : used + (size_t)n >= sizeof(line) ? sizeof(line) - 1 : used + (size_t)n;
+	if (used == 0 || line[used - 1] != '\n') {
+		if (used == sizeof(line) - 1)
+			used--;
+		line[used++] = '\n';
+	}
+	/* nowhere to say a failed log write went wrong: it is dropped */
+	if (write(file_fd, line, used) < 0)
+		return;
+}
 
 void log_use_syslog(void)
 {
@@ -33,6 +123,10 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 
 	if (!log_enabled(level))
 		return;
+	if (file_fd >= 0) {
+		file_vmsg(prefix[level], fmt, ap);
+		return;
+	}
 	if (to_syslog) {
 		vsyslog(priority[level], fmt, ap);
 		return;

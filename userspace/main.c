@@ -10,6 +10,9 @@
 #include "http.h"
 #include "metrics.h"
 #include "mgmt_api.h"
+#include "pool.h"
+#include "serving.h"
+#include "statefile.h"
 #include "notify.h"
 #include "ntp_auth.h"
 #include "client_policy.h"
@@ -55,7 +58,12 @@ struct daemon {
 	struct agent *agent;
 	struct ntp_keyring keys;
 	struct client_policy *policy;
+	struct mode6 *mode6;		/* ntpq's read-only view */
+	struct broadcaster *broadcaster;	/* --broadcast; NULL: none */
 	struct mgmt_api *mgmt;
+	struct statefile *state;	/* --state-file; NULL without */
+	struct pool_watch *pools;	/* pool lines looked up again when lost */
+	struct serving *serving;	/* POST /control */
 	struct watchdog *watchdog;
 	struct nts_server *nts;		/* NULL: NTS off */
 	const char *serving_from;	/* last reference source logged */
@@ -221,14 +229,15 @@ static void save_drift(struct daemon *d, bool now)
 static int start_agent(struct daemon *d)
 {
 	struct agent_config cfg = {
-		.upstreams = d->opts.upstream,
-		.n_upstreams = d->opts.n_upstreams,
+		.upstreams = d->upstreams,	/* the state file's, else the configured */
+		.n_upstreams = d->n_upstreams,
 		.min_poll = d->opts.upstream_min_poll,
 		.max_poll = d->opts.upstream_max_poll,
 		.max_missed = d->opts.max_missed,
 		.local_stratum = d->opts.local_stratum,
 		.model = d->opts.clock_model,
 		.leap_smear = d->opts.leap_smear,
+		.keys = &d->keys,
 		.on_clock_step = wake_publisher,
 		.on_clock_step_ctx = d,
 	};
@@ -337,8 +346,10 @@ static int open_sockets(struct daemon *d)
 		.listen4 = d->opts.listen4.addr,
 		.listen6 = d->opts.listen6.addr,
 	};
+	int err = mode6_open(&d->mode6, &d->opts.allow_query);
 
-	return socket_server_open(&d->sockets, &p);
+	p.mode6 = d->mode6;
+	return err ?: socket_server_open(&d->sockets, &p);
 }
 
 /* The socket server's state and policy: the XDP program's maps, if any. */
@@ -486,6 +497,14 @@ static void reload(struct daemon *d)
 		free(next);
 		return;
 	}
+	/* the key file is not re-read: a new "key ID" must name a loaded key */
+	if (ntp_client_check_keys(&d->keys, next->upstream, next->n_upstreams)) {
+		pr_err("SIGHUP: %s rejected, the running configuration is kept\n",
+		       now->config_file);
+		options_free(next);
+		free(next);
+		return;
+	}
 	nts_server_reload(d->nts, next);
 	pthread_mutex_lock(&d->config_lock);
 	if (next->policy.table_size != now->policy.table_size)
@@ -494,6 +513,8 @@ static void reload(struct daemon *d)
 	apply_policy(d, &next->policy);
 	if (!same_upstreams(d, next) && apply_upstreams(d, next->upstream, next->n_upstreams))
 		pr_warn("SIGHUP: the new upstream set was not applied\n");
+	else
+		statefile_forget_api(d->state);	/* the file is in force again */
 	/* DELETE /upstreams goes back to what the file says now */
 	memcpy(now->upstream, next->upstream, sizeof(next->upstream));
 	now->n_upstreams = next->n_upstreams;
@@ -568,6 +589,7 @@ static int start_mgmt(struct daemon *d)
 		.get_upstreams = mgmt_get_upstreams,
 		.get_policy = mgmt_get_policy,
 		.set_policy = mgmt_set_policy,
+		.state = d->state,
 	};
 
 	return mgmt_open(&d->mgmt, d->opts.api_token_file, &ops);
@@ -597,6 +619,10 @@ static void serve(struct daemon *d, const sigset_t *sigs)
 			due = publish_reference(d);
 			continue;
 		}
+		if (sig == SIGUSR1) {
+			log_reopen_file();
+			continue;
+		}
 		if (sig == SIGHUP) {
 			notify_reloading();
 			reload(d);
@@ -617,7 +643,11 @@ static void shutdown_daemon(struct daemon *d)
 	/* before the threads it watches stop, or it would report them dead */
 	watchdog_stop(d->watchdog);
 	mgmt_close(d->mgmt);
+	serving_close(d->serving);
+	statefile_close(d->state);
+	broadcast_stop(d->broadcaster);
 	socket_server_stop(d->sockets);
+	mode6_close(d->mode6);
 	nts_server_close(d->nts);	/* after the workers that open its cookies */
 	reqlog_stop();
 	client_policy_close(d->policy);
@@ -629,6 +659,7 @@ static void shutdown_daemon(struct daemon *d)
 			loader_detach(&d->att[i]);
 	}
 	save_drift(d, true);
+	pool_watch_stop(d->pools);
 	agent_stop(d->agent);
 	ntp_keys_free(&d->keys);
 }
@@ -658,11 +689,19 @@ static int start_privileged(struct daemon *d)
 		prepare_relinks(d);
 	if (!err)
 		err = connect_sockets(d);
+	if (!err)
+		err = serving_open(&d->serving, d->att, d->n_att, d->sockets);
+	if (!err)
+		mgmt_set_serving(d->mgmt, d->serving);
+	if (!err)
+		err = broadcast_open(&d->broadcaster, &d->opts.broadcast, &d->keys, &d->opts.cfg);
 	if (!err) {
 		const struct http_params hp = {
 			.metrics_listen = &d->opts.metrics_listen,
 			.api_listen = &d->opts.api_listen,
 			.extra_hosts = d->opts.http_hosts,
+			.allow_cross_origin = d->opts.allow_cross_origin,
+			.max_state_age_ns = d->opts.cfg.max_state_age_ns,
 		};
 
 		err = http_open(&d->http, &hp);
@@ -683,8 +722,15 @@ static int start_unprivileged(struct daemon *d)
 	int err;
 
 	err = start_agent(d);
+	if (!err) {
+		const struct pool_ops pops = { .ctx = d, .get_upstreams = mgmt_get_upstreams,
+					       .set_upstreams = mgmt_set_upstreams };
+
+		err = pool_watch_start(&d->pools, d->opts.pools, d->opts.n_pools, d->agent, &pops);
+	}
 	if (err)
 		return err;
+	mode6_set_sources(d->mode6, mode6_agent_sources, d->agent);
 	d->inherited = inherits_synchronised_state(d);
 	publish_reference(d);
 	if (d->n_att) {
@@ -695,6 +741,8 @@ static int start_unprivileged(struct daemon *d)
 	err = reqlog_start(d->opts.log_requests, d->att, d->n_att);
 	if (!err)
 		err = socket_server_run(d->sockets);
+	if (!err)
+		err = broadcast_run(d->broadcaster, served_buffer(d));
 	if (!err)
 		err = nts_server_run(d->nts);
 	if (err)
@@ -726,11 +774,21 @@ int main(int argc, char **argv)
 		return err > 0 ? 0 : EXIT_USAGE;
 	log_set_level(d.opts.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	log_route_libraries();
+	if (d.opts.syslog && d.opts.log_file) {
+		pr_err("--syslog and --log-file: choose one place for the log\n");
+		return EXIT_USAGE;
+	}
 	if (d.opts.syslog && !d.opts.check_only && !d.opts.stats_only)
 		log_use_syslog();
+	if (d.opts.log_file && !d.opts.check_only && !d.opts.stats_only &&
+	    log_use_file(d.opts.log_file))
+		return EXIT_USAGE;
 	if (d.opts.check_only) {
 		/* the key file is configuration too: a bad one fails the check */
-		if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))
+		if (ntp_keys_load_trusted(d.opts.keys_file, &d.opts.trusted_keys, &d.keys) ||
+		    ntp_client_check_keys(&d.keys, d.opts.upstream, d.opts.n_upstreams))
+			return EXIT_USAGE;
+		if (broadcast_check_keys(&d.opts.broadcast, &d.keys))
 			return EXIT_USAGE;
 		ntp_keys_free(&d.keys);
 		if (d.opts.api_token_file && start_mgmt(&d))
@@ -748,7 +806,8 @@ int main(int argc, char **argv)
 				err = EXIT_RUNTIME;
 		return err;
 	}
-	if (d.opts.keys_file && ntp_keys_load(d.opts.keys_file, &d.keys))
+	if (ntp_keys_load_trusted(d.opts.keys_file, &d.opts.trusted_keys, &d.keys) ||
+	    ntp_client_check_keys(&d.keys, d.opts.upstream, d.opts.n_upstreams))
 		return EXIT_USAGE;
 	if (testhook_init())
 		return EXIT_USAGE;
@@ -759,6 +818,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGUSR2);
+	sigaddset(&sigs, SIGUSR1);	/* logrotate's postrotate: reopen the log file */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	d.main_thread = pthread_self();
 
@@ -766,7 +826,10 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&d.config_lock, NULL);
 	memcpy(d.upstreams, d.opts.upstream, sizeof(d.upstreams));
 	d.n_upstreams = d.opts.n_upstreams;
-	err = start_privileged(&d);
+	err = statefile_start(&d.state, d.opts.state_file, d.upstreams, &d.n_upstreams,
+			      &d.opts.policy);
+	if (!err)
+		err = start_privileged(&d);
 	if (err)
 		goto cleanup;
 	err = drop_privileges(&d);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "metrics.h"
+#include "mgmt_api.h"
 #include "kclock.h"
 #include "log.h"
 #include "ntp_proto.h"
@@ -210,7 +211,7 @@ char *metrics_render(struct metrics *m, size_t *len)
 	for (i = 0; i < m->src.n_att; i++)
 		fprintf(out, "xdp_ntpd_xdp_attached{interface=\"%s\",mode=\"%s\"} %d\n",
 			m->src.att[i].ifname, m->src.att[i].generic ? "generic" : "native",
-			m->src.att[i].attached);
+			m->src.att[i].attached && !serving_stopped(mgmt_serving(m->src.mgmt)));
 	fprintf(out, "# HELP xdp_ntpd_requests_total NTP packets seen, by path that saw them, outcome and reason.\n"
 		     "# TYPE xdp_ntpd_requests_total counter\n");
 	for (i = 0; i < m->src.n_att; i++) {

@@ -110,9 +110,20 @@ void mgmt_close(struct mgmt_api *m)
 	free(m);
 }
 
+void mgmt_set_serving(struct mgmt_api *m, struct serving *sv)
+{
+	m->ops.serving = sv;
+}
+
+struct serving *mgmt_serving(const struct mgmt_api *m)
+{
+	return m ? m->ops.serving : NULL;
+}
+
 bool mgmt_is_resource(const char *url)
 {
-	return !strcmp(url, "/upstreams") || !strcmp(url, "/ratelimit") || !strcmp(url, "/acl");
+	return !strcmp(url, "/upstreams") || !strcmp(url, "/upstreams/default") ||
+	       !strcmp(url, "/ratelimit") || !strcmp(url, "/acl") || !strcmp(url, "/control");
 }
 
 /* ---- parsers ---------------------------------------------------------- */
@@ -321,6 +332,31 @@ cleanup:
 	return ret;
 }
 
+int mgmt_parse_control(const char *body, size_t len, const char **action,
+		       char *err, size_t errlen)
+{
+	static const char *const keys[] = { "action", NULL };
+	static const char *const actions[] = { "stop", "start", "restart" };
+	json_t *root;
+	const char *text;
+	size_t i;
+	int ret = -EINVAL;
+
+	root = load_object(body, len, keys, err, errlen);
+	if (!root)
+		return -EINVAL;
+	text = json_string_value(json_object_get(root, "action"));
+	for (i = 0; text && i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (!strcmp(text, actions[i])) {
+			*action = actions[i];
+			ret = 0;
+		}
+	if (ret)
+		errbuf_fail(err, errlen, "\"action\" must be \"stop\", \"start\" or \"restart\"");
+	json_decref(root);
+	return ret;
+}
+
 /* ---- rendering -------------------------------------------------------- */
 
 static char *dump(json_t *o)
@@ -339,7 +375,8 @@ static json_t *endpoint_json(const struct ntpd_endpoint *ep)
 	return json_string(buf);
 }
 
-static char *upstreams_body(struct mgmt_api *m)
+/* Each resource as GET shows it, and as PUT takes it back (the state file). */
+static json_t *upstreams_json(struct mgmt_api *m)
 {
 	struct ntpd_endpoint eps[NTPD_MAX_UPSTREAMS];
 	json_t *list = json_array();
@@ -348,23 +385,45 @@ static char *upstreams_body(struct mgmt_api *m)
 	m->ops.get_upstreams(m->ops.ctx, eps, &n);
 	for (i = 0; i < n; i++)
 		json_array_append_new(list, endpoint_json(&eps[i]));
-	return dump(json_pack("{s:o}", "upstreams", list));
+	return json_pack("{s:o}", "upstreams", list);
+}
+
+static json_t *ratelimit_json(const struct ntpd_policy *p)
+{
+	__u64 cost = p->rate.cost_ns ? p->rate.cost_ns : NSEC_PER_SEC_U64;
+
+	return json_pack("{s:b, s:f, s:I, s:i, s:b, s:b, s:i, s:i}",
+			 "enabled", p->rate.enabled,
+			 "rate", 1e9 / (double)cost,
+			 "burst", (json_int_t)(p->rate.burst_ns / cost),
+			 "leak", p->rate.leak_shift, "kod", p->rate.kod,
+			 "kod_deny", p->rate.kod_deny, "prefix4", p->rate.prefix4,
+			 "prefix6", p->rate.prefix6);
+}
+
+static char *upstreams_body(struct mgmt_api *m)
+{
+	return dump(upstreams_json(m));
 }
 
 static char *ratelimit_body(const struct ntpd_policy *p)
 {
-	__u64 cost = p->rate.cost_ns ? p->rate.cost_ns : NSEC_PER_SEC_U64;
+	json_t *o = ratelimit_json(p);
 
-	return dump(json_pack("{s:b, s:f, s:I, s:i, s:b, s:b, s:i, s:i, s:I}",
-			      "enabled", p->rate.enabled,
-			      "rate", 1e9 / (double)cost,
-			      "burst", (json_int_t)(p->rate.burst_ns / cost),
-			      "leak", p->rate.leak_shift, "kod", p->rate.kod,
-			      "kod_deny", p->rate.kod_deny, "prefix4", p->rate.prefix4,
-			      "prefix6", p->rate.prefix6, "table_size", (json_int_t)p->table_size));
+	/* fixed when the map is made: shown, not something PUT takes */
+	if (o)
+		json_object_set_new(o, "table_size", json_integer((json_int_t)p->table_size));
+	return dump(o);
 }
 
+static json_t *acl_json(const struct ntpd_policy *p);
+
 static char *acl_body(const struct ntpd_policy *p)
+{
+	return dump(acl_json(p));
+}
+
+static json_t *acl_json(const struct ntpd_policy *p)
 {
 	json_t *allow = json_array(), *deny = json_array();
 	char addr[INET6_ADDRSTRLEN], cidr[INET6_ADDRSTRLEN + 8];
@@ -377,7 +436,7 @@ static char *acl_body(const struct ntpd_policy *p)
 		snprintf(cidr, sizeof(cidr), "%s/%u", addr, r->prefixlen);
 		json_array_append_new(r->action == NTPD_ACL_DENY ? deny : allow, json_string(cidr));
 	}
-	return dump(json_pack("{s:o, s:o}", "allow", allow, "deny", deny));
+	return json_pack("{s:o, s:o}", "allow", allow, "deny", deny);
 }
 
 static void reply_error(struct mgmt_reply *r, unsigned int status, const char *msg)
@@ -401,11 +460,28 @@ static bool authorised(const struct mgmt_api *m, const char *authorization)
 	return len == m->token_len && !CRYPTO_memcmp(authorization, m->token, len);
 }
 
+static char *control_body(struct mgmt_api *m)
+{
+	unsigned long actions;
+	const char *state;
+	double since;
+
+	state = serving_state(m->ops.serving, &since, &actions);
+	return dump(json_pack("{s:s, s:f, s:I}", "state", state, "since", since,
+			      "actions", (json_int_t)actions));
+}
+
 static void handle_read(struct mgmt_api *m, const char *url, struct mgmt_reply *r)
 {
 	struct ntpd_policy *p;	/* 5 KiB: off the HTTP thread's stack */
 
 	r->status = 200;
+	if (!strcmp(url, "/control")) {
+		if (!m->ops.serving)
+			return reply_error(r, 503, "service control is not available");
+		r->body = control_body(m);
+		return;
+	}
 	if (!strcmp(url, "/upstreams")) {
 		r->body = upstreams_body(m);
 		return;
@@ -435,14 +511,39 @@ static void reply_not_applied(struct mgmt_reply *r, const char *what, int err)
 				 err == -ENOTRECOVERABLE));
 }
 
-static void change_upstreams(struct mgmt_api *m, const char *method, const char *body,
-			     size_t len, struct mgmt_reply *r)
+/*
+ * Save what is in force now under `key` (value NULL: the configured one is
+ * in force, drop the key).  false after a 500 saying the change is applied
+ * but will not outlast a restart.
+ */
+static bool persist(struct mgmt_api *m, const char *key, json_t *value, struct mgmt_reply *r)
+{
+	char msg[192];
+	int err;
+
+	if (!m->ops.state) {
+		json_decref(value);
+		return true;
+	}
+	err = statefile_put(m->ops.state, key, value);
+	if (!err)
+		return true;
+	snprintf(msg, sizeof(msg), "applied, but not saved to %s (lost at restart): %s",
+		 statefile_path(m->ops.state), strerror(-err));
+	r->status = 500;
+	r->body = dump(json_pack("{s:s, s:b}", "error", msg, "applied", true));
+	return false;
+}
+
+static void change_upstreams(struct mgmt_api *m, const char *method, const char *url,
+			     const char *body, size_t len, struct mgmt_reply *r)
 {
 	struct ntpd_endpoint eps[NTPD_MAX_UPSTREAMS];
+	bool reset = !strcmp(method, "DELETE") || !strcmp(url, "/upstreams/default");
 	char err[256];
 	int n = 0, ret;
 
-	if (!strcmp(method, "DELETE"))
+	if (reset)
 		ret = m->ops.reset_upstreams(m->ops.ctx);
 	else if (mgmt_parse_upstreams(body, len, eps, &n, err, sizeof(err)))
 		return reply_error(r, 400, err);
@@ -452,8 +553,29 @@ static void change_upstreams(struct mgmt_api *m, const char *method, const char 
 		pr_warn("management: %s /upstreams not applied: %s\n", method, strerror(-ret));
 		return reply_not_applied(r, "upstreams", ret);
 	}
-	pr_info("management: %s /upstreams applied\n", method);
-	handle_read(m, "/upstreams", r);
+	pr_info("management: %s %s applied\n", method, url);
+	if (persist(m, "upstreams", reset ? NULL : upstreams_json(m), r))
+		handle_read(m, "/upstreams", r);
+}
+
+static void control(struct mgmt_api *m, const char *body, size_t len, struct mgmt_reply *r)
+{
+	const char *action;
+	char err[256];
+	int ret;
+
+	if (!m->ops.serving)
+		return reply_error(r, 503, "service control is not available");
+	if (mgmt_parse_control(body, len, &action, err, sizeof(err)))
+		return reply_error(r, 400, err);
+	ret = serving_control(m->ops.serving, action);
+	if (ret) {
+		snprintf(err, sizeof(err), "%s failed: %s (the log names the path)", action,
+			 strerror(-ret));
+		return reply_error(r, 500, err);
+	}
+	pr_info("management: POST /control %s applied\n", action);
+	handle_read(m, "/control", r);
 }
 
 static void handle_change(struct mgmt_api *m, const char *method, const char *url,
@@ -463,8 +585,11 @@ static void handle_change(struct mgmt_api *m, const char *method, const char *ur
 	char err[256];
 	int ret;
 
-	if (!strcmp(url, "/upstreams"))
-		return change_upstreams(m, method, body, len, r);
+	if (!strcmp(url, "/control"))
+		return control(m, body, len, r);
+
+	if (!strncmp(url, "/upstreams", 10))
+		return change_upstreams(m, method, url, body, len, r);
 	if (!strcmp(method, "DELETE"))
 		return reply_error(r, 405, "use PUT to change limits and lists");
 	p = malloc(sizeof(*p));
@@ -484,7 +609,9 @@ static void handle_change(struct mgmt_api *m, const char *method, const char *ur
 		goto cleanup;
 	}
 	pr_info("management: PUT %s applied\n", url);
-	handle_read(m, url, r);
+	m->ops.get_policy(m->ops.ctx, p);
+	if (persist(m, url + 1, !strcmp(url, "/ratelimit") ? ratelimit_json(p) : acl_json(p), r))
+		handle_read(m, url, r);
 cleanup:
 	free(p);
 }
@@ -494,9 +621,15 @@ void mgmt_handle(struct mgmt_api *m, const char *method, const char *url,
 		 struct mgmt_reply *reply)
 {
 	memset(reply, 0, sizeof(*reply));
+	if (!strcmp(url, "/upstreams/default") && strcmp(method, "PUT"))
+		return reply_error(reply, 405, "PUT /upstreams/default: back to the configured set");
 	if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
 		return handle_read(m, url, reply);
-	if (strcmp(method, "PUT") && !(strcmp(method, "DELETE") == 0 && !strcmp(url, "/upstreams")))
+	if (!strcmp(url, "/control") != !strcmp(method, "POST"))
+		return reply_error(reply, 405, !strcmp(url, "/control") ? "methods: GET, POST" :
+					       "methods: GET, PUT (and DELETE /upstreams)");
+	if (strcmp(method, "PUT") && strcmp(method, "POST") &&
+	    !(strcmp(method, "DELETE") == 0 && !strcmp(url, "/upstreams")))
 		return reply_error(reply, 405, "methods: GET, PUT (and DELETE /upstreams)");
 	if (!m->token)
 		return reply_error(reply, 403, "read-only: the daemon runs without --api-token-file");

@@ -215,6 +215,98 @@ const struct ntp_key *ntp_keys_find(const struct ntp_keyring *ring, __u32 id)
 	return NULL;
 }
 
+const struct ntp_key *ntp_keys_trusted(const struct ntp_keyring *ring, __u32 id)
+{
+	const struct ntp_key *k = ntp_keys_find(ring, id);
+
+	return k && !k->untrusted ? k : NULL;
+}
+
+static bool trust_covers(const struct ntp_trust *t, int i, __u32 id)
+{
+	return id >= t->lo[i] && id <= t->hi[i];
+}
+
+int ntp_keys_trust(struct ntp_keyring *ring, const struct ntp_trust *trust, const char *path)
+{
+	int i, j, found;
+
+	for (i = 0; i < trust->n; i++) {
+		for (j = 0, found = 0; j < ring->n && !found; j++)
+			found = trust_covers(trust, i, ring->keys[j].id);
+		if (found)
+			continue;
+		if (!path)
+			pr_err("trustedkey: no key file to trust keys of (--keys, keyfile)\n");
+		else if (trust->lo[i] == trust->hi[i])
+			pr_err("trustedkey %u: no such key in %s\n", trust->lo[i], path);
+		else
+			pr_err("trustedkey %u-%u: no key in that range in %s\n", trust->lo[i],
+			       trust->hi[i], path);
+		return -EINVAL;
+	}
+	for (j = 0; trust->n && j < ring->n; j++) {
+		for (i = 0, found = 0; i < trust->n && !found; i++)
+			found = trust_covers(trust, i, ring->keys[j].id);
+		ring->keys[j].untrusted = !found;
+	}
+	return 0;
+}
+
+int ntp_keys_load_trusted(const char *path, const struct ntp_trust *trust,
+			  struct ntp_keyring *out)
+{
+	int err;
+
+	*out = (struct ntp_keyring){ 0 };
+	if (path) {
+		err = ntp_keys_load(path, out);
+		if (err)
+			return err;
+	}
+	err = ntp_keys_trust(out, trust, path);
+	if (err)
+		ntp_keys_free(out);
+	return err;
+}
+
+static int parse_key_id(const char *s, char **end, __u32 *id)
+{
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, end, 10);
+	if (errno || v == 0 || v > 0xffffffffUL)
+		return -EINVAL;
+	*id = (__u32)v;
+	return 0;
+}
+
+int ntp_trust_parse(const char *text, struct ntp_trust *trust)
+{
+	const char *p = text;
+	char *end;
+	__u32 lo, hi;
+
+	do {
+		if (parse_key_id(p, &end, &lo))
+			return -EINVAL;
+		hi = lo;
+		if (*end == '-' && parse_key_id(end + 1, &end, &hi))
+			return -EINVAL;
+		if ((*end && *end != ',') || lo > hi)
+			return -EINVAL;
+		if (trust->n == NTP_TRUST_MAX)
+			return -ENOSPC;
+		trust->lo[trust->n] = lo;
+		trust->hi[trust->n++] = hi;
+		p = end + 1;
+	} while (*end);
+	return 0;
+}
+
 static const EVP_MD *md_of(enum ntp_key_type type)
 {
 	return type == NTP_KEY_MD5 ? EVP_md5() : EVP_sha1();
@@ -309,7 +401,8 @@ enum ntp_auth_verdict ntp_auth_lookup(const struct ntp_keyring *ring, const __u8
 	if (len < NTP_PACKET_LEN || (mac_len != 20 && mac_len != 24))
 		return NTP_AUTH_UNSUPPORTED;
 	memcpy(&keyid, pkt + NTP_PACKET_LEN, 4);
-	*key = ntp_keys_find(ring, ntohl(keyid));
+	/* an untrusted key is answered as an unknown one: a crypto-NAK */
+	*key = ntp_keys_trusted(ring, ntohl(keyid));
 	if (!*key)
 		return NTP_AUTH_UNKNOWN_KEY;
 	if (ntp_auth_digest_len((*key)->type) != mac_len - 4)

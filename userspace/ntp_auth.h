@@ -7,6 +7,7 @@
 #ifndef NTPD_NTP_AUTH_H
 #define NTPD_NTP_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ntpd_shared.h"
@@ -33,6 +34,20 @@ struct ntp_key {
 	 * Read-only after loading, so threads share it.
 	 */
 	void *prepared;
+	/* not on the trustedkey list: known, but neither answered nor used
+	 * for an upstream (false by default: a key built by hand is trusted) */
+	bool untrusted;
+};
+
+/*
+ * trustedkey ID|LO-HI ... (ntpd's): only these keys sign answers and
+ * authenticate upstreams.  n 0: every key of the file is trusted (chrony's
+ * way, and ours before the list existed).
+ */
+#define NTP_TRUST_MAX		32
+struct ntp_trust {
+	__u32 lo[NTP_TRUST_MAX], hi[NTP_TRUST_MAX];
+	int n;
 };
 
 struct ntp_keyring {
@@ -47,7 +62,27 @@ struct ntp_keyring {
  */
 int ntp_keys_load(const char *path, struct ntp_keyring *out);
 void ntp_keys_free(struct ntp_keyring *ring);
+/* Any key of the ring with this ID, trusted or not (NULL: none). */
 const struct ntp_key *ntp_keys_find(const struct ntp_keyring *ring, __u32 id);
+/* The key with this ID if it is trusted, else NULL: the one to sign with. */
+const struct ntp_key *ntp_keys_trusted(const struct ntp_keyring *ring, __u32 id);
+
+/*
+ * Mark the keys outside `trust` untrusted (nothing when trust->n is 0).
+ * Every ID and range listed must name a key of the ring: a trustedkey for
+ * a key the file lacks is a typo, not a policy.  0, or -EINVAL after
+ * printing "trustedkey ID: no such key in PATH".
+ */
+int ntp_keys_trust(struct ntp_keyring *ring, const struct ntp_trust *trust, const char *path);
+
+/* ntp_keys_load of `path` (NULL: an empty ring) and ntp_keys_trust: the
+ * daemon's keys.  0, or -errno after printing why. */
+int ntp_keys_load_trusted(const char *path, const struct ntp_trust *trust,
+			  struct ntp_keyring *out);
+
+/* Parse "ID", "LO-HI" or a comma-separated list of them into *trust
+ * (added to it).  0, -EINVAL (not IDs 1..4294967295, LO > HI), -ENOSPC. */
+int ntp_trust_parse(const char *text, struct ntp_trust *trust);
 
 /* Digest length on the wire for a key type. */
 size_t ntp_auth_digest_len(enum ntp_key_type type);
@@ -58,7 +93,7 @@ int ntp_auth_digest(const struct ntp_key *key, const void *data, size_t len, __u
 enum ntp_auth_verdict {
 	NTP_AUTH_NONE,		/* plain 48-byte packet */
 	NTP_AUTH_OK,		/* MAC verified with *key */
-	NTP_AUTH_UNKNOWN_KEY,	/* answer with a crypto-NAK only */
+	NTP_AUTH_UNKNOWN_KEY,	/* answer with a crypto-NAK only (untrusted keys too) */
 	NTP_AUTH_BAD_MAC,	/* known key, wrong digest: no answer */
 	NTP_AUTH_UNSUPPORTED,	/* extension fields or odd lengths: no answer */
 };

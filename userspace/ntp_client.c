@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "ntp_client.h"
 #include "ntp_proto.h"
+#include "log.h"
+
+#include <errno.h>
 
 #include <math.h>
 #include <string.h>
@@ -19,12 +22,83 @@ static const char *const verdict_names[] = {
 	[NTP_RESP_UNSYNC] = "unsynchronised",
 	[NTP_RESP_BAD_TIMES] = "bad_timestamps",
 	[NTP_RESP_BAD_VERSION] = "bad_version",
+	[NTP_RESP_UNSIGNED] = "unsigned",
+	[NTP_RESP_CRYPTO_NAK] = "crypto_nak",
+	[NTP_RESP_WRONG_KEY] = "wrong_key",
+	[NTP_RESP_BAD_MAC] = "bad_mac",
+	[NTP_RESP_NO_KEY] = "no_key",
+};
+
+static const char *const verdict_why[] = {
+	[NTP_RESP_UNSIGNED] = "the reply is not signed, and its server line has a key",
+	[NTP_RESP_CRYPTO_NAK] = "the server does not know our key (crypto-NAK)",
+	[NTP_RESP_WRONG_KEY] = "the reply is signed with another key ID than ours",
+	[NTP_RESP_BAD_MAC] = "the reply's MAC does not verify with our key "
+			     "(the server's key differs)",
+	[NTP_RESP_NO_KEY] = "our key is not in the key file or not trusted",
 };
 
 const char *ntp_response_verdict_name(enum ntp_response_verdict v)
 {
 	return (unsigned int)v < sizeof(verdict_names) / sizeof(verdict_names[0]) ?
 		       verdict_names[v] : "unknown";
+}
+
+const char *ntp_response_verdict_why(enum ntp_response_verdict v)
+{
+	if ((unsigned int)v < sizeof(verdict_why) / sizeof(verdict_why[0]) && verdict_why[v])
+		return verdict_why[v];
+	return ntp_response_verdict_name(v);
+}
+
+size_t ntp_client_sign_request(const struct ntp_keyring *keys, __u32 key_id, __u8 *pkt)
+{
+	const struct ntp_key *key = ntp_keys_trusted(keys, key_id);
+
+	return key ? ntp_auth_sign(key, pkt) : 0;
+}
+
+enum ntp_response_verdict ntp_client_check_auth(const struct ntp_keyring *keys, __u32 key_id,
+						const __u8 *buf, size_t len,
+						enum ntp_response_verdict v)
+{
+	const struct ntp_key *key = ntp_keys_trusted(keys, key_id);
+	__be32 keyid;
+
+	if (!key)
+		return NTP_RESP_NO_KEY;
+	if (len == NTP_PACKET_LEN)
+		return NTP_RESP_UNSIGNED;
+	/* RFC 5905 7.4: a crypto-NAK is a MAC of key ID 0 and no digest */
+	if (len < NTP_PACKET_LEN + 4)
+		return NTP_RESP_BAD_LENGTH;
+	memcpy(&keyid, buf + NTP_PACKET_LEN, 4);
+	if (len == NTP_PACKET_LEN + 4)
+		return keyid ? NTP_RESP_BAD_LENGTH : NTP_RESP_CRYPTO_NAK;
+	if (bpf_ntohl(keyid) != key_id)
+		return NTP_RESP_WRONG_KEY;
+	if (ntp_auth_verify(key, buf, len) != NTP_AUTH_OK)
+		return NTP_RESP_BAD_MAC;
+	return v;
+}
+
+int ntp_client_check_keys(const struct ntp_keyring *keys, const struct ntpd_endpoint *eps, int n)
+{
+	const struct ntp_key *k;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!eps[i].key_id)
+			continue;
+		k = ntp_keys_find(keys, eps[i].key_id);
+		if (k && !k->untrusted)
+			continue;
+		pr_err("server %s key %u: %s\n", eps[i].host, eps[i].key_id,
+		       !keys || !keys->n ? "no key file (--keys, keyfile)" :
+		       k ? "not a trusted key (trustedkey)" : "no such key in the key file");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 void ntp_client_build_request(struct ntp_packet *req, __u64 nonce)

@@ -9,14 +9,26 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
+#include "broadcast.h"
 #include "endpoint.h"
 #include "loader.h"
+#include "ntp_auth.h"
+#include "mode6.h"
 #include "policy.h"
 #include "reference.h"
 #include "seccomp_filter.h"
 
 #define NTPD_MAX_IFACES		16
 #define NTPD_MAX_UPSTREAMS	16
+#define NTPD_MAX_POOLS		4
+
+/* A pool line: its name and options, and the addresses it gave the list. */
+struct ntpd_pool {
+	struct ntpd_endpoint proto;
+	int maxsources;
+	char member[NTPD_MAX_UPSTREAMS][INET6_ADDRSTRLEN];
+	int n_members;
+};
 /* The knobs, their flags, directives, ranges and help are the table in
  * knobs.c; the fields here are what they set.  The strings are the struct's
  * own (copies): options_free() releases them. */
@@ -30,12 +42,15 @@ struct ntpd_options {
 	struct ntpd_endpoint listen6;	/* -b */
 	struct ntpd_endpoint upstream[NTPD_MAX_UPSTREAMS];	/* -s */
 	int n_upstreams;
+	struct ntpd_pool pools[NTPD_MAX_POOLS];	/* pool lines, for pool.h's watch */
+	int n_pools;
 	int threads4;			/* -4, default: one per core */
 	int threads6;			/* -6 */
 	const char *user;		/* -u */
 	const char *chroot_dir;		/* -r */
 	bool debug;			/* -d */
 	bool syslog;			/* --syslog: log there, not to stderr */
+	const char *log_file;		/* --log-file: log there (reopened on SIGUSR1) */
 	enum seccomp_mode seccomp;	/* --seccomp on|log|off */
 	unsigned int log_requests;	/* --log-requests: lines/s of the request log, 0 off */
 	unsigned int log_sample;	/* --log-sample: 1 in N requests considered */
@@ -48,6 +63,7 @@ struct ntpd_options {
 	struct ntpd_endpoint metrics_listen;
 	struct ntpd_endpoint api_listen;	/* --api-listen: the write API only there; host "" = off */
 	const char *http_hosts;		/* --http-host: extra names accepted in Host, comma-separated */
+	bool allow_cross_origin;	/* --allow-cross-origin: CORS on the time answers */
 	__u8 local_stratum;		/* 0: none */
 	enum clock_model clock_model;
 	int upstream_min_poll;
@@ -55,8 +71,10 @@ struct ntpd_options {
 	int max_missed;
 	bool leap_smear;
 	const char *keys_file;		/* --keys */
+	struct ntp_trust trusted_keys;	/* --trusted-key, trustedkey: n 0 all */
 	const char *api_token_file;	/* --api-token-file: management API may change things */
 	const char *drift_file;		/* --drift-file: frequency kept across restarts */
+	const char *state_file;		/* --state-file: API changes kept across restarts */
 	const char *nts_cert;		/* ntsservercert: NTS on when set with nts_key */
 	const char *nts_key;		/* ntsserverkey */
 	const char *nts_dump_dir;	/* ntsdumpdir: the cookie key file's directory */
@@ -65,6 +83,8 @@ struct ntpd_options {
 	int nts_rotate;			/* ntsrotate: s between cookie keys, 0 never */
 	int nts_threads;		/* ntsprocesses: key exchanges at once */
 	struct ntpd_policy policy;	/* --rate-limit, --allow, --deny, ... */
+	struct mode6_allow allow_query;	/* --allow-query: mode 6 besides loopback */
+	struct broadcast_list broadcast;	/* --broadcast: mode-5 targets */
 	struct ntpd_config cfg;		/* XDP load-time knobs */
 	bool stats_only;		/* --stats: print pinned counters, exit */
 	const char *config_file;	/* -c, --config */

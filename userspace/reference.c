@@ -169,7 +169,7 @@ double reference_publish(struct reference *r, __u64 now_tai_ns, __s64 tai_offset
 	double stepped;
 	int step;
 
-	leap_tracker_load_list(&r->leap, LEAP_SECONDS_LIST, now_utc);
+	r->leap.list_ok = !leap_list_current(now_utc, &r->leap.list);
 	leap_observe(&r->leap, leap_li_combine(r->result.leap, &r->leap, now_utc), now_utc);
 	memset(st, 0, sizeof(*st));
 	st->update_tai_ns = now_tai_ns;

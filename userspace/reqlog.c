@@ -56,6 +56,7 @@ static void summarise(double now)
 void reqlog_event(const struct ntpd_request_event *ev)
 {
 	char addr[INET6_ADDRSTRLEN];
+	bool v6;
 	static const __u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 	double now;
 
@@ -78,11 +79,16 @@ void reqlog_event(const struct ntpd_request_event *ev)
 	summarise(now);
 	pthread_mutex_unlock(&rl.lock);
 
-	if (!memcmp(ev->addr, v4mapped, sizeof(v4mapped)))
+	/* ADDR:PORT, [V6ADDR]:PORT: as endpoints are written everywhere else */
+	if (!memcmp(ev->addr, v4mapped, sizeof(v4mapped))) {
 		inet_ntop(AF_INET, &ev->addr[12], addr, sizeof(addr));
-	else
+		v6 = false;
+	} else {
 		inet_ntop(AF_INET6, ev->addr, addr, sizeof(addr));
-	pr_info("request: %s v%u mode %u -> %s/%s (%s)\n", addr, ev->version, ev->mode,
+		v6 = true;
+	}
+	pr_info("request: %s%s%s:%u v%u mode %u -> %s/%s (%s)\n", v6 ? "[" : "", addr,
+		v6 ? "]" : "", ntohs(ev->port), ev->version, ev->mode,
 		stats_counter_outcome((int)ev->outcome), stats_counter_reason((int)ev->outcome),
 		ev->path == NTPD_PATH_XDP ? "xdp" : "socket");
 }

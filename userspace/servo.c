@@ -51,15 +51,6 @@ double servo_update(struct servo *sv, __u64 now_tai_ns, double offset, double fr
 	return step;
 }
 
-void servo_coast(struct servo *sv, __u64 now_tai_ns)
-{
-	if (!sv->valid)
-		return;
-	sv->corr_ns = servo_correction_at(sv, now_tai_ns);
-	sv->anchor_tai_ns = now_tai_ns;
-	sv->freq_scaled = scaled(sv->freq);
-}
-
 void servo_move(struct servo *sv, double d_offset, double d_time)
 {
 	if (!sv->valid)

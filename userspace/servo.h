@@ -40,9 +40,6 @@ __s64 servo_correction_at(const struct servo *sv, __u64 now_tai_ns);
  */
 double servo_update(struct servo *sv, __u64 now_tai_ns, double offset, double freq);
 
-/* Carry on without an estimate (hold-over): extend the line at the last
- * frequency, no slew. */
-void servo_coast(struct servo *sv, __u64 now_tai_ns);
 
 /* Upstream time moved by d_offset against ours, our readings by d_time. */
 void servo_move(struct servo *sv, double d_offset, double d_time);

@@ -29,6 +29,7 @@ enum reply_kind {
 	REPLY_PLAIN,	/* 48 bytes */
 	REPLY_SIGNED,	/* 48 bytes + keyid + MAC with the request's key */
 	REPLY_NAK,	/* crypto-NAK: 48 bytes + a zero keyid (RFC 5905 7.4) */
+	REPLY_CONTROL,	/* a mode-6 response (mode6.c), reply_len bytes */
 	REPLY_NTS,	/* NTS fields after the header (nts_ntp.c) */
 };
 /* room for a request with extension fields and a MAC; longer is not NTP */
@@ -67,6 +68,7 @@ struct worker {
 	const struct ntp_key *reply_key[BATCH];
 	struct nts_ef_reply nts[BATCH];
 	enum reply_kind reply[BATCH];
+	size_t reply_len[BATCH];	/* REPLY_CONTROL's length */
 	union dest_info dest[BATCH];
 	bool have_dest[BATCH];
 	__u8 buf[BATCH][RX_BUF_LEN];
@@ -220,6 +222,26 @@ static __u32 screen_datagram(struct worker *w, int i, unsigned int len)
 }
 
 /*
+ * A control message (mode 6): the same screening of peer and destination
+ * as a request, then mode6.c answers it, or counts why not.
+ */
+static __u32 handle_control(struct worker *w, int i, unsigned int len,
+			    const struct ntpd_ref_state *st, int have_state)
+{
+	__u64 now = refstate_tai_now_ns();
+
+	if (!w->srv->params.mode6 || bad_peer(&w->peer[i]))
+		return NTPD_CNT_DROP_MODE_CONTROL;
+	w->have_dest[i] = rx_dest(&w->rx[i].msg_hdr, &w->dest[i]);
+	if (w->have_dest[i] && to_group(w->family, &w->dest[i]))
+		return NTPD_CNT_DROP_MODE_CONTROL;
+	return mode6_answer(w->srv->params.mode6, w->family, peer_addr(&w->peer[i]), w->buf[i],
+			    len, have_state ? st : NULL,
+			    have_state && ntp_state_fresh(st, now, w->srv->params.cfg.max_state_age_ns),
+			    now, w->buf[i], &w->reply_len[i]);
+}
+
+/*
  * Decide on one datagram; on answer it becomes the finished response in
  * place (transmit timestamp and MAC excepted: finish_reply) and
  * w->reply[i] says what kind.  Returns the counter to bump.
@@ -244,6 +266,12 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 	int fresh;
 
 	w->reply[i] = REPLY_NONE;
+	if (len >= 1 && NTP_MODE(w->buf[i][0]) == NTP_MODE_CONTROL) {
+		reason = handle_control(w, i, len, st, have_state);
+		if (reason == NTPD_CNT_CONTROL_ANSWERED)
+			w->reply[i] = REPLY_CONTROL;
+		return reason;
+	}
 	reason = screen_datagram(w, i, len);
 	if (reason != NTP_REQ_ANSWER)
 		return reason;
@@ -302,8 +330,11 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 static size_t finish_reply(struct worker *w, int i, const struct ntpd_ref_state *st)
 {
 	__u8 *pkt = w->buf[i];
-	__u64 tx_tai = refstate_tai_now_ns();
+	__u64 tx_tai;
 
+	if (w->reply[i] == REPLY_CONTROL)
+		return w->reply_len[i];	/* no timestamps, not an NTP answer */
+	tx_tai = refstate_tai_now_ns();
 	ntp_set_transmit((struct ntp_packet *)pkt, st, tx_tai);
 	ntp_latency_add(&w->counters, tx_tai - w->rx_tai[i]);
 	switch (w->reply[i]) {
@@ -359,7 +390,7 @@ static void set_reply_source(struct worker *w, int i, struct msghdr *msg)
 /* The request log's sample: as the XDP program's, 1 in N by a random number. */
 static void maybe_log(struct worker *w, int i, __u8 li_vn_mode, __u32 verdict)
 {
-	struct ntpd_request_event ev = { .outcome = verdict, .path = NTPD_PATH_SOCKET };
+	struct ntpd_request_event ev = { .outcome = (__u16)verdict, .path = NTPD_PATH_SOCKET };
 
 	w->rng ^= w->rng << 13;
 	w->rng ^= w->rng >> 17;
@@ -369,8 +400,10 @@ static void maybe_log(struct worker *w, int i, __u8 li_vn_mode, __u32 verdict)
 	if (w->peer[i].ss_family == AF_INET) {
 		ev.addr[10] = ev.addr[11] = 0xff;
 		memcpy(&ev.addr[12], &((struct sockaddr_in *)&w->peer[i])->sin_addr, 4);
+		ev.port = ((struct sockaddr_in *)&w->peer[i])->sin_port;
 	} else {
 		memcpy(ev.addr, &((struct sockaddr_in6 *)&w->peer[i])->sin6_addr, 16);
+		ev.port = ((struct sockaddr_in6 *)&w->peer[i])->sin6_port;
 	}
 	ev.version = NTP_VN(li_vn_mode);
 	ev.mode = NTP_MODE(li_vn_mode);
@@ -528,6 +561,20 @@ int socket_server_start(struct socket_server **out, const struct socket_server_p
 		}
 	}
 	return err;
+}
+
+int socket_server_each_fd(const struct socket_server *srv, int (*fn)(int fd, void *arg), void *arg)
+{
+	int i, err;
+
+	for (i = 0; srv && i < srv->n_workers; i++) {
+		if (srv->workers[i].fd < 0)
+			continue;
+		err = fn(srv->workers[i].fd, arg);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 void socket_server_stop(struct socket_server *srv)

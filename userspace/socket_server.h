@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "client_policy.h"
+#include "mode6.h"
 #include "ntp_auth.h"
 #include "ntpd_shared.h"
 
@@ -25,6 +26,7 @@ struct socket_server_params {
 	const struct ntpd_ref_buffer *ref;	/* state to serve */
 	const struct ntp_keyring *keys;		/* symmetric keys; may be empty */
 	struct client_policy *policy;		/* rate limits and access lists */
+	struct mode6 *mode6;			/* ntpq's control messages; NULL: none */
 };
 
 /* Bind every socket, then start the threads.  0 or -errno (and a message
@@ -39,6 +41,11 @@ int socket_server_run(struct socket_server *srv);
 void socket_server_serve_from(struct socket_server *srv, const struct ntpd_ref_buffer *ref,
 			      struct client_policy *policy);
 void socket_server_stop(struct socket_server *srv);
+
+/* fn on each bound socket, in order, until one fails: that error, or 0
+ * (serving.c's stop attaches a drop-all filter there). */
+int socket_server_each_fd(const struct socket_server *srv, int (*fn)(int fd, void *arg),
+			  void *arg);
 
 /* Counters summed over the threads (same reasons as the XDP counters). */
 void socket_server_counters(const struct socket_server *srv, struct ntpd_counters *out);

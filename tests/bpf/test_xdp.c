@@ -347,7 +347,7 @@ static void expect_ntp_fixed(uint8_t *ntp, const uint8_t *req_ntp, const struct 
 	 * one side of it) */
 	synced = fresh && st->stratum <= 15;
 	ntp[0] = (uint8_t)((synced ? (leap_taken(st, rx_tai_before) ? 0 : st->leap) : 3) << 6 |
-			   vn << 3 | 4);
+			   vn << 3 | ((req_ntp[0] & 7) == 1 ? 2 : 4));	/* symmetric active: passive */
 	ntp[1] = synced ? st->stratum : 0;
 	poll = (int8_t)req_ntp[2];
 	poll = poll < POLL_MIN ? POLL_MIN : poll > POLL_MAX ? POLL_MAX : poll;
@@ -751,7 +751,8 @@ static void test_case(void **state)
 }
 
 /* Every version x every mode, both families, generated: which requests are
- * answered is RFC 5905 plus RFC 1059's mode-less version 1. */
+ * answered is RFC 5905 (client, and symmetric active in mode 2) plus RFC
+ * 1059's mode-less version 1. */
 #define MATRIX_N (2 * 8 * 8)
 static struct xdp_case matrix[MATRIX_N];
 static char matrix_desc[MATRIX_N][40];
@@ -771,14 +772,15 @@ static void fill_matrix(void)
 				c->f.ip = ip;
 				c->f.set_lvm = true;
 				c->f.lvm = (uint8_t)(vn << 3 | mode);
-				if ((vn >= 1 && vn <= 4 && mode == 3) || (vn == 1 && mode == 0)) {
+				if ((vn >= 1 && vn <= 4 && (mode == 3 || mode == 1)) ||
+				    (vn == 1 && mode == 0)) {
 					c->verdict = XDP_TX;
 					c->counter = ip == V4 ? NTPD_CNT_ANSWERED_V4 :
 								NTPD_CNT_ANSWERED_V6;
 				} else if (mode == 4) {
 					c->verdict = XDP_DROP;
 					c->counter = NTPD_CNT_DROP_MODE_SERVER;
-				} else if (mode >= 6) {
+				} else if (mode == 7) {
 					c->verdict = XDP_DROP;
 					c->counter = NTPD_CNT_DROP_MODE_CONTROL;
 				} else if (vn < 1 || vn > 4) {

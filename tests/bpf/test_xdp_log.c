@@ -89,8 +89,8 @@ static void events_carry_client_and_outcome(void **state)
 			 XDP_TX);
 	assert_int_equal(send_one(&f, AF_INET6, "2001:db8:1::7", NTP_LI_VN_MODE(0, 3, NTP_MODE_CLIENT)),
 			 XDP_TX);
-	/* mode 6 (control) from outside: dropped, and still logged */
-	assert_int_equal(send_one(&f, AF_INET, "198.51.100.7", NTP_LI_VN_MODE(0, 2, 6)), XDP_DROP);
+	/* mode 7 (private) from outside: dropped, and still logged */
+	assert_int_equal(send_one(&f, AF_INET, "198.51.100.7", NTP_LI_VN_MODE(0, 2, 7)), XDP_DROP);
 	assert_true(ring_buffer__consume(f.rb) >= 0);
 	assert_int_equal(f.n_ev, 3);
 
@@ -99,15 +99,18 @@ static void events_carry_client_and_outcome(void **state)
 	assert_int_equal(f.ev[0].mode, NTP_MODE_CLIENT);
 	assert_int_equal(f.ev[0].outcome, NTPD_CNT_ANSWERED_V4);
 	assert_int_equal(f.ev[0].path, NTPD_PATH_XDP);
+	/* the request's source port, not the answer's (which swapped them) */
+	assert_int_equal(ntohs(f.ev[0].port), 40123);
 
 	inet_pton(AF_INET6, "2001:db8:1::7", v6);
 	assert_memory_equal(f.ev[1].addr, v6, 16);
 	assert_int_equal(f.ev[1].version, 3);
 	assert_int_equal(f.ev[1].outcome, NTPD_CNT_ANSWERED_V6);
 
-	assert_int_equal(f.ev[2].mode, 6);
+	assert_int_equal(f.ev[2].mode, 7);
 	assert_int_equal(f.ev[2].version, 2);
 	assert_int_equal(f.ev[2].outcome, NTPD_CNT_DROP_MODE_CONTROL);
+	assert_int_equal(ntohs(f.ev[2].port), 40123);
 	unload(&f);
 }
 

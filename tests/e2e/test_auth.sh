@@ -87,6 +87,25 @@ else
 	not_ok "daemon starts with a key file"
 fi
 
+# trustedkey: keys of the file outside the list are answered as unknown
+if daemon_start --local-stratum 10 --xdp-mode socket --keys "$WORK/server.keys" --trusted-key 10,11; then
+	before=$(socket_count answered authenticated)
+	check "trustedkey 10,11: chronyd with key 10 synchronises" \
+		chrony_with_key 10 "10 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70"
+	check "  ... answered signed" socket_moved authenticated "$before"
+	before=$(socket_count refused crypto_nak)
+	check "key 12, in the file but not trusted: chronyd gets no usable answer" \
+		not chrony_with_key 12 "12 MD5 ASCII:crocus" 4
+	check "  ... a crypto-NAK only, as for an unknown key" socket_moved crypto_nak "$before" refused
+	daemon_stop
+else
+	not_ok "daemon starts with --trusted-key"
+fi
+in_srv_net timeout 10 "$BIN" --xdp-mode socket --keys "$WORK/server.keys" --trusted-key 10,13 \
+	>"$WORK/trust.txt" 2>&1
+check "a trustedkey the file lacks: exit 2" test $? = 2
+check "  ... naming it and the file" grep -q "trustedkey 13: no such key in $WORK/server.keys" "$WORK/trust.txt"
+
 : >"$WORK/bad.keys"; echo "5 SHA1" >>"$WORK/bad.keys"; echo "6 AES128 HEX:00" >>"$WORK/bad.keys"
 chmod 600 "$WORK/bad.keys"
 check "a bad key file stops start-up with FILE:LINE" bad_keyfile_refused

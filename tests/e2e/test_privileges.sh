@@ -148,11 +148,11 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native -u nobody -r
 		recreate_link
 	check "-r DIR: XDP answers on the new interface" answered_by xdp_count ipv4
 	check "-r DIR: a second relink attaches the same program again" recreate_link
-	logged=$(log_count "request: $CLI4 .*answered")
+	logged=$(log_count "request: $CLI4:[0-9]* .*answered")
 	check "-r DIR: XDP answers after the second relink" answered_by xdp_count ipv4
 	# the relinked program writes into the ring buffer the request log reads
 	check "-r DIR: that answer is in the request log" \
-		wait_for 5 more_than "request: $CLI4 .*answered" "$logged"
+		wait_for 5 more_than "request: $CLI4:[0-9]* .*answered" "$logged"
 	check "-r DIR: SIGTERM stops it cleanly" daemon_stop
 else
 	not_ok "-r DIR: starts with -u nobody in a chroot"

@@ -258,7 +258,10 @@ static int check_reply(const struct args *a, const uint8_t *f, size_t len,
 	if (last_reply_len >= NTP_PACKET_LEN + 4)
 		last_reply_keyid = (uint32_t)udp[8 + 48] << 24 | (uint32_t)udp[8 + 49] << 16 |
 				   (uint32_t)udp[8 + 50] << 8 | udp[8 + 51];
-	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER || NTP_VN(ntp->li_vn_mode) != 4 ||
+	/* a symmetric active request is answered in symmetric passive mode */
+	if (NTP_MODE(ntp->li_vn_mode) != (a->req_mode == NTP_MODE_SYM_ACTIVE ? NTP_MODE_SYM_PASSIVE :
+									  NTP_MODE_SERVER) ||
+	    NTP_VN(ntp->li_vn_mode) != 4 ||
 	    ntp->origin_ts != xmt || ntp->transmit_ts == 0 ||
 	    (!a->accept_unsync && (NTP_LI(ntp->li_vn_mode) == NTP_LEAP_UNSYNC || ntp->stratum == 0))) {
 		fprintf(stderr, "bad NTP reply: li_vn_mode %#x stratum %u origin ok %d\n",

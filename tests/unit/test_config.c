@@ -278,6 +278,33 @@ static void repeatable_directives_accumulate(void **state)
 	options_free(&o);
 }
 
+/* "key ID" in either order with "port"; trustedkey words and ranges add up */
+static void server_keys_and_trustedkey(void **state)
+{
+	static const char text[] =
+		"server 192.0.2.1 key 7\n"
+		"server 192.0.2.2 key 4294967295 port 1123\n"
+		"server 192.0.2.3\n"
+		"trustedkey 7 10-12\n"
+		"trustedkey 4294967295\n";
+	struct ntpd_options o;
+	struct loaded l;
+
+	(void)state;
+	defaults(&o);
+	load(&l, &o, text);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(o.upstream[0].key_id, 7);
+	assert_int_equal(o.upstream[1].key_id, 4294967295U);
+	assert_int_equal(o.upstream[1].port, 1123);
+	assert_int_equal(o.upstream[2].key_id, 0);
+	assert_int_equal(o.trusted_keys.n, 3);
+	assert_int_equal(o.trusted_keys.lo[1], 10);
+	assert_int_equal(o.trusted_keys.hi[1], 12);
+	assert_int_equal(o.trusted_keys.lo[2], 4294967295U);
+	options_free(&o);
+}
+
 static void max_upstreams_fit(void **state)
 {
 	char text[NTPD_MAX_UPSTREAMS * 32] = "";
@@ -506,7 +533,15 @@ static const struct bad_file bad_files[] = {
 	{ "error: server with two ports", "server 127.0.0.1:123 port 5\n", 1,
 	  "server: '127.0.0.1:123' already names a port" },
 	{ "error: server with a misspelt keyword", "server a.example prt 5\n", 1,
-	  "server: expected 'port', not 'prt'" },
+	  "server: unexpected 'prt' (options: iburst, minpoll N, maxpoll N, port N or key ID)" },
+	{ "error: server with key 0", "server a.example key 0\n", 1,
+	  "server key: '0' is not a key ID in [1, 4294967295]" },
+	{ "error: server with key but no ID", "server a.example port 123 key\n", 1,
+	  "server: 'key' needs a value" },
+	{ "error: trustedkey not a number", "trustedkey 1 x\n", 1,
+	  "trustedkey: 'x' is not a key ID or LO-HI range in [1, 4294967295]" },
+	{ "error: trustedkey range backwards", "trustedkey 9-3\n", 1,
+	  "trustedkey: '9-3' is not a key ID or LO-HI range in [1, 4294967295]" },
 	{ "error: server with port but no number", "server a.example port\n", 1,
 	  "server: 'port' needs a value" },
 	{ "error: server unclosed bracket", "server [::1\n", 1,
@@ -554,7 +589,6 @@ static const struct bad_file bad_files[] = {
 	  "ratelimit: 'burst' needs a value" },
 	{ "error: ratelimit leak 17", "ratelimit rate 1 burst 2 leak 17\n", 1,
 	  "ratelimit leak: '17' is not a number in [0, 16]" },
-	{ "error: ratelimit alone", "ratelimit\n", 1, "ratelimit: missing value" },
 	{ "error: rate-table-size too small", "rate-table-size 10\n", 1,
 	  "rate-table-size: '10' is not a number in [64, 16777216]" },
 	{ "error: rate-prefix4 33", "rate-prefix4 33\n", 1,
@@ -615,6 +649,7 @@ int main(void)
 		cmocka_unit_test(empty_file_changes_nothing),
 		cmocka_unit_test(repeatable_directives_accumulate),
 		cmocka_unit_test(max_upstreams_fit),
+		cmocka_unit_test(server_keys_and_trustedkey),
 		cmocka_unit_test(later_lines_override_earlier),
 		cmocka_unit_test(documented_defaults),
 		cmocka_unit_test(ratelimit_off_and_on),

@@ -749,11 +749,11 @@ static void classify_all_versions_and_modes(void **state)
 
 				if (mode == 4)
 					want = NTPD_CNT_DROP_MODE_SERVER;
-				else if (mode == 6 || mode == 7)
+				else if (mode == 7)
 					want = NTPD_CNT_DROP_MODE_CONTROL;
 				else if (vn == 0 || vn > 4)
 					want = NTPD_CNT_PASS_VERSION;
-				else if (mode == 3 || (vn == 1 && mode == 0))
+				else if (mode == 3 || mode == 1 || (vn == 1 && mode == 0))
 					want = NTP_REQ_ANSWER;
 				else
 					want = NTPD_CNT_PASS_MODE;
@@ -768,11 +768,12 @@ static void classify_all_versions_and_modes(void **state)
 	assert_int_equal(ntp_classify_request(0x08), NTP_REQ_ANSWER);	/* v1 mode 0 */
 	assert_int_equal(ntp_classify_request(0x10), NTPD_CNT_PASS_MODE);	/* v2 mode 0 */
 	assert_int_equal(ntp_classify_request(0x24), NTPD_CNT_DROP_MODE_SERVER);
-	assert_int_equal(ntp_classify_request(0x16), NTPD_CNT_DROP_MODE_CONTROL);
+	assert_int_equal(ntp_classify_request(0x16), NTPD_CNT_PASS_MODE);	/* v2 mode 6: ntpq */
 	assert_int_equal(ntp_classify_request(0x17), NTPD_CNT_DROP_MODE_CONTROL);
 	assert_int_equal(ntp_classify_request(0x2B), NTPD_CNT_PASS_VERSION);	/* v5 client */
 	assert_int_equal(ntp_classify_request(0x03), NTPD_CNT_PASS_VERSION);	/* v0 client */
-	assert_int_equal(ntp_classify_request(0x21), NTPD_CNT_PASS_MODE);	/* v4 sym active */
+	assert_int_equal(ntp_classify_request(0x21), NTP_REQ_ANSWER);	/* v4 sym active */
+	assert_int_equal(ntp_classify_request(0x22), NTPD_CNT_PASS_MODE);	/* v4 sym passive */
 	assert_int_equal(ntp_classify_request(0x25), NTPD_CNT_PASS_MODE);	/* v4 broadcast */
 }
 
