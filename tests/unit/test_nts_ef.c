@@ -35,6 +35,8 @@ static size_t put_ef(uint8_t *p, uint16_t type, const uint8_t *body, size_t len)
 	return len + 4;
 }
 
+static size_t placeholder_len = NTS_COOKIE_LEN;
+
 /* A client's request with `placeholders`; its length. */
 static size_t client_request(uint8_t *pkt, int placeholders, const uint8_t *cookie)
 {
@@ -49,7 +51,7 @@ static size_t client_request(uint8_t *pkt, int placeholders, const uint8_t *cook
 	off += put_ef(pkt + off, NTS_EF_UNIQUE_ID, uid, sizeof(uid));
 	off += put_ef(pkt + off, NTS_EF_COOKIE, cookie, NTS_COOKIE_LEN);
 	for (i = 0; i < placeholders; i++)
-		off += put_ef(pkt + off, NTS_EF_COOKIE_PLACEHOLDER, NULL, NTS_COOKIE_LEN);
+		off += put_ef(pkt + off, NTS_EF_COOKIE_PLACEHOLDER, NULL, placeholder_len);
 	auth[0] = 0;
 	auth[1] = 16;
 	auth[2] = 0;
@@ -118,6 +120,34 @@ static void answer_carries_cookies_never_longer(void **state)
 		/* one per cookie and placeholder, at most eight */
 		assert_int_equal(client_cookies(pkt, out, uid_ef), ph + 1 > 8 ? 8 : ph + 1);
 	}
+}
+
+/* Placeholders shorter than our cookies (another server's size): the
+ * answer leaves out what does not fit rather than grow past the request. */
+static void short_placeholders_never_longer(void **state)
+{
+	uint8_t cookie[NTS_COOKIE_LEN], pkt[1200], uid_ef[36];
+	struct nts_ef_request r;
+	struct nts_ef_reply rep;
+	size_t len, out;
+	int ph, n;
+
+	(void)state;
+	assert_int_equal(nts_cookie_seal(&ring, &keys, cookie), 0);
+	placeholder_len = NTS_COOKIE_LEN - 8;
+	for (ph = 1; ph <= 7; ph++) {
+		len = client_request(pkt, ph, cookie);
+		memcpy(uid_ef, pkt + NTP_PACKET_LEN, sizeof(uid_ef));
+		assert_int_equal(nts_ef_parse(pkt, len, &r), 0);
+		assert_int_equal(nts_ef_authenticate(&ring, pkt, len, &r, &rep), 0);
+		out = nts_ef_finish(&ring, pkt, &rep);
+		if (out > len)
+			fail_msg("%d short placeholders: answer %zu bytes, request %zu", ph, out, len);
+		n = client_cookies(pkt, out, uid_ef);
+		/* 8 bytes short each: every 13th placeholder costs a cookie */
+		assert_int_equal(n, ph + 1 - (8 * ph + 107) / 108);
+	}
+	placeholder_len = NTS_COOKIE_LEN;
 }
 
 static void tampered_request_refused(void **state)
@@ -231,6 +261,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(answer_carries_cookies_never_longer),
+		cmocka_unit_test(short_placeholders_never_longer),
 		cmocka_unit_test(tampered_request_refused),
 		cmocka_unit_test(rotated_out_cookie_naks),
 		cmocka_unit_test(parse_table),
