@@ -100,7 +100,7 @@ static int client_cookies(const uint8_t *pkt, size_t len, const uint8_t *uid_ef)
 
 static void answer_carries_cookies_never_longer(void **state)
 {
-	uint8_t cookie[NTS_COOKIE_LEN], pkt[1200], uid_ef[36];
+	uint8_t cookie[NTS_COOKIE_LEN], pkt[1400], uid_ef[36];
 	struct nts_ef_request r;
 	struct nts_ef_reply rep;
 	size_t len, out;
@@ -126,7 +126,7 @@ static void answer_carries_cookies_never_longer(void **state)
  * answer leaves out what does not fit rather than grow past the request. */
 static void short_placeholders_never_longer(void **state)
 {
-	uint8_t cookie[NTS_COOKIE_LEN], pkt[1200], uid_ef[36];
+	uint8_t cookie[NTS_COOKIE_LEN], pkt[1400], uid_ef[36];
 	struct nts_ef_request r;
 	struct nts_ef_reply rep;
 	size_t len, out;
