@@ -790,6 +790,8 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		if (broadcast_check_keys(&d.opts.broadcast, &d.keys))
 			return EXIT_USAGE;
+		if (nts_server_check(&d.opts))	/* certificate, key, key file */
+			return EXIT_USAGE;
 		ntp_keys_free(&d.keys);
 		if (d.opts.api_token_file && start_mgmt(&d))
 			return EXIT_USAGE;

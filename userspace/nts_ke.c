@@ -345,6 +345,14 @@ int nts_ke_run(struct nts_ke *ke)
 	return 0;
 }
 
+int nts_ke_check_files(const char *cert_file, const char *key_file)
+{
+	SSL_CTX *ctx = make_ctx(cert_file, key_file);
+
+	SSL_CTX_free(ctx);
+	return ctx ? 0 : -EINVAL;
+}
+
 int nts_ke_reload(struct nts_ke *ke, const char *cert_file, const char *key_file)
 {
 	SSL_CTX *fresh = make_ctx(cert_file, key_file), *old;

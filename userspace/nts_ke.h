@@ -36,6 +36,8 @@ struct nts_ke_params {
  * after a message naming the file or address. */
 int nts_ke_open(struct nts_ke **out, const struct nts_ke_params *p);
 int nts_ke_run(struct nts_ke *ke);
+/* Do the certificate and key load, and match?  0 or -EINVAL (logged). */
+int nts_ke_check_files(const char *cert_file, const char *key_file);
 /* Read the certificate and key again (SIGHUP): new handshakes use them,
  * ones in flight finish with the old; on failure the old are kept. */
 int nts_ke_reload(struct nts_ke *ke, const char *cert_file, const char *key_file);

@@ -122,6 +122,32 @@ static int first_keys(struct nts_server *s)
 	return err;
 }
 
+int nts_server_check(const struct ntpd_options *o)
+{
+	struct nts_cookie_ring ring;
+	int err;
+
+	if (!o->nts_cert && !o->nts_key)
+		return 0;
+	if (!o->nts_cert || !o->nts_key) {
+		pr_err("nts: ntsservercert and ntsserverkey go together\n");
+		return -EINVAL;
+	}
+	err = nts_ke_check_files(o->nts_cert, o->nts_key);
+	if (err || !o->nts_dump_dir)
+		return err;
+	err = nts_cookie_ring_init(&ring, o->nts_dump_dir);
+	if (!err) {
+		err = nts_cookie_ring_load(&ring);
+		if (err == -ENOENT && o->nts_rotate)
+			err = 0;	/* made at the first start */
+		else if (err)
+			pr_err("nts: cookie keys from %s: %s\n", ring.path, strerror(-err));
+	}
+	nts_cookie_ring_free(&ring);
+	return err;
+}
+
 int nts_server_open(struct nts_server **out, const struct ntpd_options *o)
 {
 	struct nts_server *s;

@@ -18,6 +18,9 @@ struct nts_server;
 /* Privileged part: read the certificate, key and key file, bind the
  * key-exchange port.  *out NULL (and 0) when NTS is not configured. */
 int nts_server_open(struct nts_server **out, const struct ntpd_options *o);
+/* --check: the certificate and key load and match, the key file (if any)
+ * reads; 0, or -errno after a message naming the file. */
+int nts_server_check(const struct ntpd_options *o);
 /* Start the key-exchange and key-rotation threads; from then on the
  * socket server answers NTS requests. */
 int nts_server_run(struct nts_server *s);

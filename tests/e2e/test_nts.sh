@@ -25,7 +25,7 @@ nts_cleanup() {
 	e2e_cleanup
 }
 trap nts_cleanup EXIT
-echo "1..22"
+echo "1..23"
 exec 3>&1	# figures as TAP comments on stdout, past check's log
 
 e2e_setup_net
@@ -46,6 +46,22 @@ make_cert() {
 	chmod 644 "$WORK/$n-ca.crt" && chmod 600 "$WORK/$n.key"
 }
 make_cert one && make_cert two || { echo "Bail out! openssl could not make the test CA"; exit 1; }
+
+# --check loads what a start would: a key not matching its certificate, a
+# certificate alone, a missing file each exit 2 naming the problem
+bad_configs_refused() {
+	local out
+	out=$("$BIN" --nts-cert "$WORK/one.crt" --nts-key "$WORK/two.key" --check 2>&1) &&
+		{ echo "mismatched key accepted"; return 1; }
+	grep -q "two.key: .*mismatch" <<<"$out" || { echo "$out"; return 1; }
+	out=$("$BIN" --nts-cert "$WORK/one.crt" --check 2>&1) && return 1
+	grep -q "go together" <<<"$out" || { echo "$out"; return 1; }
+	out=$("$BIN" --nts-cert "$WORK/none.crt" --nts-key "$WORK/one.key" --check 2>&1)
+	[ $? -eq 2 ] && grep -q "none.crt" <<<"$out" || { echo "$out"; return 1; }
+	"$BIN" --nts-cert "$WORK/one.crt" --nts-key "$WORK/one.key" --check | grep -q "config OK"
+}
+check "--check refuses a key that does not match its certificate, a lone certificate, a missing file" \
+	bad_configs_refused
 cp "$WORK/one.crt" "$WORK/server.crt"
 cp "$WORK/one.key" "$WORK/server.key"
 mkdir -m 700 "$WORK/ntsdir"
@@ -216,4 +232,4 @@ lengths_ok() {
 check "every NTS answer in the suite is no longer than its request (tcpdump)" lengths_ok
 
 daemon_stop
-[ "$TESTS_RUN" -eq 22 ] || echo "# ran $TESTS_RUN checks, plan says 22"
+[ "$TESTS_RUN" -eq 23 ] || echo "# ran $TESTS_RUN checks, plan says 23"
