@@ -155,19 +155,28 @@ cleanup:
 	return err;
 }
 
+static int ring_has_id(const struct nts_cookie_ring *r, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->keys[i].id == id)
+			return 1;
+	return 0;
+}
+
 int nts_cookie_ring_rotate(struct nts_cookie_ring *r, int64_t now)
 {
 	struct nts_master_key fresh = { .created = now };
-	int i, err;
+	int err;
 
 	if (RAND_priv_bytes(fresh.key, sizeof(fresh.key)) != 1 ||
 	    RAND_bytes((unsigned char *)&fresh.id, sizeof(fresh.id)) != 1)
 		return -EIO;
 	pthread_rwlock_wrlock(&r->lock);
 	/* a new id never names an older key still in the ring */
-	for (i = 0; i < r->n; i++)
-		if (r->keys[i].id == fresh.id)
-			fresh.id++, i = -1;
+	while (ring_has_id(r, fresh.id))
+		fresh.id++;
 	memmove(&r->keys[1], &r->keys[0], sizeof(r->keys[0]) * (NTS_COOKIE_KEYS - 1));
 	r->keys[0] = fresh;
 	if (r->n < NTS_COOKIE_KEYS)

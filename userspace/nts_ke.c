@@ -297,8 +297,9 @@ static void *ke_thread(void *arg)
 
 int nts_ke_open(struct nts_ke **out, const struct nts_ke_params *p)
 {
+	const struct sockaddr_storage *addrs[2] = { &p->listen4, &p->listen6 };
 	struct nts_ke *ke = calloc(1, sizeof(*ke));
-	int fd, err = 0;
+	int fd, i, err = 0;
 
 	if (!ke)
 		return -ENOMEM;
@@ -309,9 +310,7 @@ int nts_ke_open(struct nts_ke **out, const struct nts_ke_params *p)
 		err = -EINVAL;
 		goto cleanup;
 	}
-	const struct sockaddr_storage *addrs[2] = { &p->listen4, &p->listen6 };
-
-	for (int i = 0; i < 2; i++) {
+	for (i = 0; i < 2; i++) {
 		if (!addrs[i]->ss_family)
 			continue;
 		fd = open_listener(addrs[i]);
