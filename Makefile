@@ -44,7 +44,7 @@ DEB_ALL   += python3-yaml
 # the log file suite runs the package's logrotate snippet
 DEB_ALL   += logrotate
 
-LIBS := libbpf libxdp libmnl libelf libmicrohttpd libcrypto jansson libcurl libsystemd libseccomp
+LIBS := libbpf libxdp libmnl libelf libmicrohttpd libssl libcrypto jansson libcurl libsystemd libseccomp
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
 
@@ -74,6 +74,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/tests/ntp_rawclient $(BUILD)/tests/ntp_fakeserver $(BUILD)/tests/clock_eperm \
+	$(BUILD)/tests/nts_probe \
 	$(BUILD)/bench/ntp-load
 
 
@@ -151,6 +152,21 @@ $(BUILD)/tests/ntp_rawclient: tests/tools/ntp_rawclient.c $(BPF_HDRS) | $(BUILD)
 $(BUILD)/tests/ntp_fakeserver: tests/tools/ntp_fakeserver.c $(BPF_HDRS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lm
+
+# the crypto of one NTS answer, in the socket server's own functions (docs/nts.md)
+$(BUILD)/bench/nts-micro: bench/nts_micro.c $(LIB_OBJS) | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+
+.PHONY: bench-nts
+bench-nts: $(BUILD)/bench/nts-micro
+	$(Q)$(BUILD)/bench/nts-micro 50000
+
+# an NTS client: key exchange, then checked requests (tests/e2e/test_nts.sh)
+$(BUILD)/tests/nts_probe: tests/tools/nts_probe.c bench/nts_client.c bench/nts_client.h \
+		userspace/nts_aes_siv.c | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Ibench $< bench/nts_client.c userspace/nts_aes_siv.c -o $@ -lssl -lcrypto
 
 # runs a command with the @clock calls failing EPERM, as ProtectClock=yes does
 $(BUILD)/tests/clock_eperm: tests/tools/clock_eperm.c | $(BUILD)/tests

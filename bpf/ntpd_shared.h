@@ -371,7 +371,12 @@ enum ntpd_acl_action {
 	X(DROP_V1_PORT123,   "dropped",   "v1_mode0_from_port_123")	\
 	X(CONTROL_ANSWERED,  "control",   "answered")			\
 	X(CONTROL_LIMITED,   "control",   "rate_limited")		\
-	X(CONTROL_MALFORMED, "control",   "malformed")
+	X(CONTROL_MALFORMED, "control",   "malformed")	\
+	X(PASS_NTS,          "passed",    "nts")			\
+	X(ANSWERED_NTS,      "answered",  "nts")			\
+	X(NTS_NAK,           "refused",   "nts_nak")			\
+	X(DROP_NTS_AUTH,     "dropped",   "nts_bad_auth")		\
+	X(NTS_MALFORMED,     "malformed", "nts")
 
 #define NTPD_COUNTER_ENUM(name, outcome, reason) NTPD_CNT_##name,
 enum ntpd_counter {

@@ -301,6 +301,15 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 	return ntp_answer_counter(v, NTP_ANSWER_PLAIN, fresh, v6);
 }
 
+/* NTS (RFC 8915): its clients (chronyd, NTPsec, ntpd-rs) put the Unique
+ * Identifier field (type 0x0104) first; counted apart, answered above us */
+NTPD_INLINE int ntp_is_nts(const struct hdr_cursor *c)
+{
+	const __u8 *ef = c->pos + NTP_PACKET_LEN;
+
+	return (void *)(ef + 2) <= c->end && ef[0] == 0x01 && ef[1] == 0x04;
+}
+
 NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len, __be16 port,
 			     struct udphdr **udp_out, struct ntp_packet **ntp_out)
 {
@@ -313,7 +322,7 @@ NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len, __be16 
 	/* Extension fields and MACs make it longer; the socket server owns those. */
 	if (udp->len != bpf_htons(sizeof(*udp) + NTP_PACKET_LEN) ||
 	    ip_payload_len != sizeof(*udp) + NTP_PACKET_LEN)
-		return NTPD_CNT_PASS_LENGTH;
+		return ntp_is_nts(c) ? NTPD_CNT_PASS_NTS : NTPD_CNT_PASS_LENGTH;
 	*ntp_out = cursor_pull(c, NTP_PACKET_LEN);
 	if (!*ntp_out)
 		return NTPD_CNT_PASS_TRUNCATED;

@@ -11,6 +11,8 @@
 #include "endpoint.h"
 #include "number.h"
 #include "pool.h"
+#include "nts_ke.h"
+#include "nts_server.h"
 #include "version.h"
 
 #include <arpa/inet.h>
@@ -754,6 +756,31 @@ const struct knob knob_table[] = {
 	  .usage = "trustedkey ID|LO-HI ...", .arg = "ID[,LO-HI...]",
 	  .help = "only these keys sign answers and authenticate\n"
 		  "upstreams (default: every key of --keys)" },
+	{ .long_flag = "nts-cert", .directive = "ntsservercert", .type = KNOB_STRING,
+	  FIELD(nts_cert), .arg = "FILE",
+	  .help = "NTS (RFC 8915): the key exchange's TLS certificate\n"
+		  "chain (PEM); with --nts-key turns NTS on; SIGHUP re-reads" },
+	{ .long_flag = "nts-key", .directive = "ntsserverkey", .type = KNOB_STRING,
+	  FIELD(nts_key), .arg = "FILE", .help = "the certificate's private key (PEM)" },
+	{ .long_flag = "nts-port", .directive = "ntsport", .type = KNOB_INT, FIELD(nts_port),
+	  .min = 0, .max = 65535, .arg = "N",
+	  .help = "NTS-KE TCP port (default 4460; 0: no key exchange,\n"
+		  "NTS answers from the shared key file only)" },
+	{ .long_flag = "nts-dump-dir", .directive = "ntsdumpdir", .type = KNOB_STRING,
+	  FIELD(nts_dump_dir), .arg = "DIR",
+	  .help = "keep the cookie keys in DIR/ntskeys (0600): a\n"
+		  "restart keeps clients' cookies, a fleet shares it" },
+	{ .long_flag = "nts-rotate", .directive = "ntsrotate", .type = KNOB_INT,
+	  FIELD(nts_rotate), .min = 0, .max = 365 * 86400, .arg = "SEC",
+	  .help = "new cookie key every SEC s (default 604800; 0: never,\n"
+		  "follow the key file another server writes)" },
+	{ .long_flag = "nts-threads", .directive = "ntsprocesses", .type = KNOB_INT,
+	  FIELD(nts_threads), .min = 1, .max = 64, .arg = "N",
+	  .help = "NTS key exchanges served at once (default 4)" },
+	{ .long_flag = "nts-ntp-server", .directive = "ntsntpserver", .type = KNOB_STRING,
+	  FIELD(nts_ntp_server), .arg = "HOST",
+	  .help = "send NTS clients to HOST for NTP (Server\n"
+		  "Negotiation record: an anycast address; default: us)" },
 	{ .long_flag = "rate-limit", .directive = "ratelimit", .type = KNOB_CALL,
 	  .set = set_ratelimit, .max_words = 6, .flags = KNOB_WORDS_OPTIONAL,
 	  .usage = "ratelimit rate R burst B [leak L] | ratelimit [interval I] [burst B] "
@@ -951,6 +978,9 @@ int knob_defaults(struct ntpd_options *o)
 	o->max_missed = 8;
 	o->anycast.hold_down_s = ANYCAST_HOLD_DOWN_DEFAULT_S;
 	o->log_sample = 1;
+	o->nts_port = NTS_KE_PORT_DEFAULT;
+	o->nts_rotate = NTS_ROTATE_DEFAULT;
+	o->nts_threads = NTS_THREADS_DEFAULT;
 	policy_defaults(&o->policy);
 	o->cfg.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT;
 	o->cfg.poll_min = NTP_POLL_MIN_DEFAULT;

@@ -24,6 +24,7 @@
 #include "driftfile.h"
 #include "leap.h"
 #include "seccomp_filter.h"
+#include "nts_server.h"
 #include "refstate.h"
 #include "reqlog.h"
 #include "socket_server.h"
@@ -67,6 +68,7 @@ struct daemon {
 	struct serving *serving;	/* POST /control */
 	struct watchdog *watchdog;
 	struct anycast *anycast;	/* the health-gated service addresses */
+	struct nts_server *nts;		/* NULL: NTS off */
 	const char *serving_from;	/* last reference source logged */
 	bool served_synchronised;	/* ever published LI != 3: a loss is "LOST", not "INIT" */
 	/*
@@ -506,6 +508,7 @@ static void reload(struct daemon *d)
 	struct ntpd_options *now = &d->opts, *next;
 
 	if (!now->config_file) {
+		nts_server_reload(d->nts, now);	/* renewed certificate files, same names */
 		pr_info("SIGHUP: no config file (-c) to re-read\n");
 		return;
 	}
@@ -529,6 +532,7 @@ static void reload(struct daemon *d)
 		free(next);
 		return;
 	}
+	nts_server_reload(d->nts, next);
 	pthread_mutex_lock(&d->config_lock);
 	if (next->policy.table_size != now->policy.table_size)
 		pr_warn("SIGHUP: a new rate table size takes effect at the next restart\n");
@@ -675,6 +679,7 @@ static void shutdown_daemon(struct daemon *d)
 	broadcast_stop(d->broadcaster);
 	socket_server_stop(d->sockets);
 	mode6_close(d->mode6);
+	nts_server_close(d->nts);	/* after the workers that open its cookies */
 	reqlog_stop();
 	client_policy_close(d->policy);
 	addrwatch_stop(d->addrwatch);
@@ -707,6 +712,8 @@ static int start_privileged(struct daemon *d)
 		load_drift(d, &d->drift);
 	if (!err)
 		err = open_sockets(d);
+	if (!err)
+		err = nts_server_open(&d->nts, &d->opts);
 	if (!err)
 		err = attach_all(d);
 	if (!err)
@@ -769,6 +776,8 @@ static int start_unprivileged(struct daemon *d)
 		err = socket_server_run(d->sockets);
 	if (!err)
 		err = broadcast_run(d->broadcaster, served_buffer(d));
+	if (!err)
+		err = nts_server_run(d->nts);
 	if (err)
 		return err;
 	wp.agent = d->agent;
@@ -813,6 +822,8 @@ int main(int argc, char **argv)
 		    ntp_client_check_keys(&d.keys, d.opts.upstream, d.opts.n_upstreams))
 			return EXIT_USAGE;
 		if (broadcast_check_keys(&d.opts.broadcast, &d.keys))
+			return EXIT_USAGE;
+		if (nts_server_check(&d.opts))	/* certificate, key, key file */
 			return EXIT_USAGE;
 		ntp_keys_free(&d.keys);
 		if (d.opts.api_token_file && start_mgmt(&d))

@@ -76,6 +76,13 @@ struct ntpd_options {
 	const char *api_token_file;	/* --api-token-file: management API may change things */
 	const char *drift_file;		/* --drift-file: frequency kept across restarts */
 	const char *state_file;		/* --state-file: API changes kept across restarts */
+	const char *nts_cert;		/* ntsservercert: NTS on when set with nts_key */
+	const char *nts_key;		/* ntsserverkey */
+	const char *nts_dump_dir;	/* ntsdumpdir: the cookie key file's directory */
+	const char *nts_ntp_server;	/* ntsntpserver: Server Negotiation record */
+	int nts_port;			/* ntsport: key exchange TCP port, 0 none */
+	int nts_rotate;			/* ntsrotate: s between cookie keys, 0 never */
+	int nts_threads;		/* ntsprocesses: key exchanges at once */
 	struct ntpd_policy policy;	/* --rate-limit, --allow, --deny, ... */
 	struct mode6_allow allow_query;	/* --allow-query: mode 6 besides loopback */
 	struct broadcast_list broadcast;	/* --broadcast: mode-5 targets */

@@ -3,6 +3,7 @@
 #include "kclock.h"
 #include "log.h"
 #include "ntp_auth.h"
+#include "nts_ntp.h"
 #include "ntp_verdict.h"	/* and ntp_proto.h under it */
 #include "refstate.h"
 #include "reqlog.h"
@@ -29,6 +30,7 @@ enum reply_kind {
 	REPLY_SIGNED,	/* 48 bytes + keyid + MAC with the request's key */
 	REPLY_NAK,	/* crypto-NAK: 48 bytes + a zero keyid (RFC 5905 7.4) */
 	REPLY_CONTROL,	/* a mode-6 response (mode6.c), reply_len bytes */
+	REPLY_NTS,	/* NTS fields after the header (nts_ntp.c) */
 };
 /* room for a request with extension fields and a MAC; longer is not NTP */
 #define RX_BUF_LEN 1024
@@ -64,6 +66,7 @@ struct worker {
 	struct iovec tx_iov[BATCH];
 	struct sockaddr_storage peer[BATCH];
 	const struct ntp_key *reply_key[BATCH];
+	struct nts_ef_reply nts[BATCH];
 	enum reply_kind reply[BATCH];
 	size_t reply_len[BATCH];	/* REPLY_CONTROL's length */
 	union dest_info dest[BATCH];
@@ -275,8 +278,11 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 	/* Never a reply larger than the request, and nothing but a crypto-NAK
 	 * for a key we do not have (RFC 5905 7.4, RFC 7822). */
 	auth = ntp_auth_lookup(w->srv->params.keys, w->buf[i], len, &w->reply_key[i]);
-	if (auth == NTP_AUTH_UNSUPPORTED)
-		return NTPD_CNT_PASS_LENGTH;
+	if (auth == NTP_AUTH_UNSUPPORTED) {
+		reason = nts_ntp_screen(w->buf[i], len, &w->nts[i]);
+		if (reason != NTP_REQ_ANSWER)
+			return reason;
+	}
 	/* the last stop: a stale state is answered as such, never passed on */
 	v = ntp_state_verdict(have_state, 1, 0);
 	if (v.action == NTP_ACT_PASS)
@@ -294,6 +300,13 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 		ntp_fill_kod(pkt, st, cfg, rx_tai, kiss);
 		w->reply[i] = REPLY_PLAIN;
 		return v.counter;
+	}
+	if (auth == NTP_AUTH_UNSUPPORTED) {	/* NTS: its crypto after the policy */
+		bool answer;
+
+		reason = nts_ntp_answer(w->buf[i], len, &w->nts[i], st, cfg, rx_tai, &answer);
+		w->reply[i] = answer ? REPLY_NTS : REPLY_NONE;
+		return reason;
 	}
 	if (auth == NTP_AUTH_OK)
 		auth = ntp_auth_verify(w->reply_key[i], w->buf[i], len);
@@ -336,6 +349,8 @@ static size_t finish_reply(struct worker *w, int i, const struct ntpd_ref_state 
 	case REPLY_NAK:
 		memset(pkt + NTP_PACKET_LEN, 0, 4);
 		return NTP_PACKET_LEN + 4;
+	case REPLY_NTS:
+		return nts_ntp_finish(pkt, &w->nts[i]);
 	default:
 		return NTP_PACKET_LEN;
 	}

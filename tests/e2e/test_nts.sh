@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# NTS (RFC 8915) end to end, in namespaces, with a test CA made by openssl:
+# the key exchange (ALPN, TLS 1.3 only, a per-connection deadline), chronyd
+# 4.3 and NTPsec's ntpd as NTS clients synchronising through XDP (which
+# passes NTS up, counted passed/nts) to the socket server (answered/nts);
+# then each attack's documented outcome with our own client (nts_probe): a
+# tampered request dropped, a tampered answer rejected by the client, a
+# replayed request answered again (stateless), a truncated field dropped,
+# a cookie from a rotated-out key NAKed (NTSN); cookies surviving a restart
+# through the key file, a certificate reloaded on SIGHUP, the Server
+# Negotiation record.  Every NTS answer on the wire during the suite is
+# checked not longer than its request (tcpdump on the server's end).
+set -u
+. "$(dirname "$0")/lib.sh"
+PROBE="$E2E_ROOT/build/tests/nts_probe"
+CLOCK_EPERM="$E2E_ROOT/build/tests/clock_eperm"
+NTPSEC_PID_FILE=""
+TCPDUMP_PID=""
+HOLD_PIDS=()
+
+nts_cleanup() {
+	[ -n "$TCPDUMP_PID" ] && kill "$TCPDUMP_PID" 2>/dev/null && wait "$TCPDUMP_PID" 2>/dev/null
+	[ -n "$NTPSEC_PID_FILE" ] && [ -s "$NTPSEC_PID_FILE" ] && kill "$(cat "$NTPSEC_PID_FILE")" 2>/dev/null
+	for p in "${HOLD_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	e2e_cleanup
+}
+trap nts_cleanup EXIT
+echo "1..23"
+exec 3>&1	# figures as TAP comments on stdout, past check's log
+
+e2e_setup_net
+chmod 755 "$WORK"	# chronyd reads the CA after dropping to _chrony
+
+# make_cert NAME: a CA NAME-ca.crt and a server certificate NAME.crt/.key
+# for our addresses, P-256 (what a real deployment would get from ACME)
+make_cert() {
+	local n=$1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout "$WORK/$n-ca.key" -out "$WORK/$n-ca.crt" -subj "/CN=xdp-ntpd test CA $n" 2>/dev/null &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$WORK/$n.key" -out "$WORK/$n.csr" -subj /CN=ntp.test 2>/dev/null &&
+	printf 'subjectAltName=IP:%s,IP:%s,DNS:ntp.test\nbasicConstraints=CA:FALSE\n' $SRV4 $SRV6 \
+		>"$WORK/$n.ext" &&
+	openssl x509 -req -in "$WORK/$n.csr" -CA "$WORK/$n-ca.crt" -CAkey "$WORK/$n-ca.key" \
+		-CAcreateserial -days 2 -extfile "$WORK/$n.ext" -out "$WORK/$n.crt" 2>/dev/null &&
+	chmod 644 "$WORK/$n-ca.crt" && chmod 600 "$WORK/$n.key"
+}
+make_cert one && make_cert two || { echo "Bail out! openssl could not make the test CA"; exit 1; }
+
+# --check loads what a start would: a key not matching its certificate, a
+# certificate alone, a missing file each exit 2 naming the problem
+bad_configs_refused() {
+	local out
+	out=$("$BIN" --nts-cert "$WORK/one.crt" --nts-key "$WORK/two.key" --check 2>&1) &&
+		{ echo "mismatched key accepted"; return 1; }
+	grep -q "two.key: .*mismatch" <<<"$out" || { echo "$out"; return 1; }
+	out=$("$BIN" --nts-cert "$WORK/one.crt" --check 2>&1) && return 1
+	grep -q "go together" <<<"$out" || { echo "$out"; return 1; }
+	out=$("$BIN" --nts-cert "$WORK/none.crt" --nts-key "$WORK/one.key" --check 2>&1)
+	[ $? -eq 2 ] && grep -q "none.crt" <<<"$out" || { echo "$out"; return 1; }
+	"$BIN" --nts-cert "$WORK/one.crt" --nts-key "$WORK/one.key" --check | grep -q "config OK"
+}
+check "--check refuses a key that does not match its certificate, a lone certificate, a missing file" \
+	bad_configs_refused
+cp "$WORK/one.crt" "$WORK/server.crt"
+cp "$WORK/one.key" "$WORK/server.key"
+mkdir -m 700 "$WORK/ntsdir"
+
+# every request and answer on port 123 at the server's end, for the length check
+in_srv tcpdump -i "$VETH_SRV" -n -U -w "$WORK/ntp.pcap" udp port 123 2>"$WORK/tcpdump.log" &
+TCPDUMP_PID=$!
+wait_for 5 grep -q "listening on" "$WORK/tcpdump.log"
+
+write_conf() {
+	cat >"$WORK/xdp-ntpd.conf" <<-EOC
+	ntsservercert $WORK/server.crt
+	ntsserverkey $WORK/server.key
+	ntsdumpdir $WORK/ntsdir
+	ntsprocesses 2
+	$*
+	EOC
+}
+write_conf
+daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native -c "$WORK/xdp-ntpd.conf" ||
+	{ echo "Bail out! daemon did not start"; exit 1; }
+
+probe() { in_cli "$PROBE" -c "$WORK/one-ca.crt" "$@" | tee -a "$WORK/probe.log"; }
+# answers_ok OUTPUT N COOKIES: N authenticated answers, each with COOKIES cookies
+answers_ok() {
+	[ "$(grep -c "^answer .* cookies=$3 stratum=10 li=0 " <<<"$1")" -eq "$2" ] ||
+		{ echo "$1"; return 1; }
+}
+
+out=$(probe -k $SRV4 -n 0)
+check "NTS-KE over IPv4: ALPN ntske/1, TLS 1.3, eight cookies" grep -q "^ke cookies=8 " <<<"$out"
+out=$(probe -k $SRV6 -n 0)
+check "NTS-KE over IPv6: eight cookies" grep -q "^ke cookies=8 " <<<"$out"
+
+xdp_nts0=$(xdp_count passed nts)
+sock_nts0=$(socket_count answered nts)
+xdp_ans0=$(xdp_answered)
+out=$(probe -k $SRV4 -n 3 -P 2)
+check "IPv4: three NTS answers authenticate under S2C, three cookies each (cookie + 2 placeholders)" \
+	answers_ok "$out" 3 3
+out=$(probe -k $SRV6 -n 1 -P 7)
+check "IPv6: seven placeholders get eight cookies (988 bytes each way)" answers_ok "$out" 1 8
+check "XDP passed those four up, counted passed/nts; the socket server answered them (answered/nts)" \
+	test "$(( $(xdp_count passed nts) - xdp_nts0 ))" -eq 4 -a \
+	"$(( $(socket_count answered nts) - sock_nts0 ))" -eq 4 -a "$(xdp_answered)" -eq "$xdp_ans0"
+
+chrony_nts() {
+	printf 'server %s iburst nts maxsamples 1\nntstrustedcerts %s\n' "$1" "$WORK/one-ca.crt" \
+		>"$WORK/chrony-nts.conf"
+	in_cli timeout 25 chronyd -Q -f "$WORK/chrony-nts.conf" -t 20 >"$WORK/chronyd.log" 2>&1
+	grep -q "System clock wrong by" "$WORK/chronyd.log" || { cat "$WORK/chronyd.log"; return 1; }
+	grep "System clock wrong by" "$WORK/chronyd.log" | sed "s/^/# chronyd over $1: /" >&3
+}
+sock_nts0=$(socket_count answered nts)
+check "chronyd 4.3 as an NTS client (server $SRV4 nts) synchronises: chronyd -Q reports an offset" \
+	chrony_nts $SRV4
+check "chronyd's NTS requests were answered by the socket server (answered/nts)" \
+	test "$(socket_count answered nts)" -gt "$sock_nts0"
+check "chronyd over IPv6 NTS synchronises" chrony_nts $SRV6
+
+# NTPsec's ntpd with the clock calls failing (it must not touch the host's
+# clock) and discipline off: synchronised when its peer statistics show our
+# server selected as the system peer (status word select field 6)
+ntpsec_nts() {
+	local root rc=0
+	root=$(bash "$E2E_ROOT/tests/tools/ntpsec.sh") || return 1
+	mkdir -p "$WORK/ntpstats"
+	cat >"$WORK/ntpsec.conf" <<-EOC
+	server $SRV4 nts iburst minpoll 1 maxpoll 1 ca $WORK/one-ca.crt
+	disable ntp
+	disable kernel
+	statsdir $WORK/ntpstats/
+	statistics peerstats
+	filegen peerstats file peerstats type none enable
+	EOC
+	NTPSEC_PID_FILE=$WORK/ntpsec.pid
+	in_cli "$CLOCK_EPERM" "$root/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -l "$WORK/ntpsec.log" \
+		-p "$NTPSEC_PID_FILE" >/dev/null 2>&1 &
+	wait_for 60 grep -qE " $SRV4 [0-9a-f][6e][0-9a-f]{2} " "$WORK/ntpstats/peerstats" || rc=1
+	grep -q "NTSc: Got 8 cookies" "$WORK/ntpsec.log" || rc=1
+	grep -E " $SRV4 " "$WORK/ntpstats/peerstats" | tail -1 | awk '{ print "# ntpsec peerstats: status " $4 ", offset " $5 " s" }' >&3
+	[ -s "$NTPSEC_PID_FILE" ] && kill "$(cat "$NTPSEC_PID_FILE")"
+	return $rc
+}
+check "NTPsec's ntpd as an NTS client synchronises (system peer $SRV4, eight cookies from the key exchange)" \
+	ntpsec_nts
+
+drop0=$(socket_count dropped nts_bad_auth)
+out=$(probe -k $SRV4 -n 2 -m tamper-request -w 300)
+check "a request changed after it was authenticated gets no answer, counted dropped/nts_bad_auth" \
+	test "$(grep -c '^none ' <<<"$out")" -eq 2 -a "$(( $(socket_count dropped nts_bad_auth) - drop0 ))" -eq 2
+out=$(probe -k $SRV4 -n 1 -m tamper-answer)
+check "an answer changed in any one of its bytes is rejected by the client (the authenticator covers it all)" \
+	grep -q "^tampered accepted=0 of 232" <<<"$out"
+out=$(probe -k $SRV4 -n 1 -m replay)
+check "a replayed request is answered again, under the same keys (stateless, as RFC 8915 5.7 has it)" \
+	answers_ok "$out" 2 1
+mal0=$(socket_count malformed nts)
+out=$(probe -k $SRV4 -n 1 -m truncate -w 300)
+check "an authenticator cut short gets no answer, counted malformed/nts" \
+	test "$(grep -c '^none ' <<<"$out")" -eq 1 -a "$(( $(socket_count malformed nts) - mal0 ))" -eq 1
+
+tls_refused() { ! in_cli timeout 5 openssl s_client -connect $SRV4:4460 -CAfile "$WORK/one-ca.crt" "$@" </dev/null >"$WORK/s_client.log" 2>&1; }
+tls_both_refused() { tls_refused -tls1_3 && tls_refused -tls1_3 -alpn foo/1 && tls_refused -tls1_2 -alpn ntske/1; }
+check "a TLS client offering no ALPN, or another protocol, is refused (alert 120), and TLS 1.2 even with ntske/1" tls_both_refused
+
+# both key-exchange threads held by clients that never speak: each is cut
+# at the 2 s deadline and the next client is served
+for i in 1 2; do
+	in_cli bash -c "exec 3<>/dev/tcp/$SRV4/4460; sleep 30" &
+	HOLD_PIDS+=($!)
+done
+out=$(probe -k $SRV4 -n 1)
+check "with every key-exchange thread held by a silent client, a new client is served after the deadline" \
+	answers_ok "$out" 1 1
+
+check "the cookie key file is mode 0600" test "$(stat -c %a "$WORK/ntsdir/ntskeys")" = 600
+probe -k $SRV4 -n 0 -S "$WORK/session.bin" >/dev/null
+daemon_stop
+write_conf "ntsntpserver $SRV4" "
+ntsrotate 1"
+daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native -c "$WORK/xdp-ntpd.conf" ||
+	{ echo "Bail out! daemon did not restart"; exit 1; }
+out=$(probe -L "$WORK/session.bin" -n 1 -s $SRV4)
+check "a cookie from before a restart still opens (the key file)" answers_ok "$out" 1 1
+out=$(probe -k $SRV4 -n 1)
+check "the Server Negotiation record names $SRV4 (ntsntpserver)" grep -q "^ke cookies=8 server=$SRV4 " <<<"$out"
+
+# ntsrotate 1: a new key every second, four kept; a cookie sealed now is
+# NAKed once four newer keys have pushed its key out
+probe -k $SRV4 -n 0 -S "$WORK/rotating.bin" >/dev/null
+nak0=$(socket_count refused nts_nak)
+nak_now() { in_cli "$PROBE" -L "$WORK/rotating.bin" -n 1 -s $SRV4 -w 300 | grep -q "^nak req="; }
+naked() { wait_for 20 nak_now && [ "$(socket_count refused nts_nak)" -gt "$nak0" ]; }
+check "a cookie from a rotated-out key gets the NTS NAK (kiss NTSN), counted refused/nts_nak" naked
+
+# SIGHUP: the certificate of CA two replaces CA one's; new handshakes use it
+cp "$WORK/two.crt" "$WORK/server.crt"
+cp "$WORK/two.key" "$WORK/server.key"
+kill -HUP "$DAEMON_PID"
+new_ca_served() { in_cli "$PROBE" -c "$WORK/two-ca.crt" -k $SRV4 -n 0 | grep -q '^ke cookies=8'; }
+check "SIGHUP reloads the certificate: a client trusting only the new CA is served" \
+	wait_for 10 new_ca_served
+
+# the same without a config file: flags only, as a renewal hook would have it
+daemon_stop
+daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native --nts-cert "$WORK/server.crt" \
+	--nts-key "$WORK/server.key" || { echo "Bail out! daemon did not restart"; exit 1; }
+cp "$WORK/one.crt" "$WORK/server.crt"
+cp "$WORK/one.key" "$WORK/server.key"
+kill -HUP "$DAEMON_PID"
+old_ca_served() { in_cli "$PROBE" -c "$WORK/one-ca.crt" -k $SRV4 -n 0 | grep -q '^ke cookies=8'; }
+check "SIGHUP reloads the certificate without a config file (flags only)" wait_for 10 old_ca_served
+
+# every NTS answer seen on the wire against its request (same client port)
+kill "$TCPDUMP_PID"; wait "$TCPDUMP_PID" 2>/dev/null; TCPDUMP_PID=""
+lengths_ok() {
+	tcpdump -r "$WORK/ntp.pcap" -n -tt 2>/dev/null | awk -v srv="$SRV4" '
+		/ > / && /length/ {
+			src = $3; dst = $5; sub(":$", "", dst); len = $NF
+			if (index(dst, srv ".123") == 1) req[src] = len
+			else if (index(src, srv ".123") == 1 && len > 48) {
+				n++; if (!(dst in req) || len > req[dst]) { bad++; print "longer: " $0 }
+			}
+		}
+		END { printf "# %d NTS answers on the wire, %d longer than their request\n", n, bad > "/dev/stderr"; exit !(n > 20 && bad == 0) }' 2>&3
+}
+check "every NTS answer in the suite is no longer than its request (tcpdump)" lengths_ok
+
+daemon_stop
+[ "$TESTS_RUN" -eq 23 ] || echo "# ran $TESTS_RUN checks, plan says 23"
