@@ -33,10 +33,11 @@ struct mem_set {
 };
 
 struct client_policy {
-	/* lists, and the rate config in socket mode; replaced by client_policy_update */
+	/* the lists and the rate config, what XDP has in its maps too (every
+	 * change goes to both); replaced by client_policy_update */
 	struct ntpd_policy cfg;
 	pthread_rwlock_t cfg_lock;
-	int rate_cfg_fd, rate_fd, acl4_fd, acl6_fd;	/* -1 without BPF */
+	int rate_fd;	/* XDP's bucket map, one bucket per client on both paths; -1 without BPF */
 	struct mem_set *sets;		/* socket mode only */
 	size_t n_sets;
 	/* SipHash key, random per start: the set a client lands in cannot be
@@ -54,12 +55,9 @@ int client_policy_open(struct client_policy **out, const struct ntpd_policy *p,
 	if (!cp)
 		return -ENOMEM;
 	cp->cfg = *p;
-	cp->rate_cfg_fd = cp->rate_fd = cp->acl4_fd = cp->acl6_fd = -1;
+	cp->rate_fd = -1;
 	if (att && att->attached) {
-		cp->rate_cfg_fd = att->rate_cfg_fd;
 		cp->rate_fd = att->rate_fd;
-		cp->acl4_fd = att->acl4_fd;
-		cp->acl6_fd = att->acl6_fd;
 	} else {
 		/* at least table_size clients, in whole sets */
 		cp->n_sets = ((size_t)p->table_size + RATE_WAYS - 1) / RATE_WAYS;
@@ -114,24 +112,17 @@ static bool prefix_match(const __u8 *a, const __u8 *b, int bits)
 	return !rest || ((a[bytes] ^ b[bytes]) & (__u8)(0xff << (8 - rest))) == 0;
 }
 
-/* Most specific matching entry, as the LPM trie answers. */
+/*
+ * Most specific matching entry, as the LPM trie answers.  Always from our
+ * copy of the rules, also when XDP has the same ones in its tries: every
+ * change goes through policy_apply and client_policy_update together, and a
+ * trie lookup here would be a system call per request.
+ */
 static __u8 acl_action(const struct client_policy *cp, int family, const void *saddr)
 {
 	int i, best = -1;
-	__u8 action = 0, buf[20];
+	__u8 action = 0;
 
-	if (family == AF_INET && cp->acl4_fd >= 0) {
-		struct ntpd_acl4_key k = { .prefixlen = 32 };
-
-		memcpy(k.addr, saddr, 4);
-		return bpf_map_lookup_elem(cp->acl4_fd, &k, buf) ? 0 : buf[0];
-	}
-	if (family == AF_INET6 && cp->acl6_fd >= 0) {
-		struct ntpd_acl6_key k = { .prefixlen = 128 };
-
-		memcpy(k.addr, saddr, 16);
-		return bpf_map_lookup_elem(cp->acl6_fd, &k, buf) ? 0 : buf[0];
-	}
 	for (i = 0; i < cp->cfg.n_acl; i++) {
 		const struct acl_rule *r = &cp->cfg.acl[i];
 
@@ -233,7 +224,7 @@ struct ntp_verdict client_policy_check(struct client_policy *cp, int family, con
 {
 	struct ntpd_rate_config cfg;
 	struct ntpd_rate_key key;
-	__u32 zero = 0, limited = 0;
+	__u32 limited = 0;
 	int over_limit = 0;
 	__u8 acl;
 
@@ -241,9 +232,6 @@ struct ntp_verdict client_policy_check(struct client_policy *cp, int family, con
 	cfg = cp->cfg.rate;
 	acl = acl_action(cp, family, saddr);
 	pthread_rwlock_unlock(&cp->cfg_lock);
-	/* with BPF the live config is the map's (it may have been changed) */
-	if (cp->rate_cfg_fd >= 0)
-		bpf_map_lookup_elem(cp->rate_cfg_fd, &zero, &cfg);
 	/* the XDP program's ladder (bpf/ntp_verdict.h): only the lookups differ */
 	if (ntp_policy_charges(&cfg, acl)) {
 		ntp_rate_key(&key, family == AF_INET6, saddr, &cfg);
