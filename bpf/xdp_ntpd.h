@@ -45,6 +45,14 @@ struct {
 	__type(value, __u8);
 } ntpd_local SEC(".maps");
 
+/* The same addresses as short lists, scanned: see struct ntpd_local_scan. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ntpd_local_scan);
+} ntpd_local_scan SEC(".maps");
+
 /* The interface's own MAC address (IEEE 802: the stack drops frames for
  * another unicast address, PACKET_OTHERHOST), learnt from netlink. */
 struct {
@@ -369,6 +377,69 @@ NTPD_INLINE __u32 check_link(const struct ethhdr *eth, __u32 vlan)
 	return got4 == want4 && got2 == want2 ? NTP_REQ_ANSWER : NTPD_CNT_PASS_LINK_DEST;
 }
 
+/*
+ * The scanned lists' answer for `key` (see struct ntpd_local_scan): 1 with
+ * *flags set when listed, 0 when not, -1 when the lists cannot be trusted
+ * now and the hash must answer.  A bounded loop that stops at the count:
+ * a few compares, no helper call, no hashing.
+ */
+NTPD_INLINE int local_scan(const struct ntpd_local_addr *key, int v6, __u32 *flags)
+{
+	const struct ntpd_local_scan *s;
+	__u32 zero = 0, seq, n, i;
+	__u64 want[2];
+	__be32 want4;
+	int found = 0;
+
+	s = bpf_map_lookup_elem(&ntpd_local_scan, &zero);
+	if (!s)
+		return -1;
+	seq = NTPD_LOAD_ONCE(s->seq);
+	if (!seq || (seq & 1))
+		return -1;
+	NTPD_READ_BARRIER();
+	n = v6 ? s->n6 : s->n4;
+	if (n > NTPD_LOCAL_SCAN_MAX)
+		return -1;
+	if (!v6) {
+		__builtin_memcpy(&want4, &key->addr[12], 4);
+		for (i = 0; i < NTPD_LOCAL_SCAN_MAX && i < n; i++) {
+			if (s->addr4[i] == want4 && s->vlan4[i] == key->vlan) {
+				*flags = s->flags4[i];
+				found = 1;
+				break;
+			}
+		}
+	} else {
+		__builtin_memcpy(want, key->addr, 16);
+		for (i = 0; i < NTPD_LOCAL_SCAN_MAX && i < n; i++) {
+			const struct ntpd_local_scan6 *e = &s->v6[i];
+
+			if (e->addr[0] == want[0] && e->addr[1] == want[1] &&
+			    e->vlan == key->vlan) {
+				*flags = e->flags;
+				found = 1;
+				break;
+			}
+		}
+	}
+	NTPD_READ_BARRIER();
+	return NTPD_LOAD_ONCE(s->seq) == seq ? found : -1;
+}
+
+/* The flags of our own address `key`, or -1 when it is not one of ours. */
+NTPD_INLINE int local_flags(const struct ntpd_local_addr *key, int v6)
+{
+	__u32 flags = 0;
+	__u8 *hit;
+	int listed = local_scan(key, v6, &flags);
+
+	if (listed >= 0)
+		return listed ? (int)flags : -1;
+	hit = bpf_map_lookup_elem(&ntpd_local, key);
+	return hit ? *hit : -1;
+}
+
 /* RFC 791 3.1: the header's 16-bit one's complement sum is all ones. */
 NTPD_INLINE int ipv4_csum_ok(const struct iphdr *iph)
 {
@@ -385,10 +456,10 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 	struct udphdr *udp = NULL;
 	struct iphdr *iph;
 	__u16 old_word, new_word;
-	__u8 *flags;
 	__u64 hdr_sum;
 	__u32 ret;
 	__be32 saddr;
+	int flags;
 	__u8 req_lvm;
 
 	iph = cursor_pull(c, sizeof(*iph));
@@ -415,8 +486,8 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 		return ret;
 
 	__builtin_memcpy(&key.addr[12], &iph->daddr, 4);
-	flags = bpf_map_lookup_elem(&ntpd_local, &key);
-	if (!flags || !(*flags & NTPD_LOCAL_SERVE))
+	flags = local_flags(&key, 0);
+	if (flags < 0 || !(flags & NTPD_LOCAL_SERVE))
 		return NTPD_CNT_PASS_NOT_LOCAL;
 	if (ntpd_cfg.listen4 && iph->daddr != ntpd_cfg.listen4)
 		return NTPD_CNT_PASS_NOT_LISTENING;
@@ -428,7 +499,7 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 	 * addresses are the only genuine sources. */
 	if (!ntpd_cfg.allow_loopback_src) {
 		__builtin_memcpy(&key.addr[12], &iph->saddr, 4);
-		if (bpf_map_lookup_elem(&ntpd_local, &key))
+		if (local_flags(&key, 0) >= 0)
 			return NTPD_CNT_DROP_SOURCE_LOCAL;
 	}
 	req_lvm = ntp->li_vn_mode;
@@ -484,7 +555,8 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 	struct in6_addr saddr;
 	struct ipv6hdr *ip6h;
 	const __u32 *a;
-	__u8 *flags, *b, tc;
+	__u8 *b, tc;
+	int flags;
 	__u64 hdr_sum;
 	__u32 ret;
 	__u8 req_lvm;
@@ -508,8 +580,8 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 		return ret;
 
 	__builtin_memcpy(key.addr, &ip6h->daddr, 16);
-	flags = bpf_map_lookup_elem(&ntpd_local, &key);
-	if (!flags || !(*flags & NTPD_LOCAL_SERVE))
+	flags = local_flags(&key, 1);
+	if (flags < 0 || !(flags & NTPD_LOCAL_SERVE))
 		return NTPD_CNT_PASS_NOT_LOCAL;
 	if (!ipv6_is_listen_addr(&ip6h->daddr))
 		return NTPD_CNT_PASS_NOT_LISTENING;
@@ -522,7 +594,7 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 		return NTPD_CNT_DROP_BAD_SOURCE;
 	if (!ntpd_cfg.allow_loopback_src) {
 		__builtin_memcpy(key.addr, &ip6h->saddr, 16);
-		if (bpf_map_lookup_elem(&ntpd_local, &key))
+		if (local_flags(&key, 1) >= 0)
 			return NTPD_CNT_DROP_SOURCE_LOCAL;
 	}
 	req_lvm = ntp->li_vn_mode;

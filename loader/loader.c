@@ -167,8 +167,12 @@ static int reuse_maps(const struct ntpd_attachment *att, struct xdp_ntpd_bpf *sk
 		      enum map_source src)
 {
 	/* a relinked program also writes into the request log's ring buffer,
-	 * which reqlog.c reads from the first object */
-	static const char *const unpinned[] = { "ntpd_events", "ntpd_events_lost" };
+	 * which reqlog.c reads from the first object, and reads the scanned
+	 * address lists addrwatch writes there (not pinned: a program that
+	 * finds its own never written asks the hash, so an older daemon's pins
+	 * still serve) */
+	static const char *const unpinned[] = { "ntpd_events", "ntpd_events_lost",
+						 NTPD_MAP_LOCAL_SCAN };
 	size_t i, n = N_PINNED + (src == MAPS_HELD ? sizeof(unpinned) / sizeof(unpinned[0]) : 0);
 	struct bpf_map *map, *held;
 	const char *name;
@@ -252,6 +256,7 @@ static void forget_map_fds(struct ntpd_attachment *att)
 {
 	att->counters_fd = att->local_addrs_fd = att->rate_cfg_fd = att->rate_fd = -1;
 	att->acl4_fd = att->acl6_fd = att->link_fd = att->vlans_fd = -1;
+	att->local_scan_fd = -1;
 }
 
 /*
@@ -504,6 +509,7 @@ static int take_maps(struct ntpd_attachment *att)
 {
 	att->counters_fd = bpf_map__fd(att->skel->maps.ntpd_counters);
 	att->local_addrs_fd = bpf_map__fd(att->skel->maps.ntpd_local);
+	att->local_scan_fd = bpf_map__fd(att->skel->maps.ntpd_local_scan);
 	att->rate_cfg_fd = bpf_map__fd(att->skel->maps.ntpd_rate_cfg);
 	att->rate_fd = bpf_map__fd(att->skel->maps.ntpd_rate);
 	att->acl4_fd = bpf_map__fd(att->skel->maps.ntpd_acl4);

@@ -106,31 +106,61 @@ static int setup(void **state)
 				     NULL);
 	att.vlans_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "t_vlans", 4, sizeof(struct ntpd_link),
 				      NTPD_VLAN_MAX_ENTRIES, NULL);
-	return att.local_addrs_fd < 0 || att.link_fd < 0 || att.vlans_fd < 0;
+	att.local_scan_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_scan", 4,
+					   sizeof(struct ntpd_local_scan), 1, NULL);
+	return att.local_addrs_fd < 0 || att.link_fd < 0 || att.vlans_fd < 0 ||
+	       att.local_scan_fd < 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	close(att.local_addrs_fd);
+	close(att.local_scan_fd);
 	close(att.link_fd);
 	close(att.vlans_fd);
 	return 0;
 }
 
-/* The flags of (text, vlan) in the map, or -1 when it has no entry. */
+/* What the XDP program's scan finds for k in the lists (as local_scan() in
+ * bpf/xdp_ntpd.h), or -2 when the lists send it to the hash. */
+static int scan_flags(const struct ntpd_local_addr *k, int v6)
+{
+	struct ntpd_local_scan s;
+	__u32 zero = 0, i;
+
+	assert_int_equal(bpf_map_lookup_elem(att.local_scan_fd, &zero, &s), 0);
+	assert_true(s.seq != 0 && !(s.seq & 1));	/* written, and whole */
+	if ((v6 ? s.n6 : s.n4) > NTPD_LOCAL_SCAN_MAX)
+		return -2;
+	for (i = 0; i < (v6 ? s.n6 : s.n4); i++) {
+		if (!v6 && !memcmp(&s.addr4[i], &k->addr[12], 4) && s.vlan4[i] == k->vlan)
+			return s.flags4[i];
+		if (v6 && !memcmp(s.v6[i].addr, k->addr, 16) && s.v6[i].vlan == k->vlan)
+			return (int)s.v6[i].flags;
+	}
+	return -1;
+}
+
+/* The flags of (text, vlan) in the map, or -1 when it has no entry; the
+ * scanned lists must say the same wherever they answer. */
 static int flags_of(const char *text, __u32 vlan)
 {
 	struct ntpd_local_addr k = { .vlan = vlan };
+	int v6 = strchr(text, ':') != NULL, scanned, hashed;
 	__u8 v;
 
-	if (strchr(text, ':')) {
+	if (v6) {
 		inet_pton(AF_INET6, text, k.addr);
 	} else {
 		k.addr[10] = k.addr[11] = 0xff;
 		inet_pton(AF_INET, text, &k.addr[12]);
 	}
-	return bpf_map_lookup_elem(att.local_addrs_fd, &k, &v) ? -1 : v;
+	hashed = bpf_map_lookup_elem(att.local_addrs_fd, &k, &v) ? -1 : v;
+	scanned = scan_flags(&k, v6);
+	if (scanned != -2)
+		assert_int_equal(scanned, hashed);
+	return hashed;
 }
 
 static int map_entries(int fd, size_t key_size)
