@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -551,6 +552,17 @@ static int take_over(struct ntpd_attachment *att, bool replace)
 	return 0;
 }
 
+/*
+ * A load parses the kernel's BTF (several MiB) for CO-RE and libxdp's
+ * dispatcher; libbpf frees it when the load is done, but the heap keeps the
+ * pages, which is most of the daemon's resident memory in XDP mode.  Give
+ * them back: nothing needs them until the next load.
+ */
+static void loader_trim_heap(void)
+{
+	malloc_trim(0);
+}
+
 int loader_attach(struct ntpd_attachment *att, const char *ifname,
 		  enum ntpd_xdp_mode mode, const struct ntpd_config *cfg, bool replace,
 		  __u32 rate_table_size)
@@ -601,6 +613,7 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 	err = take_maps(att);
 	if (err)
 		goto cleanup;
+	loader_trim_heap();
 	return 0;
 
 cleanup:
@@ -662,6 +675,7 @@ int loader_prepare_relink(struct ntpd_attachment *att)
 	err = open_skel(att, MAPS_HELD, &att->relinked, &why);
 	if (err)
 		pr_debug("%s: loading the program a relink attaches: %s\n", att->ifname, why);
+	loader_trim_heap();
 	return err;
 }
 
