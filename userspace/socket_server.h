@@ -25,6 +25,10 @@ struct socket_server_params {
 	const struct ntpd_ref_buffer *ref;	/* state to serve */
 	const struct ntp_keyring *keys;		/* symmetric keys; may be empty */
 	struct client_policy *policy;		/* rate limits and access lists */
+	/* adaptive batching: under traffic, let datagrams gather this long
+	 * before each read (0: off; socket_server.c, gather()) */
+	unsigned int batch_wait_us;
+	unsigned int busy_poll_us;		/* SO_BUSY_POLL, with SO_PREFER_BUSY_POLL; 0 off */
 };
 
 /* Bind every socket, then start the threads.  0 or -errno (and a message
