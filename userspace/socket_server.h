@@ -2,7 +2,8 @@
 /*
  * The UDP socket server: the whole product where XDP is unavailable, and the
  * home of every request XDP passes up.  One thread per socket, each with its
- * own SO_REUSEPORT socket, batching with recvmmsg/sendmmsg; responses come
+ * own SO_REUSEPORT socket, reading in batches with recvmmsg and sending each
+ * reply as soon as its transmit stamp is taken; responses come
  * from the same ntp_fill_response() as the XDP program's.
  */
 #ifndef NTPD_SOCKET_SERVER_H
