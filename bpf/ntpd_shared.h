@@ -262,6 +262,38 @@ _Static_assert(sizeof(struct ntpd_link) == 12, "ntpd_link size");
 #define NTPD_LOCAL_ADDR_MAX	256
 
 /*
+ * The same local addresses again, as short lists the XDP program scans
+ * instead of hashing a 20-byte key: an interface has a few addresses, and
+ * the two lookups per answer (destination ours, source not ours) were half
+ * of the handler's time.  The hash (ntpd_local) stays the whole truth and
+ * is written first; this copy is used only when it can be trusted whole:
+ * seq even and not 0 (0: never written) and the same after the scan, and
+ * the family's count at most NTPD_LOCAL_SCAN_MAX.  Anything else: the hash.
+ * Written by loader/localscan.c in three steps (seq made odd, lists
+ * rewritten, seq made even), each one bpf_map_update_elem().
+ */
+#define NTPD_LOCAL_SCAN_MAX	8
+
+struct ntpd_local_scan6 {
+	__u64 addr[2];		/* network order, as the packet carries it */
+	__u32 vlan;		/* NTPD_VLAN_PATH */
+	__u32 flags;		/* NTPD_LOCAL_* */
+};
+
+struct ntpd_local_scan {
+	__u32 seq;		/* odd while being rewritten; 0: never written */
+	__u32 n4;		/* entries in the lists; above NTPD_LOCAL_SCAN_MAX */
+	__u32 n6;		/* the family has too many: ask the hash */
+	__u32 reserved;
+	__be32 addr4[NTPD_LOCAL_SCAN_MAX];
+	__u32 vlan4[NTPD_LOCAL_SCAN_MAX];
+	__u8 flags4[NTPD_LOCAL_SCAN_MAX];
+	struct ntpd_local_scan6 v6[NTPD_LOCAL_SCAN_MAX];
+};
+
+_Static_assert(sizeof(struct ntpd_local_scan) == 16 + 32 + 32 + 8 + 8 * 24, "ntpd_local_scan size");
+
+/*
  * Per-client rate limiting (a token bucket kept as a time, so a request
  * costs a precomputed number of nanoseconds and no division is needed per
  * packet) and access control.  Changeable while serving: the
@@ -429,6 +461,7 @@ enum ntpd_event_path {
 #define NTPD_MAP_REF_STATE	"ntpd_ref"
 #define NTPD_MAP_COUNTERS	"ntpd_counters"
 #define NTPD_MAP_LOCAL_ADDRS	"ntpd_local"
+#define NTPD_MAP_LOCAL_SCAN	"ntpd_local_scan"
 #define NTPD_MAP_RATE_CONFIG	"ntpd_rate_cfg"
 #define NTPD_MAP_RATE_TABLE	"ntpd_rate"
 #define NTPD_MAP_ACL4		"ntpd_acl4"

@@ -45,6 +45,14 @@ struct {
 	__type(value, __u8);
 } ntpd_local SEC(".maps");
 
+/* The same addresses as short lists, scanned: see struct ntpd_local_scan. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ntpd_local_scan);
+} ntpd_local_scan SEC(".maps");
+
 /* The interface's own MAC address (IEEE 802: the stack drops frames for
  * another unicast address, PACKET_OTHERHOST), learnt from netlink. */
 struct {
@@ -245,15 +253,28 @@ NTPD_INLINE struct ntp_verdict police(__u64 now, int v6, const void *saddr)
 	return ntp_policy_verdict(cfg, acl, over_limit, limited);
 }
 
+/* The receive (T2) and transmit (T3) times of one answer, TAI ns. */
+struct ntpd_stamps {
+	__u64 rx_tai_ns;
+	__u64 tx_tai_ns;
+};
+
 /*
  * Answer the request at `ntp` in place.  `hdr_sum` is the checksum sum of the
  * pseudo-header and UDP header, which swapping addresses and ports does not
  * change.  Returns the counter to bump; *action is set to XDP_TX for an
  * answer, to XDP_DROP when the policy refuses one.
+ *
+ * One clock read serves as both receive and transmit time: a read costs
+ * about as much as the rest of the handler, and T3 - T2 of an XDP answer is
+ * the handler's own ~100 ns, far below what a client resolves (docs/time.md,
+ * "One clock read").  It is taken once the request is known to be a
+ * checksummed NTP request for us, so other traffic pays no read.
  */
 NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_sum,
-			 __u64 rx_tai_ns, int v6, const void *saddr, int *action, __u64 *tx_tai_ns)
+			 int v6, const void *saddr, int *action, struct ntpd_stamps *ts)
 {
+	__u64 now;
 	struct ntpd_ref_buffer *buf;
 	struct ntpd_ref_state st;
 	struct ntp_verdict v;
@@ -270,14 +291,17 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 	/* Every reason to pass the request up comes before the bucket: the
 	 * socket server polices what it answers, so charging here too would
 	 * halve the burst of a client XDP did not answer. */
+	now = bpf_ktime_get_tai_ns();
+	ts->rx_tai_ns = now;
+	ts->tx_tai_ns = now;
 	buf = bpf_map_lookup_elem(&ntpd_ref, &zero);
 	state_read = buf && !ntpd_ref_read(buf, &st);
-	fresh = state_read && ntp_state_fresh(&st, rx_tai_ns, ntpd_cfg.max_state_age_ns);
+	fresh = state_read && ntp_state_fresh(&st, now, ntpd_cfg.max_state_age_ns);
 	v = ntp_state_verdict(state_read, fresh, ntpd_cfg.stale_action == NTPD_STALE_PASS);
 	if (v.action == NTP_ACT_PASS)
 		return v.counter;
 
-	v = police(rx_tai_ns, v6, saddr);
+	v = police(now, v6, saddr);
 	if (v.action == NTP_ACT_DROP) {
 		*action = XDP_DROP;
 		return v.counter;
@@ -285,11 +309,10 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 
 	kiss = ntp_verdict_kiss(v);
 	if (kiss)
-		ntp_fill_kod(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, kiss);
+		ntp_fill_kod(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, now, kiss);
 	else
-		ntp_fill_response(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, rx_tai_ns, fresh);
-	*tx_tai_ns = bpf_ktime_get_tai_ns();
-	ntp_set_transmit(ntp, &st, *tx_tai_ns);
+		ntp_fill_response(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, now, fresh);
+	ntp_set_transmit(ntp, &st, now);
 
 	__u16 sport = udp->source;
 	udp->source = udp->dest;
@@ -365,6 +388,69 @@ NTPD_INLINE __u32 check_link(const struct ethhdr *eth, __u32 vlan)
 	return got4 == want4 && got2 == want2 ? NTP_REQ_ANSWER : NTPD_CNT_PASS_LINK_DEST;
 }
 
+/*
+ * The scanned lists' answer for `key` (see struct ntpd_local_scan): 1 with
+ * *flags set when listed, 0 when not, -1 when the lists cannot be trusted
+ * now and the hash must answer.  A bounded loop that stops at the count:
+ * a few compares, no helper call, no hashing.
+ */
+NTPD_INLINE int local_scan(const struct ntpd_local_addr *key, int v6, __u32 *flags)
+{
+	const struct ntpd_local_scan *s;
+	__u32 zero = 0, seq, n, i;
+	__u64 want[2];
+	__be32 want4;
+	int found = 0;
+
+	s = bpf_map_lookup_elem(&ntpd_local_scan, &zero);
+	if (!s)
+		return -1;
+	seq = NTPD_LOAD_ONCE(s->seq);
+	if (!seq || (seq & 1))
+		return -1;
+	NTPD_READ_BARRIER();
+	n = v6 ? s->n6 : s->n4;
+	if (n > NTPD_LOCAL_SCAN_MAX)
+		return -1;
+	if (!v6) {
+		__builtin_memcpy(&want4, &key->addr[12], 4);
+		for (i = 0; i < NTPD_LOCAL_SCAN_MAX && i < n; i++) {
+			if (s->addr4[i] == want4 && s->vlan4[i] == key->vlan) {
+				*flags = s->flags4[i];
+				found = 1;
+				break;
+			}
+		}
+	} else {
+		__builtin_memcpy(want, key->addr, 16);
+		for (i = 0; i < NTPD_LOCAL_SCAN_MAX && i < n; i++) {
+			const struct ntpd_local_scan6 *e = &s->v6[i];
+
+			if (e->addr[0] == want[0] && e->addr[1] == want[1] &&
+			    e->vlan == key->vlan) {
+				*flags = e->flags;
+				found = 1;
+				break;
+			}
+		}
+	}
+	NTPD_READ_BARRIER();
+	return NTPD_LOAD_ONCE(s->seq) == seq ? found : -1;
+}
+
+/* The flags of our own address `key`, or -1 when it is not one of ours. */
+NTPD_INLINE int local_flags(const struct ntpd_local_addr *key, int v6)
+{
+	__u32 flags = 0;
+	__u8 *hit;
+	int listed = local_scan(key, v6, &flags);
+
+	if (listed >= 0)
+		return listed ? (int)flags : -1;
+	hit = bpf_map_lookup_elem(&ntpd_local, key);
+	return hit ? *hit : -1;
+}
+
 /* RFC 791 3.1: the header's 16-bit one's complement sum is all ones. */
 NTPD_INLINE int ipv4_csum_ok(const struct iphdr *iph)
 {
@@ -374,17 +460,17 @@ NTPD_INLINE int ipv4_csum_ok(const struct iphdr *iph)
 }
 
 NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __u32 vlan,
-			      __u64 rx_tai_ns, int *action, __u64 *tx_tai_ns)
+			      int *action, struct ntpd_stamps *ts)
 {
 	struct ntpd_local_addr key = { .addr = { [10] = 0xff, [11] = 0xff }, .vlan = vlan };
 	struct ntp_packet *ntp = NULL;
 	struct udphdr *udp = NULL;
 	struct iphdr *iph;
 	__u16 old_word, new_word;
-	__u8 *flags;
 	__u64 hdr_sum;
 	__u32 ret;
 	__be32 saddr;
+	int flags;
 	__u8 req_lvm;
 	__be16 req_sport;
 
@@ -412,8 +498,8 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 		return ret;
 
 	__builtin_memcpy(&key.addr[12], &iph->daddr, 4);
-	flags = bpf_map_lookup_elem(&ntpd_local, &key);
-	if (!flags || !(*flags & NTPD_LOCAL_SERVE))
+	flags = local_flags(&key, 0);
+	if (flags < 0 || !(flags & NTPD_LOCAL_SERVE))
 		return NTPD_CNT_PASS_NOT_LOCAL;
 	if (ntpd_cfg.listen4 && iph->daddr != ntpd_cfg.listen4)
 		return NTPD_CNT_PASS_NOT_LISTENING;
@@ -425,7 +511,7 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 	 * addresses are the only genuine sources. */
 	if (!ntpd_cfg.allow_loopback_src) {
 		__builtin_memcpy(&key.addr[12], &iph->saddr, 4);
-		if (bpf_map_lookup_elem(&ntpd_local, &key))
+		if (local_flags(&key, 0) >= 0)
 			return NTPD_CNT_DROP_SOURCE_LOCAL;
 	}
 	req_lvm = ntp->li_vn_mode;
@@ -438,7 +524,7 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 
 	hdr_sum = (__u64)iph->saddr + iph->daddr + bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
-	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, 0, &iph->saddr, action, tx_tai_ns);
+	ret = answer(ntp, udp, hdr_sum, 0, &iph->saddr, action, ts);
 	log_request(&iph->saddr, req_sport, 0, req_lvm, ret);
 	if (*action != XDP_TX)
 		return ret;
@@ -474,7 +560,7 @@ NTPD_INLINE int ipv6_is_listen_addr(const struct in6_addr *daddr)
 }
 
 NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __u32 vlan,
-			      __u64 rx_tai_ns, int *action, __u64 *tx_tai_ns)
+			      int *action, struct ntpd_stamps *ts)
 {
 	struct ntpd_local_addr key = { .vlan = vlan };
 	struct ntp_packet *ntp = NULL;
@@ -482,7 +568,8 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 	struct in6_addr saddr;
 	struct ipv6hdr *ip6h;
 	const __u32 *a;
-	__u8 *flags, *b, tc;
+	__u8 *b, tc;
+	int flags;
 	__u64 hdr_sum;
 	__u32 ret;
 	__u8 req_lvm;
@@ -507,8 +594,8 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 		return ret;
 
 	__builtin_memcpy(key.addr, &ip6h->daddr, 16);
-	flags = bpf_map_lookup_elem(&ntpd_local, &key);
-	if (!flags || !(*flags & NTPD_LOCAL_SERVE))
+	flags = local_flags(&key, 1);
+	if (flags < 0 || !(flags & NTPD_LOCAL_SERVE))
 		return NTPD_CNT_PASS_NOT_LOCAL;
 	if (!ipv6_is_listen_addr(&ip6h->daddr))
 		return NTPD_CNT_PASS_NOT_LISTENING;
@@ -521,7 +608,7 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 		return NTPD_CNT_DROP_BAD_SOURCE;
 	if (!ntpd_cfg.allow_loopback_src) {
 		__builtin_memcpy(key.addr, &ip6h->saddr, 16);
-		if (bpf_map_lookup_elem(&ntpd_local, &key))
+		if (local_flags(&key, 1) >= 0)
 			return NTPD_CNT_DROP_SOURCE_LOCAL;
 	}
 	req_lvm = ntp->li_vn_mode;
@@ -536,7 +623,7 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 	hdr_sum = (__u64)a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7] +
 		  bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
-	ret = answer(ntp, udp, hdr_sum, rx_tai_ns, 1, &ip6h->saddr, action, tx_tai_ns);
+	ret = answer(ntp, udp, hdr_sum, 1, &ip6h->saddr, action, ts);
 	log_request(&ip6h->saddr, req_sport, 1, req_lvm, ret);
 	if (*action != XDP_TX)
 		return ret;
@@ -556,14 +643,12 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 
 NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 {
-	/* RFC 5905 receive timestamp: as early as the packet is ours. */
-	__u64 rx_tai_ns = bpf_ktime_get_tai_ns();
 	struct hdr_cursor c = {
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
 	struct ntpd_counters *counters;
-	__u64 tx_tai_ns = rx_tai_ns;
+	struct ntpd_stamps ts = {};
 	int action = XDP_PASS;
 	struct ethhdr *eth;
 	__u32 zero = 0;
@@ -572,9 +657,9 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 
 	proto = parse_ethernet(&c, &eth, &vlan, &reason);
 	if (proto == bpf_htons(ETH_P_IP_) && eth)
-		reason = handle_ipv4(&c, eth, vlan, rx_tai_ns, &action, &tx_tai_ns);
+		reason = handle_ipv4(&c, eth, vlan, &action, &ts);
 	else if (proto == bpf_htons(ETH_P_IPV6_) && eth)
-		reason = handle_ipv6(&c, eth, vlan, rx_tai_ns, &action, &tx_tai_ns);
+		reason = handle_ipv6(&c, eth, vlan, &action, &ts);
 
 	/* the policy's drops come with XDP_DROP already (the verdict says so);
 	 * these are the checks before it that refuse rather than pass */
@@ -589,9 +674,9 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 	counters = bpf_map_lookup_elem(&ntpd_counters, &zero);
 	if (counters && reason < NTPD_CNT_MAX)
 		counters->packets[reason]++;
-	/* both stamps were taken anyway: the histogram costs no clock read */
+	/* T3 - T2 as served: 0 with one clock read, and no read of its own */
 	if (counters && action == XDP_TX)
-		ntp_latency_add(counters, tx_tai_ns - rx_tai_ns);
+		ntp_latency_add(counters, ts.tx_tai_ns - ts.rx_tai_ns);
 	return action;
 }
 

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -167,8 +168,12 @@ static int reuse_maps(const struct ntpd_attachment *att, struct xdp_ntpd_bpf *sk
 		      enum map_source src)
 {
 	/* a relinked program also writes into the request log's ring buffer,
-	 * which reqlog.c reads from the first object */
-	static const char *const unpinned[] = { "ntpd_events", "ntpd_events_lost" };
+	 * which reqlog.c reads from the first object, and reads the scanned
+	 * address lists addrwatch writes there (not pinned: a program that
+	 * finds its own never written asks the hash, so an older daemon's pins
+	 * still serve) */
+	static const char *const unpinned[] = { "ntpd_events", "ntpd_events_lost",
+						 NTPD_MAP_LOCAL_SCAN };
 	size_t i, n = N_PINNED + (src == MAPS_HELD ? sizeof(unpinned) / sizeof(unpinned[0]) : 0);
 	struct bpf_map *map, *held;
 	const char *name;
@@ -252,6 +257,7 @@ static void forget_map_fds(struct ntpd_attachment *att)
 {
 	att->counters_fd = att->local_addrs_fd = att->rate_cfg_fd = att->rate_fd = -1;
 	att->acl4_fd = att->acl6_fd = att->link_fd = att->vlans_fd = -1;
+	att->local_scan_fd = -1;
 }
 
 /*
@@ -504,6 +510,7 @@ static int take_maps(struct ntpd_attachment *att)
 {
 	att->counters_fd = bpf_map__fd(att->skel->maps.ntpd_counters);
 	att->local_addrs_fd = bpf_map__fd(att->skel->maps.ntpd_local);
+	att->local_scan_fd = bpf_map__fd(att->skel->maps.ntpd_local_scan);
 	att->rate_cfg_fd = bpf_map__fd(att->skel->maps.ntpd_rate_cfg);
 	att->rate_fd = bpf_map__fd(att->skel->maps.ntpd_rate);
 	att->acl4_fd = bpf_map__fd(att->skel->maps.ntpd_acl4);
@@ -543,6 +550,17 @@ static int take_over(struct ntpd_attachment *att, bool replace)
 	}
 	pr_info("%s: replaced the xdp-ntpd program that was attached\n", att->ifname);
 	return 0;
+}
+
+/*
+ * A load parses the kernel's BTF (several MiB) for CO-RE and libxdp's
+ * dispatcher; libbpf frees it when the load is done, but the heap keeps the
+ * pages, which is most of the daemon's resident memory in XDP mode.  Give
+ * them back: nothing needs them until the next load.
+ */
+static void loader_trim_heap(void)
+{
+	malloc_trim(0);
 }
 
 int loader_attach(struct ntpd_attachment *att, const char *ifname,
@@ -595,6 +613,7 @@ int loader_attach(struct ntpd_attachment *att, const char *ifname,
 	err = take_maps(att);
 	if (err)
 		goto cleanup;
+	loader_trim_heap();
 	return 0;
 
 cleanup:
@@ -656,6 +675,7 @@ int loader_prepare_relink(struct ntpd_attachment *att)
 	err = open_skel(att, MAPS_HELD, &att->relinked, &why);
 	if (err)
 		pr_debug("%s: loading the program a relink attaches: %s\n", att->ifname, why);
+	loader_trim_heap();
 	return err;
 }
 

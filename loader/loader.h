@@ -39,6 +39,7 @@ struct ntpd_attachment {
 	/* the map fds below are the first object's: -1 once detached or released */
 	int counters_fd;
 	int local_addrs_fd;
+	int local_scan_fd;		/* the same set as scanned lists (localscan.h) */
 	int rate_cfg_fd;		/* rate limits and list switches */
 	int rate_fd;			/* the per-client table */
 	int acl4_fd, acl6_fd;

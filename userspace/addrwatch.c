@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "addrwatch.h"
+#include "localscan.h"
 #include "log.h"
 #include "testhook.h"
 
@@ -356,6 +357,16 @@ static int reconcile_local(const struct ntpd_attachment *att, const struct aw_en
 	if (n_stale)
 		pr_debug("%s: %d local address entries gone since the last look\n", att->ifname,
 			 n_stale);
+	/* after the hash: the lists are only ever a copy of it */
+	if (att->local_scan_fd >= 0) {
+		struct ntpd_local_scan scan = { 0 };
+		int scan_err;
+
+		for (i = 0; i < n; i++)
+			localscan_add(&scan, &want[i].key, want[i].flags);
+		scan_err = localscan_publish(att->local_scan_fd, &scan);
+		err = err ?: scan_err;
+	}
 	return err;
 }
 

@@ -661,6 +661,14 @@ const struct knob knob_table[] = {
 		  "in XDP as well)" },
 	{ .short_flag = '6', .directive = "threads6", .type = KNOB_INT, FIELD(threads6),
 	  .min = 0, .max = 1024, .arg = "N" },
+	{ .long_flag = "socket-batch-wait", .directive = "socket-batch-wait", .type = KNOB_INT,
+	  FIELD(socket_batch_wait_us), .min = 0, .max = 1000, .arg = "US",
+	  .help = "under traffic, let datagrams gather US microseconds\n"
+		  "before each socket read (default 0: off; at rest never)" },
+	{ .long_flag = "socket-busy-poll", .directive = "socket-busy-poll", .type = KNOB_INT,
+	  FIELD(socket_busy_poll_us), .min = 0, .max = 1000, .arg = "US",
+	  .help = "SO_BUSY_POLL on the sockets: spin up to US\n"
+		  "microseconds per read (default 0: off; costs a core)" },
 	{ .short_flag = 'u', .directive = "user", .type = KNOB_STRING, FIELD(user),
 	  .arg = "USER", .help = "drop privileges to USER after start-up" },
 	{ .short_flag = 'r', .directive = "chroot", .type = KNOB_STRING, FIELD(chroot_dir),

@@ -367,6 +367,8 @@ static int open_sockets(struct daemon *d)
 	struct socket_server_params p = {
 		.threads4 = d->opts.threads4,
 		.threads6 = d->opts.threads6,
+		.batch_wait_us = d->opts.socket_batch_wait_us,
+		.busy_poll_us = d->opts.socket_busy_poll_us,
 		.cfg = d->opts.cfg,
 		.keys = &d->keys,
 		.listen4 = d->opts.listen4.addr,

@@ -47,6 +47,8 @@ struct ntpd_options {
 	int n_pools;
 	int threads4;			/* -4, default: one per core */
 	int threads6;			/* -6 */
+	unsigned int socket_batch_wait_us;	/* --socket-batch-wait */
+	unsigned int socket_busy_poll_us;	/* --socket-busy-poll */
 	const char *user;		/* -u */
 	const char *chroot_dir;		/* -r */
 	bool debug;			/* -d */

@@ -2,7 +2,8 @@
 /*
  * The UDP socket server: the whole product where XDP is unavailable, and the
  * home of every request XDP passes up.  One thread per socket, each with its
- * own SO_REUSEPORT socket, batching with recvmmsg/sendmmsg; responses come
+ * own SO_REUSEPORT socket, reading in batches with recvmmsg and sending each
+ * reply as soon as its transmit stamp is taken; responses come
  * from the same ntp_fill_response() as the XDP program's.
  */
 #ifndef NTPD_SOCKET_SERVER_H
@@ -27,6 +28,10 @@ struct socket_server_params {
 	const struct ntp_keyring *keys;		/* symmetric keys; may be empty */
 	struct client_policy *policy;		/* rate limits and access lists */
 	struct mode6 *mode6;			/* ntpq's control messages; NULL: none */
+	/* adaptive batching: under traffic, let datagrams gather this long
+	 * before each read (0: off; socket_server.c, gather()) */
+	unsigned int batch_wait_us;
+	unsigned int busy_poll_us;		/* SO_BUSY_POLL, with SO_PREFER_BUSY_POLL; 0 off */
 };
 
 /* Bind every socket, then start the threads.  0 or -errno (and a message

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "localscan.h"
 #include "refstate.h"
 
 int fixture_open(struct xdp_fixture *f)
@@ -78,8 +79,27 @@ int fixture_add_local(const struct xdp_fixture *f, int family, const char *text,
 	} else if (inet_pton(AF_INET6, text, k.addr) != 1) {
 		return -EINVAL;
 	}
-	return bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &k, &flags, BPF_ANY) ?
-		       -errno : 0;
+	if (bpf_map_update_elem(bpf_map__fd(f->skel->maps.ntpd_local), &k, &flags, BPF_ANY))
+		return -errno;
+	return fixture_publish_scan(f);
+}
+
+int fixture_publish_scan(const struct xdp_fixture *f)
+{
+	int local_fd = bpf_map__fd(f->skel->maps.ntpd_local);
+	struct ntpd_local_addr key, next;
+	struct ntpd_local_scan scan = { 0 };
+	void *prev = NULL;
+	__u8 flags;
+
+	while (bpf_map_get_next_key(local_fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(local_fd, &next, &flags))
+			return -errno;
+		localscan_add(&scan, &next, flags);
+		key = next;
+		prev = &key;
+	}
+	return localscan_publish(bpf_map__fd(f->skel->maps.ntpd_local_scan), &scan);
 }
 
 int fixture_set_rate(const struct xdp_fixture *f, const struct ntpd_rate_config *cfg)

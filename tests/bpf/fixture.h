@@ -45,9 +45,14 @@ int fixture_load_serving(struct xdp_fixture *f, struct ntpd_ref_state *st);
 void fixture_close(struct xdp_fixture *f);
 
 /* One of our addresses (ntpd_local): `text` of `family` on VLAN path `vlan`
- * with NTPD_LOCAL_* `flags`.  0 or -errno. */
+ * with NTPD_LOCAL_* `flags`, and the scanned lists rewritten from the whole
+ * hash, as the daemon does.  0 or -errno. */
 int fixture_add_local(const struct xdp_fixture *f, int family, const char *text, __u32 vlan,
 		      __u8 flags);
+
+/* The scanned lists (ntpd_local_scan) made the hash's content again, as
+ * addrwatch writes them.  0 or -errno. */
+int fixture_publish_scan(const struct xdp_fixture *f);
 
 /* Write the live rate limits and list switches (ntpd_rate_cfg).  0 or -errno. */
 int fixture_set_rate(const struct xdp_fixture *f, const struct ntpd_rate_config *cfg);

@@ -7,81 +7,11 @@
  * the maps made exactly what the dump says (an address removed meanwhile is
  * removed).  Needs root for the maps, like the BPF tests.
  */
-#include <arpa/inet.h>
-#include <linux/if_addr.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
+#include "addrwatch_fixture.h"
 
-#include <bpf/bpf.h>
-#include <libmnl/libmnl.h>
-
-#include "addrwatch.h"
-
-#define ETH0		2
 #define ETH0_100	5	/* eth0.100 */
 #define ETH0_100_200	6	/* eth0.100.200: QinQ */
 #define OTHER		7	/* another interface: none of ours */
-
-static const __u8 MAC0[6] = { 0x02, 0, 0, 0, 0, 0x10 };
-static const __u8 MAC100[6] = { 0x02, 0, 0, 0, 1, 0x00 };
-
-struct dump {
-	char buf[16384];
-	size_t len;
-};
-
-static void put_link(struct dump *d, int ifindex, int parent, __u16 vid, const __u8 *mac)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(d->buf + d->len);
-	struct ifinfomsg *ifi;
-	struct nlattr *info, *data;
-
-	nlh->nlmsg_type = RTM_NEWLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	if (mac)
-		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
-	if (parent)
-		mnl_attr_put_u32(nlh, IFLA_LINK, (__u32)parent);
-	if (vid) {
-		info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vlan");
-		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-		mnl_attr_put_u16(nlh, IFLA_VLAN_ID, vid);
-		mnl_attr_nest_end(nlh, data);
-		mnl_attr_nest_end(nlh, info);
-	}
-	d->len += NLMSG_ALIGN(nlh->nlmsg_len);
-}
-
-static void put_addr(struct dump *d, int ifindex, const char *text, int prefixlen, __u32 flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(d->buf + d->len);
-	int family = strchr(text, ':') ? AF_INET6 : AF_INET;
-	struct ifaddrmsg *ifa;
-	__u8 a[16];
-
-	nlh->nlmsg_type = RTM_NEWADDR;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = (__u8)family;
-	ifa->ifa_prefixlen = (__u8)prefixlen;
-	ifa->ifa_flags = (__u8)flags;
-	ifa->ifa_index = (__u32)ifindex;
-	assert_int_equal(inet_pton(family, text, a), 1);
-	mnl_attr_put(nlh, IFA_ADDRESS, family == AF_INET ? 4 : 16, a);
-	if (family == AF_INET)
-		mnl_attr_put(nlh, IFA_LOCAL, 4, a);
-	mnl_attr_put_u32(nlh, IFA_FLAGS, flags);	/* as the kernel sends it */
-	d->len += NLMSG_ALIGN(nlh->nlmsg_len);
-}
 
 static void links(struct dump *d)
 {
@@ -89,48 +19,6 @@ static void links(struct dump *d)
 	put_link(d, ETH0_100, ETH0, 100, MAC100);
 	put_link(d, ETH0_100_200, ETH0_100, 200, MAC100);
 	put_link(d, OTHER, 0, 0, MAC0);
-}
-
-static struct ntpd_attachment att;
-
-static int setup(void **state)
-{
-	(void)state;
-	memset(&att, 0, sizeof(att));
-	att.attached = true;
-	att.ifindex = ETH0;
-	snprintf(att.ifname, sizeof(att.ifname), "eth0");
-	att.local_addrs_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "t_local", sizeof(struct ntpd_local_addr),
-					    1, NTPD_LOCAL_ADDR_MAX, NULL);
-	att.link_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_link", 4, sizeof(struct ntpd_link), 1,
-				     NULL);
-	att.vlans_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "t_vlans", 4, sizeof(struct ntpd_link),
-				      NTPD_VLAN_MAX_ENTRIES, NULL);
-	return att.local_addrs_fd < 0 || att.link_fd < 0 || att.vlans_fd < 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	close(att.local_addrs_fd);
-	close(att.link_fd);
-	close(att.vlans_fd);
-	return 0;
-}
-
-/* The flags of (text, vlan) in the map, or -1 when it has no entry. */
-static int flags_of(const char *text, __u32 vlan)
-{
-	struct ntpd_local_addr k = { .vlan = vlan };
-	__u8 v;
-
-	if (strchr(text, ':')) {
-		inet_pton(AF_INET6, text, k.addr);
-	} else {
-		k.addr[10] = k.addr[11] = 0xff;
-		inet_pton(AF_INET, text, &k.addr[12]);
-	}
-	return bpf_map_lookup_elem(att.local_addrs_fd, &k, &v) ? -1 : v;
 }
 
 static int map_entries(int fd, size_t key_size)
@@ -145,17 +33,6 @@ static int map_entries(int fd, size_t key_size)
 		n++;
 	}
 	return n;
-}
-
-static void sync_with(const struct dump *links_dump, const struct dump *addrs)
-{
-	struct addrwatch_sync *s = addrwatch_sync_new(&att, 1);
-
-	assert_non_null(s);
-	addrwatch_sync_feed(s, links_dump->buf, links_dump->len);
-	addrwatch_sync_feed(s, addrs->buf, addrs->len);
-	assert_int_equal(addrwatch_sync_commit(s), 0);
-	addrwatch_sync_free(s);
 }
 
 static void vlans_broadcasts_and_tentative(void **state)

@@ -6,23 +6,9 @@
  * another interface (lo) on every path of an attachment, only while the
  * host has it.  The last needs root for the maps, like test_addrwatch.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <linux/if_addr.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
 
-#include <bpf/bpf.h>
-#include <libmnl/libmnl.h>
-
-#include "addrwatch.h"
+#include "addrwatch_fixture.h"
 #include "anycast.h"
 
 #define S	1000000000ULL
@@ -211,111 +197,14 @@ static void gate_off_keeps_them_whatever_the_health(void **state)
 
 /* ---- the address watch: served wherever the host has them ------------------------ */
 
-#define ETH0		2
 #define ETH0_100	5	/* a VLAN device on eth0 */
 #define LO		1
 
-struct dump {
-	char buf[8192];
-	size_t len;
-};
+static const char *const anycast_addrs[] = { "198.51.100.123", "2001:db8:123::123", NULL };
 
-static void put_link(struct dump *d, int ifindex, int parent, __u16 vid)
+static void sync_with_anycast(const struct dump *l, const struct dump *a)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(d->buf + d->len);
-	struct ifinfomsg *ifi;
-	struct nlattr *info, *data;
-
-	nlh->nlmsg_type = RTM_NEWLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	if (parent)
-		mnl_attr_put_u32(nlh, IFLA_LINK, (__u32)parent);
-	if (vid) {
-		info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vlan");
-		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-		mnl_attr_put_u16(nlh, IFLA_VLAN_ID, vid);
-		mnl_attr_nest_end(nlh, data);
-		mnl_attr_nest_end(nlh, info);
-	}
-	d->len += NLMSG_ALIGN(nlh->nlmsg_len);
-}
-
-static void put_addr(struct dump *d, int ifindex, const char *text, int prefixlen, __u32 flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(d->buf + d->len);
-	int family = strchr(text, ':') ? AF_INET6 : AF_INET;
-	struct ifaddrmsg *ifa;
-	__u8 a[16];
-
-	nlh->nlmsg_type = RTM_NEWADDR;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = (__u8)family;
-	ifa->ifa_prefixlen = (__u8)prefixlen;
-	ifa->ifa_index = (__u32)ifindex;
-	assert_int_equal(inet_pton(family, text, a), 1);
-	mnl_attr_put(nlh, IFA_ADDRESS, family == AF_INET ? 4 : 16, a);
-	mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
-	d->len += NLMSG_ALIGN(nlh->nlmsg_len);
-}
-
-static struct ntpd_attachment att;
-
-static int setup(void **state)
-{
-	(void)state;
-	memset(&att, 0, sizeof(att));
-	att.attached = true;
-	att.ifindex = ETH0;
-	snprintf(att.ifname, sizeof(att.ifname), "eth0");
-	att.local_addrs_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "t_local", sizeof(struct ntpd_local_addr),
-					    1, NTPD_LOCAL_ADDR_MAX, NULL);
-	att.link_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_link", 4, sizeof(struct ntpd_link), 1,
-				     NULL);
-	att.vlans_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "t_vlans", 4, sizeof(struct ntpd_link),
-				      NTPD_VLAN_MAX_ENTRIES, NULL);
-	return att.local_addrs_fd < 0 || att.link_fd < 0 || att.vlans_fd < 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	close(att.local_addrs_fd);
-	close(att.link_fd);
-	close(att.vlans_fd);
-	return 0;
-}
-
-static int flags_of(const char *text, __u32 vlan)
-{
-	struct ntpd_local_addr k = { .vlan = vlan };
-	__u8 v;
-
-	if (strchr(text, ':')) {
-		inet_pton(AF_INET6, text, k.addr);
-	} else {
-		k.addr[10] = k.addr[11] = 0xff;
-		inet_pton(AF_INET, text, &k.addr[12]);
-	}
-	return bpf_map_lookup_elem(att.local_addrs_fd, &k, &v) ? -1 : v;
-}
-
-static void sync_with(const struct dump *l, const struct dump *a)
-{
-	struct addrwatch_sync *s = addrwatch_sync_new(&att, 1);
-	__u8 any4[4], any6[16];
-
-	assert_non_null(s);
-	inet_pton(AF_INET, "198.51.100.123", any4);
-	inet_pton(AF_INET6, "2001:db8:123::123", any6);
-	assert_int_equal(addrwatch_sync_extra(s, AF_INET, any4), 0);
-	assert_int_equal(addrwatch_sync_extra(s, AF_INET6, any6), 0);
-	addrwatch_sync_feed(s, l->buf, l->len);
-	addrwatch_sync_feed(s, a->buf, a->len);
-	assert_int_equal(addrwatch_sync_commit(s), 0);
-	addrwatch_sync_free(s);
+	sync_extra(l, a, anycast_addrs);
 }
 
 static void anycast_on_lo_served_on_every_path_while_present(void **state)
@@ -324,15 +213,15 @@ static void anycast_on_lo_served_on_every_path_while_present(void **state)
 
 	(void)state;
 	l.len = a.len = 0;
-	put_link(&l, LO, 0, 0);
-	put_link(&l, ETH0, 0, 0);
-	put_link(&l, ETH0_100, ETH0, 100);
+	put_link(&l, LO, 0, 0, NULL);
+	put_link(&l, ETH0, 0, 0, MAC0);
+	put_link(&l, ETH0_100, ETH0, 100, MAC100);
 	put_addr(&a, LO, "127.0.0.1", 8, IFA_F_PERMANENT);
 	put_addr(&a, LO, "198.51.100.123", 32, IFA_F_PERMANENT);
 	put_addr(&a, LO, "2001:db8:123::123", 128, IFA_F_NODAD);
 	put_addr(&a, LO, "198.51.100.124", 32, IFA_F_PERMANENT);	/* not an anycast one */
 	put_addr(&a, ETH0, "192.0.2.1", 24, IFA_F_PERMANENT);
-	sync_with(&l, &a);
+	sync_with_anycast(&l, &a);
 	assert_int_equal(flags_of("198.51.100.123", 0), NTPD_LOCAL_SERVE);
 	assert_int_equal(flags_of("198.51.100.123", 100), NTPD_LOCAL_SERVE);
 	assert_int_equal(flags_of("2001:db8:123::123", 0), NTPD_LOCAL_SERVE);
@@ -348,7 +237,7 @@ static void anycast_on_lo_served_on_every_path_while_present(void **state)
 	a.len = 0;
 	put_addr(&a, LO, "127.0.0.1", 8, IFA_F_PERMANENT);
 	put_addr(&a, ETH0, "192.0.2.1", 24, IFA_F_PERMANENT);
-	sync_with(&l, &a);
+	sync_with_anycast(&l, &a);
 	assert_int_equal(flags_of("198.51.100.123", 0), -1);
 	assert_int_equal(flags_of("198.51.100.123", 100), -1);
 	assert_int_equal(flags_of("2001:db8:123::123", 0), -1);

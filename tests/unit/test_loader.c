@@ -63,6 +63,7 @@ static void assert_every_fd_forgotten(void)
 
 	assert_int_equal(att.counters_fd, -1);
 	assert_int_equal(att.local_addrs_fd, -1);
+	assert_int_equal(att.local_scan_fd, -1);
 	assert_int_equal(att.rate_cfg_fd, -1);
 	assert_int_equal(att.rate_fd, -1);
 	assert_int_equal(att.acl4_fd, -1);
