@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "nts_client.h"
+#include "nts_wire.h"
 #include "nts_aes_siv.h"
 
 #include <arpa/inet.h>
@@ -17,17 +18,6 @@
 
 #define EXPORTER_LABEL	"EXPORTER-network-time-security"
 #define KE_TIMEOUT_S	5
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
 
 static int tcp_connect(const char *addr, uint16_t port)
 {
@@ -70,8 +60,8 @@ static int take_records(const uint8_t *buf, size_t len, struct nts_session *s, s
 	uint16_t type;
 
 	while (off + 4 <= len) {
-		type = get16(buf + off) & 0x7fff;
-		body = get16(buf + off + 2);
+		type = nts_get16(buf + off) & 0x7fff;
+		body = nts_get16(buf + off + 2);
 		if (off + 4 + body > len)
 			break;
 		const uint8_t *b = buf + off + 4;
@@ -81,13 +71,13 @@ static int take_records(const uint8_t *buf, size_t len, struct nts_session *s, s
 			*used = off + 4;
 			return 0;
 		case 1:		/* Next Protocol: NTPv4 only */
-			if (body != 2 || get16(b) != 0)
+			if (body != 2 || nts_get16(b) != 0)
 				return -EPROTO;
 			break;
 		case 2:
 			return -EPROTO;		/* an Error record */
 		case 4:
-			if (body != 2 || get16(b) != NTS_AEAD_AES_SIV_CMAC_256)
+			if (body != 2 || nts_get16(b) != NTS_AEAD_AES_SIV_CMAC_256)
 				return -EPROTO;
 			break;
 		case 5:
@@ -104,7 +94,7 @@ static int take_records(const uint8_t *buf, size_t len, struct nts_session *s, s
 			break;
 		case 7:
 			if (body == 2)
-				s->port = get16(b);
+				s->port = nts_get16(b);
 			break;
 		}
 		off += 4 + body;
@@ -192,17 +182,6 @@ cleanup:
 	return ret;
 }
 
-static size_t put_ef(uint8_t *p, uint16_t type, const uint8_t *body, size_t len)
-{
-	put16(p, type);
-	put16(p + 2, (uint16_t)(len + 4));
-	if (body)
-		memcpy(p + 4, body, len);
-	else
-		memset(p + 4, 0, len);
-	return len + 4;
-}
-
 size_t nts_client_request(struct nts_session *s, uint8_t *pkt, size_t cap, int placeholders,
 			  uint8_t uid[NTS_CLIENT_UID_LEN], uint64_t xmt)
 {
@@ -221,15 +200,15 @@ size_t nts_client_request(struct nts_session *s, uint8_t *pkt, size_t cap, int p
 		pkt[40 + i] = (uint8_t)(xmt >> (56 - 8 * i));
 	RAND_bytes(uid, NTS_CLIENT_UID_LEN);
 	RAND_bytes(nonce, 16);
-	off += put_ef(pkt + off, 0x0104, uid, NTS_CLIENT_UID_LEN);
-	off += put_ef(pkt + off, 0x0204, s->cookies[--s->n_cookies], clen);
+	off += nts_ef_put(pkt + off, 0x0104, uid, NTS_CLIENT_UID_LEN);
+	off += nts_ef_put(pkt + off, 0x0204, s->cookies[--s->n_cookies], clen);
 	for (i = 0; i < placeholders; i++)
-		off += put_ef(pkt + off, 0x0304, NULL, clen);
-	put16(auth, 16);
-	put16(auth + 2, 16);
+		off += nts_ef_put(pkt + off, 0x0304, NULL, clen);
+	nts_put16(auth, 16);
+	nts_put16(auth + 2, 16);
 	if (nts_siv_seal(s->c2s, pkt, off, nonce, 16, NULL, 0, auth + 20))
 		return 0;
-	off += put_ef(pkt + off, 0x0404, auth, sizeof(auth));
+	off += nts_ef_put(pkt + off, 0x0404, auth, sizeof(auth));
 	return off;
 }
 
@@ -237,12 +216,12 @@ size_t nts_client_request(struct nts_session *s, uint8_t *pkt, size_t cap, int p
 static int open_auth(const struct nts_session *s, const uint8_t *pkt, size_t auth_off,
 		     size_t len, uint8_t *plain, size_t *plain_len)
 {
-	size_t ef_len = get16(pkt + auth_off + 2), nlen, clen;
+	size_t ef_len = nts_get16(pkt + auth_off + 2), nlen, clen;
 
 	if (auth_off + ef_len != len || ef_len < 8)
 		return -1;
-	nlen = get16(pkt + auth_off + 4);
-	clen = get16(pkt + auth_off + 6);
+	nlen = nts_get16(pkt + auth_off + 4);
+	clen = nts_get16(pkt + auth_off + 6);
 	if (nlen < 16 || clen < 16 || 8 + ((nlen + 3) & ~3u) + ((clen + 3) & ~3u) > ef_len)
 		return -1;
 	if (nts_siv_open(s->s2c, pkt, auth_off, pkt + auth_off + 8, nlen,
@@ -267,7 +246,7 @@ enum nts_check nts_client_check(struct nts_session *s, const uint8_t *pkt, size_
 		if (pkt[24 + i] != (uint8_t)(xmt >> (56 - 8 * i)))
 			return NTS_ANSWER_BAD;
 	while (off + 4 <= len) {
-		uint16_t type = get16(pkt + off), ef_len = get16(pkt + off + 2);
+		uint16_t type = nts_get16(pkt + off), ef_len = nts_get16(pkt + off + 2);
 
 		if (ef_len < 4 || off + ef_len > len)
 			return NTS_ANSWER_BAD;
@@ -285,7 +264,7 @@ enum nts_check nts_client_check(struct nts_session *s, const uint8_t *pkt, size_
 	if (open_auth(s, pkt, auth_off, len, plain, &plain_len))
 		return NTS_ANSWER_BAD;
 	for (p = 0; p + 4 <= plain_len;) {
-		uint16_t type = get16(plain + p), ef_len = get16(plain + p + 2);
+		uint16_t type = nts_get16(plain + p), ef_len = nts_get16(plain + p + 2);
 
 		if (ef_len < 4 || p + ef_len > plain_len)
 			return NTS_ANSWER_BAD;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "nts_ef.h"
+#include "nts_wire.h"
 #include "ntpd_shared.h"
 
 static double now_ns(void)
@@ -21,19 +22,6 @@ static double now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static size_t put_ef(uint8_t *p, uint16_t type, const uint8_t *body, size_t len)
-{
-	p[0] = type >> 8;
-	p[1] = type & 0xff;
-	p[2] = (uint8_t)((len + 4) >> 8);
-	p[3] = (len + 4) & 0xff;
-	if (body)
-		memcpy(p + 4, body, len);
-	else
-		memset(p + 4, 0, len);
-	return len + 4;
 }
 
 static size_t request(struct nts_cookie_ring *r, const struct nts_client_keys *k, uint8_t *pkt,
@@ -45,12 +33,12 @@ static size_t request(struct nts_cookie_ring *r, const struct nts_client_keys *k
 	memset(pkt, 0, NTP_PACKET_LEN);
 	pkt[0] = 0x23;
 	nts_cookie_seal(r, k, cookie);
-	off += put_ef(pkt + off, NTS_EF_UNIQUE_ID, uid, sizeof(uid));
-	off += put_ef(pkt + off, NTS_EF_COOKIE, cookie, sizeof(cookie));
+	off += nts_ef_put(pkt + off, NTS_EF_UNIQUE_ID, uid, sizeof(uid));
+	off += nts_ef_put(pkt + off, NTS_EF_COOKIE, cookie, sizeof(cookie));
 	for (int i = 0; i < placeholders; i++)
-		off += put_ef(pkt + off, NTS_EF_COOKIE_PLACEHOLDER, NULL, NTS_COOKIE_LEN);
+		off += nts_ef_put(pkt + off, NTS_EF_COOKIE_PLACEHOLDER, NULL, NTS_COOKIE_LEN);
 	nts_siv_seal(k->c2s, pkt, off, auth + 4, 16, NULL, 0, auth + 20);
-	off += put_ef(pkt + off, NTS_EF_AUTHENTICATOR, auth, sizeof(auth));
+	off += nts_ef_put(pkt + off, NTS_EF_AUTHENTICATOR, auth, sizeof(auth));
 	return off;
 }
 

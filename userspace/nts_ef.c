@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "nts_ef.h"
+#include "nts_wire.h"
 #include "ntpd_shared.h"
 
 #include <errno.h>
@@ -7,23 +8,11 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-#define EF_HDR		4
-#define COOKIE_EF_LEN	(EF_HDR + NTS_COOKIE_LEN)
+#define COOKIE_EF_LEN	(NTS_EF_HDR_LEN + NTS_COOKIE_LEN)
 /* the answer's authenticator: header, two lengths, our 16-byte nonce, the tag */
-#define AUTH_FIXED_LEN	(EF_HDR + 4 + NTS_NONCE_MIN_LEN + NTS_SIV_TAG_LEN)
+#define AUTH_FIXED_LEN	(NTS_EF_HDR_LEN + 4 + NTS_NONCE_MIN_LEN + NTS_SIV_TAG_LEN)
 /* a client may encrypt fields of its own; none we act on, but they are opened */
 #define MAX_PLAIN	1024
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
 
 static size_t pad4(size_t n)
 {
@@ -37,13 +26,13 @@ static int parse_auth(const uint8_t *body, size_t len, uint16_t off, struct nts_
 
 	if (len < 4)
 		return -EBADMSG;
-	nonce_len = get16(body);
-	ct_len = get16(body + 2);
+	nonce_len = nts_get16(body);
+	ct_len = nts_get16(body + 2);
 	if (nonce_len < NTS_NONCE_MIN_LEN || ct_len < NTS_SIV_TAG_LEN ||
 	    4 + pad4(nonce_len) + pad4(ct_len) > len)
 		return -EBADMSG;
 	r->auth_off = off;
-	r->nonce_off = (uint16_t)(off + EF_HDR + 4);
+	r->nonce_off = (uint16_t)(off + NTS_EF_HDR_LEN + 4);
 	r->nonce_len = (uint16_t)nonce_len;
 	r->ct_off = (uint16_t)(r->nonce_off + pad4(nonce_len));
 	r->ct_len = (uint16_t)ct_len;
@@ -60,15 +49,15 @@ int nts_ef_parse(const uint8_t *pkt, size_t len, struct nts_ef_request *r)
 	if (len <= NTP_PACKET_LEN || len > UINT16_MAX)
 		return -ENOENT;
 	while (off < len) {
-		if (off + EF_HDR > len)
+		if (off + NTS_EF_HDR_LEN > len)
 			return -EBADMSG;
-		type = get16(pkt + off);
-		ef_len = get16(pkt + off + 2);
+		type = nts_get16(pkt + off);
+		ef_len = nts_get16(pkt + off + 2);
 		if (ef_len < NTS_EF_MIN_LEN || ef_len % 4 || off + ef_len > len || r->auth_off)
 			return -EBADMSG;
 		switch (type) {
 		case NTS_EF_UNIQUE_ID:
-			if (r->uid_off || ef_len - EF_HDR < NTS_UID_MIN_LEN)
+			if (r->uid_off || ef_len - NTS_EF_HDR_LEN < NTS_UID_MIN_LEN)
 				return -EBADMSG;
 			r->uid_off = (uint16_t)off;
 			r->uid_len = (uint16_t)ef_len;
@@ -77,8 +66,8 @@ int nts_ef_parse(const uint8_t *pkt, size_t len, struct nts_ef_request *r)
 		case NTS_EF_COOKIE:
 			if (r->cookie_off)
 				return -EBADMSG;
-			r->cookie_off = (uint16_t)(off + EF_HDR);
-			r->cookie_len = (uint16_t)(ef_len - EF_HDR);
+			r->cookie_off = (uint16_t)(off + NTS_EF_HDR_LEN);
+			r->cookie_len = (uint16_t)(ef_len - NTS_EF_HDR_LEN);
 			any_nts = true;
 			break;
 		case NTS_EF_COOKIE_PLACEHOLDER:
@@ -87,7 +76,7 @@ int nts_ef_parse(const uint8_t *pkt, size_t len, struct nts_ef_request *r)
 			any_nts = true;
 			break;
 		case NTS_EF_AUTHENTICATOR:
-			if (parse_auth(pkt + off + EF_HDR, ef_len - EF_HDR, (uint16_t)off, r))
+			if (parse_auth(pkt + off + NTS_EF_HDR_LEN, ef_len - NTS_EF_HDR_LEN, (uint16_t)off, r))
 				return -EBADMSG;
 			any_nts = true;
 			break;
@@ -147,7 +136,7 @@ size_t nts_ef_finish(struct nts_cookie_ring *ring, uint8_t *pkt, const struct nt
 {
 	uint8_t plain[NTS_MAX_COOKIES * COOKIE_EF_LEN];
 	size_t off = NTP_PACKET_LEN + rep->req.uid_len, plain_len = 0;
-	uint8_t *auth = pkt + off, *nonce = auth + EF_HDR + 4;
+	uint8_t *auth = pkt + off, *nonce = auth + NTS_EF_HDR_LEN + 4;
 	int n, i;
 
 	/* the UID first, where the request's fields were (never forward) */
@@ -156,16 +145,16 @@ size_t nts_ef_finish(struct nts_cookie_ring *ring, uint8_t *pkt, const struct nt
 		return off;
 	n = cookies_to_send(rep);
 	for (i = 0; i < n; i++) {
-		put16(plain + plain_len, NTS_EF_COOKIE);
-		put16(plain + plain_len + 2, COOKIE_EF_LEN);
-		if (nts_cookie_seal(ring, &rep->keys, plain + plain_len + EF_HDR))
+		nts_put16(plain + plain_len, NTS_EF_COOKIE);
+		nts_put16(plain + plain_len + 2, COOKIE_EF_LEN);
+		if (nts_cookie_seal(ring, &rep->keys, plain + plain_len + NTS_EF_HDR_LEN))
 			break;
 		plain_len += COOKIE_EF_LEN;
 	}
-	put16(auth, NTS_EF_AUTHENTICATOR);
-	put16(auth + 2, (uint16_t)(AUTH_FIXED_LEN + plain_len));
-	put16(auth + 4, NTS_NONCE_MIN_LEN);
-	put16(auth + 6, (uint16_t)(NTS_SIV_TAG_LEN + plain_len));
+	nts_put16(auth, NTS_EF_AUTHENTICATOR);
+	nts_put16(auth + 2, (uint16_t)(AUTH_FIXED_LEN + plain_len));
+	nts_put16(auth + 4, NTS_NONCE_MIN_LEN);
+	nts_put16(auth + 6, (uint16_t)(NTS_SIV_TAG_LEN + plain_len));
 	if (RAND_bytes(nonce, NTS_NONCE_MIN_LEN) != 1 ||
 	    nts_siv_seal(rep->keys.s2c, pkt, off, nonce, NTS_NONCE_MIN_LEN, plain, plain_len,
 			 nonce + NTS_NONCE_MIN_LEN)) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "nts_records.h"
+#include "nts_wire.h"
 #include "nts_aes_siv.h"
 
 #include <errno.h>
@@ -10,11 +11,6 @@ struct cursor {
 	size_t left;
 	int overflow;
 };
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static void put(struct cursor *c, const void *data, size_t len)
 {
@@ -49,7 +45,7 @@ static int list_has(const uint8_t *body, size_t len, uint16_t want)
 	size_t i;
 
 	for (i = 0; i + 2 <= len; i += 2)
-		if (get16(body + i) == want)
+		if (nts_get16(body + i) == want)
 			return 1;
 	return 0;
 }
@@ -101,8 +97,8 @@ int nts_ke_parse_request(const uint8_t *buf, size_t len, struct nts_ke_request *
 	for (;;) {
 		if (off + 4 > len)
 			break;
-		type = get16(buf + off);
-		body = get16(buf + off + 2);
+		type = nts_get16(buf + off);
+		body = nts_get16(buf + off + 2);
 		if (off + 4 + body > len)
 			break;
 		if ((type & ~NTS_KE_CRITICAL) == NTS_KE_END_OF_MESSAGE) {

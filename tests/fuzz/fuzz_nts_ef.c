@@ -11,6 +11,7 @@
 #include <errno.h>
 
 #include "fuzz_util.h"
+#include "nts_wire.h"
 #include "nts_ef.h"
 #include "ntpd_shared.h"
 
@@ -26,19 +27,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static size_t put_ef(uint8_t *p, uint16_t type, const uint8_t *body, size_t len)
-{
-	p[0] = type >> 8;
-	p[1] = type & 0xff;
-	p[2] = (uint8_t)((len + 4) >> 8);
-	p[3] = (len + 4) & 0xff;
-	if (body)
-		memcpy(p + 4, body, len);
-	else
-		memset(p + 4, 0, len);
-	return len + 4;
-}
-
 /* A request that authenticates: UID of 32..80 bytes, 0..15 placeholders. */
 static size_t valid_request(struct fuzz_cursor *c, uint8_t *pkt)
 {
@@ -51,14 +39,14 @@ static size_t valid_request(struct fuzz_cursor *c, uint8_t *pkt)
 	fuzz_take(c, auth + 4, 16);
 	if (nts_cookie_seal(&ring, &keys, cookie))
 		abort();
-	off += put_ef(pkt + off, NTS_EF_UNIQUE_ID, uid, uid_len);
-	off += put_ef(pkt + off, NTS_EF_COOKIE, cookie, sizeof(cookie));
+	off += nts_ef_put(pkt + off, NTS_EF_UNIQUE_ID, uid, uid_len);
+	off += nts_ef_put(pkt + off, NTS_EF_COOKIE, cookie, sizeof(cookie));
 	for (i = 0; i < ph; i++)
-		off += put_ef(pkt + off, NTS_EF_COOKIE_PLACEHOLDER, NULL,
+		off += nts_ef_put(pkt + off, NTS_EF_COOKIE_PLACEHOLDER, NULL,
 			      NTS_COOKIE_LEN - 4 * (fuzz_u8(c) % 4));
 	if (nts_siv_seal(keys.c2s, pkt, off, auth + 4, 16, NULL, 0, auth + 20))
 		abort();
-	off += put_ef(pkt + off, NTS_EF_AUTHENTICATOR, auth, sizeof(auth));
+	off += nts_ef_put(pkt + off, NTS_EF_AUTHENTICATOR, auth, sizeof(auth));
 	return off;
 }
 

@@ -17,23 +17,11 @@
 #include <cmocka.h>
 
 #include "nts_ef.h"
+#include "nts_wire.h"
 #include "ntpd_shared.h"
 
 static struct nts_cookie_ring ring;
 static const struct nts_client_keys keys = { .c2s = { 0xc2 }, .s2c = { 0x52 } };
-
-static size_t put_ef(uint8_t *p, uint16_t type, const uint8_t *body, size_t len)
-{
-	p[0] = type >> 8;
-	p[1] = type & 0xff;
-	p[2] = (uint8_t)((len + 4) >> 8);
-	p[3] = (len + 4) & 0xff;
-	if (body)
-		memcpy(p + 4, body, len);
-	else
-		memset(p + 4, 0, len);
-	return len + 4;
-}
 
 static size_t placeholder_len = NTS_COOKIE_LEN;
 
@@ -48,17 +36,17 @@ static size_t client_request(uint8_t *pkt, int placeholders, const uint8_t *cook
 	pkt[0] = 0x23;
 	memset(uid, 0x11, sizeof(uid));
 	memset(nonce, 0x77, sizeof(nonce));
-	off += put_ef(pkt + off, NTS_EF_UNIQUE_ID, uid, sizeof(uid));
-	off += put_ef(pkt + off, NTS_EF_COOKIE, cookie, NTS_COOKIE_LEN);
+	off += nts_ef_put(pkt + off, NTS_EF_UNIQUE_ID, uid, sizeof(uid));
+	off += nts_ef_put(pkt + off, NTS_EF_COOKIE, cookie, NTS_COOKIE_LEN);
 	for (i = 0; i < placeholders; i++)
-		off += put_ef(pkt + off, NTS_EF_COOKIE_PLACEHOLDER, NULL, placeholder_len);
+		off += nts_ef_put(pkt + off, NTS_EF_COOKIE_PLACEHOLDER, NULL, placeholder_len);
 	auth[0] = 0;
 	auth[1] = 16;
 	auth[2] = 0;
 	auth[3] = 16;
 	memcpy(auth + 4, nonce, 16);
 	assert_int_equal(nts_siv_seal(keys.c2s, pkt, off, nonce, 16, NULL, 0, auth + 20), 0);
-	off += put_ef(pkt + off, NTS_EF_AUTHENTICATOR, auth, sizeof(auth));
+	off += nts_ef_put(pkt + off, NTS_EF_AUTHENTICATOR, auth, sizeof(auth));
 	return off;
 }
 
@@ -252,7 +240,7 @@ static void parse_table(void **state)
 	}
 	/* fields that are not NTS: the symmetric-key path's, not ours */
 	memset(pkt, 0, sizeof(pkt));
-	put_ef(pkt + NTP_PACKET_LEN, 0x2005, NULL, 28);
+	nts_ef_put(pkt + NTP_PACKET_LEN, 0x2005, NULL, 28);
 	assert_int_equal(nts_ef_parse(pkt, NTP_PACKET_LEN + 32, &r), -ENOENT);
 	assert_int_equal(nts_ef_parse(pkt, NTP_PACKET_LEN, &r), -ENOENT);
 }
