@@ -37,6 +37,17 @@ in_srv() { ip netns exec "$NS_SRV" "$@"; }
 in_srv_net() { nsenter --net="/run/netns/$NS_SRV" "$@"; }
 in_cli() { ip netns exec "$NS_CLI" "$@"; }
 
+# The management API at $API (the test sets it), from the server namespace.
+# api METHOD PATH [BODY] [TOKEN]: prints the HTTP status, the body to $WORK/api.out
+api() {
+	local auth=()
+	[ -n "${4:-}" ] && auth=(-H "Authorization: Bearer $4")
+	in_srv curl -s -o "$WORK/api.out" -w '%{http_code}' -X "$1" "${auth[@]}" \
+		${3:+--data-binary "$3"} "$API$2"
+}
+# status_is CODE METHOD PATH [BODY] [TOKEN]: api's status is CODE (else say what came)
+status_is() { local want=$1; shift; local got; got=$(api "$@"); [ "$got" = "$want" ] || { echo "HTTP $got: $(cat "$WORK/api.out")"; return 1; }; }
+
 # wait_for TIMEOUT_S COMMAND...: poll a condition, bounded, never a bare sleep
 wait_for() {
 	local deadline=$((SECONDS + $1)); shift

@@ -12,14 +12,6 @@ trap e2e_cleanup EXIT
 e2e_setup_net
 in_cli ip addr add $CLI4_B/24 dev "$VETH_CLI"
 
-# api METHOD PATH [BODY] [TOKEN]: prints the HTTP status, the body to $WORK/api.out
-api() {
-	local auth=()
-	[ -n "${4:-}" ] && auth=(-H "Authorization: Bearer $4")
-	in_srv curl -s -o "$WORK/api.out" -w '%{http_code}' -X "$1" "${auth[@]}" \
-		${3:+--data-binary "$3"} "$API$2"
-}
-status_is() { local want=$1; shift; local got; got=$(api "$@"); [ "$got" = "$want" ] || { echo "HTTP $got: $(cat "$WORK/api.out")"; return 1; }; }
 body_has() { jq -e "$1" "$WORK/api.out" >/dev/null || { cat "$WORK/api.out"; return 1; }; }
 prog_id() { in_srv ip -j link show dev "$VETH_SRV" | jq -r '.[0].xdp.prog.id // empty'; }
 # burst N: N requests from one client through XDP; prints how many were answered

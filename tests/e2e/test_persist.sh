@@ -14,13 +14,6 @@ trap e2e_cleanup EXIT
 e2e_setup_net
 in_cli ip addr add $CLI4_B/24 dev "$VETH_CLI"
 
-api() {
-	local auth=()
-	[ -n "${4:-}" ] && auth=(-H "Authorization: Bearer $4")
-	in_srv curl -s -o "$WORK/api.out" -w '%{http_code}' -X "$1" "${auth[@]}" \
-		${3:+--data-binary "$3"} "$API$2"
-}
-status_is() { local want=$1; shift; local got; got=$(api "$@"); [ "$got" = "$want" ] || { echo "HTTP $got: $(cat "$WORK/api.out")"; return 1; }; }
 get_is() { local got; got=$(in_srv curl -sf "$API$1" | jq -c "$2"); [ "$got" = "$3" ] || { echo "$1 $2: $got"; return 1; }; }
 state_is() { local got; got=$(jq -c "$1" "$STATE"); [ "$got" = "$2" ] || { echo "state $1: $got"; return 1; }; }
 
