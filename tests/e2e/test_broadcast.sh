@@ -30,9 +30,10 @@ EOK
 chmod 600 "$WORK/server.keys"
 
 # listen.py FAMILY GROUP_IFACE COUNT WINDOW_S [KEYID]: take up to COUNT mode-5
-# packets on port 123 within WINDOW_S; check each (from the server, mode 5
-# version 4, LI 0, stratum 2, poll 0, origin and receive 0, transmit 0.25 s
-# ahead of the host clock within 50 ms, MAC when KEYID); print how many.
+# packets on port 123 within WINDOW_S; check each (from the server's port
+# 123, mode 5 version 4, LI 0, stratum 2, poll 0, origin and receive 0,
+# transmit 0.25 s ahead of the host clock within 50 ms, MAC when KEYID);
+# print how many.
 cat >"$WORK/listen.py" <<'EOP'
 import hashlib, socket, struct, sys, time
 fam, iface, count, window = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
@@ -67,6 +68,7 @@ while got < count and time.time() < deadline:
     org, rec, xmt = struct.unpack("!QQQ", data[24:48])
     served = (xmt >> 32) - 2208988800 + (xmt & 0xffffffff) / 2**32
     bad = []
+    if peer[1] != 123: bad.append("source port %d, not 123" % peer[1])
     if lvm != 0x25: bad.append("li_vn_mode %#x" % lvm)
     if stratum != 2: bad.append("stratum %d" % stratum)
     if poll != 0: bad.append("poll %d" % poll)
