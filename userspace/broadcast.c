@@ -152,19 +152,17 @@ static int bind_server_port(int fd, const struct broadcast_target *t, __be16 por
 	    (t->addr.ss_family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))))
 		return -errno;
-	if (bind(fd, (const struct sockaddr *)&local, len)) {
+	if (bind(fd, (const struct sockaddr *)&local, len))
 		pr_warn("broadcast %s: cannot send from port %u (%s): from an ephemeral port, "
 			"which ntpd's broadcast clients cannot calibrate against\n",
 			t->text, ntohs(port), strerror(errno));
-		return 0;
-	}
 	return 0;
 }
 
-/* Allowed to broadcast,
- * group packets kept on the link (TTL/hops 1, as ntpd's default) and not
- * looped back to our own sockets (a subnet broadcast always is: the socket
- * server counts that copy as passed/not_local). */
+/* Allowed to broadcast, group packets kept on the link (TTL/hops 1, as
+ * ntpd's default) and not looped back to our own sockets (a subnet
+ * broadcast always is: the socket server counts that copy as
+ * passed/not_local). */
 static int open_target(const struct broadcast_target *t, const struct ntpd_config *cfg)
 {
 	int family = t->addr.ss_family, one = 1, zero = 0, fd, err;
