@@ -5,9 +5,13 @@
  * the served time of the same builder the answers use, and it is sent
  * only when that builder says a client would be told synchronised.
  *
- * The sockets are bound to an ephemeral port, not 123: joining the socket
- * server's SO_REUSEPORT group would hand it requests it never reads.
- * Broadcast clients take mode-5 packets from any port.
+ * Each socket is bound to the target address itself on our server port:
+ * classic ntpd's broadcast client answers a first broadcast with a volley of
+ * client requests to its source address and port, to measure the delay, and
+ * from an ephemeral port nobody would answer them.  Bound to the broadcast
+ * or group address, the socket is in no SO_REUSEPORT group of the socket
+ * server's (those are the wildcard's), so it is handed no request; a filter
+ * drops the copies of broadcasts it would otherwise queue unread.
  */
 #include "broadcast.h"
 #include "log.h"
@@ -15,6 +19,7 @@
 #include "refstate.h"
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -125,11 +130,40 @@ static __u64 mono_ns(void)
 	return (__u64)ts.tv_sec * NSEC_PER_SEC_U64 + (__u64)ts.tv_nsec;
 }
 
-/* Bound to an ephemeral port of the target's family, allowed to broadcast,
- * group packets kept on the link (TTL/hops 1, as ntpd's default) and not
- * looped back to our own sockets (a subnet broadcast always is: the socket
- * server counts that copy as passed/not_local). */
-static int open_target(const struct broadcast_target *t, __u8 dscp)
+/* Sends from ADDR:PORT (the target's address, our server port): see the top
+ * of the file.  A target that is no broadcast or group address of ours (a
+ * unicast peer) cannot be bound; it keeps an ephemeral port. */
+static int bind_server_port(int fd, const struct broadcast_target *t, __be16 port)
+{
+	struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
+	const struct sock_fprog prog = { .len = 1, .filter = &drop_all };
+	struct sockaddr_storage local = t->addr;
+	socklen_t len = sizeof(struct sockaddr_in);
+	int one = 1;
+
+	if (t->addr.ss_family == AF_INET) {
+		((struct sockaddr_in *)&local)->sin_port = port;
+	} else {
+		((struct sockaddr_in6 *)&local)->sin6_port = port;
+		len = sizeof(struct sockaddr_in6);
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    (t->addr.ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))))
+		return -errno;
+	if (bind(fd, (const struct sockaddr *)&local, len))
+		pr_warn("broadcast %s: cannot send from port %u (%s): from an ephemeral port, "
+			"which ntpd's broadcast clients cannot calibrate against\n",
+			t->text, ntohs(port), strerror(errno));
+	return 0;
+}
+
+/* Allowed to broadcast, group packets kept on the link (TTL/hops 1, as
+ * ntpd's default) and not looped back to our own sockets (a subnet
+ * broadcast always is: the socket server counts that copy as
+ * passed/not_local). */
+static int open_target(const struct broadcast_target *t, const struct ntpd_config *cfg)
 {
 	int family = t->addr.ss_family, one = 1, zero = 0, fd, err;
 
@@ -150,7 +184,13 @@ static int open_target(const struct broadcast_target *t, __u8 dscp)
 		close(fd);
 		return err;
 	}
-	return ntp_socket_set_dscp(fd, family, dscp);
+	err = bind_server_port(fd, t, family == AF_INET || !cfg->ntp_port6 ? cfg->ntp_port :
+									       cfg->ntp_port6);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return ntp_socket_set_dscp(fd, family, cfg->dscp);
 }
 
 int broadcast_check_keys(const struct broadcast_list *list, const struct ntp_keyring *keys)
@@ -196,7 +236,7 @@ int broadcast_open(struct broadcaster **out, const struct broadcast_list *list,
 	for (i = 0; i < list->n; i++) {
 		const struct broadcast_target *t = &list->target[i];
 
-		b->fd[i] = open_target(t, cfg->dscp);
+		b->fd[i] = open_target(t, cfg);
 		if (b->fd[i] < 0) {
 			err = b->fd[i];
 			pr_err("broadcast %s: %s\n", t->text, strerror(-err));

@@ -4,14 +4,24 @@
 # only while synchronised, signed when a key is named; the time they carry
 # is checked against truth (an upstream 0.25 s ahead of the host clock).
 #
-# The client is a listener written here, not NTPsec's ntpd: NTPsec dropped
-# broadcast clients ("broadcastclient" is a syntax error to its ntpd; its
-# NEWS: "support for broadcast/multicast clients has been dropped"), and
-# Debian 12's `ntp` is a transitional package to NTPsec.
+# The clients: a listener written here, checking every field, and classic
+# ntpd 4.2.8p15 (Debian 11's `ntp`, unpacked by tests/tools/ntp-classic.sh)
+# with `broadcastclient`, which must select us.  NTPsec cannot be that
+# client: it dropped broadcast clients ("broadcastclient" is a syntax error
+# to its ntpd), and Debian 12's `ntp` is a transitional package to NTPsec.
 set -u
 . "$(dirname "$0")/lib.sh"
-trap e2e_cleanup EXIT
+. "$(dirname "$0")/ntp_classic.sh"
+cleanup() {
+	ntpd_stop
+	e2e_cleanup
+}
+trap cleanup EXIT
 e2e_setup_net
+# a LAN interface has a broadcast address (lib.sh's has none): classic ntpd
+# listens for broadcasts on it
+in_cli ip addr del $CLI4/24 dev "$VETH_CLI"
+in_cli ip addr add $CLI4/24 brd + dev "$VETH_CLI"
 
 KEY_HEX=933F62BE1D604E68A81B557F18CFA200483F5B70
 cat >"$WORK/server.keys" <<EOK
@@ -20,9 +30,10 @@ EOK
 chmod 600 "$WORK/server.keys"
 
 # listen.py FAMILY GROUP_IFACE COUNT WINDOW_S [KEYID]: take up to COUNT mode-5
-# packets on port 123 within WINDOW_S; check each (from the server, mode 5
-# version 4, LI 0, stratum 2, poll 0, origin and receive 0, transmit 0.25 s
-# ahead of the host clock within 50 ms, MAC when KEYID); print how many.
+# packets on port 123 within WINDOW_S; check each (from the server's port
+# 123, mode 5 version 4, LI 0, stratum 2, poll 0, origin and receive 0,
+# transmit 0.25 s ahead of the host clock within 50 ms, MAC when KEYID);
+# print how many.
 cat >"$WORK/listen.py" <<'EOP'
 import hashlib, socket, struct, sys, time
 fam, iface, count, window = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
@@ -57,6 +68,7 @@ while got < count and time.time() < deadline:
     org, rec, xmt = struct.unpack("!QQQ", data[24:48])
     served = (xmt >> 32) - 2208988800 + (xmt & 0xffffffff) / 2**32
     bad = []
+    if peer[1] != 123: bad.append("source port %d, not 123" % peer[1])
     if lvm != 0x25: bad.append("li_vn_mode %#x" % lvm)
     if stratum != 2: bad.append("stratum %d" % stratum)
     if poll != 0: bad.append("poll %d" % poll)
@@ -129,5 +141,84 @@ bad_words_refused() {
 	[ $? -eq 2 ] && grep -q -- "--broadcast: 'key': expected key ID" <<<"$out"
 }
 check "broadcast ADDR INTERVAL key (no ID): exit 2, naming it" bad_words_refused
+
+# 3. classic ntpd as the broadcast client (ntp_classic.sh: it cannot touch
+# the host clock), signed with key 5.  Its upstream is on an address of its
+# own (UP4): ntpd takes a server whose refid is its own address for a timing
+# loop and will not select it.
+UP4=192.0.2.3
+BCLIENT=broadcastclient
+# our_sys_peer: ntpq -pn shows us as the system peer ('*') of a broadcast
+# association ('b'), at our stratum 2, with the upstream's refid
+our_sys_peer() {
+	ntpq_c peers >"$WORK/ntpq.out" 2>&1
+	grep -qE "^\*$SRV4 +$UP4 +2 b " "$WORK/ntpq.out"
+}
+# offset_is_truth: ntpd measures us 0.25 s ahead of the host clock (+-50 ms)
+offset_is_truth() {
+	awk -v s="*$SRV4" '$1 == s { o = $9 } END { exit !(o > 200 && o < 300) }' "$WORK/ntpq.out" ||
+		{ cat "$WORK/ntpq.out"; return 1; }
+}
+synced_stratum3() {
+	ntpq_c rv >"$WORK/rv.out" 2>&1
+	grep -q "sync_ntp" "$WORK/rv.out" && grep -q "stratum=3," "$WORK/rv.out" ||
+		{ cat "$WORK/rv.out"; return 1; }
+}
+# volley_answered: ntpd calibrates the delay with client requests to the
+# broadcast's source address and port, so they must leave from port 123 (the
+# socket server counts our looped-back copy as passed/not_local); signed, its
+# requests are passed up by XDP and answered by the socket server
+volley_answered() {
+	grep -q "request: $SRV4:123 v4 mode 5 -> passed/not_local (socket)" "$WORK/daemon.log" &&
+		[ "$(socket_count passed not_local)" -gt 0 ] &&
+		grep -q "request: $CLI4:123 v4 mode 3 -> answered/authenticated (socket)" "$WORK/daemon.log" &&
+		[ "$(socket_count answered authenticated)" -gt 0 ]
+}
+# broadcasts_refused: ntpd turned away at least three packets ("restricted":
+# a broadcast whose MAC does not verify is refused an association there)
+# and used none for time
+broadcasts_refused() {
+	ntpq_c sysstats >"$WORK/sysstats.out" 2>&1
+	awk -F: '/^restricted/ { r = $2 } /^processed for time/ { p = $2 }
+		END { exit !(r >= 3 && p == 0) }' "$WORK/sysstats.out"
+}
+not_associated() {
+	ntpq_c peers >"$WORK/ntpq.out" 2>&1
+	! grep -q "$SRV4" "$WORK/ntpq.out" && ntpq_c rv | grep -q "sync_unspec" ||
+		{ cat "$WORK/ntpq.out"; return 1; }
+}
+if ntpc_unavailable 7 "classic ntpd broadcast client"; then
+	:
+elif in_cli ip addr add $UP4/24 dev "$VETH_CLI" && fake_upstream $UP4 11124 -o 0.25 -s 1 &&
+	daemon_start $FAST -s $UP4:11124 -c "$WORK/b.conf" --keys "$WORK/server.keys" \
+		--log-requests 1000; then
+	if ntpd_start $KEY_HEX "$BCLIENT"; then
+		check "classic ntpd runs without CAP_SYS_TIME (it cannot set the clock)" \
+			ntpd_no_sys_time
+		check "classic ntpd broadcastclient: our broadcast association becomes its system peer" \
+			wait_for 40 our_sys_peer
+		sed 's/^/# /' "$WORK/ntpq.out"
+		check "it measures our time 0.25 s ahead of the host clock, the upstream's (+-50 ms)" \
+			offset_is_truth
+		check "ntpq rv: synchronised (sync_ntp) at stratum 3, ours + 1" synced_stratum3
+		check "broadcasts leave from port 123; ntpd's signed volley to it is answered" \
+			volley_answered
+		ntpd_stop
+		# the same broadcasts to a client whose key 5 is another secret
+		if ntpd_start 0123456789ABCDEF0123456789ABCDEF01234567 "$BCLIENT"; then
+			check "a client with another key 5: it refuses our broadcasts, uses none for time" \
+				wait_for 20 broadcasts_refused
+			check "... and it stays unsynchronised, with no association for us" not_associated
+		else
+			for i in 1 2; do not_ok "classic ntpd (other key) did not start"; done
+		fi
+		ntpd_stop
+	else
+		for i in 1 2 3 4 5 6 7; do not_ok "classic ntpd did not start"; done
+	fi
+	daemon_stop
+else
+	for i in 1 2 3 4 5 6 7; do not_ok "daemon or upstream for classic ntpd did not start"; done
+fi
 
 e2e_finish

@@ -3,14 +3,16 @@
 # ntpd `peer` line sends them, answered statelessly in mode 2 (as chronyd
 # does) on both paths: a crafted 48-byte mode-1 request gets a 48-byte mode-2
 # answer through XDP and through the socket server, the counters say which;
-# then chronyd, configured with `peer` to us, selects us (-x: it never
-# touches the host clock).  NTPsec's ntpd cannot be that peer: it treats
-# `peer` as `server`.
+# then chronyd (-x: it never touches the host clock) and classic ntpd 4.2.8
+# (ntp_classic.sh: nor does it), each configured with `peer` to us, select
+# us.  NTPsec's ntpd cannot be that peer: it treats `peer` as `server`.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ntp_classic.sh"
 PEER_PID=""
 cleanup() {
 	[ -n "$PEER_PID" ] && { kill "$PEER_PID" 2>/dev/null; wait "$PEER_PID" 2>/dev/null; }
+	ntpd_stop
 	e2e_cleanup
 }
 trap cleanup EXIT
@@ -72,9 +74,56 @@ EOC
 		grep -q "request: $CLI4:[0-9]* v4 mode 1 -> answered/ipv4 (socket)" "$WORK/daemon.log"
 	check "its requests were answered by the socket server" \
 		test "$(socket_count answered ipv4)" -gt 2
+	kill "$PEER_PID" 2>/dev/null; wait "$PEER_PID" 2>/dev/null; PEER_PID=""
 	daemon_stop
 else
 	for i in 1 2 3; do not_ok "daemon (socket) did not start"; done
+fi
+
+# 3. classic ntpd with `peer`: symmetric active, it sends mode 1 (unsigned),
+# which XDP answers in mode 2
+# peer_selectable: ntpq -pn shows us with a tally of '*' (system peer) or
+# '+' (candidate), stratum 10, a reach other than 0
+peer_selectable() {
+	ntpq_c peers >"$WORK/ntpq.out" 2>&1
+	awk -v a="$SRV4" 'substr($1, 1, 1) ~ /[*+]/ && substr($1, 2) == a && $3 == 10 && $7 != 0 { f = 1 }
+		END { exit !f }' "$WORK/ntpq.out"
+}
+# symmetric_active: ntpd's association with us is in mode 1 (hmode) and hears
+# mode 2 from us (pmode)
+symmetric_active() {
+	local assid
+	assid=$(ntpq_c associations | awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { print $2; exit }')
+	[ -n "$assid" ] && ntpq_c "rv $assid hmode,pmode" >"$WORK/rv.out" 2>&1 &&
+		grep -q "hmode=1" "$WORK/rv.out" && grep -q "pmode=2" "$WORK/rv.out" ||
+		{ echo "association ${assid:-none}:"; cat "$WORK/rv.out"; return 1; }
+}
+# xdp_answered_peer BEFORE: its requests logged as mode 1 answered by XDP,
+# XDP's answered/ipv4 past BEFORE, the socket server's answers none
+xdp_answered_peer() {
+	grep -q "request: $CLI4:123 v4 mode 1 -> answered/ipv4 (xdp)" "$WORK/daemon.log" &&
+		[ "$(xdp_count answered ipv4)" -gt "$1" ] && [ "$(socket_answered_total)" = 0 ]
+}
+if ntpc_unavailable 4 "classic ntpd with peer"; then
+	:
+elif daemon_start --local-stratum 10 --xdp-mode native -i "$VETH_SRV" --log-requests 1000; then
+	before=$(xdp_count answered ipv4)
+	if ntpd_start 933F62BE1D604E68A81B557F18CFA200483F5B70 "peer $SRV4 minpoll 3 maxpoll 3 iburst"; then
+		check "classic ntpd runs without CAP_SYS_TIME (it cannot set the clock)" ntpd_no_sys_time
+		check "classic ntpd with 'peer': reaches us and finds us selectable (* or +), stratum 10" \
+			wait_for 60 peer_selectable
+		sed 's/^/# /' "$WORK/ntpq.out"
+		check "its association with us is symmetric active (hmode=1), answered in mode 2 (pmode=2)" \
+			symmetric_active
+		check "its mode-1 requests were answered by XDP (logged, counted), none by the socket server" \
+			xdp_answered_peer "${before:-0}"
+		ntpd_stop
+	else
+		for i in 1 2 3 4; do not_ok "classic ntpd did not start"; done
+	fi
+	daemon_stop
+else
+	for i in 1 2 3 4; do not_ok "daemon (XDP) for classic ntpd did not start"; done
 fi
 
 e2e_finish
