@@ -28,7 +28,7 @@ endif
 # Debian packages: build, test peers (clients, upstream, scraper), tools.
 DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
 	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev libjansson-dev \
-	libcurl4-openssl-dev libsystemd-dev libseccomp-dev
+	libcurl4-openssl-dev libseccomp-dev
 DEB_TEST  := iproute2 ethtool curl strace util-linux prometheus jq python3 systemd gnuplot-nox valgrind qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
@@ -44,8 +44,9 @@ DEB_ALL   += python3-yaml
 # the log file suite runs the package's logrotate snippet
 DEB_ALL   += logrotate
 
-LIBS := libbpf libxdp libmnl libelf libmicrohttpd libssl libcrypto jansson libcurl libsystemd libseccomp
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
+LIBS := libbpf libxdp libmnl libelf libmicrohttpd libssl libcrypto jansson libseccomp
+# libcurl: its header only; `xdp-ntpd status` opens it at run time (ctl.c)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) libcurl 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
@@ -251,7 +252,7 @@ uninstall:
 DEB_ARM64 := gcc-aarch64-linux-gnu qemu-user-static libbpf-dev:arm64 libxdp-dev:arm64 \
 	libelf-dev:arm64 zlib1g-dev:arm64 libmnl-dev:arm64 libmicrohttpd-dev:arm64 \
 	libssl-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64 \
-	libcurl4-openssl-dev:arm64 libsystemd-dev:arm64 libseccomp-dev:arm64
+	libcurl4-openssl-dev:arm64 libseccomp-dev:arm64
 ARM64_BUILD := $(BUILD)/arm64-cross
 ARM64_MAKE := $(MAKE) BUILD=$(ARM64_BUILD) CC=aarch64-linux-gnu-gcc HOST_ARCH=aarch64 \
 	PKG_CONFIG="env PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config"

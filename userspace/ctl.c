@@ -2,13 +2,16 @@
 /*
  * `xdp-ntpd status`: what chronyc's tracking, sources and serverstats show,
  * read from a running daemon's GET /status.  HTTP is libcurl's, JSON is
- * jansson's; this file only lays the numbers out.
+ * jansson's; this file only lays the numbers out.  libcurl is opened here,
+ * when the command runs, not linked: linked, it and the dozen libraries it
+ * brings (Kerberos, LDAP, SSH...) sat in every daemon's memory unused.
  */
 #include "ctl.h"
 #include "ntpd_shared.h"
 #include "options.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -41,6 +44,41 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* The libcurl calls we make, from the library opened at run time. */
+struct curl_api {
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+};
+
+/* 0, or -ENOENT after saying why (the package depends on libcurl4). */
+static int curl_open(struct curl_api *api)
+{
+	void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+
+	if (!lib) {
+		fprintf(stderr, "xdp-ntpd status: %s (install libcurl4)\n", dlerror());
+		return -ENOENT;
+	}
+	/* POSIX's way from a symbol to a function pointer */
+	*(void **)&api->easy_init = dlsym(lib, "curl_easy_init");
+	*(void **)&api->easy_setopt = dlsym(lib, "curl_easy_setopt");
+	*(void **)&api->easy_perform = dlsym(lib, "curl_easy_perform");
+	*(void **)&api->easy_getinfo = dlsym(lib, "curl_easy_getinfo");
+	*(void **)&api->easy_cleanup = dlsym(lib, "curl_easy_cleanup");
+	*(void **)&api->easy_strerror = dlsym(lib, "curl_easy_strerror");
+	if (!api->easy_init || !api->easy_setopt || !api->easy_perform || !api->easy_getinfo ||
+	    !api->easy_cleanup || !api->easy_strerror) {
+		fprintf(stderr, "xdp-ntpd status: libcurl.so.4 lacks curl_easy_*\n");
+		dlclose(lib);
+		return -ENOENT;
+	}
+	return 0;	/* kept open: the process exits after one status */
+}
+
 static json_t *fetch_status(const char *url)
 {
 	struct buffer body = { 0 };
@@ -48,25 +86,28 @@ static json_t *fetch_status(const char *url)
 	json_error_t jerr;
 	json_t *root = NULL;
 	long code = 0;
+	struct curl_api api;
 	CURL *curl;
 	CURLcode rc;
 
-	curl = curl_easy_init();
+	if (curl_open(&api))
+		return NULL;
+	curl = api.easy_init();
 	if (!curl)
 		return NULL;
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
-	curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");	/* a proxy never knows our loopback */
-	rc = curl_easy_perform(curl);
+	api.easy_setopt(curl, CURLOPT_URL, url);
+	api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	api.easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+	api.easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+	api.easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
+	api.easy_setopt(curl, CURLOPT_NOPROXY, "*");	/* a proxy never knows our loopback */
+	rc = api.easy_perform(curl);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(curl);
+		api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	api.easy_cleanup(curl);
 	if (rc != CURLE_OK) {
 		fprintf(stderr, "xdp-ntpd status: %s: %s (is the daemon running, and is this its "
-			"--metrics-listen address?)\n", url, err[0] ? err : curl_easy_strerror(rc));
+			"--metrics-listen address?)\n", url, err[0] ? err : api.easy_strerror(rc));
 		goto cleanup;
 	}
 	if (code != 200) {
@@ -317,10 +358,8 @@ int ctl_main(int argc, char **argv)
 		return CTL_USAGE;
 	endpoint_format(&ep, hostport, sizeof(hostport));
 	snprintf(url, sizeof(url), "http://%s/status", hostport);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
-		return CTL_FAIL;
+	/* curl_easy_init initialises libcurl itself: one thread, one request */
 	root = fetch_status(url);
-	curl_global_cleanup();
 	if (!root || !json_is_object(json_object_get(root, "tracking"))) {
 		json_decref(root);
 		return CTL_FAIL;
