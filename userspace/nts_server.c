@@ -122,17 +122,25 @@ static int first_keys(struct nts_server *s)
 	return err;
 }
 
-int nts_server_check(const struct ntpd_options *o)
+/* 1 when the options turn NTS on, 0 when off, -EINVAL (said) for half of it. */
+static int nts_wanted(const struct ntpd_options *o)
 {
-	struct nts_cookie_ring ring;
-	int err;
-
 	if (!o->nts_cert && !o->nts_key)
 		return 0;
 	if (!o->nts_cert || !o->nts_key) {
 		pr_err("nts: ntsservercert and ntsserverkey go together\n");
 		return -EINVAL;
 	}
+	return 1;
+}
+
+int nts_server_check(const struct ntpd_options *o)
+{
+	struct nts_cookie_ring ring;
+	int err = nts_wanted(o);
+
+	if (err <= 0)
+		return err;
 	err = nts_ke_check_files(o->nts_cert, o->nts_key);
 	if (err || !o->nts_dump_dir)
 		return err;
@@ -154,12 +162,9 @@ int nts_server_open(struct nts_server **out, const struct ntpd_options *o)
 	int err;
 
 	*out = NULL;
-	if (!o->nts_cert && !o->nts_key)
-		return 0;
-	if (!o->nts_cert || !o->nts_key) {
-		pr_err("nts: ntsservercert and ntsserverkey go together\n");
-		return -EINVAL;
-	}
+	err = nts_wanted(o);
+	if (err <= 0)
+		return err;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
