@@ -6,7 +6,8 @@
 # scenario's, about TIME_TRUTH_SECONDS + 40 s.
 #
 #   drift MODE PPM  a stratum-1 fake upstream whose clock runs PPM fast:
-#                   |error| against truth (median <= 50 us, max <= 250 us),
+#                   |error| against truth, less each exchange's delay/2
+#                   (median <= 50 us, max <= 250 us),
 #                   every answer within its advertised bound, never LI=3
 #   flap MODE       two chronyd upstreams and a 5 s falseticker: not one
 #                   unsynchronised answer over IPv4 and IPv6, and only the

@@ -110,6 +110,7 @@ def main():
             "ERR_P99": "%.1f" % (pct(errs, 99) * us),
             "ERR_MAX": "%.1f" % ((max(errs) if errs else float("nan")) * us),
             "ERR_MAX_PROVEN": "%.1f" % ((max(proven) if proven else float("nan")) * us),
+            "ERR_MEDIAN_PROVEN": "%.1f" % (pct(proven, 50) * us),
             "MARGIN_MIN": "%.1f" % ((min(margins) if margins else float("nan")) * us),
             "STRICT_MARGIN_MIN": "%.1f" % ((min(strict) if strict else float("nan")) * us),
             "VIOLATIONS": sum(1 for m in margins if m < 0),

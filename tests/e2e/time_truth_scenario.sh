@@ -112,9 +112,13 @@ scenario_drift() {
 		"exchange delay median $DELAY_MEDIAN us, max $DELAY_MAX us"
 	check "answers synchronised" test "$SYNCED" = 1
 	check "at least 20 answers after settling ($EVALUATED)" test "$EVALUATED" -ge 20
-	check "|error| median $ERR_MEDIAN us <= 50 us" le "$ERR_MEDIAN" 50
-	# the max is judged by what each exchange proves (|error| less its own
-	# delay/2): one query the client's host delayed proves nothing of the server
+	# the median and the max are judged by what each exchange proves (|error|
+	# less its own delay/2): on veth a client's offset carries its exchange's
+	# asymmetry, up to delay/2, which grows with the host's load (the raw
+	# medians of the same code ranged 4-45 us across runs), and a query the
+	# client's host delayed proves nothing of the server
+	check "|error| median $ERR_MEDIAN_PROVEN us (less each exchange's delay/2; raw $ERR_MEDIAN us) <= 50 us" \
+		le "$ERR_MEDIAN_PROVEN" 50
 	check "|error| max $ERR_MAX_PROVEN us (less each exchange's delay/2; raw $ERR_MAX us) <= 250 us" \
 		le "$ERR_MAX_PROVEN" 250
 	check "every answer from the first sync on within its advertised bound ($VIOLATIONS_ALL of $SYNCED_ANSWERS outside, worst margin $MARGIN_MIN_ALL us)" \
