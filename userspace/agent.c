@@ -89,7 +89,6 @@ struct agent {
 	struct clock_step_watch step_watch;
 	__u64 heartbeat_ns;	/* CLOCK_MONOTONIC of the thread's latest pass, atomic */
 	struct agent_tracking tracking;	/* last offset, RMS, update interval */
-	double tracked_rx;	/* the system peer's sample `tracking` is from (TAI s) */
 };
 
 static double mono_now(void)
@@ -317,36 +316,27 @@ static void log_selection_changes(struct agent *a)
  * A clock update, as chronyc counts them: a selecting round on a new sample
  * of the system peer (rounds run on every source's replies and timeouts;
  * those of the others refine, they do not update).  What it left to
- * correct (upstream minus served), its running RMS (weight 1/8, as a loop
- * filter would) and the time since the update before.  Lock held.
+ * correct is upstream minus served.  Lock held.
  */
 static void track_update(struct agent *a)
 {
-	struct agent_tracking *t = &a->tracking;
 	const struct source *peer;
-	double served = 0, rx;
+	double served = 0;
 
 	if (!a->ref.synced || a->ref.holdover || a->ref.sys_peer < 0)
 		return;
 	peer = &a->src[a->ref.sys_peer];
-	rx = peer->est.newest.local_rx;
-	if (!peer->have_est || rx == a->tracked_rx)
+	if (!peer->have_est)
 		return;
 	if (a->model == CLOCK_MODEL_CORRECTED) {
 		/* before the first publication there is no served line: it steps */
 		if (!a->ref.servo.valid) {
-			a->tracked_rx = rx;
+			tracking_note(&a->tracking, peer->est.newest.local_rx);
 			return;
 		}
 		served = (double)servo_correction_at(&a->ref.servo, a->ref.update_tai_ns) / 1e9;
 	}
-	t->last_offset = a->ref.result.offset - served;
-	t->rms_offset = t->updates ? sqrt((7 * t->rms_offset * t->rms_offset +
-					   t->last_offset * t->last_offset) / 8) :
-				     fabs(t->last_offset);
-	t->update_interval = a->tracked_rx > 0 ? rx - a->tracked_rx : 0;
-	t->updates++;
-	a->tracked_rx = rx;
+	tracking_update(&a->tracking, peer->est.newest.local_rx, a->ref.result.offset - served);
 }
 
 /* Re-run selection over the usable sources.  Called with the lock held. */
@@ -529,6 +519,7 @@ static void move_sources(void *ctx, double d_offset, double d_time)
 		sst_move(&a->src[i].stats, d_offset, d_time);
 		a->src[i].est.offset += d_offset;
 	}
+	tracking_move(&a->tracking, d_time);
 }
 
 static void move_clock(struct agent *a, double d_offset, double d_time)

@@ -10,6 +10,7 @@
 
 #include "options.h"
 #include "reference.h"
+#include "tracking.h"
 
 enum source_state {
 	SOURCE_UNREACHABLE,
@@ -45,18 +46,6 @@ struct agent_config {
  * polls without a reply. */
 struct agent_activity {
 	__u64 ok, failed, bogus, timeout;
-};
-
-/* chronyc tracking's numbers that are ours rather than the served state's. */
-struct agent_tracking {
-	bool synced;
-	double last_offset;	/* upstream minus served at the last clock update, s */
-	double rms_offset;	/* running RMS of last_offset, s */
-	double update_interval;	/* between the last two clock updates, s; 0: one so far */
-	double freq;		/* our clock against the upstreams (s/s) */
-	double residual_freq;	/* system peer's own estimate minus freq (s/s) */
-	double skew;		/* freq's standard error (s/s) */
-	__u64 updates;		/* clock updates so far */
 };
 
 /* What a source looks like from outside, for logs, metrics and tests. */
