@@ -80,7 +80,11 @@ fi
 # No dummy module here; the namespace's lo has no native XDP either.  Its
 # pins would be /sys/fs/bpf/xdp-ntpd/lo, so the daemon gets a BPF
 # filesystem of its own in a private mount namespace (exec all the way
-# down: $! is the daemon).
+# down: $! is the daemon).  The log is emptied first: the redirection below
+# happens in the child, and until it does the last daemon's "serving on UDP
+# port" would satisfy the wait (seen under load: every check then ran before
+# this daemon had attached).
+: >"$WORK/daemon.log"
 nsenter --net="/run/netns/$NS_SRV" unshare -m --propagation private \
 	sh -c 'mount -t bpf bpf /sys/fs/bpf && exec "$@"' sh \
 	"$BIN" --metrics-listen 127.0.0.1:9123 -4 1 -6 1 --seccomp on --local-stratum 10 -i lo \
