@@ -163,6 +163,9 @@ serves() {
 # bounded by its own -T; its PID in LAST_UP
 fake_upstream() {
 	local addr=$1 port=$2; shift 2
+	# emptied here, not by the child's redirection: a fake started again on
+	# the same address and port would else be "listening" before it is
+	: >"$WORK/fake-$addr-$port.log"
 	ip netns exec "$NS_CLI" "$FAKE" -a "$addr" -p "$port" -T 300 "$@" \
 		>"$WORK/fake-$addr-$port.log" 2>&1 &
 	UP_PIDS+=($!)
