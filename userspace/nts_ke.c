@@ -379,7 +379,9 @@ static void accept_one(struct nts_ke *ke, int listen_fd)
 		return;
 	c.accepted_ms = mono_ms();
 	pthread_mutex_lock(&ke->q_lock);
-	if (ke->q_len < ke->n_started) {
+	/* counted with those served: a burst the workers have not yet taken
+	 * up waits, it is not refused */
+	if (ke->serving + ke->q_len < 2 * ke->n_started && ke->q_len < NTS_KE_THREADS_MAX) {
 		ke->queue[(ke->q_head + ke->q_len) % NTS_KE_THREADS_MAX] = c;
 		ke->q_len++;
 		queued = true;
