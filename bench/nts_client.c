@@ -261,26 +261,26 @@ out:
 	return ret;
 }
 
-size_t nts_client_request(struct nts_session *s, uint8_t *pkt, size_t cap, int placeholders,
-			  uint8_t uid[NTS_CLIENT_UID_LEN], uint64_t xmt)
+size_t nts_client_seal(const struct nts_session *s, int cookie, uint8_t *pkt, size_t cap,
+		       int placeholders, const uint8_t uid[NTS_CLIENT_UID_LEN], uint64_t xmt)
 {
 	uint8_t auth[4 + 16 + 16], *nonce = auth + 4;
 	size_t off = 48, clen;
 	int i;
 
-	if (!s->n_cookies)
+	if (cookie < 0 || cookie >= s->n_cookies)
 		return 0;
-	clen = s->cookie_len[s->n_cookies - 1];
+	clen = s->cookie_len[cookie];
 	if (48 + 36 + (placeholders + 1) * (4 + clen) + 40 > cap)
 		return 0;
 	memset(pkt, 0, 48);
 	pkt[0] = 0x23;		/* NTPv4, client */
 	for (i = 0; i < 8; i++)
 		pkt[40 + i] = (uint8_t)(xmt >> (56 - 8 * i));
-	RAND_bytes(uid, NTS_CLIENT_UID_LEN);
-	RAND_bytes(nonce, 16);
+	if (RAND_bytes(nonce, 16) != 1)
+		return 0;
 	off += nts_ef_put(pkt + off, 0x0104, uid, NTS_CLIENT_UID_LEN);
-	off += nts_ef_put(pkt + off, 0x0204, s->cookies[--s->n_cookies], clen);
+	off += nts_ef_put(pkt + off, 0x0204, s->cookies[cookie], clen);
 	for (i = 0; i < placeholders; i++)
 		off += nts_ef_put(pkt + off, 0x0304, NULL, clen);
 	nts_put16(auth, 16);
@@ -289,6 +289,19 @@ size_t nts_client_request(struct nts_session *s, uint8_t *pkt, size_t cap, int p
 		return 0;
 	off += nts_ef_put(pkt + off, 0x0404, auth, sizeof(auth));
 	return off;
+}
+
+size_t nts_client_request(struct nts_session *s, uint8_t *pkt, size_t cap, int placeholders,
+			  uint8_t uid[NTS_CLIENT_UID_LEN], uint64_t xmt)
+{
+	size_t len;
+
+	if (!s->n_cookies || RAND_bytes(uid, NTS_CLIENT_UID_LEN) != 1)
+		return 0;
+	len = nts_client_seal(s, s->n_cookies - 1, pkt, cap, placeholders, uid, xmt);
+	if (len)
+		s->n_cookies--;		/* a cookie is used once (RFC 8915 5.7, unlinkability) */
+	return len;
 }
 
 /* The authenticator (the last field) opened under S2C; its plaintext. */

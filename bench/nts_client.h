@@ -43,6 +43,12 @@ int nts_client_ke_raw(const char *addr, uint16_t port, const char *ca_file, cons
 size_t nts_client_request(struct nts_session *s, uint8_t *pkt, size_t cap, int placeholders,
 			  uint8_t uid[NTS_CLIENT_UID_LEN], uint64_t xmt);
 
+/* The same, with the caller's UID and cookie (its index), the session left
+ * as it is: for a load generator that derives each UID from a sequence
+ * number and reuses cookies.  Thread-safe on one session.  Its length. */
+size_t nts_client_seal(const struct nts_session *s, int cookie, uint8_t *pkt, size_t cap,
+		       int placeholders, const uint8_t uid[NTS_CLIENT_UID_LEN], uint64_t xmt);
+
 enum nts_check {
 	NTS_ANSWER_OK = 0,
 	NTS_ANSWER_NAK = 1,		/* kiss NTSN with our UID */
