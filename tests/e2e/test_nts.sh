@@ -25,7 +25,7 @@ nts_cleanup() {
 	e2e_cleanup
 }
 trap nts_cleanup EXIT
-echo "1..28"
+echo "1..29"
 exec 3>&1	# figures as TAP comments on stdout, past check's log
 
 e2e_setup_net
@@ -198,6 +198,11 @@ badr0=$(ke_count error_sent bad_request)
 out=$(probe -k $SRV4 -R ${NEXT_AEAD}80030002000080000000)
 check "a Warning record from a client (RFC 8915 4.1.4: clients send none) gets Error 1, counted error_sent/bad_request" \
 	eval '[ "$out" = "$(err_answer 1)" ] && moved "ke_count error_sent bad_request" $badr0 1' 
+# 1024 bytes (one unknown record, not critical) and still no End of Message
+long_req=400003fc$(printf '%02040d' 0)
+out=$(probe -k $SRV4 -R $long_req)
+check "a request with no End of Message within 1024 bytes gets Error 1, counted error_sent/bad_request" \
+	eval '[ "$out" = "$(err_answer 1)" ] && moved "ke_count error_sent bad_request" $badr0 2' 
 
 tls_refused() { ! in_cli timeout 5 openssl s_client -connect $SRV4:4460 -CAfile "$WORK/one-ca.crt" "$@" </dev/null >"$WORK/s_client.log" 2>&1; }
 tls_both_refused() { tls_refused -tls1_3 && tls_refused -tls1_3 -alpn foo/1 && tls_refused -tls1_2 -alpn ntske/1; }
@@ -285,4 +290,4 @@ lengths_ok() {
 check "every NTS answer in the suite is no longer than its request (tcpdump)" lengths_ok
 
 daemon_stop
-[ "$TESTS_RUN" -eq 28 ] || echo "# ran $TESTS_RUN checks, plan says 28"
+[ "$TESTS_RUN" -eq 29 ] || echo "# ran $TESTS_RUN checks, plan says 29"
