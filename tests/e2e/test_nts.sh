@@ -13,6 +13,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 PROBE="$E2E_ROOT/build/tests/nts_probe"
+LOAD="$E2E_ROOT/build/bench/ntp-load"
 CLOCK_EPERM="$E2E_ROOT/build/tests/clock_eperm"
 NTPSEC_PID_FILE=""
 TCPDUMP_PID=""
@@ -25,7 +26,7 @@ nts_cleanup() {
 	e2e_cleanup
 }
 trap nts_cleanup EXIT
-echo "1..29"
+echo "1..30"
 exec 3>&1	# figures as TAP comments on stdout, past check's log
 
 e2e_setup_net
@@ -125,6 +126,25 @@ check "XDP passed those four up, counted passed/nts; the socket server answered 
 	"$(( $(socket_count answered nts) - sock_nts0 ))" -eq 4 -a "$(xdp_answered)" -eq "$xdp_ans0"
 check "/metrics: those four counted answered/authenticated, 3 x 3 + 8 = 17 cookies issued via ntp" \
 	eval 'moved "req_count answered authenticated" $auth0 4 && moved "cookies_issued ntp" $ntpc0 17'
+
+# the load generator's NTS mode (bench/ntp-load -N), so it cannot rot: 500
+# requests from 64 simulated clients, each sealed anew, every answer's
+# authenticator opened; what it verified is what the server counted
+in_srv ip route add 198.18.0.0/15 via $CLI4
+load_nts() {
+	local out auth0 ver
+	auth0=$(req_count answered authenticated)
+	out=$(in_cli "$LOAD" -i "$VETH_CLI" -m "$SRV_MAC" -d $SRV4 -s 198.18.0.0/15 -c 64 \
+		-N "$WORK/one-ca.crt" -r 500 -R 500 -t 1 -n 500 -T 10) || { echo "$out"; return 1; }
+	grep -q "^nts: key exchange with $SRV4 port 4460: 8 cookies" <<<"$out" &&
+		grep -q "^total: sent 500 " <<<"$out" &&
+		grep -q "^nts: verified [1-9][0-9]* naks 0 unverified 0$" <<<"$out" || { echo "$out"; return 1; }
+	ver=$(sed -n 's/^nts: verified \([0-9]*\) .*/\1/p' <<<"$out")
+	echo "$out" | sed -n 's/^nts: /# ntp-load: /p' >&3
+	moved "req_count answered authenticated" "$auth0" "$ver"
+}
+check "ntp-load -N: a key exchange, 500 NTS requests, each answer verified; as many as the server counted answered/authenticated" \
+	load_nts
 
 chrony_nts() {
 	printf 'server %s iburst nts maxsamples 1\nntstrustedcerts %s\n' "$1" "$WORK/one-ca.crt" \
@@ -290,4 +310,4 @@ lengths_ok() {
 check "every NTS answer in the suite is no longer than its request (tcpdump)" lengths_ok
 
 daemon_stop
-[ "$TESTS_RUN" -eq 29 ] || echo "# ran $TESTS_RUN checks, plan says 29"
+[ "$TESTS_RUN" -eq 30 ] || echo "# ran $TESTS_RUN checks, plan says 30"
