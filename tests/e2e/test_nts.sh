@@ -8,8 +8,12 @@
 # replayed request answered again (stateless), a truncated field dropped,
 # a cookie from a rotated-out key NAKed (NTSN); cookies surviving a restart
 # through the key file, a certificate reloaded on SIGHUP, the Server
-# Negotiation record.  Every NTS answer on the wire during the suite is
-# checked not longer than its request (tcpdump on the server's end).
+# Negotiation record; the key exchange's Error records (codes 0 and 1, a
+# client's Warning record, a request with no End of Message), its deadline
+# and its bound (refused at once past it); ntp-load's NTS mode.  The NTS
+# counters of /metrics are read at each case: they prove its outcome.
+# Every NTS answer on the wire during the suite is checked not longer than
+# its request (tcpdump on the server's end).
 set -u
 . "$(dirname "$0")/lib.sh"
 PROBE="$E2E_ROOT/build/tests/nts_probe"
@@ -154,10 +158,13 @@ chrony_nts() {
 	grep "System clock wrong by" "$WORK/chronyd.log" | sed "s/^/# chronyd over $1: /" >&3
 }
 sock_nts0=$(socket_count answered nts)
+auth0=$(req_count answered authenticated)
+ke0=$(ke_count completed cookies)
 check "chronyd 4.3 as an NTS client (server $SRV4 nts) synchronises: chronyd -Q reports an offset" \
 	chrony_nts $SRV4
-check "chronyd's NTS requests were answered by the socket server (answered/nts)" \
-	test "$(socket_count answered nts)" -gt "$sock_nts0"
+check "chronyd's key exchange counted completed/cookies, its NTS requests answered by the socket server (answered/nts, answered/authenticated)" \
+	test "$(socket_count answered nts)" -gt "$sock_nts0" -a "$(ke_count completed cookies)" -gt "$ke0" -a \
+	"$(req_count answered authenticated)" -gt "$auth0"
 check "chronyd over IPv6 NTS synchronises" chrony_nts $SRV6
 
 # NTPsec's ntpd with the clock calls failing (it must not touch the host's
@@ -196,9 +203,10 @@ check "a request changed after it was authenticated gets no answer, counted drop
 out=$(probe -k $SRV4 -n 1 -m tamper-answer)
 check "an answer changed in any one of its bytes is rejected by the client (the authenticator covers it all)" \
 	grep -q "^tampered accepted=0 of 232" <<<"$out"
+auth0=$(req_count answered authenticated)
 out=$(probe -k $SRV4 -n 1 -m replay)
-check "a replayed request is answered again, under the same keys (stateless, as RFC 8915 5.7 has it)" \
-	answers_ok "$out" 2 1
+check "a replayed request is answered again, under the same keys (stateless, as RFC 8915 5.7 has it), both counted answered/authenticated" \
+	eval 'answers_ok "$out" 2 1 && moved "req_count answered authenticated" $auth0 2'
 mal0=$(socket_count malformed nts)
 trunc0=$(req_count dropped truncated)
 out=$(probe -k $SRV4 -n 1 -m truncate -w 300)
