@@ -176,9 +176,11 @@ $(BUILD)/tests/clock_eperm: tests/tools/clock_eperm.c | $(BUILD)/tests
 
 # the generator, with the XDP answer counter of its -X mode built in
 $(BUILD)/bench/ntp-load: bench/ntp-load.c bench/ntp_load_xdp.c bench/ntp_load_rx.h \
+		bench/nts_client.c bench/nts_client.h userspace/nts_aes_siv.c \
 		$(BUILD)/bench/ntp_load_rx.skel.h $(BPF_HDRS) | $(BUILD)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ibench bench/ntp-load.c bench/ntp_load_xdp.c -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Ibench bench/ntp-load.c bench/ntp_load_xdp.c bench/nts_client.c \
+		userspace/nts_aes_siv.c -o $@ $(LDLIBS)
 
 $(BUILD)/bench/xdp_bench: bench/xdp_bench.c $(BENCH_SKEL) $(wildcard tests/bpf/*.h) $(LIB_OBJS) | $(BUILD)/bench
 	$(call msg,CC,$@)

@@ -11,6 +11,14 @@
  *
  * Per step: offered rate, answered rate, loss %, invalid %, and response
  * time percentiles (frame sent to answer read, both on this host).
+ *
+ * -N CA.pem: NTS (RFC 8915).  A key exchange with the server first (our
+ * own client, bench/nts_client.c) takes the keys and eight cookies; then
+ * every request is sealed anew (its own nonce, its own transmit timestamp,
+ * a Unique Identifier made of our magic and its sequence number, one of
+ * the eight cookies in turn) and every answer is verified as a client
+ * would: its authenticator opened under S2C.  Only verified answers count
+ * as answered; a NAK or an answer that does not verify is invalid.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -22,6 +30,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,8 +44,10 @@
 
 #include "ntpd_shared.h"
 #include "ntp_load_rx.h"
+#include "nts_client.h"
 
 #define BATCH		64
+#define FRAME_MAX	512	/* an NTS request with its cookie: 232 bytes of NTP */
 #define MAX_SENDERS	16
 #define SEQ_RING	LOAD_SEQ_RING	/* send times kept for latency */
 
@@ -53,6 +64,8 @@ struct cfg {
 	uint64_t max_packets;
 	double max_seconds;
 	bool malformed;		/* -M: every frame broken, in turn, one of four ways */
+	const char *nts_ca;	/* -N: NTS, trusting this CA for the key exchange */
+	uint16_t nts_port;	/* -K: the key exchange's port */
 };
 
 static struct {
@@ -69,6 +82,8 @@ static struct {
 	volatile bool stop;
 	uint64_t hist[LOAD_LAT_SLOTS];	/* by load_lat_slot() */
 	pthread_mutex_t hist_lock;
+	struct nts_session nts;		/* -N: keys and cookies, read-only after the exchange */
+	volatile uint64_t nts_naks, nts_unverified;	/* over all steps */
 } g;
 
 static uint64_t now_ns(void)
@@ -117,42 +132,28 @@ static void client_addr(unsigned int i, uint8_t *out)
 	memcpy(out + alen - 4, &v, 4);
 }
 
-static size_t build_frame(uint8_t *f, unsigned int client, uint64_t seq)
+/* The request's UID under -N: our magic and its sequence number, so an
+ * answer is checked without keeping anything per request. */
+static void nts_uid(uint64_t seq, uint8_t uid[NTS_CLIENT_UID_LEN])
 {
-	size_t alen = g.cfg.family == AF_INET ? 4 : 16, off = 14, udp_off;
-	uint8_t src[16];
-	struct ntp_packet *ntp;
-	uint16_t v;
-	uint32_t sum;
+	memset(uid, 0, NTS_CLIENT_UID_LEN);
+	memcpy(uid, &g.magic, sizeof(g.magic));
+	memcpy(uid + 8, &seq, sizeof(seq));
+}
 
-	client_addr(client, src);
-	memcpy(f, g.cfg.dst_mac, 6);
-	memcpy(f + 6, g.src_mac, 6);
-	v = htons(g.cfg.family == AF_INET ? ETH_P_IP : ETH_P_IPV6);
-	memcpy(f + 12, &v, 2);
-	if (g.cfg.family == AF_INET) {
-		memset(f + off, 0, 20);
-		f[off] = 0x45; f[off + 3] = 76; f[off + 6] = 0x40; f[off + 8] = 64;
-		f[off + 9] = IPPROTO_UDP;
-		memcpy(f + off + 12, src, 4);
-		memcpy(f + off + 16, g.cfg.dst, 4);
-		v = htons((uint16_t)~fold(sum16(f + off, 20, 0)));
-		memcpy(f + off + 10, &v, 2);
-		udp_off = off + 20;
-	} else {
-		memset(f + off, 0, 40);
-		f[off] = 0x60; f[off + 5] = 56; f[off + 6] = IPPROTO_UDP; f[off + 7] = 64;
-		memcpy(f + off + 8, src, 16);
-		memcpy(f + off + 24, g.cfg.dst, 16);
-		udp_off = off + 40;
+/* The NTP part of a frame: 48 bytes, or an NTS request sealed now. */
+static size_t build_ntp(uint8_t *pkt, size_t cap, uint64_t seq)
+{
+	uint64_t xmt = (uint64_t)g.magic << 32 | (uint32_t)seq;	/* stateless validation */
+	struct ntp_packet *ntp = (struct ntp_packet *)pkt;
+	uint8_t uid[NTS_CLIENT_UID_LEN];
+
+	if (g.cfg.nts_ca) {
+		nts_uid(seq, uid);
+		return nts_client_seal(&g.nts, (int)(seq % (uint64_t)g.nts.n_cookies), pkt, cap, 0,
+				       uid, xmt);
 	}
-	uint8_t *udp = f + udp_off;
-
-	memset(udp, 0, 8 + NTP_PACKET_LEN);
-	v = htons((uint16_t)(20000 + client % 40000)); memcpy(udp, &v, 2);
-	v = htons(g.cfg.port); memcpy(udp + 2, &v, 2);
-	v = htons(8 + NTP_PACKET_LEN); memcpy(udp + 4, &v, 2);
-	ntp = (struct ntp_packet *)(udp + 8);
+	memset(pkt, 0, NTP_PACKET_LEN);
 	ntp->li_vn_mode = NTP_LI_VN_MODE(0, 4, NTP_MODE_CLIENT);
 	/* -M: a control request (mode 6), version 0, source port 0, and (below)
 	 * a bad UDP checksum: each must be dropped or passed, never answered */
@@ -160,19 +161,62 @@ static size_t build_frame(uint8_t *f, unsigned int client, uint64_t seq)
 		ntp->li_vn_mode = NTP_LI_VN_MODE(0, 2, 6);
 	else if (g.cfg.malformed && seq % 4 == 1)
 		ntp->li_vn_mode = NTP_LI_VN_MODE(0, 0, NTP_MODE_CLIENT);
-	else if (g.cfg.malformed && seq % 4 == 2)
-		memset(udp, 0, 2);
 	ntp->poll = 6;
-	/* the nonce carries the sequence number: validation is stateless */
-	ntp->transmit_ts = htobe64((uint64_t)g.magic << 32 | (uint32_t)seq);
+	ntp->transmit_ts = htobe64(xmt);
+	return NTP_PACKET_LEN;
+}
+
+/* A whole frame, f having FRAME_MAX bytes; its length, 0 when the NTP
+ * part could not be made (an NTS seal that failed). */
+static size_t build_frame(uint8_t *f, unsigned int client, uint64_t seq)
+{
+	size_t alen = g.cfg.family == AF_INET ? 4 : 16, off = 14;
+	size_t udp_off = off + (g.cfg.family == AF_INET ? 20 : 40), ntp_len;
+	uint8_t src[16], *udp = f + udp_off;
+	uint16_t v;
+	uint32_t sum;
+
+	ntp_len = build_ntp(udp + 8, FRAME_MAX - udp_off - 8, seq);
+	if (!ntp_len)
+		return 0;
+	client_addr(client, src);
+	memcpy(f, g.cfg.dst_mac, 6);
+	memcpy(f + 6, g.src_mac, 6);
+	v = htons(g.cfg.family == AF_INET ? ETH_P_IP : ETH_P_IPV6);
+	memcpy(f + 12, &v, 2);
+	if (g.cfg.family == AF_INET) {
+		memset(f + off, 0, 20);
+		f[off] = 0x45; f[off + 6] = 0x40; f[off + 8] = 64;
+		v = htons((uint16_t)(20 + 8 + ntp_len)); memcpy(f + off + 2, &v, 2);
+		f[off + 9] = IPPROTO_UDP;
+		memcpy(f + off + 12, src, 4);
+		memcpy(f + off + 16, g.cfg.dst, 4);
+		v = htons((uint16_t)~fold(sum16(f + off, 20, 0)));
+		memcpy(f + off + 10, &v, 2);
+	} else {
+		memset(f + off, 0, 40);
+		f[off] = 0x60; f[off + 6] = IPPROTO_UDP; f[off + 7] = 64;
+		v = htons((uint16_t)(8 + ntp_len)); memcpy(f + off + 4, &v, 2);
+		memcpy(f + off + 8, src, 16);
+		memcpy(f + off + 24, g.cfg.dst, 16);
+	}
+	v = htons((uint16_t)(20000 + client % 40000)); memcpy(udp, &v, 2);
+	v = htons(g.cfg.port); memcpy(udp + 2, &v, 2);
+	v = htons((uint16_t)(8 + ntp_len)); memcpy(udp + 4, &v, 2);
+	memset(udp + 6, 0, 2);
+	if (g.cfg.malformed && seq % 4 == 2)
+		memset(udp, 0, 2);
 	sum = sum16(src, alen, 0);
 	sum = sum16(g.cfg.dst, alen, sum);
-	sum += IPPROTO_UDP + 8 + NTP_PACKET_LEN;
-	v = htons((uint16_t)~fold(sum16(udp, 8 + NTP_PACKET_LEN, sum)));
+	sum += IPPROTO_UDP + 8 + (uint32_t)ntp_len;
+	/* an odd length: the last byte padded with zero (RFC 768) */
+	if (ntp_len % 2)
+		sum += (uint32_t)udp[8 + ntp_len - 1] << 8;
+	v = htons((uint16_t)~fold(sum16(udp, 8 + ntp_len, sum)));
 	if (g.cfg.malformed && seq % 4 == 3)
 		v ^= 0x5a5a;
 	memcpy(udp + 6, v ? &v : &(uint16_t){ 0xffff }, 2);
-	return udp_off + 8 + NTP_PACKET_LEN;
+	return udp_off + 8 + ntp_len;
 }
 
 static void record_latency(uint64_t ns)
@@ -200,6 +244,34 @@ static double percentile_us(double p)
 		}
 	}
 	return NAN;
+}
+
+/* Under -N, an answer counts only once verified as a client verifies it:
+ * our UID and origin, the authenticator opened under S2C.  True without -N. */
+static bool nts_verified(const uint8_t *udp, const uint8_t *end, uint64_t seq)
+{
+	uint8_t uid[NTS_CLIENT_UID_LEN];
+	size_t udp_len = (size_t)(udp[4] << 8 | udp[5]);
+	int n_cookies;
+
+	if (!g.cfg.nts_ca)
+		return true;
+	if (udp_len < 8 + NTP_PACKET_LEN || udp + udp_len > end) {
+		g.nts_unverified++;
+		return false;
+	}
+	nts_uid(seq, uid);
+	switch (nts_client_check(&g.nts, udp + 8, udp_len - 8, uid,
+				 (uint64_t)g.magic << 32 | (uint32_t)seq, 0, &n_cookies)) {
+	case NTS_ANSWER_OK:
+		return true;
+	case NTS_ANSWER_NAK:
+		g.nts_naks++;
+		return false;
+	default:
+		g.nts_unverified++;
+		return false;
+	}
 }
 
 /* One frame off the wire: ours if it is UDP from the server's port. */
@@ -233,7 +305,7 @@ static void check_frame(const uint8_t *f, size_t len, uint64_t t)
 	 * (an answer of ours with a mangled origin shows up as loss) */
 	if ((origin >> 32) != g.magic)
 		return;
-	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER) {
+	if (NTP_MODE(ntp->li_vn_mode) != NTP_MODE_SERVER || !nts_verified(udp, f + len, seq)) {
 		g.invalid++;
 		g.invalid_total++;
 		return;
@@ -305,7 +377,7 @@ struct sender {
 	uint64_t first, stride;	/* sequence numbers this sender owns */
 	double rate, step_s;
 	uint64_t sent;
-	uint8_t frames[BATCH][128];
+	uint8_t frames[BATCH][FRAME_MAX];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 };
@@ -336,6 +408,13 @@ static void *send_step(void *arg)
 		for (i = 0; i < n; i++) {
 			seq = s->first + (s->sent + (uint64_t)i) * s->stride;
 			size_t len = build_frame(s->frames[i], (unsigned int)(seq % g.cfg.clients), seq);
+
+			if (!len) {
+				fprintf(stderr, "ntp-load: an NTS request could not be sealed\n");
+				g.stop = true;
+				n = i;	/* those built so far still go */
+				break;
+			}
 
 			s->iov[i] = (struct iovec){ s->frames[i], len };
 			s->msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &s->iov[i], .msg_iovlen = 1 } };
@@ -390,8 +469,75 @@ static void usage(void)
 "                rather than through a packet socket: no sk_buff per answer\n"
 "  -M            malformed frames only (mode 6, version 0, source port 0, bad\n"
 "                UDP checksum, in turn): none should be answered\n"
+"  -N CA.pem     NTS: a key exchange with SERVER_IP first (trusting CA.pem),\n"
+"                then every request sealed anew and every answer's\n"
+"                authenticator opened; only verified answers count\n"
+"  -K PORT       the NTS key exchange's TCP port (default 4460; needs -N)\n"
 "Stops after two consecutive steps above 1%% loss.\n");
 	exit(2);
+}
+
+/* A flag that cannot work: said, naming it, and exit status 2. */
+static int __attribute__((format(printf, 1, 2))) flag_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ntp-load: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int parse_port(const char *s, uint16_t *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < 1 || v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* NTS flags that cannot work, refused before anything is sent. */
+static int check_nts_flags(const struct cfg *c, bool xdp_rx)
+{
+	FILE *f;
+
+	if (!c->nts_ca)
+		return c->nts_port ? flag_error("-K %u: the key exchange port needs -N CA.pem",
+						c->nts_port) : 0;
+	if (xdp_rx)
+		return flag_error("-N with -X: NTS answers are verified here, by opening their "
+				  "authenticator, which the XDP counter cannot do");
+	if (c->malformed)
+		return flag_error("-N with -M: the malformed frames are plain NTP");
+	f = fopen(c->nts_ca, "r");
+	if (!f)
+		return flag_error("-N %s: cannot read the CA file", c->nts_ca);
+	fclose(f);
+	return 0;
+}
+
+/* Keys and cookies from the server's key exchange, to the address we load. */
+static int nts_key_exchange(const char *dst)
+{
+	char err[256];
+	uint16_t port = g.cfg.nts_port ? g.cfg.nts_port : 4460;
+
+	if (nts_client_ke(dst, port, g.cfg.nts_ca, &g.nts, err, sizeof(err))) {
+		fprintf(stderr, "ntp-load: NTS key exchange with %s port %u: %s\n", dst, port, err);
+		return -1;
+	}
+	if (g.nts.server[0] || g.nts.port)
+		fprintf(stderr, "ntp-load: the key exchange names NTP server %s port %u; "
+			"loading %s port %u as asked\n", g.nts.server[0] ? g.nts.server : dst,
+			g.nts.port ? g.nts.port : g.cfg.port, dst, g.cfg.port);
+	printf("nts: key exchange with %s port %u: %d cookies of %u bytes\n", dst, port,
+	       g.nts.n_cookies, g.nts.cookie_len[0]);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -410,7 +556,7 @@ int main(int argc, char **argv)
 
 	*c = (struct cfg){ .clients = 1024, .port = 123, .rate_start = 10000, .rate_max = 2e6,
 			   .factor = 1.5, .step_s = 2, .max_packets = 50000000, .max_seconds = 300 };
-	while ((opt = getopt(argc, argv, "i:m:d:s:c:p:r:R:f:t:n:T:MP:X")) != -1) {
+	while ((opt = getopt(argc, argv, "i:m:d:s:c:p:r:R:f:t:n:T:MP:XN:K:")) != -1) {
 		switch (opt) {
 		case 'i': c->ifname = optarg; break;
 		case 'm':
@@ -431,6 +577,11 @@ int main(int argc, char **argv)
 		case 't': c->step_s = atof(optarg); break;
 		case 'n': c->max_packets = strtoull(optarg, NULL, 10); break;
 		case 'T': c->max_seconds = atof(optarg); break;
+		case 'N': c->nts_ca = optarg; break;
+		case 'K':
+			if (parse_port(optarg, &c->nts_port))
+				return flag_error("-K %s: not a TCP port (1-65535)", optarg);
+			break;
 		default: usage();
 		}
 	}
@@ -445,6 +596,8 @@ int main(int argc, char **argv)
 			"198.18.0.0/15, 2001:db8::/32): refusing\n", dst, prefix);
 		return 2;
 	}
+	if (check_nts_flags(c, xdp_rx))
+		return 2;
 	/* with -X the answers are counted in XDP: this socket then only names
 	 * the interface (protocol 0 receives nothing) */
 	uint16_t capture = xdp_rx ? 0 : htons(ETH_P_ALL);
@@ -479,6 +632,8 @@ int main(int argc, char **argv)
 		setsockopt(g.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	}
 	if (getrandom(&g.magic, sizeof(g.magic), 0) != sizeof(g.magic))
+		return 1;
+	if (c->nts_ca && nts_key_exchange(dst))
 		return 1;
 	if (xdp_rx) {
 		if (load_rx_open(sll.sll_ifindex, g.magic, c->family == AF_INET6, c->dst,
@@ -574,5 +729,9 @@ int main(int argc, char **argv)
 	       (unsigned long long)total_sent, (unsigned long long)g.answered_total,
 	       (unsigned long long)g.invalid_total, (unsigned long long)g.late,
 	       (unsigned long long)g.duplicate);
+	if (c->nts_ca)
+		printf("nts: verified %llu naks %llu unverified %llu\n",
+		       (unsigned long long)g.answered_total, (unsigned long long)g.nts_naks,
+		       (unsigned long long)g.nts_unverified);
 	return 0;
 }

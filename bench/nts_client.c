@@ -103,6 +103,24 @@ static int take_records(const uint8_t *buf, size_t len, struct nts_session *s, s
 	return 1;
 }
 
+/* 0 once buf holds End of Message (*used: the bytes up to its end), else 1. */
+static int take_records_all(const uint8_t *buf, size_t len, size_t *used)
+{
+	size_t off = 0, body;
+
+	while (off + 4 <= len) {
+		body = nts_get16(buf + off + 2);
+		if (off + 4 + body > len)
+			break;
+		if ((nts_get16(buf + off) & 0x7fff) == 0) {
+			*used = off + 4;
+			return 0;
+		}
+		off += 4 + body;
+	}
+	return 1;
+}
+
 static int ke_exchange(SSL *ssl, struct nts_session *s)
 {
 	static const uint8_t request[] = {
@@ -141,40 +159,42 @@ static int ke_exchange(SSL *ssl, struct nts_session *s)
 	return 0;
 }
 
-int nts_client_ke(const char *addr, uint16_t port, const char *ca_file, struct nts_session *s,
-		  char *err, size_t errlen)
+/* TLS 1.3 with ALPN ntske/1 to addr:port, the certificate checked against
+ * ca_file and the address; 0 with *ctx_out, *ssl_out and *fd_out, or -errno. */
+static int ke_connect(const char *addr, uint16_t port, const char *ca_file, SSL_CTX **ctx_out,
+		      SSL **ssl_out, int *fd_out, char *err, size_t errlen)
 {
 	static const unsigned char alpn[] = "\x07ntske/1";
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	SSL *ssl = NULL;
 	int fd = -1, ret = -EIO;
 
-	memset(s, 0, sizeof(*s));
 	snprintf(err, errlen, "TLS setup");
 	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
 	    SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1 ||
 	    SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1))
-		goto cleanup;
+		goto fail;
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	fd = tcp_connect(addr, port);
 	if (fd < 0) {
 		ret = fd;
 		snprintf(err, errlen, "connect %s port %u: %s", addr, port, strerror(-fd));
-		goto cleanup;
+		goto fail;
 	}
 	ssl = SSL_new(ctx);
 	/* the certificate must name the address we asked */
 	if (!ssl || SSL_set_fd(ssl, fd) != 1 || !X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), addr))
-		goto cleanup;
+		goto fail;
 	if (SSL_connect(ssl) != 1) {
 		snprintf(err, errlen, "TLS handshake: %s",
 			 ERR_reason_error_string(ERR_peek_last_error()) ?: "failed");
-		goto cleanup;
+		goto fail;
 	}
-	ret = ke_exchange(ssl, s);
-	snprintf(err, errlen, "key exchange: %s", ret ? strerror(-ret) : "ok");
-	SSL_shutdown(ssl);
-cleanup:
+	*ctx_out = ctx;
+	*ssl_out = ssl;
+	*fd_out = fd;
+	return 0;
+fail:
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);
 	if (fd >= 0)
@@ -182,26 +202,85 @@ cleanup:
 	return ret;
 }
 
-size_t nts_client_request(struct nts_session *s, uint8_t *pkt, size_t cap, int placeholders,
-			  uint8_t uid[NTS_CLIENT_UID_LEN], uint64_t xmt)
+static void ke_close(SSL_CTX *ctx, SSL *ssl, int fd)
+{
+	SSL_shutdown(ssl);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(fd);
+}
+
+int nts_client_ke(const char *addr, uint16_t port, const char *ca_file, struct nts_session *s,
+		  char *err, size_t errlen)
+{
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int fd, ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = ke_connect(addr, port, ca_file, &ctx, &ssl, &fd, err, errlen);
+	if (ret)
+		return ret;
+	ret = ke_exchange(ssl, s);
+	snprintf(err, errlen, "key exchange: %s", ret ? strerror(-ret) : "ok");
+	ke_close(ctx, ssl, fd);
+	return ret;
+}
+
+int nts_client_ke_raw(const char *addr, uint16_t port, const char *ca_file, const uint8_t *req,
+		      size_t req_len, uint8_t *ans, size_t cap, size_t *ans_len, char *err,
+		      size_t errlen)
+{
+	struct nts_session ignored;
+	SSL_CTX *ctx;
+	SSL *ssl;
+	size_t n, used = 0;
+	int fd, ret;
+
+	*ans_len = 0;
+	ret = ke_connect(addr, port, ca_file, &ctx, &ssl, &fd, err, errlen);
+	if (ret)
+		return ret;
+	ret = -EIO;
+	snprintf(err, errlen, "sending the request");
+	if (req_len && SSL_write_ex(ssl, req, req_len, &n) != 1)
+		goto out;
+	snprintf(err, errlen, "no End of Message in the answer");
+	memset(&ignored, 0, sizeof(ignored));
+	while (*ans_len < cap && SSL_read_ex(ssl, ans + *ans_len, cap - *ans_len, &n) == 1) {
+		*ans_len += n;
+		if (take_records_all(ans, *ans_len, &used) == 0) {
+			*ans_len = used;
+			ret = 0;
+			snprintf(err, errlen, "ok");
+			break;
+		}
+	}
+out:
+	ke_close(ctx, ssl, fd);
+	return ret;
+}
+
+size_t nts_client_seal(const struct nts_session *s, int cookie, uint8_t *pkt, size_t cap,
+		       int placeholders, const uint8_t uid[NTS_CLIENT_UID_LEN], uint64_t xmt)
 {
 	uint8_t auth[4 + 16 + 16], *nonce = auth + 4;
 	size_t off = 48, clen;
 	int i;
 
-	if (!s->n_cookies)
+	if (cookie < 0 || cookie >= s->n_cookies)
 		return 0;
-	clen = s->cookie_len[s->n_cookies - 1];
+	clen = s->cookie_len[cookie];
 	if (48 + 36 + (placeholders + 1) * (4 + clen) + 40 > cap)
 		return 0;
 	memset(pkt, 0, 48);
 	pkt[0] = 0x23;		/* NTPv4, client */
 	for (i = 0; i < 8; i++)
 		pkt[40 + i] = (uint8_t)(xmt >> (56 - 8 * i));
-	RAND_bytes(uid, NTS_CLIENT_UID_LEN);
-	RAND_bytes(nonce, 16);
+	if (RAND_bytes(nonce, 16) != 1)
+		return 0;
 	off += nts_ef_put(pkt + off, 0x0104, uid, NTS_CLIENT_UID_LEN);
-	off += nts_ef_put(pkt + off, 0x0204, s->cookies[--s->n_cookies], clen);
+	off += nts_ef_put(pkt + off, 0x0204, s->cookies[cookie], clen);
 	for (i = 0; i < placeholders; i++)
 		off += nts_ef_put(pkt + off, 0x0304, NULL, clen);
 	nts_put16(auth, 16);
@@ -210,6 +289,19 @@ size_t nts_client_request(struct nts_session *s, uint8_t *pkt, size_t cap, int p
 		return 0;
 	off += nts_ef_put(pkt + off, 0x0404, auth, sizeof(auth));
 	return off;
+}
+
+size_t nts_client_request(struct nts_session *s, uint8_t *pkt, size_t cap, int placeholders,
+			  uint8_t uid[NTS_CLIENT_UID_LEN], uint64_t xmt)
+{
+	size_t len;
+
+	if (!s->n_cookies || RAND_bytes(uid, NTS_CLIENT_UID_LEN) != 1)
+		return 0;
+	len = nts_client_seal(s, s->n_cookies - 1, pkt, cap, placeholders, uid, xmt);
+	if (len)
+		s->n_cookies--;		/* a cookie is used once (RFC 8915 5.7, unlinkability) */
+	return len;
 }
 
 /* The authenticator (the last field) opened under S2C; its plaintext. */

@@ -31,10 +31,23 @@ struct nts_session {
 int nts_client_ke(const char *addr, uint16_t port, const char *ca_file, struct nts_session *s,
 		  char *err, size_t errlen);
 
+/* Key exchange sending req (records, as they are: for tests of a server's
+ * refusals), the answer's records up to End of Message into ans.  0 or
+ * -errno with the reason in err. */
+int nts_client_ke_raw(const char *addr, uint16_t port, const char *ca_file, const uint8_t *req,
+		      size_t req_len, uint8_t *ans, size_t cap, size_t *ans_len, char *err,
+		      size_t errlen);
+
 /* One request using the session's last cookie, with `placeholders`
  * placeholders; the UID and transmit timestamp it carries.  Its length. */
 size_t nts_client_request(struct nts_session *s, uint8_t *pkt, size_t cap, int placeholders,
 			  uint8_t uid[NTS_CLIENT_UID_LEN], uint64_t xmt);
+
+/* The same, with the caller's UID and cookie (its index), the session left
+ * as it is: for a load generator that derives each UID from a sequence
+ * number and reuses cookies.  Thread-safe on one session.  Its length. */
+size_t nts_client_seal(const struct nts_session *s, int cookie, uint8_t *pkt, size_t cap,
+		       int placeholders, const uint8_t uid[NTS_CLIENT_UID_LEN], uint64_t xmt);
 
 enum nts_check {
 	NTS_ANSWER_OK = 0,

@@ -4,6 +4,7 @@
 #include "kclock.h"
 #include "log.h"
 #include "ntp_proto.h"
+#include "nts_stats.h"
 #include "refstate.h"
 #include "reqlog.h"
 #include "stats.h"
@@ -250,6 +251,7 @@ char *metrics_render(struct metrics *m, size_t *len)
 	write_health(out, m->src.watchdog);
 	write_upstreams(out, m->src.agent);
 	write_http(out, m->src.http);
+	nts_stats_write(out);
 	if (fclose(out)) {
 		free(text);
 		return NULL;

@@ -24,19 +24,29 @@ static int parse_auth(const uint8_t *body, size_t len, uint16_t off, struct nts_
 {
 	size_t nonce_len, ct_len;
 
-	if (len < 4)
+	if (len < 4) {
+		r->malformed = NTS_EF_SHORT;
 		return -EBADMSG;
+	}
 	nonce_len = nts_get16(body);
 	ct_len = nts_get16(body + 2);
 	if (nonce_len < NTS_NONCE_MIN_LEN || ct_len < NTS_SIV_TAG_LEN ||
-	    4 + pad4(nonce_len) + pad4(ct_len) > len)
+	    4 + pad4(nonce_len) + pad4(ct_len) > len) {
+		r->malformed = NTS_EF_SHORT;
 		return -EBADMSG;
+	}
 	r->auth_off = off;
 	r->nonce_off = (uint16_t)(off + NTS_EF_HDR_LEN + 4);
 	r->nonce_len = (uint16_t)nonce_len;
 	r->ct_off = (uint16_t)(r->nonce_off + pad4(nonce_len));
 	r->ct_len = (uint16_t)ct_len;
 	return 0;
+}
+
+static int bad(struct nts_ef_request *r, enum nts_ef_malformed why)
+{
+	r->malformed = (uint8_t)why;
+	return -EBADMSG;
 }
 
 int nts_ef_parse(const uint8_t *pkt, size_t len, struct nts_ef_request *r)
@@ -50,22 +60,28 @@ int nts_ef_parse(const uint8_t *pkt, size_t len, struct nts_ef_request *r)
 		return -ENOENT;
 	while (off < len) {
 		if (off + NTS_EF_HDR_LEN > len)
-			return -EBADMSG;
+			return bad(r, NTS_EF_TRUNCATED);
 		type = nts_get16(pkt + off);
 		ef_len = nts_get16(pkt + off + 2);
-		if (ef_len < NTS_EF_MIN_LEN || ef_len % 4 || off + ef_len > len || r->auth_off)
-			return -EBADMSG;
+		if (r->auth_off)
+			return bad(r, NTS_EF_AFTER_AUTH);
+		if (ef_len < NTS_EF_MIN_LEN || ef_len % 4)
+			return bad(r, NTS_EF_BAD_LENGTH);
+		if (off + ef_len > len)
+			return bad(r, NTS_EF_TRUNCATED);
 		switch (type) {
 		case NTS_EF_UNIQUE_ID:
-			if (r->uid_off || ef_len - NTS_EF_HDR_LEN < NTS_UID_MIN_LEN)
-				return -EBADMSG;
+			if (r->uid_off)
+				return bad(r, NTS_EF_DUPLICATE);
+			if (ef_len - NTS_EF_HDR_LEN < NTS_UID_MIN_LEN)
+				return bad(r, NTS_EF_SHORT);
 			r->uid_off = (uint16_t)off;
 			r->uid_len = (uint16_t)ef_len;
 			any_nts = true;
 			break;
 		case NTS_EF_COOKIE:
 			if (r->cookie_off)
-				return -EBADMSG;
+				return bad(r, NTS_EF_DUPLICATE);
 			r->cookie_off = (uint16_t)(off + NTS_EF_HDR_LEN);
 			r->cookie_len = (uint16_t)(ef_len - NTS_EF_HDR_LEN);
 			any_nts = true;
@@ -87,7 +103,7 @@ int nts_ef_parse(const uint8_t *pkt, size_t len, struct nts_ef_request *r)
 	}
 	if (!any_nts)
 		return -ENOENT;
-	return r->uid_off && r->cookie_off && r->auth_off ? 0 : -EBADMSG;
+	return r->uid_off && r->cookie_off && r->auth_off ? 0 : bad(r, NTS_EF_MISSING);
 }
 
 int nts_ef_authenticate(struct nts_cookie_ring *ring, const uint8_t *pkt, size_t len,
@@ -101,7 +117,8 @@ int nts_ef_authenticate(struct nts_cookie_ring *ring, const uint8_t *pkt, size_t
 	rep->req_len = (uint16_t)len;
 	if (r->ct_len - NTS_SIV_TAG_LEN > MAX_PLAIN)
 		return -EBADMSG;
-	if (nts_cookie_open(ring, pkt + r->cookie_off, r->cookie_len, &rep->keys)) {
+	rep->nak_err = nts_cookie_open(ring, pkt + r->cookie_off, r->cookie_len, &rep->keys);
+	if (rep->nak_err) {
 		rep->nak = true;
 		return 0;
 	}
@@ -164,4 +181,11 @@ size_t nts_ef_finish(struct nts_cookie_ring *ring, uint8_t *pkt, const struct nt
 	}
 	OPENSSL_cleanse(plain, sizeof(plain));
 	return off + AUTH_FIXED_LEN + plain_len;
+}
+
+int nts_ef_answer_cookies(const struct nts_ef_reply *rep, size_t len)
+{
+	size_t fixed = NTP_PACKET_LEN + rep->req.uid_len + AUTH_FIXED_LEN;
+
+	return rep->nak || len < fixed ? 0 : (int)((len - fixed) / COOKIE_EF_LEN);
 }

@@ -30,6 +30,17 @@ enum nts_ef_type {
 #define NTS_NONCE_MIN_LEN	16	/* RFC 8915 5.6, for AES-SIV */
 #define NTS_MAX_COOKIES		8	/* cookies per answer, at most */
 
+/* Why nts_ef_parse found a request malformed (for the counters). */
+enum nts_ef_malformed {
+	NTS_EF_OK = 0,
+	NTS_EF_TRUNCATED,		/* a field or its header past the datagram's end */
+	NTS_EF_BAD_LENGTH,		/* under 16 or not a multiple of 4 */
+	NTS_EF_DUPLICATE,		/* a second UID, cookie or authenticator */
+	NTS_EF_AFTER_AUTH,		/* a field after the authenticator */
+	NTS_EF_SHORT,			/* UID or nonce too short, lengths past the field */
+	NTS_EF_MISSING,			/* no UID, cookie or authenticator */
+};
+
 /* Where the NTS fields of a request are (offsets into the datagram). */
 struct nts_ef_request {
 	uint16_t uid_off, uid_len;		/* the whole field, header included */
@@ -38,6 +49,7 @@ struct nts_ef_request {
 	uint16_t nonce_off, nonce_len;
 	uint16_t ct_off, ct_len;		/* SIV tag and ciphertext */
 	uint8_t placeholders;
+	uint8_t malformed;			/* enum nts_ef_malformed, with -EBADMSG */
 };
 
 /*
@@ -57,6 +69,7 @@ struct nts_ef_reply {
 	struct nts_client_keys keys;
 	uint16_t req_len;
 	bool nak;			/* the cookie did not open: NTS NAK */
+	int nak_err;			/* why: nts_cookie_open's -ENOKEY, -EBADMSG... */
 };
 
 /*
@@ -72,7 +85,10 @@ int nts_ef_authenticate(struct nts_cookie_ring *ring, const uint8_t *pkt, size_t
 /*
  * Over the finished 48-byte header in pkt (transmit timestamp set), write
  * the answer's fields; the datagram's length, never above rep->req_len.
+ * 0 when the answer could not be sealed (the caller sends the NAK).
  */
 size_t nts_ef_finish(struct nts_cookie_ring *ring, uint8_t *pkt, const struct nts_ef_reply *rep);
+/* The cookies in an answer nts_ef_finish wrote `len` bytes of. */
+int nts_ef_answer_cookies(const struct nts_ef_reply *rep, size_t len);
 
 #endif /* NTPD_NTS_EF_H */

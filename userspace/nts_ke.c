@@ -3,6 +3,7 @@
 #include "kclock.h"
 #include "log.h"
 #include "nts_records.h"
+#include "nts_stats.h"
 #include "testhook.h"
 
 #include <arpa/inet.h>
@@ -25,6 +26,12 @@
 static const unsigned char alpn_ntske[] = "\x07ntske/1";
 #define IDLE_WAKE_MS	1000	/* a thread checks for stop this often */
 
+/* A connection accepted; its deadline runs from here, waiting included. */
+struct pending {
+	int fd;
+	int64_t accepted_ms;
+};
+
 struct nts_ke {
 	struct nts_ke_params p;
 	pthread_mutex_t ctx_lock;	/* guards ctx: SIGHUP swaps it */
@@ -33,6 +40,12 @@ struct nts_ke {
 	int n_fds;
 	pthread_t threads[NTS_KE_THREADS_MAX];
 	int n_started;
+	pthread_t acceptor;
+	bool acceptor_started;
+	pthread_mutex_t q_lock;		/* guards the queue, serving and stopping */
+	pthread_cond_t q_cond;
+	struct pending queue[NTS_KE_THREADS_MAX];	/* accepted, not yet served */
+	int q_head, q_len, serving;
 	volatile bool stopping;
 	uint64_t answered, failed;	/* atomic */
 };
@@ -144,8 +157,9 @@ static int open_listener(const struct sockaddr_storage *addr)
 	return fd;
 }
 
-/* Wait for the socket to be ready for what OpenSSL asked; false at the deadline. */
-static bool tls_wait(SSL *ssl, int fd, int ret, int64_t deadline)
+/* Wait for the socket to be ready for what OpenSSL asked: 0, -ETIMEDOUT at
+ * the deadline, -EPROTO for a TLS failure, -ECONNRESET for a closed peer. */
+static int tls_wait(SSL *ssl, int fd, int ret, int64_t deadline)
 {
 	int e = SSL_get_error(ssl, ret);
 	struct pollfd pfd = { .fd = fd };
@@ -156,8 +170,8 @@ static bool tls_wait(SSL *ssl, int fd, int ret, int64_t deadline)
 	else if (e == SSL_ERROR_WANT_WRITE)
 		pfd.events = POLLOUT;
 	else
-		return false;
-	return left > 0 && poll(&pfd, 1, (int)left) == 1;
+		return e == SSL_ERROR_SSL ? -EPROTO : -ECONNRESET;
+	return left > 0 && poll(&pfd, 1, (int)left) == 1 ? 0 : -ETIMEDOUT;
 }
 
 static int export_keys(SSL *ssl, struct nts_client_keys *k)
@@ -174,71 +188,116 @@ static int export_keys(SSL *ssl, struct nts_client_keys *k)
 	return 0;
 }
 
-/* The answer to a parsed request: records, with eight fresh cookies. */
+/* The cookies of one answer: the keys exported once, at the first. */
+struct sealing {
+	struct nts_ke *ke;
+	SSL *ssl;
+	struct nts_client_keys keys;
+	bool exported;
+};
+
+static int seal_one(void *arg, uint8_t *out)
+{
+	struct sealing *s = arg;
+	int err;
+
+	if (!s->exported) {
+		err = export_keys(s->ssl, &s->keys);
+		if (err)
+			return err;
+		s->exported = true;
+	}
+	return nts_cookie_seal(s->ke->p.ring, &s->keys, out);
+}
+
+static const enum nts_stat reply_stat[] = {
+	[NTS_KE_REPLY_COOKIES] = NTS_STAT_KE_COMPLETED,
+	[NTS_KE_REPLY_NO_PROTOCOL] = NTS_STAT_KE_NO_PROTOCOL,
+	[NTS_KE_REPLY_NO_AEAD] = NTS_STAT_KE_NO_AEAD,
+};
+static const enum nts_stat error_stat[] = {
+	[NTS_KE_ERR_UNRECOGNIZED_CRITICAL] = NTS_STAT_KE_ERR_CRITICAL,
+	[NTS_KE_ERR_BAD_REQUEST] = NTS_STAT_KE_ERR_BAD_REQUEST,
+	[NTS_KE_ERR_INTERNAL] = NTS_STAT_KE_ERR_INTERNAL,
+};
+
+/* The answer to a parsed request into out; its length, *outcome what it says. */
 static int build_answer(struct nts_ke *ke, SSL *ssl, const struct nts_ke_request *req,
-			uint8_t *out, size_t size)
+			uint8_t *out, size_t size, enum nts_stat *outcome)
 {
 	uint8_t cookies[NTS_KE_COOKIES][128];
 	struct nts_ke_answer a = {
-		.req = req, .cookies = (const uint8_t(*)[128])cookies,
-		.cookie_len = NTS_COOKIE_LEN,
+		.req = req, .cookie_len = NTS_COOKIE_LEN,
 		.server = ke->p.ntp_server, .port = ke->p.ntp_port,
 	};
-	struct nts_client_keys keys;
-	struct nts_ke_request internal = { .error = NTS_KE_ERR_INTERNAL };
-	int i, err = 0;
+	struct sealing sealing = { .ke = ke, .ssl = ssl };
+	struct nts_ke_request sent;
+	enum nts_ke_reply kind;
+	int len;
 
-	if (req->error < 0 && req->ntpv4 && req->aes_siv) {
-		err = export_keys(ssl, &keys);
-		for (i = 0; !err && i < NTS_KE_COOKIES; i++)
-			err = nts_cookie_seal(ke->p.ring, &keys, cookies[i]);
-		OPENSSL_cleanse(&keys, sizeof(keys));
-		if (err) {
-			pr_warn("nts: sealing cookies: %s\n", strerror(-err));
-			a.req = &internal;
-		}
-	}
-	return nts_ke_write_answer(&a, out, size);
+	len = nts_ke_build_answer(&a, cookies, seal_one, &sealing, out, size, &sent);
+	OPENSSL_cleanse(&sealing.keys, sizeof(sealing.keys));
+	kind = nts_ke_reply_kind(&sent);
+	*outcome = kind == NTS_KE_REPLY_ERROR ? error_stat[sent.error] : reply_stat[kind];
+	if (sent.error == NTS_KE_ERR_INTERNAL && req->error != NTS_KE_ERR_INTERNAL)
+		pr_warn("nts: sealing cookies failed: the client gets an internal error\n");
+	return len;
 }
 
-/* One connection, start to end, within NTS_KE_TIMEOUT_MS.  0 or -errno. */
-static int serve_connection(struct nts_ke *ke, SSL *ssl, int fd)
+/* The request, read until End of Message; 0 with *req, or -errno. */
+static int read_request(SSL *ssl, int fd, int64_t deadline, struct nts_ke_request *req)
 {
-	int64_t deadline = mono_ms() + NTS_KE_TIMEOUT_MS;
-	uint8_t req_buf[NTS_KE_MAX_REQUEST], answer[2048];
-	struct nts_ke_request req;
-	size_t have = 0, n, sent = 0;
-	int ret, len, parsed = NTS_KE_INCOMPLETE;
+	uint8_t buf[NTS_KE_MAX_REQUEST];
+	int ret, err, parsed = NTS_KE_INCOMPLETE;
+	size_t have = 0, n;
 
-	while ((ret = SSL_accept(ssl)) != 1)
-		if (!tls_wait(ssl, fd, ret, deadline))
-			return -ETIMEDOUT;
 	while (parsed == NTS_KE_INCOMPLETE) {
-		if (have == sizeof(req_buf))
-			return -EMSGSIZE;
-		ret = SSL_read_ex(ssl, req_buf + have, sizeof(req_buf) - have, &n);
+		ret = SSL_read_ex(ssl, buf + have, sizeof(buf) - have, &n);
 		if (ret == 1) {
 			have += n;
-			parsed = nts_ke_parse_request(req_buf, have, &req);
-		} else if (!tls_wait(ssl, fd, ret, deadline)) {
-			return -ETIMEDOUT;
+			parsed = nts_ke_parse_request(buf, have, req);
+			if (parsed == NTS_KE_INCOMPLETE && have == sizeof(buf))
+				parsed = -EMSGSIZE;
+		} else if ((err = tls_wait(ssl, fd, ret, deadline))) {
+			return err;
 		}
 	}
+	/* no End of Message within the bound: not a request we understand */
 	if (parsed < 0)
-		return parsed;
-	len = build_answer(ke, ssl, &req, answer, sizeof(answer));
+		*req = (struct nts_ke_request){ .error = NTS_KE_ERR_BAD_REQUEST };
+	return 0;
+}
+
+/* One connection, start to end, before the deadline: how it ended. */
+static enum nts_stat serve_connection(struct nts_ke *ke, SSL *ssl, int fd, int64_t deadline)
+{
+	uint8_t answer[2048];
+	struct nts_ke_request req;
+	enum nts_stat outcome;
+	size_t n, sent = 0;
+	int ret, len, err;
+
+	while ((ret = SSL_accept(ssl)) != 1)
+		if ((err = tls_wait(ssl, fd, ret, deadline)))
+			return err == -ETIMEDOUT ? NTS_STAT_KE_TIMEOUT_TLS : NTS_STAT_KE_TLS_FAILED;
+	err = read_request(ssl, fd, deadline, &req);
+	if (err)
+		return err == -ETIMEDOUT ? NTS_STAT_KE_TIMEOUT_REQUEST : NTS_STAT_KE_CLOSED;
+	len = build_answer(ke, ssl, &req, answer, sizeof(answer), &outcome);
 	if (len < 0)
-		return len;
+		return NTS_STAT_KE_ERR_INTERNAL;	/* cannot happen: 2048 holds it all */
 	while (sent < (size_t)len) {
 		ret = SSL_write_ex(ssl, answer + sent, (size_t)len - sent, &n);
 		if (ret == 1)
 			sent += n;
-		else if (!tls_wait(ssl, fd, ret, deadline))
-			return -ETIMEDOUT;
+		else if ((err = tls_wait(ssl, fd, ret, deadline)))
+			return err == -ETIMEDOUT ? NTS_STAT_KE_TIMEOUT_ANSWER : NTS_STAT_KE_CLOSED;
 	}
 	/* the client closes after End of Message; our close_notify, once */
 	SSL_shutdown(ssl);
-	return req.error < 0 ? 0 : -EPROTO;
+	if (outcome == NTS_STAT_KE_COMPLETED)
+		nts_stats_add(NTS_STAT_COOKIES_KE, NTS_KE_COOKIES);
+	return outcome;
 }
 
 static SSL *new_session(struct nts_ke *ke, int fd)
@@ -255,28 +314,89 @@ static SSL *new_session(struct nts_ke *ke, int fd)
 	return ssl;
 }
 
-static void handle_one(struct nts_ke *ke, int listen_fd)
+static void handle_one(struct nts_ke *ke, const struct pending *c)
 {
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	SSL *ssl;
-	int err;
+	SSL *ssl = new_session(ke, c->fd);
+	enum nts_stat outcome;
 
-	if (fd < 0)
-		return;		/* another thread took it, or it went */
-	ssl = new_session(ke, fd);
-	err = ssl ? serve_connection(ke, ssl, fd) : -ENOMEM;
-	if (err) {
-		__atomic_add_fetch(&ke->failed, 1, __ATOMIC_RELAXED);
-		pr_debug("nts: key exchange failed: %s\n", strerror(-err));
-	} else {
+	outcome = ssl ? serve_connection(ke, ssl, c->fd, c->accepted_ms + NTS_KE_TIMEOUT_MS) :
+			NTS_STAT_KE_CLOSED;
+	nts_stats_add(outcome, 1);
+	if (outcome == NTS_STAT_KE_COMPLETED)
 		__atomic_add_fetch(&ke->answered, 1, __ATOMIC_RELAXED);
-	}
+	else
+		__atomic_add_fetch(&ke->failed, 1, __ATOMIC_RELAXED);
 	SSL_free(ssl);
 	ERR_clear_error();
-	close(fd);
+	close(c->fd);
 }
 
+static void publish_load(struct nts_ke *ke)
+{
+	nts_stats_set_ke_load(ke->serving, ke->q_len);
+}
+
+/* A worker: the oldest waiting connection, served to its end, and again. */
 static void *ke_thread(void *arg)
+{
+	struct nts_ke *ke = arg;
+	struct pending c;
+
+	testhook_network_input("nts-ke");
+	pthread_mutex_lock(&ke->q_lock);
+	for (;;) {
+		while (!ke->stopping && !ke->q_len)
+			pthread_cond_wait(&ke->q_cond, &ke->q_lock);
+		if (ke->stopping)
+			break;
+		c = ke->queue[ke->q_head];
+		ke->q_head = (ke->q_head + 1) % NTS_KE_THREADS_MAX;
+		ke->q_len--;
+		ke->serving++;
+		publish_load(ke);
+		pthread_mutex_unlock(&ke->q_lock);
+		handle_one(ke, &c);
+		pthread_mutex_lock(&ke->q_lock);
+		ke->serving--;
+		publish_load(ke);
+	}
+	pthread_mutex_unlock(&ke->q_lock);
+	return NULL;
+}
+
+/*
+ * Accept, and hand to a worker; with every worker busy and as many more
+ * waiting, the connection is closed at once (counted refused/busy): a
+ * flood of handshakes costs us an accept, not a TLS handshake, and a
+ * client sees a refusal, not a long wait.
+ */
+static void accept_one(struct nts_ke *ke, int listen_fd)
+{
+	struct pending c = { .fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK) };
+	bool queued = false;
+
+	if (c.fd < 0)
+		return;
+	c.accepted_ms = mono_ms();
+	pthread_mutex_lock(&ke->q_lock);
+	/* counted with those served: a burst the workers have not yet taken
+	 * up waits, it is not refused */
+	if (ke->serving + ke->q_len < 2 * ke->n_started && ke->q_len < NTS_KE_THREADS_MAX) {
+		ke->queue[(ke->q_head + ke->q_len) % NTS_KE_THREADS_MAX] = c;
+		ke->q_len++;
+		queued = true;
+		publish_load(ke);
+		pthread_cond_signal(&ke->q_cond);
+	}
+	pthread_mutex_unlock(&ke->q_lock);
+	if (!queued) {
+		nts_stats_add(NTS_STAT_KE_REFUSED_BUSY, 1);
+		__atomic_add_fetch(&ke->failed, 1, __ATOMIC_RELAXED);
+		close(c.fd);
+	}
+}
+
+static void *acceptor_thread(void *arg)
 {
 	struct nts_ke *ke = arg;
 	struct pollfd pfd[2];
@@ -290,7 +410,7 @@ static void *ke_thread(void *arg)
 			continue;
 		for (i = 0; i < ke->n_fds; i++)
 			if (pfd[i].revents & POLLIN)
-				handle_one(ke, ke->fds[i]);
+				accept_one(ke, ke->fds[i]);
 	}
 	return NULL;
 }
@@ -305,6 +425,8 @@ int nts_ke_open(struct nts_ke **out, const struct nts_ke_params *p)
 		return -ENOMEM;
 	ke->p = *p;
 	pthread_mutex_init(&ke->ctx_lock, NULL);
+	pthread_mutex_init(&ke->q_lock, NULL);
+	pthread_cond_init(&ke->q_cond, NULL);
 	ke->ctx = make_ctx(p->cert_file, p->key_file);
 	if (!ke->ctx) {
 		err = -EINVAL;
@@ -337,6 +459,11 @@ int nts_ke_run(struct nts_ke *ke)
 			return err;
 		ke->n_started++;
 	}
+	err = -pthread_create(&ke->acceptor, NULL, acceptor_thread, ke);
+	if (err)
+		return err;
+	ke->acceptor_started = true;
+	publish_load(ke);
 	pr_info("nts: key exchange on TCP port %u, %d threads\n",
 		ntohs(((const struct sockaddr_in *)(ke->p.listen4.ss_family ? &ke->p.listen4 :
 									     &ke->p.listen6))->sin_port),
@@ -372,12 +499,21 @@ void nts_ke_close(struct nts_ke *ke)
 
 	if (!ke)
 		return;
+	pthread_mutex_lock(&ke->q_lock);
 	ke->stopping = true;
+	pthread_cond_broadcast(&ke->q_cond);
+	pthread_mutex_unlock(&ke->q_lock);
+	if (ke->acceptor_started)
+		pthread_join(ke->acceptor, NULL);
 	for (i = 0; i < ke->n_started; i++)
 		pthread_join(ke->threads[i], NULL);
+	for (i = 0; i < ke->q_len; i++)
+		close(ke->queue[(ke->q_head + i) % NTS_KE_THREADS_MAX].fd);
 	for (i = 0; i < ke->n_fds; i++)
 		close(ke->fds[i]);
 	SSL_CTX_free(ke->ctx);
+	pthread_cond_destroy(&ke->q_cond);
+	pthread_mutex_destroy(&ke->q_lock);
 	pthread_mutex_destroy(&ke->ctx_lock);
 	free(ke);
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * The NTS-KE server (RFC 8915 4): TLS 1.3 over TCP with ALPN "ntske/1".
- * A fixed pool of threads, each taking one connection at a time from the
- * shared listening sockets, bounds the handshakes in flight; each
- * connection has one deadline for the whole exchange, so a client that
- * trickles bytes cannot hold a thread longer.  None of this runs on the
- * NTP path: the socket workers only open the cookies these threads seal.
+ * One thread accepts and hands each connection to a fixed pool of
+ * workers, which bounds the handshakes in flight; as many again may wait
+ * for a worker, and past that a connection is closed at once (counted
+ * refused/busy).  Each connection has one deadline for the whole exchange,
+ * waiting included, so a client that trickles bytes cannot hold a worker
+ * longer.  None of this runs on the NTP path: the socket workers only
+ * open the cookies these threads seal.
  */
 #ifndef NTPD_NTS_KE_H
 #define NTPD_NTS_KE_H

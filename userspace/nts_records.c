@@ -117,21 +117,40 @@ int nts_ke_parse_request(const uint8_t *buf, size_t len, struct nts_ke_request *
 	return len >= NTS_KE_MAX_REQUEST ? -EMSGSIZE : NTS_KE_INCOMPLETE;
 }
 
+enum nts_ke_reply nts_ke_reply_kind(const struct nts_ke_request *req)
+{
+	if (req->error >= 0)
+		return NTS_KE_REPLY_ERROR;
+	if (!req->ntpv4)
+		return NTS_KE_REPLY_NO_PROTOCOL;
+	return req->aes_siv ? NTS_KE_REPLY_COOKIES : NTS_KE_REPLY_NO_AEAD;
+}
+
+/*
+ * A server sends no Warning record: RFC 8915 4.1.4 defines no warning
+ * code, and a client must treat one it does not know as an error.  So the
+ * only refusal written here is an Error record, alone before End of
+ * Message, with no key material after it (4.1.3).
+ */
 int nts_ke_write_answer(const struct nts_ke_answer *a, uint8_t *out, size_t size)
 {
 	struct cursor c = { .p = out, .left = size };
 	const struct nts_ke_request *req = a->req;
 	int i;
 
-	if (req->error >= 0) {
+	switch (nts_ke_reply_kind(req)) {
+	case NTS_KE_REPLY_ERROR:
 		put_record16(&c, NTS_KE_CRITICAL | NTS_KE_ERROR, (uint16_t)req->error);
-	} else if (!req->ntpv4) {
+		break;
+	case NTS_KE_REPLY_NO_PROTOCOL:
 		/* none of the protocols offered: an empty list says so (4.1.2) */
 		put_record(&c, NTS_KE_CRITICAL | NTS_KE_NEXT_PROTOCOL, NULL, 0);
-	} else if (!req->aes_siv) {
+		break;
+	case NTS_KE_REPLY_NO_AEAD:
 		put_record16(&c, NTS_KE_CRITICAL | NTS_KE_NEXT_PROTOCOL, NTS_PROTOCOL_NTPV4);
 		put_record(&c, NTS_KE_CRITICAL | NTS_KE_AEAD, NULL, 0);
-	} else {
+		break;
+	case NTS_KE_REPLY_COOKIES:
 		put_record16(&c, NTS_KE_CRITICAL | NTS_KE_NEXT_PROTOCOL, NTS_PROTOCOL_NTPV4);
 		put_record16(&c, NTS_KE_CRITICAL | NTS_KE_AEAD, NTS_AEAD_AES_SIV_CMAC_256);
 		for (i = 0; i < NTS_KE_COOKIES; i++)
@@ -141,7 +160,26 @@ int nts_ke_write_answer(const struct nts_ke_answer *a, uint8_t *out, size_t size
 				   strlen(a->server));
 		if (a->port)
 			put_record16(&c, NTS_KE_CRITICAL | NTS_KE_PORT, a->port);
+		break;
 	}
 	put_record(&c, NTS_KE_CRITICAL | NTS_KE_END_OF_MESSAGE, NULL, 0);
 	return c.overflow ? -ENOSPC : (int)(size - c.left);
+}
+
+int nts_ke_build_answer(const struct nts_ke_answer *a, uint8_t (*cookies)[128], nts_ke_seal_fn seal,
+			void *arg, uint8_t *out, size_t size, struct nts_ke_request *sent)
+{
+	struct nts_ke_answer answer = *a;
+	int i;
+
+	*sent = *a->req;
+	answer.req = sent;
+	answer.cookies = (const uint8_t(*)[128])cookies;
+	if (nts_ke_reply_kind(sent) == NTS_KE_REPLY_COOKIES)
+		for (i = 0; i < NTS_KE_COOKIES; i++)
+			if (seal(arg, cookies[i])) {
+				*sent = (struct nts_ke_request){ .error = NTS_KE_ERR_INTERNAL };
+				break;
+			}
+	return nts_ke_write_answer(&answer, out, size);
 }

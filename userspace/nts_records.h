@@ -64,4 +64,26 @@ struct nts_ke_answer {
 /* The answer's records into out; its length, or -ENOSPC. */
 int nts_ke_write_answer(const struct nts_ke_answer *a, uint8_t *out, size_t size);
 
+/* What an answer to req says, for the counters and for whether it needs cookies. */
+enum nts_ke_reply {
+	NTS_KE_REPLY_COOKIES,		/* NTPv4, AES-SIV and eight cookies */
+	NTS_KE_REPLY_NO_PROTOCOL,	/* an empty Next Protocol record */
+	NTS_KE_REPLY_NO_AEAD,		/* NTPv4 and an empty AEAD record */
+	NTS_KE_REPLY_ERROR,		/* an Error record: req->error */
+};
+enum nts_ke_reply nts_ke_reply_kind(const struct nts_ke_request *req);
+
+/* Seal one cookie (a->cookie_len bytes) into out; 0 or -errno. */
+typedef int (*nts_ke_seal_fn)(void *arg, uint8_t *out);
+
+/*
+ * The whole answer to a->req: when it carries cookies, each sealed by seal
+ * into a's cookie buffer; one that does not seal turns the answer into
+ * Error 2, internal server error (RFC 8915 4.1.3), never half an answer.
+ * *sent is the request as answered (its error code then 2).  The length,
+ * or -ENOSPC.
+ */
+int nts_ke_build_answer(const struct nts_ke_answer *a, uint8_t (*cookies)[128], nts_ke_seal_fn seal,
+			void *arg, uint8_t *out, size_t size, struct nts_ke_request *sent);
+
 #endif /* NTPD_NTS_RECORDS_H */

@@ -3,6 +3,7 @@
 #include "kclock.h"
 #include "log.h"
 #include "nts_ke.h"
+#include "nts_stats.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -214,6 +215,7 @@ int nts_server_run(struct nts_server *s)
 		if (err)
 			return err;
 	}
+	nts_stats_set_ke_load(0, 0);	/* the NTS metrics are shown from now on */
 	__atomic_store_n(&active_ring, &s->ring, __ATOMIC_RELEASE);
 	return 0;
 }

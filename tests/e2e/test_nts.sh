@@ -8,11 +8,16 @@
 # replayed request answered again (stateless), a truncated field dropped,
 # a cookie from a rotated-out key NAKed (NTSN); cookies surviving a restart
 # through the key file, a certificate reloaded on SIGHUP, the Server
-# Negotiation record.  Every NTS answer on the wire during the suite is
-# checked not longer than its request (tcpdump on the server's end).
+# Negotiation record; the key exchange's Error records (codes 0 and 1, a
+# client's Warning record, a request with no End of Message), its deadline
+# and its bound (refused at once past it); ntp-load's NTS mode.  The NTS
+# counters of /metrics are read at each case: they prove its outcome.
+# Every NTS answer on the wire during the suite is checked not longer than
+# its request (tcpdump on the server's end).
 set -u
 . "$(dirname "$0")/lib.sh"
 PROBE="$E2E_ROOT/build/tests/nts_probe"
+LOAD="$E2E_ROOT/build/bench/ntp-load"
 CLOCK_EPERM="$E2E_ROOT/build/tests/clock_eperm"
 NTPSEC_PID_FILE=""
 TCPDUMP_PID=""
@@ -25,7 +30,7 @@ nts_cleanup() {
 	e2e_cleanup
 }
 trap nts_cleanup EXIT
-echo "1..23"
+echo "1..30"
 exec 3>&1	# figures as TAP comments on stdout, past check's log
 
 e2e_setup_net
@@ -91,14 +96,30 @@ answers_ok() {
 		{ echo "$1"; return 1; }
 }
 
+# the NTS rows of /metrics: key exchanges by outcome and reason, NTS
+# requests by outcome and reason, cookies issued by where they went
+ke_count() { metric "xdp_ntpd_nts_key_exchanges_total{outcome=\"$1\",reason=\"$2\"}"; }
+req_count() { metric "xdp_ntpd_nts_requests_total{outcome=\"$1\",reason=\"$2\"}"; }
+cookies_issued() { metric "xdp_ntpd_nts_cookies_issued_total{via=\"$1\"}"; }
+ke_load() { metric "xdp_ntpd_nts_key_exchange_connections{state=\"$1\"}"; }
+# moved NAME BEFORE N: the counter read by NAME (a function and its
+# arguments, quoted as one word) is N more than BEFORE
+moved() { local now; now=$(eval "$1"); [ "$(( ${now:-0} - $2 ))" -eq "$3" ] || { echo "$1: $2 -> $now, want +$3"; return 1; }; }
+
+ke0=$(ke_count completed cookies)
+kec0=$(cookies_issued key_exchange)
 out=$(probe -k $SRV4 -n 0)
 check "NTS-KE over IPv4: ALPN ntske/1, TLS 1.3, eight cookies" grep -q "^ke cookies=8 " <<<"$out"
 out=$(probe -k $SRV6 -n 0)
 check "NTS-KE over IPv6: eight cookies" grep -q "^ke cookies=8 " <<<"$out"
+check "/metrics: two key exchanges completed/cookies, 16 cookies issued via key_exchange" \
+	eval 'moved "ke_count completed cookies" $ke0 2 && moved "cookies_issued key_exchange" $kec0 16'
 
 xdp_nts0=$(xdp_count passed nts)
 sock_nts0=$(socket_count answered nts)
 xdp_ans0=$(xdp_answered)
+auth0=$(req_count answered authenticated)
+ntpc0=$(cookies_issued ntp)
 out=$(probe -k $SRV4 -n 3 -P 2)
 check "IPv4: three NTS answers authenticate under S2C, three cookies each (cookie + 2 placeholders)" \
 	answers_ok "$out" 3 3
@@ -107,6 +128,27 @@ check "IPv6: seven placeholders get eight cookies (988 bytes each way)" answers_
 check "XDP passed those four up, counted passed/nts; the socket server answered them (answered/nts)" \
 	test "$(( $(xdp_count passed nts) - xdp_nts0 ))" -eq 4 -a \
 	"$(( $(socket_count answered nts) - sock_nts0 ))" -eq 4 -a "$(xdp_answered)" -eq "$xdp_ans0"
+check "/metrics: those four counted answered/authenticated, 3 x 3 + 8 = 17 cookies issued via ntp" \
+	eval 'moved "req_count answered authenticated" $auth0 4 && moved "cookies_issued ntp" $ntpc0 17'
+
+# the load generator's NTS mode (bench/ntp-load -N), so it cannot rot: 500
+# requests from 64 simulated clients, each sealed anew, every answer's
+# authenticator opened; what it verified is what the server counted
+in_srv ip route add 198.18.0.0/15 via $CLI4
+load_nts() {
+	local out auth0 ver
+	auth0=$(req_count answered authenticated)
+	out=$(in_cli "$LOAD" -i "$VETH_CLI" -m "$SRV_MAC" -d $SRV4 -s 198.18.0.0/15 -c 64 \
+		-N "$WORK/one-ca.crt" -r 500 -R 500 -t 1 -n 500 -T 10) || { echo "$out"; return 1; }
+	grep -q "^nts: key exchange with $SRV4 port 4460: 8 cookies" <<<"$out" &&
+		grep -q "^total: sent 500 " <<<"$out" &&
+		grep -q "^nts: verified [1-9][0-9]* naks 0 unverified 0$" <<<"$out" || { echo "$out"; return 1; }
+	ver=$(sed -n 's/^nts: verified \([0-9]*\) .*/\1/p' <<<"$out")
+	echo "$out" | sed -n 's/^nts: /# ntp-load: /p' >&3
+	moved "req_count answered authenticated" "$auth0" "$ver"
+}
+check "ntp-load -N: a key exchange, 500 NTS requests, each answer verified; as many as the server counted answered/authenticated" \
+	load_nts
 
 chrony_nts() {
 	printf 'server %s iburst nts maxsamples 1\nntstrustedcerts %s\n' "$1" "$WORK/one-ca.crt" \
@@ -116,10 +158,13 @@ chrony_nts() {
 	grep "System clock wrong by" "$WORK/chronyd.log" | sed "s/^/# chronyd over $1: /" >&3
 }
 sock_nts0=$(socket_count answered nts)
+auth0=$(req_count answered authenticated)
+ke0=$(ke_count completed cookies)
 check "chronyd 4.3 as an NTS client (server $SRV4 nts) synchronises: chronyd -Q reports an offset" \
 	chrony_nts $SRV4
-check "chronyd's NTS requests were answered by the socket server (answered/nts)" \
-	test "$(socket_count answered nts)" -gt "$sock_nts0"
+check "chronyd's key exchange counted completed/cookies, its NTS requests answered by the socket server (answered/nts, answered/authenticated)" \
+	test "$(socket_count answered nts)" -gt "$sock_nts0" -a "$(ke_count completed cookies)" -gt "$ke0" -a \
+	"$(req_count answered authenticated)" -gt "$auth0"
 check "chronyd over IPv6 NTS synchronises" chrony_nts $SRV6
 
 # NTPsec's ntpd with the clock calls failing (it must not touch the host's
@@ -150,33 +195,72 @@ check "NTPsec's ntpd as an NTS client synchronises (system peer $SRV4, eight coo
 	ntpsec_nts
 
 drop0=$(socket_count dropped nts_bad_auth)
+bad0=$(req_count dropped bad_authenticator)
 out=$(probe -k $SRV4 -n 2 -m tamper-request -w 300)
-check "a request changed after it was authenticated gets no answer, counted dropped/nts_bad_auth" \
-	test "$(grep -c '^none ' <<<"$out")" -eq 2 -a "$(( $(socket_count dropped nts_bad_auth) - drop0 ))" -eq 2
+check "a request changed after it was authenticated gets no answer, counted dropped/nts_bad_auth and dropped/bad_authenticator" \
+	test "$(grep -c '^none ' <<<"$out")" -eq 2 -a "$(( $(socket_count dropped nts_bad_auth) - drop0 ))" -eq 2 -a \
+	"$(( $(req_count dropped bad_authenticator) - bad0 ))" -eq 2
 out=$(probe -k $SRV4 -n 1 -m tamper-answer)
 check "an answer changed in any one of its bytes is rejected by the client (the authenticator covers it all)" \
 	grep -q "^tampered accepted=0 of 232" <<<"$out"
+auth0=$(req_count answered authenticated)
 out=$(probe -k $SRV4 -n 1 -m replay)
-check "a replayed request is answered again, under the same keys (stateless, as RFC 8915 5.7 has it)" \
-	answers_ok "$out" 2 1
+check "a replayed request is answered again, under the same keys (stateless, as RFC 8915 5.7 has it), both counted answered/authenticated" \
+	eval 'answers_ok "$out" 2 1 && moved "req_count answered authenticated" $auth0 2'
 mal0=$(socket_count malformed nts)
+trunc0=$(req_count dropped truncated)
 out=$(probe -k $SRV4 -n 1 -m truncate -w 300)
-check "an authenticator cut short gets no answer, counted malformed/nts" \
-	test "$(grep -c '^none ' <<<"$out")" -eq 1 -a "$(( $(socket_count malformed nts) - mal0 ))" -eq 1
+check "an authenticator cut short gets no answer, counted malformed/nts and dropped/truncated" \
+	test "$(grep -c '^none ' <<<"$out")" -eq 1 -a "$(( $(socket_count malformed nts) - mal0 ))" -eq 1 -a \
+	"$(( $(req_count dropped truncated) - trunc0 ))" -eq 1
+
+# the Error records of RFC 8915 4.1.3, each alone before End of Message
+# (no cookies, no key material), counted by the code sent
+NEXT_AEAD=80010002000080040002000f
+err_answer() { printf 'record type=2 critical=1 len=2\nerror code=%s\nrecord type=0 critical=1 len=0\n' "$1"; }
+crit0=$(ke_count error_sent unrecognized_critical)
+out=$(probe -k $SRV4 -R ${NEXT_AEAD}ffff000080000000)
+check "an unknown record with the critical bit gets Error 0 alone, counted error_sent/unrecognized_critical" \
+	eval '[ "$out" = "$(err_answer 0)" ] && moved "ke_count error_sent unrecognized_critical" $crit0 1'
+badr0=$(ke_count error_sent bad_request)
+out=$(probe -k $SRV4 -R ${NEXT_AEAD}80030002000080000000)
+check "a Warning record from a client (RFC 8915 4.1.4: clients send none) gets Error 1, counted error_sent/bad_request" \
+	eval '[ "$out" = "$(err_answer 1)" ] && moved "ke_count error_sent bad_request" $badr0 1' 
+# 1024 bytes (one unknown record, not critical) and still no End of Message
+long_req=400003fc$(printf '%02040d' 0)
+out=$(probe -k $SRV4 -R $long_req)
+check "a request with no End of Message within 1024 bytes gets Error 1, counted error_sent/bad_request" \
+	eval '[ "$out" = "$(err_answer 1)" ] && moved "ke_count error_sent bad_request" $badr0 2' 
 
 tls_refused() { ! in_cli timeout 5 openssl s_client -connect $SRV4:4460 -CAfile "$WORK/one-ca.crt" "$@" </dev/null >"$WORK/s_client.log" 2>&1; }
 tls_both_refused() { tls_refused -tls1_3 && tls_refused -tls1_3 -alpn foo/1 && tls_refused -tls1_2 -alpn ntske/1; }
-check "a TLS client offering no ALPN, or another protocol, is refused (alert 120), and TLS 1.2 even with ntske/1" tls_both_refused
+tls0=$(ke_count failed tls_handshake)
+check "a TLS client offering no ALPN, or another protocol, is refused (alert 120), and TLS 1.2 even with ntske/1; three failed/tls_handshake" \
+	eval 'tls_both_refused && wait_for 5 moved "ke_count failed tls_handshake" $tls0 3 >/dev/null'
 
 # both key-exchange threads held by clients that never speak: each is cut
-# at the 2 s deadline and the next client is served
-for i in 1 2; do
+# at the 2 s deadline and the next client, waiting meanwhile, is served
+hold() {
 	in_cli bash -c "exec 3<>/dev/tcp/$SRV4/4460; sleep 30" &
 	HOLD_PIDS+=($!)
-done
+}
+load_is() { [ "$(ke_load serving)" = "$1" ] && [ "$(ke_load queued)" = "$2" ]; }
+tmo0=$(ke_count timed_out tls_handshake)
+hold; hold
+wait_for 10 load_is 2 0
 out=$(probe -k $SRV4 -n 1)
-check "with every key-exchange thread held by a silent client, a new client is served after the deadline" \
-	answers_ok "$out" 1 1
+check "with every key-exchange thread held by a silent client, a new client is served after the deadline; the two counted timed_out" \
+	eval 'answers_ok "$out" 1 1 && wait_for 5 moved "ke_count timed_out tls_handshake" $tmo0 2 >/dev/null'
+
+# past the bound (two served, two waiting) a connection is closed at once
+wait_for 10 load_is 0 0
+busy0=$(ke_count refused busy)
+hold; hold; hold; hold
+wait_for 10 load_is 2 2
+out=$(probe -k $SRV4 -n 0)
+check "with two held and two waiting, a fifth key exchange is refused at once, counted refused/busy" \
+	eval '{ grep -q "^ke failed" <<<"$out" || { echo "$out"; false; }; } && moved "ke_count refused busy" $busy0 1'
+wait_for 10 load_is 0 0
 
 check "the cookie key file is mode 0600" test "$(stat -c %a "$WORK/ntsdir/ntskeys")" = 600
 probe -k $SRV4 -n 0 -S "$WORK/session.bin" >/dev/null
@@ -194,9 +278,11 @@ check "the Server Negotiation record names $SRV4 (ntsntpserver)" grep -q "^ke co
 # NAKed once four newer keys have pushed its key out
 probe -k $SRV4 -n 0 -S "$WORK/rotating.bin" >/dev/null
 nak0=$(socket_count refused nts_nak)
+unk0=$(req_count nak unknown_key)
 nak_now() { in_cli "$PROBE" -L "$WORK/rotating.bin" -n 1 -s $SRV4 -w 300 | grep -q "^nak req="; }
-naked() { wait_for 20 nak_now && [ "$(socket_count refused nts_nak)" -gt "$nak0" ]; }
-check "a cookie from a rotated-out key gets the NTS NAK (kiss NTSN), counted refused/nts_nak" naked
+naked() { wait_for 20 nak_now && [ "$(socket_count refused nts_nak)" -gt "$nak0" ] &&
+	[ "$(req_count nak unknown_key)" -gt "$unk0" ]; }
+check "a cookie from a rotated-out key gets the NTS NAK (kiss NTSN), counted refused/nts_nak and nak/unknown_key" naked
 
 # SIGHUP: the certificate of CA two replaces CA one's; new handshakes use it
 cp "$WORK/two.crt" "$WORK/server.crt"
@@ -232,4 +318,4 @@ lengths_ok() {
 check "every NTS answer in the suite is no longer than its request (tcpdump)" lengths_ok
 
 daemon_stop
-[ "$TESTS_RUN" -eq 23 ] || echo "# ran $TESTS_RUN checks, plan says 23"
+[ "$TESTS_RUN" -eq 30 ] || echo "# ran $TESTS_RUN checks, plan says 30"

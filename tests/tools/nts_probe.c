@@ -14,6 +14,10 @@
  * authenticator; -m replay sends each request twice; -m tamper-answer
  * flips each byte of each answer in turn and prints how many of those a
  * client would have accepted ("tampered accepted=K of M").
+ * -R HEX sends the key-exchange request HEX (records, as they are) and
+ * prints the answer's records, one line each: "record type=T critical=C
+ * len=L", and "error code=N" for an Error record (for tests of the
+ * server's refusals; no NTP follows).
  * Exit 3 when an answer was longer than its request, 1 on a failed key
  * exchange, 2 on bad usage.
  */
@@ -23,6 +27,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,16 +207,54 @@ static void load_run(struct probe *p, double rate, double seconds)
 	       (unsigned long long)sent, (unsigned long long)got);
 }
 
+static int raw_ke(const char *addr, uint16_t port, const char *ca, const char *hex)
+{
+	uint8_t req[1024], ans[4096];
+	size_t len = strlen(hex) / 2, n, off, body;
+	char err[256];
+	unsigned int byte;
+
+	if (strlen(hex) % 2 || len > sizeof(req)) {
+		fprintf(stderr, "nts_probe: -R wants an even number of hex digits, at most 2048\n");
+		return 2;
+	}
+	for (off = 0; off < len; off++) {
+		if (sscanf(hex + 2 * off, "%2x", &byte) != 1) {
+			fprintf(stderr, "nts_probe: -R: not hex at %zu\n", 2 * off);
+			return 2;
+		}
+		req[off] = (uint8_t)byte;
+	}
+	if (nts_client_ke_raw(addr, port, ca, req, len, ans, sizeof(ans), &n, err, sizeof(err))) {
+		printf("ke failed: %s\n", err);
+		return 1;
+	}
+	for (off = 0; off + 4 <= n; off += 4 + body) {
+		uint16_t type = (uint16_t)(ans[off] << 8 | ans[off + 1]);
+
+		body = (size_t)(ans[off + 2] << 8 | ans[off + 3]);
+		printf("record type=%u critical=%u len=%zu\n", type & 0x7fff, type >> 15, body);
+		if ((type & 0x7fff) == 2 && body == 2)
+			printf("error code=%u\n", ans[off + 4] << 8 | ans[off + 5]);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct probe p = { .mode = "normal", .wait_ms = 1000 };
 	const char *ke_addr = NULL, *ca = NULL, *ntp_addr = NULL, *save = NULL, *load = NULL;
+	const char *raw = NULL;
 	int opt, n = 1, ke_port = 4460, ntp_port = 0;
 	double rate = 1000, seconds = 1;
 	char err[256];
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "k:p:c:s:u:n:P:m:S:L:w:r:T:")) != -1) {
+	/* a server that closes at once (refused/busy) must show as a failed
+	 * key exchange, not kill us on the ClientHello's write */
+	signal(SIGPIPE, SIG_IGN);
+
+	while ((opt = getopt(argc, argv, "k:p:c:s:u:n:P:m:S:L:w:r:T:R:")) != -1) {
 		switch (opt) {
 		case 'k': ke_addr = optarg; break;
 		case 'p': ke_port = atoi(optarg); break;
@@ -226,12 +269,15 @@ int main(int argc, char **argv)
 		case 'w': p.wait_ms = atoi(optarg); break;
 		case 'r': rate = atof(optarg); break;
 		case 'T': seconds = atof(optarg); break;
+		case 'R': raw = optarg; break;
 		default:
 			fprintf(stderr, "usage: nts_probe -k ADDR -c CA.pem [-p PORT] [-s NTPADDR] "
-					"[-u NTPPORT] [-n N] [-P N] [-m MODE] [-S|-L FILE] [-w MS]\n");
+					"[-u NTPPORT] [-n N] [-P N] [-m MODE] [-S|-L FILE] [-w MS] [-R HEX]\n");
 			return 2;
 		}
 	}
+	if (raw)
+		return ke_addr && ca ? raw_ke(ke_addr, (uint16_t)ke_port, ca, raw) : 2;
 	if (load) {
 		f = fopen(load, "rb");
 		if (!f || fread(&p.s, sizeof(p.s), 1, f) != 1) {

@@ -107,6 +107,8 @@ static void answer_carries_cookies_never_longer(void **state)
 		assert_true(out > 0 && out <= len);
 		/* one per cookie and placeholder, at most eight */
 		assert_int_equal(client_cookies(pkt, out, uid_ef), ph + 1 > 8 ? 8 : ph + 1);
+		/* what the cookies-issued counter adds: the cookies the client got */
+		assert_int_equal(nts_ef_answer_cookies(&rep, out), ph + 1 > 8 ? 8 : ph + 1);
 	}
 }
 
@@ -134,6 +136,7 @@ static void short_placeholders_never_longer(void **state)
 		n = client_cookies(pkt, out, uid_ef);
 		/* 8 bytes short each: every 13th placeholder costs a cookie */
 		assert_int_equal(n, ph + 1 - (8 * ph + 107) / 108);
+		assert_int_equal(nts_ef_answer_cookies(&rep, out), n);
 	}
 	placeholder_len = NTS_COOKIE_LEN;
 }
@@ -185,9 +188,12 @@ static void rotated_out_cookie_naks(void **state)
 	assert_int_equal(nts_ef_parse(pkt, len, &r), 0);
 	assert_int_equal(nts_ef_authenticate(&r2, pkt, len, &r, &rep), 0);
 	assert_true(rep.nak);
+	/* counted nak/unknown_key, not as an altered cookie */
+	assert_int_equal(rep.nak_err, -ENOKEY);
 	/* the NAK: the header and the UID, nothing else */
 	out = nts_ef_finish(&r2, pkt, &rep);
 	assert_int_equal(out, NTP_PACKET_LEN + 36);
+	assert_int_equal(nts_ef_answer_cookies(&rep, out), 0);
 	nts_cookie_ring_free(&r2);
 }
 
@@ -197,26 +203,27 @@ struct parse_row {
 	uint8_t byte;		/* written there */
 	size_t cut;		/* bytes off the end */
 	int want;
+	enum nts_ef_malformed why;	/* the reason counted */
 };
 
 /* a request with one placeholder: UID at 48 (36), cookie at 84 (108),
  * placeholder at 192 (108), authenticator at 300 (40); offsets from 48 */
 static const struct parse_row parse_rows[] = {
-	{ "as built", 0, 0, 0, 0 },
-	{ "authenticator cut by 4", 0, 0, 4, -EBADMSG },
-	{ "last field cut inside its header", 0, 0, 38, -EBADMSG },
-	{ "UID length 35 (not a multiple of 4)", 3, 35, 0, -EBADMSG },
-	{ "UID length 12 (under 16)", 3, 12, 0, -EBADMSG },
-	{ "UID length past the end", 2, 0xff, 0, -EBADMSG },
-	{ "UID body 28 bytes (under 32): cookie swallowed", 3, 32, 0, -EBADMSG },
-	{ "cookie turned into a second UID", 36, 0x01, 0, -EBADMSG },
-	{ "placeholder turned into a second cookie", 144, 0x02, 0, -EBADMSG },
-	{ "cookie turned into an unknown field: no cookie", 37, 0x99, 0, -EBADMSG },
-	{ "nonce length 12", 257, 12, 0, -EBADMSG },
-	{ "ciphertext length 15", 259, 15, 0, -EBADMSG },
-	{ "ciphertext length past the field", 259, 40, 0, -EBADMSG },
-	{ "UID turned into an unknown field: no UID", 1, 0x99, 0, -EBADMSG },
-	{ "authenticator turned into an unknown field", 253, 0x99, 0, -EBADMSG },
+	{ "as built", 0, 0, 0, 0, NTS_EF_OK },
+	{ "authenticator cut by 4", 0, 0, 4, -EBADMSG, NTS_EF_TRUNCATED },
+	{ "last field cut inside its header", 0, 0, 38, -EBADMSG, NTS_EF_TRUNCATED },
+	{ "UID length 35 (not a multiple of 4)", 3, 35, 0, -EBADMSG, NTS_EF_BAD_LENGTH },
+	{ "UID length 12 (under 16)", 3, 12, 0, -EBADMSG, NTS_EF_BAD_LENGTH },
+	{ "UID length past the end", 2, 0xff, 0, -EBADMSG, NTS_EF_TRUNCATED },
+	{ "UID body 28 bytes (under 32): cookie swallowed", 3, 32, 0, -EBADMSG, NTS_EF_SHORT },
+	{ "cookie turned into a second UID", 36, 0x01, 0, -EBADMSG, NTS_EF_DUPLICATE },
+	{ "placeholder turned into a second cookie", 144, 0x02, 0, -EBADMSG, NTS_EF_DUPLICATE },
+	{ "cookie turned into an unknown field: no cookie", 37, 0x99, 0, -EBADMSG, NTS_EF_MISSING },
+	{ "nonce length 12", 257, 12, 0, -EBADMSG, NTS_EF_SHORT },
+	{ "ciphertext length 15", 259, 15, 0, -EBADMSG, NTS_EF_SHORT },
+	{ "ciphertext length past the field", 259, 40, 0, -EBADMSG, NTS_EF_SHORT },
+	{ "UID turned into an unknown field: no UID", 1, 0x99, 0, -EBADMSG, NTS_EF_MISSING },
+	{ "authenticator turned into an unknown field", 253, 0x99, 0, -EBADMSG, NTS_EF_MISSING },
 };
 
 static void parse_table(void **state)
@@ -237,7 +244,14 @@ static void parse_table(void **state)
 		got = nts_ef_parse(pkt, len - row->cut, &r);
 		if (got != row->want)
 			fail_msg("%s: %d, want %d", row->desc, got, row->want);
+		if (r.malformed != row->why)
+			fail_msg("%s: reason %d, want %d", row->desc, r.malformed, row->why);
 	}
+	/* a field after the authenticator, which must be the last */
+	len = client_request(pkt, 1, cookie);
+	len += nts_ef_put(pkt + len, 0x2005, NULL, 12);
+	assert_int_equal(nts_ef_parse(pkt, len, &r), -EBADMSG);
+	assert_int_equal(r.malformed, NTS_EF_AFTER_AUTH);
 	/* fields that are not NTS: the symmetric-key path's, not ours */
 	memset(pkt, 0, sizeof(pkt));
 	nts_ef_put(pkt + NTP_PACKET_LEN, 0x2005, NULL, 28);

@@ -67,6 +67,16 @@ static const struct parse_row parse_rows[] = {
 	    NEXT_NTPV4, AEAD_SIV, 0x00, 0x05, 0x00, 0x02, 0x12, 0x34, EOM),
 	ROW("a client sending Error", NTS_KE_COMPLETE, 1, 1, NTS_KE_ERR_BAD_REQUEST, NEXT_NTPV4,
 	    AEAD_SIV, 0x80, 0x02, 0x00, 0x02, 0x00, 0x01, EOM),
+	/* RFC 8915 4.1.4: clients must not send Warning records, critical or not */
+	ROW("a client sending Warning", NTS_KE_COMPLETE, 1, 1, NTS_KE_ERR_BAD_REQUEST, NEXT_NTPV4,
+	    AEAD_SIV, 0x80, 0x03, 0x00, 0x02, 0x00, 0x00, EOM),
+	ROW("a client sending Warning, critical bit clear", NTS_KE_COMPLETE, 1, 1,
+	    NTS_KE_ERR_BAD_REQUEST, NEXT_NTPV4, AEAD_SIV, 0x00, 0x03, 0x00, 0x02, 0x12, 0x34, EOM),
+	ROW("a Warning before any protocol", NTS_KE_COMPLETE, 1, 1, NTS_KE_ERR_BAD_REQUEST,
+	    0x80, 0x03, 0x00, 0x00, NEXT_NTPV4, AEAD_SIV, EOM),
+	ROW("unknown critical record and a Warning: bad request", NTS_KE_COMPLETE, 1, 1,
+	    NTS_KE_ERR_BAD_REQUEST, NEXT_NTPV4, 0xc0, 0x00, 0x00, 0x00, 0x80, 0x03, 0x00, 0x02,
+	    0x00, 0x00, AEAD_SIV, EOM),
 	ROW("Server and Port from the client: ignored", NTS_KE_COMPLETE, 1, 1, -1, NEXT_NTPV4,
 	    AEAD_SIV, 0x00, 0x06, 0x00, 0x01, 'x', 0x00, 0x07, 0x00, 0x02, 0x00, 0x7b, EOM),
 };
@@ -155,6 +165,92 @@ static void refusals(void **state)
 	assert_memory_equal(out, empty_aead, sizeof(empty_aead));
 }
 
+/* Each error code where RFC 8915 4.1.3 sends it, from the request's bytes
+ * to the answer's: the Error record alone, then End of Message, no cookie. */
+struct error_row {
+	const char *desc;
+	uint8_t bytes[32];
+	size_t len;
+	int seal_fails;
+	uint16_t code;
+};
+
+#define EROW(d, fails, code, ...) \
+	{ d, { __VA_ARGS__ }, sizeof((uint8_t[]){ __VA_ARGS__ }), fails, code }
+
+static const struct error_row error_rows[] = {
+	EROW("unrecognised critical record: 0", 0, NTS_KE_ERR_UNRECOGNIZED_CRITICAL,
+	     NEXT_NTPV4, AEAD_SIV, 0xff, 0xff, 0x00, 0x00, EOM),
+	EROW("a Warning from the client: 1", 0, NTS_KE_ERR_BAD_REQUEST,
+	     NEXT_NTPV4, AEAD_SIV, 0x80, 0x03, 0x00, 0x02, 0x00, 0x00, EOM),
+	EROW("no Next Protocol: 1", 0, NTS_KE_ERR_BAD_REQUEST, AEAD_SIV, EOM),
+	EROW("a good request whose cookies do not seal: 2", 1, NTS_KE_ERR_INTERNAL,
+	     NEXT_NTPV4, AEAD_SIV, EOM),
+};
+
+struct sealer {
+	int calls, fail_at;
+};
+
+static int test_seal(void *arg, uint8_t *out)
+{
+	struct sealer *s = arg;
+
+	memset(out, 0xc0 + s->calls, 4);
+	return ++s->calls == s->fail_at ? -EIO : 0;
+}
+
+static void error_codes(void **state)
+{
+	uint8_t cookies[NTS_KE_COOKIES][128], out[512];
+	struct nts_ke_request req, sent;
+	struct nts_ke_answer a = { .req = &req, .cookie_len = 4, .server = "ntp.test" };
+	size_t i;
+	int len;
+
+	(void)state;
+	for (i = 0; i < sizeof(error_rows) / sizeof(error_rows[0]); i++) {
+		const struct error_row *row = &error_rows[i];
+		/* the third cookie fails: none of the first two may leak out */
+		struct sealer sealer = { .fail_at = row->seal_fails ? 3 : 0 };
+		const uint8_t want[] = { 0x80, 0x02, 0x00, 0x02, row->code >> 8, row->code & 0xff,
+					 EOM };
+
+		assert_int_equal(nts_ke_parse_request(row->bytes, row->len, &req), NTS_KE_COMPLETE);
+		len = nts_ke_build_answer(&a, cookies, test_seal, &sealer, out, sizeof(out), &sent);
+		if (len != (int)sizeof(want) || memcmp(out, want, sizeof(want)))
+			fail_msg("%s: %d bytes, not the Error record %u alone", row->desc, len,
+				 row->code);
+		assert_int_equal(nts_ke_reply_kind(&sent), NTS_KE_REPLY_ERROR);
+		assert_int_equal(sent.error, row->code);
+		/* an Error answer seals nothing (keys exported for no use) */
+		assert_int_equal(sealer.calls, row->seal_fails ? 3 : 0);
+	}
+}
+
+/* A good request's answer through the same path: eight seals, eight cookies. */
+static void build_answer_seals_eight(void **state)
+{
+	static const uint8_t chronyd[] = { NEXT_NTPV4, AEAD_SIV, EOM };
+	uint8_t cookies[NTS_KE_COOKIES][128], out[512];
+	struct nts_ke_request req, sent;
+	struct nts_ke_answer a = { .req = &req, .cookie_len = 4 };
+	struct sealer sealer = { 0 };
+	int len, i;
+
+	(void)state;
+	assert_int_equal(nts_ke_parse_request(chronyd, sizeof(chronyd), &req), NTS_KE_COMPLETE);
+	len = nts_ke_build_answer(&a, cookies, test_seal, &sealer, out, sizeof(out), &sent);
+	assert_int_equal(len, 12 + 8 * 8 + 4);
+	assert_int_equal(sealer.calls, NTS_KE_COOKIES);
+	assert_int_equal(nts_ke_reply_kind(&sent), NTS_KE_REPLY_COOKIES);
+	for (i = 0; i < NTS_KE_COOKIES; i++)
+		assert_int_equal(out[12 + 8 * i + 4], 0xc0 + i);
+	/* no record of the answer is a Warning: a server sends none */
+	for (i = 0; i < len; i += 4 + (out[i + 2] << 8 | out[i + 3]))
+		assert_int_not_equal(out[i + 1], NTS_KE_WARNING);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +258,8 @@ int main(void)
 		cmocka_unit_test(oversized_request),
 		cmocka_unit_test(answer_bytes),
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(error_codes),
+		cmocka_unit_test(build_answer_seals_eight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
