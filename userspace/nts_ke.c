@@ -47,7 +47,6 @@ struct nts_ke {
 	struct pending queue[NTS_KE_THREADS_MAX];	/* accepted, not yet served */
 	int q_head, q_len, serving;
 	volatile bool stopping;
-	uint64_t answered, failed;	/* atomic */
 };
 
 static int64_t mono_ms(void)
@@ -322,10 +321,6 @@ static void handle_one(struct nts_ke *ke, const struct pending *c)
 	outcome = ssl ? serve_connection(ke, ssl, c->fd, c->accepted_ms + NTS_KE_TIMEOUT_MS) :
 			NTS_STAT_KE_CLOSED;
 	nts_stats_add(outcome, 1);
-	if (outcome == NTS_STAT_KE_COMPLETED)
-		__atomic_add_fetch(&ke->answered, 1, __ATOMIC_RELAXED);
-	else
-		__atomic_add_fetch(&ke->failed, 1, __ATOMIC_RELAXED);
 	SSL_free(ssl);
 	ERR_clear_error();
 	close(c->fd);
@@ -391,7 +386,6 @@ static void accept_one(struct nts_ke *ke, int listen_fd)
 	pthread_mutex_unlock(&ke->q_lock);
 	if (!queued) {
 		nts_stats_add(NTS_STAT_KE_REFUSED_BUSY, 1);
-		__atomic_add_fetch(&ke->failed, 1, __ATOMIC_RELAXED);
 		close(c.fd);
 	}
 }
@@ -516,10 +510,4 @@ void nts_ke_close(struct nts_ke *ke)
 	pthread_mutex_destroy(&ke->q_lock);
 	pthread_mutex_destroy(&ke->ctx_lock);
 	free(ke);
-}
-
-void nts_ke_counts(const struct nts_ke *ke, uint64_t *answered, uint64_t *failed)
-{
-	*answered = __atomic_load_n(&ke->answered, __ATOMIC_RELAXED);
-	*failed = __atomic_load_n(&ke->failed, __ATOMIC_RELAXED);
 }

@@ -45,7 +45,4 @@ int nts_ke_check_files(const char *cert_file, const char *key_file);
 int nts_ke_reload(struct nts_ke *ke, const char *cert_file, const char *key_file);
 void nts_ke_close(struct nts_ke *ke);
 
-/* Handshakes answered and failed (TLS, bad request, timeout), for logs. */
-void nts_ke_counts(const struct nts_ke *ke, uint64_t *answered, uint64_t *failed);
-
 #endif /* NTPD_NTS_KE_H */

@@ -24,7 +24,8 @@ check "a rule made wrong (no 'for:') fails its unit tests" \
 metrics_used() { grep -oE 'xdp_ntpd_[a-z_]+' "$RULES" | sort -u; }
 missing=""
 for m in $(metrics_used); do
-	grep -q "\"$m\b\|$m[{ ]" "$E2E_ROOT/userspace/metrics.c" && grep -q "\`$m\`" "$E2E_ROOT/docs/metrics.md" ||
+	# the exporters: metrics.c and the per-feature files it calls (nts_stats.c)
+	cat "$E2E_ROOT"/userspace/metrics.c "$E2E_ROOT"/userspace/*_stats.c | grep -q "\"$m\b\|$m[{ ]" && grep -q "\`$m\`" "$E2E_ROOT/docs/metrics.md" ||
 		missing="$missing $m"
 done
 check "every metric the rules use is exported and documented${missing:+ (not:$missing)}" test -z "$missing"
