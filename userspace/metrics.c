@@ -247,6 +247,10 @@ char *metrics_render(struct metrics *m, size_t *len)
 		     "xdp_ntpd_request_log_events_total{result=\"lost\"} %llu\n",
 		(unsigned long long)rs.logged, (unsigned long long)rs.suppressed,
 		(unsigned long long)rs.lost);
+	family(out, "xdp_ntpd_socket_send_errors_total", "counter",
+	       "Answers the socket server built (and counted answered) that the kernel refused to send.");
+	fprintf(out, "xdp_ntpd_socket_send_errors_total %llu\n",
+		(unsigned long long)socket_server_send_errors(m->src.sockets));
 	write_served(out, m->src.served, m->src.agent);
 	write_health(out, m->src.watchdog);
 	write_upstreams(out, m->src.agent);

@@ -57,6 +57,7 @@ struct worker {
 	int family;
 	/* written by this thread only; read racily for stats, like per-CPU maps */
 	struct ntpd_counters counters;
+	__u64 send_errors;		/* answers built and counted whose sendmsg failed */
 	__u64 heartbeat_ns;		/* CLOCK_MONOTONIC of the latest pass, atomic */
 	__u32 rng;			/* xorshift state: request log sampling */
 	__u64 pass_ns;			/* CLOCK_MONOTONIC at the start of the latest pass */
@@ -527,8 +528,12 @@ static void *worker_main(void *arg)
 				.iov_base = w->buf[i],
 				.iov_len = finish_reply(w, i, &st),
 			};
-			if (sendmsg(w->fd, &w->tx[n_tx].msg_hdr, 0) < 0 && !w->srv->stopping)
+			/* counted answered already (the outcome is the request's);
+			 * an answer the kernel refused is counted on its own */
+			if (sendmsg(w->fd, &w->tx[n_tx].msg_hdr, 0) < 0 && !w->srv->stopping) {
+				w->send_errors++;
 				pr_debug("socket server: sendmsg: %s\n", strerror(errno));
+			}
 			n_tx++;
 		}
 	}
@@ -661,6 +666,16 @@ void socket_server_counters(const struct socket_server *srv, struct ntpd_counter
 	memset(out, 0, sizeof(*out));
 	for (i = 0; srv && i < srv->n_workers; i++)
 		stats_add(out, &srv->workers[i].counters);
+}
+
+__u64 socket_server_send_errors(const struct socket_server *srv)
+{
+	__u64 sum = 0;
+	int i;
+
+	for (i = 0; srv && i < srv->n_workers; i++)
+		sum += srv->workers[i].send_errors;
+	return sum;
 }
 
 int socket_server_stalest(const struct socket_server *srv, __u64 *heartbeat_ns)

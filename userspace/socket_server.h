@@ -54,6 +54,8 @@ int socket_server_each_fd(const struct socket_server *srv, int (*fn)(int fd, voi
 
 /* Counters summed over the threads (same reasons as the XDP counters). */
 void socket_server_counters(const struct socket_server *srv, struct ntpd_counters *out);
+/* Answers the kernel refused to send (sendmsg failed), summed over the threads. */
+__u64 socket_server_send_errors(const struct socket_server *srv);
 
 /*
  * The worker whose heartbeat (CLOCK_MONOTONIC ns of its latest pass; an

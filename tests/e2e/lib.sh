@@ -26,6 +26,9 @@ TESTS_RUN=0
 ok()     { TESTS_RUN=$((TESTS_RUN + 1)); echo "ok $TESTS_RUN - $*"; }
 not_ok() { TESTS_RUN=$((TESTS_RUN + 1)); echo "not ok $TESTS_RUN - $*"; }
 # check DESCRIPTION COMMAND...: one TAP line from the command's status
+# not CMD...: CMD fails (for check, which runs a command, not a pipeline)
+not() { ! "$@"; }
+
 check() {
 	local desc=$1; shift
 	if "$@" >>"$WORK/check.log" 2>&1; then ok "$desc"; else not_ok "$desc"; tail -5 "$WORK/check.log" | sed 's/^/# /'; fi

@@ -192,7 +192,6 @@ client() {
 	CLIENT_PID=$!
 }
 client_stop() { touch "$WORK/stop"; wait "$CLIENT_PID"; CLIENT_PID=""; }
-not() { ! "$@"; }
 lines_over() { [ "$(wc -l <"$1")" -ge "$2" ]; }
 no_unsync() { ! awk '$1 == "answer" && ($3 == 3 || $4 == 0)' "$1" | grep -q .; }
 answered_by() { awk -v r="$2" '$1 == "answer" && $5 == r' "$1" | grep -q .; }

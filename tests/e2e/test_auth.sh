@@ -23,7 +23,6 @@ chrony_with_key() {
 	in_cli timeout 20 chronyd -Q -f "$WORK/client.conf" -t "${3:-15}" 2>&1 | grep -q "System clock wrong by"
 }
 
-not() { ! "$@"; }
 
 bad_keyfile_refused() {
 	local out rc

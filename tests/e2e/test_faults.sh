@@ -159,4 +159,29 @@ if daemon_start $FAST --local-stratum 10 --rate-limit 2/16 --rate-table-size 64;
 else
 	not_ok "daemon starts with a 64-entry rate table"
 fi
+
+# --- 8. the kernel refuses to send an answer: counted, not hidden -------------
+# An nftables drop on the server's output makes sendmsg fail (EPERM): the
+# request is counted answered (that is its outcome), so without a counter of
+# its own nothing would show that a client went unanswered.
+if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket; then
+	before=$(socket_answered_total)
+	in_srv nft -f - <<'EON'
+table inet xntp_fault {
+	chain out { type filter hook output priority 0; udp sport 123 drop; }
+}
+EON
+	check "with the answers dropped at output, ntpdig gets none" not in_cli ntpdig -t 1 $SRV4
+	check "  ... the refused send is counted (xdp_ntpd_socket_send_errors_total)" \
+		test "$(metric xdp_ntpd_socket_send_errors_total)" -ge 1
+	check "  ... as many as the answers counted meanwhile" \
+		test "$(metric xdp_ntpd_socket_send_errors_total)" -eq $(( $(socket_answered_total) - before ))
+	in_srv nft delete table inet xntp_fault
+	errors=$(metric xdp_ntpd_socket_send_errors_total)
+	check "the rule gone, the next request is answered" serves "li=0 stratum=10 "
+	check "  ... and no send error is added" test "$(metric xdp_ntpd_socket_send_errors_total)" = "$errors"
+	daemon_stop
+else
+	not_ok "daemon starts in socket mode for the refused-send case"
+fi
 e2e_finish

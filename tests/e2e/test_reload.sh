@@ -8,7 +8,6 @@ trap e2e_cleanup EXIT
 e2e_setup_net
 
 raw() { in_cli "$RAWCLIENT" -i "$VETH_CLI" -m "$SRV_MAC" -s $CLI4 -d $SRV4 -t 300 >/dev/null 2>&1; }
-not() { ! "$@"; }
 prog_id() { ip -n "$NS_SRV" -d link show "$VETH_SRV" | awk '/prog\/xdp/ { print $3 }'; }
 logged() { grep -q "$1" "$WORK/daemon.log"; }
 

@@ -16,7 +16,6 @@ cleanup() {
 }
 trap cleanup EXIT
 e2e_setup_net
-not() { ! "$@"; }
 xdp_on() { ip -n "$NS_SRV" -j link show "$1" | jq -e '.[0].xdp != null' >/dev/null; }
 
 # --- -u USER -r DIR: the chroot is entered, the pins are USER's ----------------

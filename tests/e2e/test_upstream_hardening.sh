@@ -24,7 +24,6 @@ bad_responses() {
 	metric "xdp_ntpd_upstream_bad_responses_total{upstream=\"$1\"}"
 }
 bad_above() { [ "$(bad_responses "$1")" -gt "$2" ] 2>/dev/null; }
-not() { ! "$@"; }
 # a fake upstream on the server's loopback (polled every second), PID in LAST_UP
 fake_local() {
 	local port=$1; shift

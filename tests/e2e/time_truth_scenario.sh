@@ -34,6 +34,10 @@ trap 'exit 143' TERM INT
 stream() {
 	in_cli "$RAWCLIENT" -u -i "$VETH_CLI" -m "$SRV_MAC" -s "$2" -d "$3" -t 500 \
 		-p "${5:-123}" -S -n $((D * 1000 / $4)) -w "$4" >"$1" 2>"$1.err"
+	# what the client saw of each exchange it lost (no reply in time, or a
+	# reply it refused and why), for the record
+	[ -s "$1.err" ] && sort "$1.err" | uniq -c | sed "s|^|# $(basename "$1") client: |"
+	return 0
 }
 
 # le A B [FACTOR]: A <= FACTOR x B for decimals (bash compares integers only);
@@ -80,6 +84,8 @@ path_checks() {
 		check "the socket server answered none ($sock)" test "$sock" -eq 0
 	else
 		check "the socket server answered every one of the $2 answers ($sock)" test "$sock" -eq "$2"
+		check "  ... and sent every answer it counted (send errors: $(metric xdp_ntpd_socket_send_errors_total))" \
+			test "$(metric xdp_ntpd_socket_send_errors_total)" = 0
 		check "no XDP program on the server's interface" no_xdp_program
 	fi
 }
