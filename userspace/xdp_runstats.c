@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,4 +46,14 @@ int xdp_run_stats_sysctl(void)
 		err = -EINVAL;
 	fclose(f);
 	return err ? err : v != 0;
+}
+
+void xdp_run_stats_json(json_t *path, const struct ntpd_attachment *att)
+{
+	struct xdp_run_stats rs;
+
+	if (xdp_run_stats_of(att, &rs))
+		return;
+	json_object_set_new(path, "run_time_ns", json_integer((json_int_t)rs.run_time_ns));
+	json_object_set_new(path, "run_count", json_integer((json_int_t)rs.run_cnt));
 }

@@ -28,4 +28,9 @@ int xdp_run_stats_of(const struct ntpd_attachment *att, struct xdp_run_stats *ou
 /* kernel.bpf_stats_enabled: 1 or 0, -errno when it cannot be read. */
 int xdp_run_stats_sysctl(void);
 
+/* For data.json: "run_time_ns" and "run_count" of att's program set in
+ * the JSON object `path` (nothing when they cannot be read). */
+struct json_t;
+void xdp_run_stats_json(struct json_t *path, const struct ntpd_attachment *att);
+
 #endif /* NTPD_XDP_RUNSTATS_H */
