@@ -173,6 +173,11 @@ static struct mem_slot *lookup_or_install(struct mem_set *set, const struct ntpd
 	return NULL;
 }
 
+static void count_call(struct client_policy *cp)
+{
+	__atomic_fetch_add(&cp->map_calls, 1, __ATOMIC_RELAXED);
+}
+
 /*
  * One GCRA step in XDP's map, shared with the XDP program: lookup, decide,
  * update (the XDP side uses compare-and-swap; this slow path may lose a race
@@ -181,14 +186,10 @@ static struct mem_slot *lookup_or_install(struct mem_set *set, const struct ntpd
  * An over-limit request makes one call, not two: its bucket does not move
  * (ntp_rate_conforms), and the entry's own `limited` only feeds the leak,
  * so this path leaks by a count of its own, one in 2^leak_shift of its
- * over-limit requests as XDP leaks of its, and the map is not written.
+ * over-limit requests (all clients together) as XDP leaks of its, and the
+ * map is not written.
  * Both paths still charge the one bucket per client.
  */
-static void count_call(struct client_policy *cp)
-{
-	__atomic_fetch_add(&cp->map_calls, 1, __ATOMIC_RELAXED);
-}
-
 static int take_shared(struct client_policy *cp, const struct ntpd_rate_config *cfg,
 		       const struct ntpd_rate_key *key, __u64 now, __u32 *limited)
 {
