@@ -125,11 +125,17 @@ NTPD_INLINE __u64 ntp_leap_mask(const struct ntpd_ref_state *st, __u64 tai_ns)
 	return ntp_ge_mask(tai_ns, st->leap_tai_ns) & -(__u64)(st->leap_sign != 0);
 }
 
-/* The leap in served nanoseconds at tai_ns: sign s from the instant on, else 0. */
+/* The leap in served nanoseconds for a reading whose ntp_leap_mask() is
+ * leap_mask: sign s from the instant on, else 0. */
+NTPD_INLINE __s64 ntp_leap_ns_masked(const struct ntpd_ref_state *st, __u64 leap_mask)
+{
+	return (__s64)(leap_mask & (__u64)((__s64)st->leap_sign * (__s64)NSEC_PER_SEC_U64));
+}
+
+/* The leap in served nanoseconds at tai_ns. */
 NTPD_INLINE __s64 ntp_leap_ns(const struct ntpd_ref_state *st, __u64 tai_ns)
 {
-	return (__s64)(ntp_leap_mask(st, tai_ns) &
-		       (__u64)((__s64)st->leap_sign * (__s64)NSEC_PER_SEC_U64));
+	return ntp_leap_ns_masked(st, ntp_leap_mask(st, tai_ns));
 }
 
 /* The served UTC time before any leap: the state's straight line. */
@@ -156,20 +162,30 @@ NTPD_INLINE __u64 ntp_served_unix_ns(const struct ntpd_ref_state *st, __u64 tai_
  * 2^-32 s (0.23 ns) of exact.  Outside that window, the exact conversion
  * with its two divisions.  Either way a leap the state carries is taken
  * at exactly leap_tai_ns: the base is on the straight line, and whole
- * seconds are the top 32 bits of an NTP timestamp.
+ * seconds are the top 32 bits of an NTP timestamp.  leap_mask is
+ * ntp_leap_mask(st, tai_ns).
  */
-NTPD_INLINE __u64 ntp_served_ts(const struct ntpd_ref_state *st, __u64 tai_ns)
+NTPD_INLINE __u64 ntp_served_ts_masked(const struct ntpd_ref_state *st, __u64 tai_ns,
+					__u64 leap_mask)
 {
 	__u64 d = tai_ns - st->base_tai_ns;
 
 	if (d < (1ULL << 32)) {
-		__u64 leap = ntp_leap_mask(st, tai_ns) & ((__u64)(__s64)st->leap_sign << 32);
+		__u64 leap = leap_mask & ((__u64)(__s64)st->leap_sign << 32);
 
 		/* |drift| < 2^32 * 2^-10: d stays well inside 2^33, the product in 2^64 */
 		d += (__u64)ntp_freq_drift_ns(st, d);
 		return st->base_ntp + (d << 2) + ((d * 1266874890ULL) >> 32) - leap;
 	}
-	return ntp_ts_from_unix_ns(ntp_served_unix_ns(st, tai_ns));
+	return ntp_ts_from_unix_ns(ntp_linear_unix_ns(st, tai_ns) -
+				   (__u64)ntp_leap_ns_masked(st, leap_mask));
+}
+
+/* The same for a reading whose leap mask the caller does not need itself
+ * (ntp_fill_answer() needs it twice and computes it once). */
+NTPD_INLINE __u64 ntp_served_ts(const struct ntpd_ref_state *st, __u64 tai_ns)
+{
+	return ntp_served_ts_masked(st, tai_ns, ntp_leap_mask(st, tai_ns));
 }
 
 /* What refstate_publish() derives: the base for ntp_served_ts(), on the
@@ -379,22 +395,24 @@ NTPD_INLINE __u8 ntp_reply_tos(__u8 dscp)
 #define NTP_REFID_LOST	bpf_htonl(0x4c4f5354)	/* "LOST" */
 
 /*
- * Turn a client request into our response, in place, all fields but the
- * transmit timestamp (set last, by ntp_set_transmit, as late as possible).
- * `fresh` comes from ntp_state_fresh(): a stale state is announced as
- * unsynchronised (LI=3, stratum 16) so no client trusts it.
+ * The one answer builder: turn the packet at pkt into a `mode` packet from
+ * the state at CLOCK_TAI rx_tai_ns, in place, all fields but the transmit
+ * timestamp (set last, by ntp_set_transmit, as late as possible); the
+ * version and poll are the packet's own.  `fresh` comes from
+ * ntp_state_fresh(): a stale state is announced as unsynchronised (LI=3,
+ * stratum 16) so no client trusts it.
  */
-NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
-				   const struct ntpd_ref_state *st,
-				   const struct ntpd_config *cfg,
-				   __u64 rx_tai_ns, int fresh)
+NTPD_INLINE void ntp_fill_answer(struct ntp_packet *pkt, const struct ntpd_ref_state *st,
+				 const struct ntpd_config *cfg, __u64 rx_tai_ns, int fresh,
+				 __u8 mode)
 {
 	__u8 vn = NTP_VN(pkt->li_vn_mode);
-	__u8 mode = ntp_reply_mode(pkt->li_vn_mode);
 	__s8 poll = pkt->poll;
+	/* one leap mask for both its uses: the LI below and the receive time */
+	__u64 leap_mask = ntp_leap_mask(st, rx_tai_ns);
 	/* the announcement ends with the leap: a client asking after the
 	 * instant must not expect another one at the next midnight */
-	__u8 done = (__u8)(ntp_leap_mask(st, rx_tai_ns) & (st->leap != NTP_LEAP_UNSYNC));
+	__u8 done = (__u8)(leap_mask & (st->leap != NTP_LEAP_UNSYNC));
 	/* stale, or a state that is itself unsynchronised: LI=3 and stratum 0
 	 * together, never one without the other */
 	int synced = fresh && st->stratum <= NTP_STRATUM_MAX;
@@ -423,7 +441,17 @@ NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
 	pkt->reference_ts = bpf_cpu_to_be64(st->reference_ts);
 	/* RFC 5905 8: origin echoes the client's transmit timestamp verbatim */
 	pkt->origin_ts = pkt->transmit_ts;
-	pkt->receive_ts = bpf_cpu_to_be64(ntp_served_ts(st, rx_tai_ns));
+	pkt->receive_ts = bpf_cpu_to_be64(ntp_served_ts_masked(st, rx_tai_ns, leap_mask));
+}
+
+/* Our answer to a client request (in place): symmetric passive to
+ * symmetric active, else server mode; see ntp_fill_answer(). */
+NTPD_INLINE void ntp_fill_response(struct ntp_packet *pkt,
+				   const struct ntpd_ref_state *st,
+				   const struct ntpd_config *cfg,
+				   __u64 rx_tai_ns, int fresh)
+{
+	ntp_fill_answer(pkt, st, cfg, rx_tai_ns, fresh, ntp_reply_mode(pkt->li_vn_mode));
 }
 
 /*
@@ -454,9 +482,8 @@ NTPD_INLINE int ntp_fill_broadcast(struct ntp_packet *pkt, const struct ntpd_ref
 				   __s8 poll)
 {
 	__builtin_memset(pkt, 0, sizeof(*pkt));
-	pkt->li_vn_mode = NTP_LI_VN_MODE(0, NTP_VERSION_MAX, NTP_MODE_CLIENT);
-	ntp_fill_response(pkt, st, cfg, tai_ns, fresh);
-	pkt->li_vn_mode = (__u8)((pkt->li_vn_mode & ~7) | NTP_MODE_BROADCAST);
+	pkt->li_vn_mode = NTP_LI_VN_MODE(0, NTP_VERSION_MAX, 0);
+	ntp_fill_answer(pkt, st, cfg, tai_ns, fresh, NTP_MODE_BROADCAST);
 	pkt->poll = poll;
 	pkt->origin_ts = 0;
 	pkt->receive_ts = 0;

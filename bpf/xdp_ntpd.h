@@ -253,12 +253,6 @@ NTPD_INLINE struct ntp_verdict police(__u64 now, int v6, const void *saddr)
 	return ntp_policy_verdict(cfg, acl, over_limit, limited);
 }
 
-/* The receive (T2) and transmit (T3) times of one answer, TAI ns. */
-struct ntpd_stamps {
-	__u64 rx_tai_ns;
-	__u64 tx_tai_ns;
-};
-
 /*
  * Answer the request at `ntp` in place.  `hdr_sum` is the checksum sum of the
  * pseudo-header and UDP header, which swapping addresses and ports does not
@@ -269,10 +263,13 @@ struct ntpd_stamps {
  * about as much as the rest of the handler, and T3 - T2 of an XDP answer is
  * the handler's own ~100 ns, far below what a client resolves (docs/time.md,
  * "One clock read").  It is taken once the request is known to be a
- * checksummed NTP request for us, so other traffic pays no read.
+ * checksummed NTP request for us, so other traffic pays no read.  With
+ * receive and transmit time the same reading, T3 - T2 is 0 by construction:
+ * the processing-time histogram is the socket path's alone, and the
+ * handler's own time is the kernel's BPF statistics' (docs/metrics.md).
  */
 NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_sum,
-			 int v6, const void *saddr, int *action, struct ntpd_stamps *ts)
+			 int v6, const void *saddr, int *action)
 {
 	__u64 now;
 	struct ntpd_ref_buffer *buf;
@@ -292,8 +289,6 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 	 * socket server polices what it answers, so charging here too would
 	 * halve the burst of a client XDP did not answer. */
 	now = bpf_ktime_get_tai_ns();
-	ts->rx_tai_ns = now;
-	ts->tx_tai_ns = now;
 	buf = bpf_map_lookup_elem(&ntpd_ref, &zero);
 	state_read = buf && !ntpd_ref_read(buf, &st);
 	fresh = state_read && ntp_state_fresh(&st, now, ntpd_cfg.max_state_age_ns);
@@ -312,7 +307,8 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 		ntp_fill_kod(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, now, kiss);
 	else
 		ntp_fill_response(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, now, fresh);
-	ntp_set_transmit(ntp, &st, now);
+	/* the same reading, so the same served timestamp: no second conversion */
+	ntp->transmit_ts = ntp->receive_ts;
 
 	__u16 sport = udp->source;
 	udp->source = udp->dest;
@@ -460,7 +456,7 @@ NTPD_INLINE int ipv4_csum_ok(const struct iphdr *iph)
 }
 
 NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __u32 vlan,
-			      int *action, struct ntpd_stamps *ts)
+			      int *action)
 {
 	struct ntpd_local_addr key = { .addr = { [10] = 0xff, [11] = 0xff }, .vlan = vlan };
 	struct ntp_packet *ntp = NULL;
@@ -524,7 +520,7 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 
 	hdr_sum = (__u64)iph->saddr + iph->daddr + bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
-	ret = answer(ntp, udp, hdr_sum, 0, &iph->saddr, action, ts);
+	ret = answer(ntp, udp, hdr_sum, 0, &iph->saddr, action);
 	log_request(&iph->saddr, req_sport, 0, req_lvm, ret);
 	if (*action != XDP_TX)
 		return ret;
@@ -560,7 +556,7 @@ NTPD_INLINE int ipv6_is_listen_addr(const struct in6_addr *daddr)
 }
 
 NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __u32 vlan,
-			      int *action, struct ntpd_stamps *ts)
+			      int *action)
 {
 	struct ntpd_local_addr key = { .vlan = vlan };
 	struct ntp_packet *ntp = NULL;
@@ -623,7 +619,7 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 	hdr_sum = (__u64)a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7] +
 		  bpf_htons(IPPROTO_UDP_) + udp->len +
 		  udp->source + udp->dest + udp->len;
-	ret = answer(ntp, udp, hdr_sum, 1, &ip6h->saddr, action, ts);
+	ret = answer(ntp, udp, hdr_sum, 1, &ip6h->saddr, action);
 	log_request(&ip6h->saddr, req_sport, 1, req_lvm, ret);
 	if (*action != XDP_TX)
 		return ret;
@@ -648,7 +644,6 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 		.end = (void *)(long)ctx->data_end,
 	};
 	struct ntpd_counters *counters;
-	struct ntpd_stamps ts = {};
 	int action = XDP_PASS;
 	struct ethhdr *eth;
 	__u32 zero = 0;
@@ -657,9 +652,9 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 
 	proto = parse_ethernet(&c, &eth, &vlan, &reason);
 	if (proto == bpf_htons(ETH_P_IP_) && eth)
-		reason = handle_ipv4(&c, eth, vlan, &action, &ts);
+		reason = handle_ipv4(&c, eth, vlan, &action);
 	else if (proto == bpf_htons(ETH_P_IPV6_) && eth)
-		reason = handle_ipv6(&c, eth, vlan, &action, &ts);
+		reason = handle_ipv6(&c, eth, vlan, &action);
 
 	/* the policy's drops come with XDP_DROP already (the verdict says so);
 	 * these are the checks before it that refuse rather than pass */
@@ -674,9 +669,6 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 	counters = bpf_map_lookup_elem(&ntpd_counters, &zero);
 	if (counters && reason < NTPD_CNT_MAX)
 		counters->packets[reason]++;
-	/* T3 - T2 as served: 0 with one clock read, and no read of its own */
-	if (counters && action == XDP_TX)
-		ntp_latency_add(counters, ts.tx_tai_ns - ts.rx_tai_ns);
 	return action;
 }
 

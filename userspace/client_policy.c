@@ -38,6 +38,8 @@ struct client_policy {
 	struct ntpd_policy cfg;
 	pthread_rwlock_t cfg_lock;
 	int rate_fd;	/* XDP's bucket map, one bucket per client on both paths; -1 without BPF */
+	__u64 map_calls;	/* bpf() calls on rate_fd (relaxed atomics), for tests */
+	__u32 over_limit;	/* requests found over the limit in rate_fd: the leak's count */
 	struct mem_set *sets;		/* socket mode only */
 	size_t n_sets;
 	/* SipHash key, random per start: the set a client lands in cannot be
@@ -171,33 +173,58 @@ static struct mem_slot *lookup_or_install(struct mem_set *set, const struct ntpd
 	return NULL;
 }
 
+static void count_call(struct client_policy *cp)
+{
+	__atomic_fetch_add(&cp->map_calls, 1, __ATOMIC_RELAXED);
+}
+
 /*
- * One GCRA step on the client's entry.  With BPF maps: lookup, decide,
+ * One GCRA step in XDP's map, shared with the XDP program: lookup, decide,
  * update (the XDP side uses compare-and-swap; this slow path may lose a race
- * and let one request too many through, never the other way).  Returns 1
- * if the request conforms, 0 if over the limit; *limited the count so far.
+ * and let one request too many through, never the other way).
+ *
+ * An over-limit request makes one call, not two: its bucket does not move
+ * (ntp_rate_conforms), and the entry's own `limited` only feeds the leak,
+ * so this path leaks by a count of its own, one in 2^leak_shift of its
+ * over-limit requests (all clients together) as XDP leaks of its, and the
+ * map is not written.
+ * Both paths still charge the one bucket per client.
  */
-static int take(struct client_policy *cp, const struct ntpd_rate_config *cfg,
-		const struct ntpd_rate_key *key, __u64 now, __u32 *limited)
+static int take_shared(struct client_policy *cp, const struct ntpd_rate_config *cfg,
+		       const struct ntpd_rate_key *key, __u64 now, __u32 *limited)
 {
 	struct ntpd_rate_entry e = { 0 };
 	__u64 new_tat;
+	int missing;
+
+	missing = bpf_map_lookup_elem(cp->rate_fd, key, &e);
+	count_call(cp);
+	if (missing) {
+		e.tat_ns = now + cfg->cost_ns;	/* new client: full bucket, less this */
+		bpf_map_update_elem(cp->rate_fd, key, &e, BPF_NOEXIST);
+		count_call(cp);
+		return 1;
+	}
+	if (!ntp_rate_conforms(e.tat_ns, now, cfg, &new_tat)) {
+		*limited = __atomic_add_fetch(&cp->over_limit, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	e.tat_ns = new_tat;
+	bpf_map_update_elem(cp->rate_fd, key, &e, BPF_EXIST);
+	count_call(cp);
+	return 1;
+}
+
+/* One GCRA step on the client's entry: 1 if the request conforms, 0 if
+ * over the limit with *limited the count so far. */
+static int take(struct client_policy *cp, const struct ntpd_rate_config *cfg,
+		const struct ntpd_rate_key *key, __u64 now, __u32 *limited)
+{
+	__u64 new_tat;
 	int ok;
 
-	if (cp->rate_fd >= 0) {
-		if (bpf_map_lookup_elem(cp->rate_fd, key, &e)) {
-			e.tat_ns = now + cfg->cost_ns;	/* new client: full bucket, less this */
-			bpf_map_update_elem(cp->rate_fd, key, &e, BPF_NOEXIST);
-			return 1;
-		}
-		ok = ntp_rate_conforms(e.tat_ns, now, cfg, &new_tat);
-		if (ok)
-			e.tat_ns = new_tat;
-		else
-			*limited = ++e.limited;
-		bpf_map_update_elem(cp->rate_fd, key, &e, BPF_EXIST);
-		return ok;
-	}
+	if (cp->rate_fd >= 0)
+		return take_shared(cp, cfg, key, now, limited);
 
 	size_t set = set_of(cp, key);
 	pthread_mutex_t *lock = &cp->stripe[set % LOCK_STRIPES];
@@ -243,6 +270,11 @@ struct ntp_verdict client_policy_check(struct client_policy *cp, int family, con
 void client_policy_set_hash_key(struct client_policy *cp, const __u8 key[16])
 {
 	memcpy(cp->hash_key, key, sizeof(cp->hash_key));
+}
+
+__u64 client_policy_map_calls(const struct client_policy *cp)
+{
+	return __atomic_load_n(&cp->map_calls, __ATOMIC_RELAXED);
 }
 
 long client_policy_set_of(struct client_policy *cp, int family, const void *saddr)

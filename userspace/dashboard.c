@@ -4,6 +4,7 @@
 #include "ntp_proto.h"
 #include "refstate.h"
 #include "stats.h"
+#include "xdp_runstats.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -131,10 +132,13 @@ char *dashboard_data_json(const struct metrics_sources *src)
 	for (i = 0; i < src->n_att; i++) {
 		const struct ntpd_attachment *att = &src->att[i];
 
-		if (att->attached && !loader_read_counters(att->counters_fd, &c))
-			json_array_append_new(paths, path_json(att->generic ? "xdp_generic" :
-									    "xdp_native",
-							       att->ifname, &c));
+		json_t *p;
+
+		if (!att->attached || loader_read_counters(att->counters_fd, &c))
+			continue;
+		p = path_json(att->generic ? "xdp_generic" : "xdp_native", att->ifname, &c);
+		xdp_run_stats_json(p, att);	/* the handler's time: not in its histogram */
+		json_array_append_new(paths, p);
 	}
 	if (src->sockets) {
 		socket_server_counters(src->sockets, &c);
@@ -144,9 +148,10 @@ char *dashboard_data_json(const struct metrics_sources *src)
 		json_array_append_new(le, json_real((double)(1ULL << (i + NTPD_LAT_SHIFT)) / 1e9));
 	if (!refstate_read(src->served, &st))
 		synced = st.leap != NTP_LEAP_UNSYNC && st.stratum <= NTP_STRATUM_MAX;
-	root = json_pack("{s:b, s:i, s:o, s:o, s:o}", "synchronised", synced, "stratum",
+	root = json_pack("{s:b, s:i, s:o, s:o, s:o, s:b}", "synchronised", synced, "stratum",
 			 synced ? st.stratum : 16, "latency_le_seconds", le,
-			 "paths", paths, "sources", sources_json(src->agent));
+			 "paths", paths, "sources", sources_json(src->agent),
+			 "bpf_stats_enabled", xdp_run_stats_sysctl() == 1);
 	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);
 	return text;

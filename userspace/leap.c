@@ -152,23 +152,44 @@ bad:
 	return -EINVAL;
 }
 
-int leap_list_lookup(const struct leap_list *l, double now, int *tai_utc, double *next,
-		     int *next_sign)
+void leap_list_position(const struct leap_list *l, double now, struct leap_list_pos *pos)
 {
 	double now_ntp = now + (double)NTP_UNIX_EPOCH_DELTA;
 	int i;
 
+	memset(pos, 0, sizeof(*pos));
+	if (!l->n)
+		return;
+	/* i: how many entries are at or before now */
+	for (i = 0; i < l->n && (double)l->ntp_s[i] <= now_ntp; i++)
+		;
+	pos->tai_utc = l->tai_utc[i ? i - 1 : 0];
+	if (i < 1)
+		i = 1;		/* before the table its first leap is next */
+	if (i < l->n) {
+		pos->next_s = l->ntp_s[i] - (__s64)NTP_UNIX_EPOCH_DELTA;
+		pos->next_sign = l->tai_utc[i] - l->tai_utc[i - 1];
+	}
+	if (i >= 2) {
+		pos->last_s = l->ntp_s[i - 1] - (__s64)NTP_UNIX_EPOCH_DELTA;
+		pos->last_sign = l->tai_utc[i - 1] - l->tai_utc[i - 2];
+	}
+}
+
+int leap_list_lookup(const struct leap_list *l, double now, int *tai_utc, double *next,
+		     int *next_sign)
+{
+	struct leap_list_pos pos;
+
 	*next = 0;
 	*next_sign = 0;
 	*tai_utc = l->n ? l->tai_utc[0] : 0;
-	if (now_ntp >= (double)l->expires_ntp_s)
+	if (now + (double)NTP_UNIX_EPOCH_DELTA >= (double)l->expires_ntp_s)
 		return -ESTALE;
-	for (i = 0; i < l->n && (double)l->ntp_s[i] <= now_ntp; i++)
-		*tai_utc = l->tai_utc[i];
-	if (i > 0 && i < l->n) {
-		*next = (double)(l->ntp_s[i] - (__s64)NTP_UNIX_EPOCH_DELTA);
-		*next_sign = l->tai_utc[i] - l->tai_utc[i - 1];
-	}
+	leap_list_position(l, now, &pos);
+	*tai_utc = pos.tai_utc;
+	*next = (double)pos.next_s;
+	*next_sign = pos.next_sign;
 	return 0;
 }
 

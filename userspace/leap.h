@@ -74,6 +74,20 @@ __u8 leap_li_combine(__u8 upstream_li, const struct leap_tracker *t, double now)
  */
 int leap_list_parse(const char *text, struct leap_list *out, int *bad_line);
 
+/* Where a Unix time falls in a leap list: what one walk of it tells.  The
+ * first entry (1972, TAI-UTC 10) starts the table; each one after it is a
+ * leap. */
+struct leap_list_pos {
+	int tai_utc;		/* TAI - UTC in force (the first entry's before the table, 0 if empty) */
+	__s64 next_s;		/* Unix s of the first leap after the time; 0: none listed */
+	int next_sign;		/* its step: +1 insertion, -1 deletion; 0: none */
+	__s64 last_s;		/* Unix s of the latest leap at or before the time; 0: none */
+	int last_sign;
+};
+
+/* One walk of the list for Unix time `now`, whether or not it has expired. */
+void leap_list_position(const struct leap_list *l, double now, struct leap_list_pos *pos);
+
 /* TAI - UTC at Unix time `now`, and the next leap after it (Unix s of the
  * midnight, 0 if none listed) with its sign.  0, or -ESTALE once the list
  * has expired (its last entries may be missing a leap announced since). */

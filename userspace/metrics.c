@@ -10,6 +10,7 @@
 #include "stats.h"
 #include "status.h"
 #include "version.h"
+#include "xdp_runstats.h"
 
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -54,7 +55,9 @@ static void write_counters(FILE *out, const char *path, const char *iface,
 			(unsigned long long)c->packets[i]);
 }
 
-/* The processing-time histogram of one path: cumulative buckets, le in seconds. */
+/* The processing-time histogram of one path: cumulative buckets, le in seconds.
+ * Only the socket path's: an XDP answer is stamped once (T3 = T2), its
+ * handler's time is write_xdp_run_time()'s. */
 static void write_latency(FILE *out, const char *path, const char *iface,
 			  const struct ntpd_counters *c)
 {
@@ -79,6 +82,34 @@ static void write_latency(FILE *out, const char *path, const char *iface,
 static void family(FILE *out, const char *name, const char *type, const char *help)
 {
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The XDP handler's own time per interface, from the kernel's BPF
+ * statistics (userspace/xdp_runstats.h): its sum and its runs. */
+static void write_xdp_run_time(FILE *out, const struct metrics_sources *src)
+{
+	struct xdp_run_stats rs[NTPD_MAX_IFACES];
+	bool have[NTPD_MAX_IFACES];
+	int i, n = src->n_att < NTPD_MAX_IFACES ? src->n_att : NTPD_MAX_IFACES;
+
+	for (i = 0; i < n; i++)
+		have[i] = !xdp_run_stats_of(&src->att[i], &rs[i]);
+	family(out, "xdp_ntpd_bpf_stats_enabled", "gauge",
+	       "kernel.bpf_stats_enabled: while 0 (and no process holds BPF_ENABLE_STATS) "
+	       "the XDP run-time counters stand still.");
+	fprintf(out, "xdp_ntpd_bpf_stats_enabled %d\n", xdp_run_stats_sysctl() == 1);
+	family(out, "xdp_ntpd_xdp_run_time_seconds_total", "counter",
+	       "Time the XDP program ran, from the kernel's BPF statistics (0 while they are off).");
+	for (i = 0; i < n; i++)
+		if (have[i])
+			fprintf(out, "xdp_ntpd_xdp_run_time_seconds_total{interface=\"%s\"} %.9f\n",
+				src->att[i].ifname, (double)rs[i].run_time_ns / 1e9);
+	family(out, "xdp_ntpd_xdp_run_count_total", "counter",
+	       "Runs of the XDP program (every frame it saw) counted while the BPF statistics were on.");
+	for (i = 0; i < n; i++)
+		if (have[i])
+			fprintf(out, "xdp_ntpd_xdp_run_count_total{interface=\"%s\"} %llu\n",
+				src->att[i].ifname, (unsigned long long)rs[i].run_cnt);
 }
 
 static void write_upstreams(FILE *out, struct agent *agent)
@@ -228,15 +259,10 @@ char *metrics_render(struct metrics *m, size_t *len)
 	socket_server_counters(m->src.sockets, &c);
 	write_counters(out, "socket", "", &c);
 	family(out, "xdp_ntpd_request_processing_seconds", "histogram",
-	       "Receive to transmit timestamp of answered requests, by path.");
-	for (i = 0; i < m->src.n_att; i++) {
-		const struct ntpd_attachment *att = &m->src.att[i];
-		struct ntpd_counters xc;
-
-		if (att->attached && !loader_read_counters(att->counters_fd, &xc))
-			write_latency(out, att->generic ? "xdp_generic" : "xdp_native", att->ifname, &xc);
-	}
+	       "Receive to transmit timestamp of requests the socket path answered "
+	       "(XDP answers carry one stamp as both: see xdp_ntpd_xdp_run_time_seconds_total).");
 	write_latency(out, "socket", "", &c);
+	write_xdp_run_time(out, &m->src);
 	write_rate_table(out, m);
 	reqlog_stats(&rs, m->src.att, m->src.n_att);
 	family(out, "xdp_ntpd_request_log_events_total", "counter",

@@ -16,34 +16,31 @@ struct webntp {
 	__u64 max_state_age_ns;
 };
 
-void webntp_leap_fields(const struct leap_list *l, double now, int *leap, __s64 *next_s,
-			int *step)
+/* go-webntp's fields from where now falls in the list: the next leap, or
+ * the last one once none is ahead, with TAI-UTC before it. */
+static void leap_fields_at(const struct leap_list_pos *pos, int *leap, __s64 *next_s, int *step)
 {
-	double now_ntp = now + (double)NTP_UNIX_EPOCH_DELTA;
-	int i;
-
 	*leap = 0;
 	*next_s = 0;
 	*step = 0;
-	/* the first entry (1972, TAI-UTC 10) starts the table; leaps follow it */
-	if (l->n < 2)
-		return;
-	for (i = 1; i < l->n - 1 && (double)l->ntp_s[i] <= now_ntp; i++)
-		;
-	*leap = l->tai_utc[i - 1];
-	*next_s = l->ntp_s[i] - (__s64)NTP_UNIX_EPOCH_DELTA;
-	*step = l->tai_utc[i] - l->tai_utc[i - 1];
+	if (pos->next_s) {
+		*leap = pos->tai_utc;
+		*next_s = pos->next_s;
+		*step = pos->next_sign;
+	} else if (pos->last_s) {
+		*leap = pos->tai_utc - pos->last_sign;
+		*next_s = pos->last_s;
+		*step = pos->last_sign;
+	}
 }
 
-/* TAI - UTC in force at now: the last entry at or before it. */
-static int tai_utc_at(const struct leap_list *l, double now)
+void webntp_leap_fields(const struct leap_list *l, double now, int *leap, __s64 *next_s,
+			int *step)
 {
-	double now_ntp = now + (double)NTP_UNIX_EPOCH_DELTA;
-	int i, v = 0;
+	struct leap_list_pos pos;
 
-	for (i = 0; i < l->n && (double)l->ntp_s[i] <= now_ntp; i++)
-		v = l->tai_utc[i];
-	return v;
+	leap_list_position(l, now, &pos);
+	leap_fields_at(&pos, leap, next_s, step);
 }
 
 static bool is_digits(const char *s, size_t len)
@@ -165,15 +162,17 @@ void webntp_close(struct webntp *w)
 static void leap_answer(const struct ntpd_ref_state *st, double now, struct webntp_answer *a)
 {
 	struct leap_list list, *l = &list;
+	struct leap_list_pos pos;
 	__s64 pending_s;
 
 	leap_list_current(now, l);
-	webntp_leap_fields(l, now, &a->leap, &a->next_s, &a->step);
+	leap_list_position(l, now, &pos);
+	leap_fields_at(&pos, &a->leap, &a->next_s, &a->step);
 	a->leap_expired = l->n && now + (double)NTP_UNIX_EPOCH_DELTA >= (double)l->expires_ntp_s;
 	if (st->leap_sign && st->leap_tai_ns != ~0ULL) {
 		pending_s = llround((double)ntp_linear_unix_ns(st, st->leap_tai_ns) / 1e9);
 		if (pending_s != a->next_s) {
-			a->leap = tai_utc_at(l, now);
+			a->leap = pos.tai_utc;
 			a->next_s = pending_s;
 			a->step = st->leap_sign;
 		}

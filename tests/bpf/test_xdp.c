@@ -421,6 +421,12 @@ static const char *answer_diff(const uint8_t *req, size_t len, const struct fixt
 			 (unsigned long long)ts_lo, (unsigned long long)ts_hi);
 		return msg;
 	}
+	/* one clock reading serves as both (bpf/xdp_ntpd.h): one served stamp */
+	if (rx != tx) {
+		snprintf(msg, msg_len, "receive %#llx and transmit %#llx differ",
+			 (unsigned long long)rx, (unsigned long long)tx);
+		return msg;
+	}
 	put64(ntp + 32, rx);
 	put64(ntp + 40, tx);
 

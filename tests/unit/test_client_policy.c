@@ -12,6 +12,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <cmocka.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "client_policy.h"
 #include "ntp_verdict.h"	/* and ntp_proto.h under it */
@@ -280,6 +284,62 @@ static void test_lru_replacement(void **state)
 	client_policy_close(cp);
 }
 
+/*
+ * With XDP attached the socket path charges XDP's own table (a real LRU
+ * hash here, as the loader creates it): the bucket is one per client for
+ * both paths.  A new or conforming client costs two bpf() calls (lookup,
+ * update); an over-limit one, one (its bucket does not move, the map is not
+ * written) and the leak still lets one in 4 through.  What XDP wrote
+ * limits the socket path too.
+ */
+static void test_shared_table_calls(void **state)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	struct ntpd_attachment att = { .attached = true };
+	struct ntpd_rate_entry e;
+	struct ntpd_rate_key key;
+	struct client_policy *cp = NULL;
+	struct ntpd_policy p;
+	__be32 a = v4("192.0.2.1"), kod;
+	int i, got = 0, leaked = 0, fd;
+	__u32 c;
+
+	(void)state;
+	limits(&p, 64);
+	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "test_rate", sizeof(key), sizeof(e), 64, &opts);
+	assert_true(fd >= 0);
+	att.rate_fd = fd;
+	assert_int_equal(client_policy_open(&cp, &p, &att), 0);
+	ntp_rate_key(&key, 0, &a, &p.rate);
+
+	/* the bucket of 3: new, then two conforming */
+	for (i = 0; i < 3; i++)
+		assert_true(answered(check(cp, &a, T0, &kod)));
+	assert_int_equal(client_policy_map_calls(cp), 6);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &e), 0);
+	assert_int_equal(e.tat_ns, T0 + 3 * p.rate.cost_ns);
+	/* 8 over the limit: one call each, the entry untouched, 2 leaked */
+	for (i = 0; i < 8; i++) {
+		c = check(cp, &a, T0, &kod);
+		got += answered(c);
+		leaked += c == NTPD_CNT_RATE_LEAKED;
+	}
+	assert_int_equal(got, 2);
+	assert_int_equal(leaked, 2);
+	assert_int_equal(client_policy_map_calls(cp), 6 + 8);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &e), 0);
+	assert_int_equal(e.tat_ns, T0 + 3 * p.rate.cost_ns);
+	assert_int_equal(e.limited, 0);
+
+	/* XDP answered a burst of its own meanwhile: the socket path sees it */
+	e.tat_ns = T0 + 100 * p.rate.cost_ns;
+	assert_int_equal(bpf_map_update_elem(fd, &key, &e, BPF_EXIST), 0);
+	c = check(cp, &a, T0 + 20 * p.rate.cost_ns, &kod);
+	assert_true(c == NTPD_CNT_RATE_DROPPED || c == NTPD_CNT_RATE_LEAKED);
+	client_policy_close(cp);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_placement_keyed),
 		cmocka_unit_test(test_same_set_both_limited),
 		cmocka_unit_test(test_lru_replacement),
+		cmocka_unit_test(test_shared_table_calls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

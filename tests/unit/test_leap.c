@@ -153,6 +153,55 @@ static void list_parses_and_looks_up(void **state)
 			 -ESTALE);
 }
 
+/*
+ * One walk tells the next and the last leap around a time: the abridged
+ * list's first entry (2012, 35) starts it, 2015 and 2017 are its leaps; a
+ * deletion steps -1.  Past the expiry the walk still answers (webntp shows
+ * the past entries, marked expired).
+ */
+static void list_position_next_and_last(void **state)
+{
+	static const __s64 L2015 = 3644697600LL - 2208988800LL, L2017 = 3692217600LL - 2208988800LL;
+	static const struct {
+		const char *desc;
+		double now;
+		int tai_utc;
+		__s64 next_s, last_s;
+		int next_sign, last_sign;
+	} rows[] = {
+		{ "before the table: its first leap next", 1e9, 35, L2015, 0, 1, 0 },
+		{ "after the table's start", L2015 - 10, 35, L2015, 0, 1, 0 },
+		{ "at a leap's instant: it is the last", L2015, 36, L2017, L2015, 1, 1 },
+		{ "between two leaps", L2017 - 1, 36, L2017, L2015, 1, 1 },
+		{ "after the last leap, expired too", 3991593600.0 - 2208988800.0 + 1e6, 37, 0, L2017,
+		  0, 1 },
+	};
+	struct leap_list l, del = { .n = 2, .ntp_s = { 2272060800LL, 3550089600LL },
+				   .tai_utc = { 10, 9 }, .expires_ntp_s = 3991593600LL };
+	struct leap_list_pos pos;
+	size_t i;
+	int line;
+
+	(void)state;
+	assert_int_equal(leap_list_parse(LIST_TEXT, &l, &line), 0);
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		leap_list_position(&l, rows[i].now, &pos);
+		if (pos.tai_utc != rows[i].tai_utc || pos.next_s != rows[i].next_s ||
+		    pos.next_sign != rows[i].next_sign || pos.last_s != rows[i].last_s ||
+		    pos.last_sign != rows[i].last_sign)
+			fail_msg("%s: TAI-UTC %d next %lld (%+d) last %lld (%+d)", rows[i].desc,
+				 pos.tai_utc, (long long)pos.next_s, pos.next_sign,
+				 (long long)pos.last_s, pos.last_sign);
+	}
+	leap_list_position(&del, 3550089600.0 - 2208988800.0, &pos);
+	assert_int_equal(pos.tai_utc, 9);
+	assert_int_equal(pos.last_sign, -1);
+	assert_int_equal(pos.next_s, 0);
+	del.n = 0;
+	leap_list_position(&del, 1.7e9, &pos);
+	assert_true(!pos.tai_utc && !pos.next_s && !pos.last_s && !pos.next_sign && !pos.last_sign);
+}
+
 static void list_errors_name_the_line(void **state)
 {
 	static const struct { const char *desc, *text; int err, line; } rows[] = {
@@ -563,6 +612,7 @@ int main(void)
 		cmocka_unit_test(announced_only_on_the_last_day_of_june_or_december),
 		cmocka_unit_test(announced_by_the_majority_of_selected_sources),
 		cmocka_unit_test(list_parses_and_looks_up),
+		cmocka_unit_test(list_position_next_and_last),
 		cmocka_unit_test(list_errors_name_the_line),
 		cmocka_unit_test(list_announces_and_expires),
 		cmocka_unit_test(system_list_parses),

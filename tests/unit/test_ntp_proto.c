@@ -1249,6 +1249,42 @@ static void served_ts_takes_the_leap_at_the_instant(void **state)
 		ntp_fill_response(&p, &st, &cfg, tai, 1);
 		assert_int_equal(NTP_LI(p.li_vn_mode), rows[i].taken ? NTP_LEAP_NONE : NTP_LEAP_INSERT);
 		assert_int_equal(bpf_be64_to_cpu(p.receive_ts), ntp_served_ts(&st, tai));
+		assert_int_equal(ntp_served_ts_masked(&st, tai, ntp_leap_mask(&st, tai)),
+				 ntp_served_ts(&st, tai));
+	}
+}
+
+/*
+ * The one builder takes the mode: a broadcast (5), a server answer (4) and
+ * a symmetric passive one (2) from the same request and state differ in the
+ * mode bits alone, and ntp_fill_response() picks 4 or 2 from the request.
+ */
+static void fill_answer_takes_the_mode(void **state)
+{
+	static const struct { __u8 req_mode, mode; } rows[] = {
+		{ NTP_MODE_CLIENT, NTP_MODE_SERVER },
+		{ NTP_MODE_SYM_ACTIVE, NTP_MODE_SYM_PASSIVE },
+		{ NTP_MODE_CLIENT, NTP_MODE_BROADCAST },
+	};
+	struct ntpd_ref_state st = scenario_state();
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct framed_packet a, b;
+
+		make_request(&a, NTP_LI_VN_MODE(0, 3, rows[i].req_mode), 6);
+		b = a;
+		ntp_fill_answer(&a.pkt, &st, &scenario_cfg, SC_RX_TAI, 1, rows[i].mode);
+		assert_int_equal(NTP_MODE(a.pkt.li_vn_mode), rows[i].mode);
+		assert_int_equal(NTP_VN(a.pkt.li_vn_mode), 3);
+		ntp_fill_response(&b.pkt, &st, &scenario_cfg, SC_RX_TAI, 1);
+		assert_int_equal(NTP_MODE(b.pkt.li_vn_mode), rows[i].req_mode == NTP_MODE_CLIENT ?
+			NTP_MODE_SERVER : NTP_MODE_SYM_PASSIVE);
+		b.pkt.li_vn_mode = (__u8)((b.pkt.li_vn_mode & ~7) | rows[i].mode);
+		assert_memory_equal(&a.pkt, &b.pkt, sizeof(a.pkt));
+		assert_int_equal(bpf_be64_to_cpu(a.pkt.receive_ts), SC_RX_TS);
+		assert_canaries(&a);
 	}
 }
 
@@ -1276,6 +1312,7 @@ int main(void)
 		cmocka_unit_test(served_ts_follows_frequency),
 		cmocka_unit_test(ge_mask_is_a_comparison),
 		cmocka_unit_test(served_ts_takes_the_leap_at_the_instant),
+		cmocka_unit_test(fill_answer_takes_the_mode),
 		cmocka_unit_test(latency_buckets),
 		cmocka_unit_test(classify_all_versions_and_modes),
 		cmocka_unit_test(fill_response_fields),
