@@ -24,7 +24,7 @@
 
 #define BLOCK 16
 
-static EVP_CIPHER *ecb;
+static EVP_CIPHER *ecb, *cbc;
 static pthread_once_t siv_once = PTHREAD_ONCE_INIT;
 static pthread_key_t thread_exit_key;
 
@@ -61,10 +61,12 @@ static void siv_thread_exit(void *unused)
 static void siv_fetch(void)
 {
 	ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
-	if (pthread_key_create(&thread_exit_key, siv_thread_exit) ||
+	cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
+	if (!cbc || pthread_key_create(&thread_exit_key, siv_thread_exit) ||
 	    pthread_atfork(NULL, NULL, nonce_forget)) {
 		EVP_CIPHER_free(ecb);
-		ecb = NULL;
+		EVP_CIPHER_free(cbc);
+		ecb = cbc = NULL;
 	}
 }
 
@@ -84,13 +86,17 @@ static struct siv_thread *siv_thread(void)
 	return &tl;
 }
 
-static EVP_CIPHER_CTX *ecb_context(void)
+static EVP_CIPHER_CTX *aes_context(const EVP_CIPHER *cipher)
 {
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 
-	/* keyless first init: the cipher and padding set once, by name once */
-	if (c && (!EVP_EncryptInit_ex2(c, ecb, NULL, NULL, NULL) ||
-		  !EVP_CIPHER_CTX_set_padding(c, 0))) {
+	/*
+	 * Keyless first init with the fetched cipher.  Padding is left on: it
+	 * only acts in EVP_EncryptFinal, never called here (every update is
+	 * whole blocks), and turning it off costs 3.0 a parameter set by name
+	 * on every later re-key.
+	 */
+	if (c && !EVP_EncryptInit_ex2(c, cipher, NULL, NULL, NULL)) {
 		EVP_CIPHER_CTX_free(c);
 		c = NULL;
 	}
@@ -103,8 +109,8 @@ int nts_siv_key_init(struct nts_siv_key *k)
 	pthread_once(&siv_once, siv_fetch);
 	if (!ecb)
 		return -ENOSYS;
-	k->mac = ecb_context();
-	k->ctr = ecb_context();
+	k->mac = aes_context(cbc);
+	k->ctr = aes_context(ecb);
 	if (!k->mac || !k->ctr) {
 		nts_siv_key_free(k);
 		return -ENOMEM;
@@ -156,49 +162,80 @@ static void load(uint8_t *m, const uint8_t *data, size_t off, size_t n, size_t t
 		m[j] ^= xe[off + j - tail];
 }
 
+/* CMAC's last block (RFC 4493 2.4 steps 3-4): r of its bytes are data */
+static void last_block(const struct nts_siv_key *k, uint8_t *m, size_t r)
+{
+	if (r == BLOCK) {
+		xor_block(m, k->sub1);
+		return;
+	}
+	m[r] = 0x80;
+	memset(m + r + 1, 0, BLOCK - r - 1);
+	xor_block(m, k->sub2);
+}
+
+/* After a failed call the chaining value is unknown: start again from 0. */
+static int chain_reset(struct nts_siv_key *k)
+{
+	static const uint8_t zero[BLOCK];
+
+	memset(k->chain, 0, BLOCK);
+	return EVP_EncryptInit_ex2(k->mac, NULL, NULL, zero, NULL) ? -EINVAL : -EIO;
+}
+
 /*
  * AES-CMAC (RFC 4493 2.4) under K1 of data whose last BLOCK bytes are
  * first xored with xe when xe is given (S2V's xorend, RFC 5297 2.4, for a
- * text of a block or more): applied block by block, so the text is never
- * copied whole.
+ * text of a block or more), through CBC: CMAC is CBC-MAC from a zero IV
+ * with the last block tweaked.  The context keeps CBC's chaining value
+ * from one call to the next, the last block it wrote, which k->chain
+ * keeps too: xored into the first block it cancels, so each MAC starts
+ * from zero without an IV set per call, and a string costs one
+ * EVP_EncryptUpdate per CMAC_CHUNK bytes instead of one per block.
  */
+#define CMAC_CHUNK	512
 static int cmac(struct nts_siv_key *k, const uint8_t *data, size_t len, const uint8_t *xe,
 		uint8_t out[BLOCK])
 {
-	uint8_t x[BLOCK] = { 0 }, m[BLOCK];
-	size_t off = 0, tail = xe ? len - BLOCK : len, n, i;
+	uint8_t buf[CMAC_CHUNK];
+	size_t nb = len ? (len + BLOCK - 1) / BLOCK : 1, tail = xe ? len - BLOCK : len;
+	size_t off = 0, n = 0;
+	int err = 0;
 
-	for (; len - off > BLOCK; off += BLOCK) {
-		load(m, data, off, BLOCK, tail, xe);
-		xor_block(x, m);
-		if (aes_blocks(k->mac, x, x, 1))
-			return -EINVAL;
+	while (!err && off < nb * BLOCK) {
+		n = nb * BLOCK - off < sizeof(buf) ? nb * BLOCK - off : sizeof(buf);
+		load(buf, data, off, len - off < n ? len - off : n, tail, xe);
+		if (off + n == nb * BLOCK)
+			last_block(k, buf + n - BLOCK, len - (nb - 1) * BLOCK);
+		if (!off)
+			xor_block(buf, k->chain);
+		err = aes_blocks(k->mac, buf, buf, n / BLOCK);
+		off += n;
 	}
-	n = len - off;
-	load(m, data, off, n, tail, xe);
-	if (len && n == BLOCK) {
-		xor_block(x, m);
-		xor_block(x, k->sub1);
-	} else {
-		for (i = 0; i < n; i++)
-			x[i] ^= m[i];
-		x[n] ^= 0x80;
-		xor_block(x, k->sub2);
-	}
-	return aes_blocks(k->mac, x, out, 1);
+	if (err)
+		return chain_reset(k);
+	memcpy(k->chain, buf + n - BLOCK, BLOCK);
+	memcpy(out, k->chain, BLOCK);
+	return 0;
 }
 
 int nts_siv_key_set(struct nts_siv_key *k, const uint8_t key[NTS_SIV_KEY_LEN])
 {
 	static const uint8_t zero[BLOCK];
+	uint8_t l[BLOCK] = { 0 };
 
-	if (!EVP_EncryptInit_ex2(k->mac, NULL, key, NULL, NULL) ||
+	/* the IV given too: the chaining value is then known to be zero */
+	memset(k->chain, 0, BLOCK);
+	if (!EVP_EncryptInit_ex2(k->mac, NULL, key, zero, NULL) ||
 	    !EVP_EncryptInit_ex2(k->ctr, NULL, key + BLOCK, NULL, NULL) ||
-	    aes_blocks(k->mac, zero, k->sub1, 1))
-		return -EINVAL;
+	    aes_blocks(k->mac, l, l, 1))
+		return chain_reset(k);
+	memcpy(k->chain, l, BLOCK);
+	memcpy(k->sub1, l, BLOCK);	/* L = AES_K1(0), RFC 4493 2.3 */
 	dbl(k->sub1);
 	memcpy(k->sub2, k->sub1, BLOCK);
 	dbl(k->sub2);
+	OPENSSL_cleanse(l, sizeof(l));
 	return cmac(k, zero, BLOCK, NULL, k->d0);
 }
 
@@ -364,7 +401,7 @@ static int nonce_refill(struct siv_thread *t)
 	int b, i, err = 0;
 
 	if (!t->nonce_ctx) {
-		t->nonce_ctx = ecb_context();
+		t->nonce_ctx = aes_context(ecb);
 		if (!t->nonce_ctx)
 			return -ENOMEM;
 		if (RAND_priv_bytes(seed, sizeof(seed)) != 1 ||

@@ -33,10 +33,11 @@ struct nts_siv_ad {
 };
 
 struct nts_siv_key {
-	EVP_CIPHER_CTX *mac;		/* AES-128-ECB under K1: S2V's CMAC */
+	EVP_CIPHER_CTX *mac;		/* AES-128-CBC under K1: S2V's CMAC */
 	EVP_CIPHER_CTX *ctr;		/* AES-128-ECB under K2: CTR's key stream */
 	uint8_t sub1[16], sub2[16];	/* K1's CMAC subkeys (RFC 4493 2.3) */
 	uint8_t d0[16];			/* CMAC_K1(<zero>), S2V's first D */
+	uint8_t chain[16];		/* mac's CBC chaining value now */
 };
 
 /* Contexts made, no key yet.  0 or -errno. */
