@@ -224,8 +224,8 @@ int nts_siv_key_set(struct nts_siv_key *k, const uint8_t key[NTS_SIV_KEY_LEN])
 	static const uint8_t zero[BLOCK];
 	uint8_t l[BLOCK] = { 0 };
 
-	/* the IV given too: the chaining value is then known to be zero */
-	memset(k->chain, 0, BLOCK);
+	/* the IV given too: the chaining value restarts from zero, so L is
+	 * the first block's plain encryption */
 	if (!EVP_EncryptInit_ex2(k->mac, NULL, key, zero, NULL) ||
 	    !EVP_EncryptInit_ex2(k->ctr, NULL, key + BLOCK, NULL, NULL) ||
 	    aes_blocks(k->mac, l, l, 1))
