@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * AES-SIV (RFC 5297) from one OpenSSL primitive, AES-128-ECB, in contexts
- * keyed once: S2V is AES-CMAC (RFC 4493) over single-block calls under K1;
- * the text is CTR under K2, its counter blocks written here and encrypted
- * in one multi-block call, so no per-call IV has to be set.  OpenSSL 3's
- * own "AES-128-SIV" and its EVP_MAC CMAC give the same bytes but look
- * parameters up by name and set contexts up on every call (perf: most of
- * an NTS answer's cost went there, not to AES), and its SIV cannot seal an
- * empty text in 3.0 (its final step fails), which every NTS client request
- * needs.  Re-keying passes no cipher to EVP_EncryptInit_ex2: with one it
+ * AES-SIV (RFC 5297) from plain AES-128 in OpenSSL contexts keyed once:
+ * S2V is AES-CMAC (RFC 4493) under K1 as one AES-128-CBC call per string
+ * (cmac() says how no IV is set per call); the text is CTR under K2, its
+ * counter blocks written here and encrypted in one AES-128-ECB call.
+ * OpenSSL 3's own "AES-128-SIV" and its EVP_MAC CMAC give the same bytes
+ * but look parameters up by name and set contexts up on every call (perf:
+ * most of an NTS answer's cost went there, not to AES), and its SIV cannot
+ * seal an empty text in 3.0 (its final step fails), which every NTS client
+ * request needs.  Re-keying passes no cipher to EVP_EncryptInit_ex2: with one it
  * resets the context, frees and re-allocates the provider's, and sets the
  * padding anew by name; without, it only runs the AES key expansion.
  */

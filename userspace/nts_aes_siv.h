@@ -72,7 +72,8 @@ int nts_siv_open(const uint8_t key[NTS_SIV_KEY_LEN], const uint8_t *ad, size_t a
 /*
  * A nonce that never repeats in this thread and is as unlikely to meet
  * another thread's or server's as a random one (how: nts_aes_siv.c), for
- * about a tenth of a RAND_bytes call.  0 or -errno.
+ * about a hundredth of a RAND_bytes call (5 ns against 530 here, make
+ * bench-nts).  0 or -errno.
  */
 int nts_siv_nonce(uint8_t nonce[NTS_SIV_NONCE_LEN]);
 
