@@ -30,12 +30,26 @@ struct nts_master_key {
 	uint32_t id;
 	int64_t created;		/* Unix seconds */
 	uint8_t key[NTS_SIV_KEY_LEN];
+	uint64_t serial;		/* unique in the process: names its schedule */
 };
 
-struct nts_cookie_ring {
-	pthread_rwlock_t lock;
+/* What readers see: never changed once published, replaced whole. */
+struct nts_key_set {
 	int n;				/* keys[0] is the current one */
 	struct nts_master_key keys[NTS_COOKIE_KEYS];
+	struct nts_key_set *retired_next;	/* the writer's list of old sets */
+};
+
+/*
+ * Seal and open take no lock: they read the published set under a hazard
+ * pointer (hazard.h), and each thread keeps the set's keys scheduled
+ * (nts_cookie.c).  Load and rotate, rare, serialise on write_lock, publish
+ * a new set and free an old one when no reader holds it.
+ */
+struct nts_cookie_ring {
+	struct nts_key_set *cur;	/* atomic; NULL before the first key */
+	pthread_mutex_t write_lock;
+	struct nts_key_set *retired;	/* replaced, still held by a reader */
 	char *path;			/* NULL: keys only in memory */
 	int64_t file_mtime;		/* of the file as last read or written */
 };
@@ -48,6 +62,7 @@ struct nts_client_keys {
 
 /* An empty ring; dir NULL keeps the keys in memory only.  0 or -errno. */
 int nts_cookie_ring_init(struct nts_cookie_ring *r, const char *dir);
+/* No seal or open may run on r any more (the socket workers have stopped). */
 void nts_cookie_ring_free(struct nts_cookie_ring *r);
 /*
  * Read the key file; -ENOENT when there is none (then rotate to make one).
@@ -59,6 +74,8 @@ int nts_cookie_ring_load(struct nts_cookie_ring *r);
 int nts_cookie_ring_rotate(struct nts_cookie_ring *r, int64_t now);
 /* 1 when the current key is at least period old (or there is none). */
 int nts_cookie_ring_due(struct nts_cookie_ring *r, int64_t now, int64_t period);
+/* How many keys the ring holds (0: none yet, seal says -ENOKEY). */
+int nts_cookie_ring_keys(struct nts_cookie_ring *r);
 
 /* out gets NTS_COOKIE_LEN bytes under the current key.  0 or -errno. */
 int nts_cookie_seal(struct nts_cookie_ring *r, const struct nts_client_keys *k, uint8_t *out);

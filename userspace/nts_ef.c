@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <string.h>
 
 #define COOKIE_EF_LEN	(NTS_EF_HDR_LEN + NTS_COOKIE_LEN)
@@ -172,7 +171,8 @@ size_t nts_ef_finish(struct nts_cookie_ring *ring, uint8_t *pkt, const struct nt
 	nts_put16(auth + 2, (uint16_t)(AUTH_FIXED_LEN + plain_len));
 	nts_put16(auth + 4, NTS_NONCE_MIN_LEN);
 	nts_put16(auth + 6, (uint16_t)(NTS_SIV_TAG_LEN + plain_len));
-	if (RAND_bytes(nonce, NTS_NONCE_MIN_LEN) != 1 ||
+	_Static_assert(NTS_NONCE_MIN_LEN == NTS_SIV_NONCE_LEN, "the nonce stream's size");
+	if (nts_siv_nonce(nonce) ||
 	    nts_siv_seal(rep->keys.s2c, pkt, off, nonce, NTS_NONCE_MIN_LEN, plain, plain_len,
 			 nonce + NTS_NONCE_MIN_LEN)) {
 		/* no authenticated answer to give: the NAK says so honestly */

@@ -4,14 +4,23 @@
  * examples: A.1 (deterministic: one AD string, no nonce) and A.2
  * (nonce-based: two AD strings, then the nonce), written here as the RFC
  * prints them; then what NTS relies on: a flipped bit anywhere refuses,
- * the empty plaintext a client's authenticator carries, a wrong nonce.
+ * the empty plaintext a client's authenticator carries, a wrong nonce;
+ * a prepared key (scheduled once, re-keyed in place) gives the bytes a
+ * fresh one does; long strings (CMAC in several CBC calls) give OpenSSL's
+ * own AES-SIV bytes; nonces never repeat, in a thread, across threads, or
+ * in a forked child.
  */
 #include <errno.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "nts_aes_siv.h"
@@ -122,6 +131,174 @@ static void empty_plaintext(void **state)
 	assert_int_equal(nts_siv_open(key, ad, sizeof(ad), nonce, 16, box, 16, back), -EBADMSG);
 }
 
+/* deterministic filler: a test that fails, fails the same way again */
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+/*
+ * The same bytes from a prepared key as from raw key bytes (the thread's
+ * scratch key, re-keyed per call), with prepared contexts re-keyed from
+ * one key to another and back, and from a context made anew per call.
+ */
+static void prepared_key_same_bytes_as_fresh(void **state)
+{
+	uint8_t keys[3][32], ad[100], nonce[16], pt[300], want[316], got[316], back[300];
+	struct nts_siv_key reused, fresh;
+	const struct nts_siv_ad c[2] = { { ad, sizeof(ad) }, { nonce, sizeof(nonce) } };
+	int round, i;
+
+	(void)state;
+	fill(keys[0], sizeof(keys), 1);
+	fill(ad, sizeof(ad), 2);
+	fill(nonce, sizeof(nonce), 3);
+	fill(pt, sizeof(pt), 4);
+	assert_int_equal(nts_siv_key_init(&reused), 0);
+	for (round = 0; round < 6; round++) {
+		i = round % 3;
+		assert_int_equal(nts_siv_seal(keys[i], ad, sizeof(ad), nonce, 16, pt, sizeof(pt),
+					      want), 0);
+		assert_int_equal(nts_siv_key_set(&reused, keys[i]), 0);
+		assert_int_equal(nts_siv_seal_k(&reused, c, 2, pt, sizeof(pt), got), 0);
+		assert_memory_equal(got, want, sizeof(want));
+		/* a second string under the same schedule: CBC's chain carried */
+		assert_int_equal(nts_siv_seal_k(&reused, c, 2, pt, sizeof(pt), got), 0);
+		assert_memory_equal(got, want, sizeof(want));
+		assert_int_equal(nts_siv_open_k(&reused, c, 2, want, sizeof(want), back), 0);
+		assert_memory_equal(back, pt, sizeof(pt));
+		assert_int_equal(nts_siv_key_init(&fresh), 0);
+		assert_int_equal(nts_siv_key_set(&fresh, keys[i]), 0);
+		assert_int_equal(nts_siv_seal_k(&fresh, c, 2, pt, sizeof(pt), got), 0);
+		assert_memory_equal(got, want, sizeof(want));
+		nts_siv_key_free(&fresh);
+		pt[round] ^= 0x11;	/* and another text next round */
+	}
+	nts_siv_key_free(&reused);
+}
+
+/* OpenSSL 3's own AES-128-SIV as the reference (it needs a text of 1+). */
+static void openssl_siv(const uint8_t *key, const uint8_t *ad, size_t ad_len,
+			const uint8_t *pt, size_t pt_len, uint8_t *out)
+{
+	EVP_CIPHER *siv = EVP_CIPHER_fetch(NULL, "AES-128-SIV", NULL);
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n;
+
+	assert_non_null(siv);
+	assert_non_null(c);
+	assert_int_equal(EVP_EncryptInit_ex2(c, siv, key, NULL, NULL), 1);
+	assert_int_equal(EVP_EncryptUpdate(c, NULL, &n, ad, (int)ad_len), 1);
+	assert_int_equal(EVP_EncryptUpdate(c, out + 16, &n, pt, (int)pt_len), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(c, out + 16 + n, &n), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, out), 1);
+	EVP_CIPHER_CTX_free(c);
+	EVP_CIPHER_free(siv);
+}
+
+/* Lengths either side of a block, of a CMAC chunk (512), and past the
+ * text limit for the AD (which has none): byte for byte OpenSSL's. */
+static void long_strings_match_openssl(void **state)
+{
+	static const size_t pt_lens[] = { 1, 15, 16, 17, 32, 33, 511, 512, 513, 1040, 2048 };
+	static const size_t ad_lens[] = { 0, 1, 16, 496, 512, 530, 1100, 5000 };
+	static uint8_t key[32], ad[5000], pt[2048], want[2064], got[2064], back[2048];
+	size_t a, p;
+
+	(void)state;
+	fill(key, sizeof(key), 5);
+	fill(ad, sizeof(ad), 6);
+	fill(pt, sizeof(pt), 7);
+	for (a = 0; a < sizeof(ad_lens) / sizeof(ad_lens[0]); a++)
+		for (p = 0; p < sizeof(pt_lens) / sizeof(pt_lens[0]); p++) {
+			openssl_siv(key, ad, ad_lens[a], pt, pt_lens[p], want);
+			assert_int_equal(nts_siv_seal(key, ad, ad_lens[a], NULL, 0, pt, pt_lens[p],
+						      got), 0);
+			assert_memory_equal(got, want, pt_lens[p] + 16);
+			assert_int_equal(nts_siv_open(key, ad, ad_lens[a], NULL, 0, want,
+						      pt_lens[p] + 16, back), 0);
+			assert_memory_equal(back, pt, pt_lens[p]);
+		}
+	assert_int_equal(nts_siv_seal(key, ad, 16, NULL, 0, ad, NTS_SIV_MAX_TEXT + 1, got),
+			 -EMSGSIZE);
+}
+
+#define NONCES	100000
+
+static int cmp16(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+static void *make_nonces(void *out)
+{
+	uint8_t *n = out;
+
+	for (int i = 0; i < NONCES; i++)
+		if (nts_siv_nonce(n + 16 * i))
+			return NULL;
+	return out;
+}
+
+static void assert_distinct(uint8_t *n, size_t count)
+{
+	qsort(n, count, 16, cmp16);
+	for (size_t i = 1; i < count; i++)
+		assert_true(memcmp(n + 16 * (i - 1), n + 16 * i, 16) != 0);
+}
+
+/* this thread's NONCES, and two other threads' as many: all distinct */
+static void nonces_never_repeat(void **state)
+{
+	uint8_t *n = malloc(3 * NONCES * 16);
+	pthread_t t[2];
+	void *ret;
+
+	(void)state;
+	assert_non_null(n);
+	assert_non_null(make_nonces(n));
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, make_nonces, n + (i + 1) * NONCES * 16),
+				 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_non_null(ret);
+	}
+	assert_distinct(n, 3 * NONCES);
+	free(n);
+}
+
+/* a forked child's nonces are not its parent's next ones */
+static void forked_child_new_stream(void **state)
+{
+	uint8_t n[64 * 16];
+	int fd[2], status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(nts_siv_nonce(n), 0);	/* the parent's stream is under way */
+	assert_int_equal(pipe(fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		for (int i = 0; i < 32; i++)
+			if (nts_siv_nonce(n + 16 * i))
+				_exit(1);
+		_exit(write(fd[1], n, 32 * 16) == 32 * 16 ? 0 : 1);
+	}
+	close(fd[1]);
+	assert_int_equal(read(fd[0], n + 32 * 16, 32 * 16), 32 * 16);
+	close(fd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(nts_siv_nonce(n + 16 * i), 0);
+	assert_distinct(n, 64);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +306,10 @@ int main(void)
 		cmocka_unit_test(rfc5297_a2_nonce_based),
 		cmocka_unit_test(any_flipped_bit_refuses),
 		cmocka_unit_test(empty_plaintext),
+		cmocka_unit_test(prepared_key_same_bytes_as_fresh),
+		cmocka_unit_test(long_strings_match_openssl),
+		cmocka_unit_test(nonces_never_repeat),
+		cmocka_unit_test(forked_child_new_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
