@@ -43,6 +43,9 @@ DEB_ALL   += debootstrap e2fsprogs qemu-utils
 DEB_ALL   += python3-yaml
 # the log file suite runs the package's logrotate snippet
 DEB_ALL   += logrotate
+# make bench only: ntpperf (bench/ntpperf builds it from its source) needs
+# libpcap, and GnuTLS for its NTS mode; make test does not
+DEB_BENCH := libpcap-dev libgnutls28-dev
 
 LIBS := libbpf libxdp libmnl libelf libmicrohttpd libssl libcrypto jansson libseccomp
 # libcurl: its header only; `xdp-ntpd status` opens it at run time (ctl.c)
@@ -79,7 +82,7 @@ TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 	$(BUILD)/bench/ntp-load
 
 
-.PHONY: all deps deps-arm64 arm64 run test bench soak bench-micro verify-kernel vm-image vmlinux install uninstall deb clean
+.PHONY: all deps deps-arm64 bench-deps arm64 run test bench soak bench-micro verify-kernel vm-image vmlinux install uninstall deb clean
 
 all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o $(BUILD)/arm64/xdp_ntpd.bpf.o
 
@@ -199,14 +202,25 @@ test: deps
 	@bash tests/run.sh
 
 # Throughput, CPU, memory and accuracy of every server on one topology.
-bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load $(BENCH_WIRE_BPF)
+bench: deps bench-deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load $(BENCH_WIRE_BPF) $(BUILD)/tests/nts_probe
 	bash bench/run
 
 # A long steady mixed load (default 10 minutes): memory and counters must stay sane.
 soak: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load
 	bash bench/soak
+
+bench-deps:
+	@missing=""; for p in $(DEB_BENCH); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q $$missing >/dev/null 2>&1 || \
+		{ apt-get update -q && apt-get install -y -q $$missing; }; \
+	fi
 
 bench-micro: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/xdp_bench
