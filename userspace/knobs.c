@@ -11,6 +11,7 @@
 #include "endpoint.h"
 #include "number.h"
 #include "pool.h"
+#include "socket_server.h"
 #include "nts_ke.h"
 #include "nts_server.h"
 #include "version.h"
@@ -669,6 +670,10 @@ const struct knob knob_table[] = {
 	  FIELD(socket_busy_poll_us), .min = 0, .max = 1000, .arg = "US",
 	  .help = "SO_BUSY_POLL on the sockets: spin up to US\n"
 		  "microseconds per read (default 0: off; costs a core)" },
+	{ .long_flag = "socket-rcvbuf", .directive = "socket-rcvbuf", .type = KNOB_INT,
+	  FIELD(socket_rcvbuf_kib), .min = 0, .max = 65536, .arg = "KIB",
+	  .help = "receive buffer per socket in KiB (default 2048; 0: the\n"
+		  "kernel's): requests queue there while a thread is held off" },
 	{ .short_flag = 'u', .directive = "user", .type = KNOB_STRING, FIELD(user),
 	  .arg = "USER", .help = "drop privileges to USER after start-up" },
 	{ .short_flag = 'r', .directive = "chroot", .type = KNOB_STRING, FIELD(chroot_dir),
@@ -989,6 +994,7 @@ int knob_defaults(struct ntpd_options *o)
 	o->nts_port = NTS_KE_PORT_DEFAULT;
 	o->nts_rotate = NTS_ROTATE_DEFAULT;
 	o->nts_threads = NTS_THREADS_DEFAULT;
+	o->socket_rcvbuf_kib = SOCKET_RCVBUF_KIB_DEFAULT;
 	policy_defaults(&o->policy);
 	o->cfg.max_state_age_ns = NTPD_MAX_STATE_AGE_NS_DEFAULT;
 	o->cfg.poll_min = NTP_POLL_MIN_DEFAULT;

@@ -369,6 +369,7 @@ static int open_sockets(struct daemon *d)
 		.threads6 = d->opts.threads6,
 		.batch_wait_us = d->opts.socket_batch_wait_us,
 		.busy_poll_us = d->opts.socket_busy_poll_us,
+		.rcvbuf_bytes = d->opts.socket_rcvbuf_kib * 1024,
 		.cfg = d->opts.cfg,
 		.keys = &d->keys,
 		.listen4 = d->opts.listen4.addr,

@@ -49,6 +49,7 @@ struct ntpd_options {
 	int threads6;			/* -6 */
 	unsigned int socket_batch_wait_us;	/* --socket-batch-wait */
 	unsigned int socket_busy_poll_us;	/* --socket-busy-poll */
+	unsigned int socket_rcvbuf_kib;		/* --socket-rcvbuf */
 	const char *user;		/* -u */
 	const char *chroot_dir;		/* -r */
 	bool debug;			/* -d */

@@ -94,6 +94,7 @@ struct socket_server {
 	int n4;			/* workers[0..n4) are IPv4 */
 	volatile bool stopping;
 	bool warned_no_stamps;	/* said once per server, not per socket */
+	bool warned_rcvbuf;
 };
 
 static __u64 mono_ns(void)
@@ -116,6 +117,28 @@ static int set_busy_poll(int fd, unsigned int us)
 
 	return setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &v, sizeof(v)) ||
 	       setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof(one));
+}
+
+/*
+ * The receive buffer asked for: SO_RCVBUFFORCE goes past net.core.rmem_max
+ * (CAP_NET_ADMIN, which start-up has), else SO_RCVBUF up to it.  Less than
+ * asked is worth a line, not a refusal: the socket serves either way.
+ */
+static void set_rcvbuf(struct socket_server *srv, int fd, unsigned int bytes)
+{
+	int v = (int)bytes, got = 0;
+	socklen_t len = sizeof(got);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)))
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	/* the kernel doubles what it is given (its own bookkeeping) */
+	if (!getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) && got / 2 < v &&
+	    !srv->warned_rcvbuf) {
+		srv->warned_rcvbuf = true;
+		pr_warn("socket server: receive buffer %d KiB, not the %u asked for "
+			"(net.core.rmem_max, and no CAP_NET_ADMIN to exceed it)\n",
+			got / 2 / 1024, bytes / 1024);
+	}
 }
 
 static int open_socket(struct socket_server *srv, const struct sockaddr_storage *addr)
@@ -147,6 +170,8 @@ static int open_socket(struct socket_server *srv, const struct sockaddr_storage 
 		pr_warn("socket server: no kernel receive timestamps (SO_TIMESTAMPNS: %s); "
 			"receive times are read after recvmmsg\n", strerror(-err));
 	}
+	if (srv->params.rcvbuf_bytes)
+		set_rcvbuf(srv, fd, srv->params.rcvbuf_bytes);
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) ||
 	    bind(fd, (const struct sockaddr *)addr, len))
 		goto fail;
