@@ -86,17 +86,22 @@ TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) \
 
 all: $(BUILD)/xdp-ntpd $(BUILD)/xdp_pass.bpf.o $(BUILD)/arm64/xdp_ntpd.bpf.o
 
-# Install what is missing, nothing more; apt-get update only when needed.
+# $(call install_missing,PACKAGES): install those not installed, nothing
+# more; apt-get update only when the archive's lists are needed
+define install_missing
+@missing=""; for p in $(1); do \
+	dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+done; \
+if [ -n "$$missing" ]; then \
+	echo "installing:$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	{ apt-get update -q && apt-get install -y -q $$missing; }; \
+fi
+endef
+
 deps:
-	@missing=""; for p in $(DEB_ALL); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -q $$missing >/dev/null 2>&1 || \
-		{ apt-get update -q && apt-get install -y -q $$missing; }; \
-	fi
+	$(call install_missing,$(DEB_ALL))
 
 $(BUILD) $(BUILD)/userspace $(BUILD)/loader $(BUILD)/tests $(BUILD)/bench:
 	$(Q)mkdir -p $@
@@ -212,15 +217,7 @@ soak: deps
 	bash bench/soak
 
 bench-deps:
-	@missing=""; for p in $(DEB_BENCH); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -q $$missing >/dev/null 2>&1 || \
-		{ apt-get update -q && apt-get install -y -q $$missing; }; \
-	fi
+	$(call install_missing,$(DEB_BENCH))
 
 bench-micro: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/xdp_bench

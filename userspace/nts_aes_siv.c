@@ -334,8 +334,8 @@ int nts_siv_open_k(struct nts_siv_key *k, const struct nts_siv_ad *ad, int n_ad,
 	return err;
 }
 
-int nts_siv_seal_v(const uint8_t key[NTS_SIV_KEY_LEN], const struct nts_siv_ad *ad, int n_ad,
-		   const uint8_t *pt, size_t pt_len, uint8_t *out)
+/* This thread's scratch key, keyed with `key` (a per-request key: used once). */
+static int scratch_key(const uint8_t key[NTS_SIV_KEY_LEN], struct nts_siv_key **out)
 {
 	struct siv_thread *t = siv_thread();
 
@@ -343,19 +343,26 @@ int nts_siv_seal_v(const uint8_t key[NTS_SIV_KEY_LEN], const struct nts_siv_ad *
 		return -ENOMEM;
 	if (nts_siv_key_set(&t->scratch, key))
 		return -EINVAL;
-	return nts_siv_seal_k(&t->scratch, ad, n_ad, pt, pt_len, out);
+	*out = &t->scratch;
+	return 0;
+}
+
+int nts_siv_seal_v(const uint8_t key[NTS_SIV_KEY_LEN], const struct nts_siv_ad *ad, int n_ad,
+		   const uint8_t *pt, size_t pt_len, uint8_t *out)
+{
+	struct nts_siv_key *k;
+	int err = scratch_key(key, &k);
+
+	return err ? err : nts_siv_seal_k(k, ad, n_ad, pt, pt_len, out);
 }
 
 int nts_siv_open_v(const uint8_t key[NTS_SIV_KEY_LEN], const struct nts_siv_ad *ad, int n_ad,
 		   const uint8_t *in, size_t in_len, uint8_t *pt)
 {
-	struct siv_thread *t = siv_thread();
+	struct nts_siv_key *k;
+	int err = scratch_key(key, &k);
 
-	if (!t)
-		return -ENOMEM;
-	if (nts_siv_key_set(&t->scratch, key))
-		return -EINVAL;
-	return nts_siv_open_k(&t->scratch, ad, n_ad, in, in_len, pt);
+	return err ? err : nts_siv_open_k(k, ad, n_ad, in, in_len, pt);
 }
 
 int nts_siv_seal(const uint8_t key[NTS_SIV_KEY_LEN], const uint8_t *ad, size_t ad_len,
