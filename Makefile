@@ -211,6 +211,12 @@ bench: deps bench-deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load $(BENCH_WIRE_BPF) $(BUILD)/tests/nts_probe
 	bash bench/run
 
+# The same servers in the systemd guest, XDP native on virtio_net (TCG here: ratios only); not in make test.
+.PHONY: bench-vm
+bench-vm: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load $(BENCH_WIRE_BPF)
+	bash bench/vm-bench
+
 # A long steady mixed load (default 10 minutes): memory and counters must stay sane.
 soak: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load
