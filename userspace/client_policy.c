@@ -38,7 +38,6 @@ struct client_policy {
 	struct ntpd_policy cfg;
 	pthread_rwlock_t cfg_lock;
 	int rate_fd;	/* XDP's bucket map, one bucket per client on both paths; -1 without BPF */
-	__u64 map_calls;	/* bpf() calls on rate_fd (relaxed atomics), for tests */
 	__u32 over_limit;	/* requests found over the limit in rate_fd: the leak's count */
 	struct mem_set *sets;		/* socket mode only */
 	size_t n_sets;
@@ -173,11 +172,6 @@ static struct mem_slot *lookup_or_install(struct mem_set *set, const struct ntpd
 	return NULL;
 }
 
-static void count_call(struct client_policy *cp)
-{
-	__atomic_fetch_add(&cp->map_calls, 1, __ATOMIC_RELAXED);
-}
-
 /*
  * One GCRA step in XDP's map, shared with the XDP program: lookup, decide,
  * update (the XDP side uses compare-and-swap; this slow path may lose a race
@@ -198,11 +192,9 @@ static int take_shared(struct client_policy *cp, const struct ntpd_rate_config *
 	int missing;
 
 	missing = bpf_map_lookup_elem(cp->rate_fd, key, &e);
-	count_call(cp);
 	if (missing) {
 		e.tat_ns = now + cfg->cost_ns;	/* new client: full bucket, less this */
 		bpf_map_update_elem(cp->rate_fd, key, &e, BPF_NOEXIST);
-		count_call(cp);
 		return 1;
 	}
 	if (!ntp_rate_conforms(e.tat_ns, now, cfg, &new_tat)) {
@@ -211,7 +203,6 @@ static int take_shared(struct client_policy *cp, const struct ntpd_rate_config *
 	}
 	e.tat_ns = new_tat;
 	bpf_map_update_elem(cp->rate_fd, key, &e, BPF_EXIST);
-	count_call(cp);
 	return 1;
 }
 
@@ -272,10 +263,6 @@ void client_policy_set_hash_key(struct client_policy *cp, const __u8 key[16])
 	memcpy(cp->hash_key, key, sizeof(cp->hash_key));
 }
 
-__u64 client_policy_map_calls(const struct client_policy *cp)
-{
-	return __atomic_load_n(&cp->map_calls, __ATOMIC_RELAXED);
-}
 
 long client_policy_set_of(struct client_policy *cp, int family, const void *saddr)
 {

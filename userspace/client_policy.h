@@ -49,8 +49,4 @@ struct ntp_verdict client_policy_check(struct client_policy *cp, int family, con
 void client_policy_set_hash_key(struct client_policy *cp, const __u8 key[16]);
 long client_policy_set_of(struct client_policy *cp, int family, const void *saddr);
 
-/* bpf() calls made on XDP's rate table so far (0 without one): two per
- * charged request, one when it is over the limit. */
-__u64 client_policy_map_calls(const struct client_policy *cp);
-
 #endif /* NTPD_CLIENT_POLICY_H */

@@ -25,6 +25,30 @@
 #define T0		(1795000037ULL * NS)
 
 /* 1 request per 10 s, a bucket of 3, one in 4 limited requests leaks */
+/*
+ * bpf() calls the socket path makes on XDP's rate table, counted by the
+ * linker's --wrap (Makefile) rather than by the daemon: a counter there
+ * would be a shared cache line written per request.  The test reads the
+ * table with the __real_ functions, which are not counted.
+ */
+static int rate_map_fd = -1;
+static unsigned int rate_map_calls;
+
+int __real_bpf_map_lookup_elem(int fd, const void *key, void *value);
+int __real_bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags);
+
+int __wrap_bpf_map_lookup_elem(int fd, const void *key, void *value)
+{
+	rate_map_calls += fd == rate_map_fd;
+	return __real_bpf_map_lookup_elem(fd, key, value);
+}
+
+int __wrap_bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags)
+{
+	rate_map_calls += fd == rate_map_fd;
+	return __real_bpf_map_update_elem(fd, key, value, flags);
+}
+
 static void limits(struct ntpd_policy *p, __u32 table_size)
 {
 	policy_defaults(p);
@@ -309,14 +333,16 @@ static void test_shared_table_calls(void **state)
 	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "test_rate", sizeof(key), sizeof(e), 64, &opts);
 	assert_true(fd >= 0);
 	att.rate_fd = fd;
+	rate_map_fd = fd;
+	rate_map_calls = 0;
 	assert_int_equal(client_policy_open(&cp, &p, &att), 0);
 	ntp_rate_key(&key, 0, &a, &p.rate);
 
 	/* the bucket of 3: new, then two conforming */
 	for (i = 0; i < 3; i++)
 		assert_true(answered(check(cp, &a, T0, &kod)));
-	assert_int_equal(client_policy_map_calls(cp), 6);
-	assert_int_equal(bpf_map_lookup_elem(fd, &key, &e), 0);
+	assert_int_equal(rate_map_calls, 6);
+	assert_int_equal(__real_bpf_map_lookup_elem(fd, &key, &e), 0);
 	assert_int_equal(e.tat_ns, T0 + 3 * p.rate.cost_ns);
 	/* 8 over the limit: one call each, the entry untouched, 2 leaked */
 	for (i = 0; i < 8; i++) {
@@ -326,14 +352,14 @@ static void test_shared_table_calls(void **state)
 	}
 	assert_int_equal(got, 2);
 	assert_int_equal(leaked, 2);
-	assert_int_equal(client_policy_map_calls(cp), 6 + 8);
-	assert_int_equal(bpf_map_lookup_elem(fd, &key, &e), 0);
+	assert_int_equal(rate_map_calls, 6 + 8);
+	assert_int_equal(__real_bpf_map_lookup_elem(fd, &key, &e), 0);
 	assert_int_equal(e.tat_ns, T0 + 3 * p.rate.cost_ns);
 	assert_int_equal(e.limited, 0);
 
 	/* XDP answered a burst of its own meanwhile: the socket path sees it */
 	e.tat_ns = T0 + 100 * p.rate.cost_ns;
-	assert_int_equal(bpf_map_update_elem(fd, &key, &e, BPF_EXIST), 0);
+	assert_int_equal(__real_bpf_map_update_elem(fd, &key, &e, BPF_EXIST), 0);
 	c = check(cp, &a, T0 + 20 * p.rate.cost_ns, &kod);
 	assert_true(c == NTPD_CNT_RATE_DROPPED || c == NTPD_CNT_RATE_LEAKED);
 	client_policy_close(cp);
