@@ -232,7 +232,8 @@ bench-deps:
 # bpf_crypto_encrypt call (clang 16, the running kernel's BTF for the kfuncs'
 # types) and AES-128 in plain BPF instructions (the product's clang)
 CLANG_BPF_CRYPTO ?= clang-16
-.SECONDARY: $(BUILD)/bench/nts_bpf_crypto.skel.h $(BUILD)/bench/nts_bpf_aes.skel.h
+.SECONDARY: $(BUILD)/bench/nts_bpf_crypto.skel.h $(BUILD)/bench/nts_bpf_aes.skel.h \
+	$(BUILD)/bench/nts_bpf_crypto.bpf.o $(BUILD)/bench/nts_bpf_aes.bpf.o
 $(BUILD)/bench/vmlinux_host.h: | $(BUILD)/bench
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
