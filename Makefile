@@ -49,6 +49,8 @@ DEB_BENCH := libpcap-dev libgnutls28-dev
 # make bench-bpf-crypto only: clang 16 emits the BTF type tag "kptr" that a
 # bpf_crypto context in a map needs (clang 14, which builds the product, does not)
 DEB_BENCH += clang-16
+# and BearSSL, whose T-table and bitsliced AES bench/nts_bpf_aes_ct.c compares
+DEB_BENCH += libbearssl-dev
 
 LIBS := libbpf libxdp libmnl libelf libmicrohttpd libssl libcrypto jansson libseccomp
 # libcurl: its header only; `xdp-ntpd status` opens it at run time (ctl.c)
@@ -243,11 +245,16 @@ $(BUILD)/bench/nts_bpf_crypto.bpf.o: bench/nts_bpf_crypto.bpf.c $(BUILD)/bench/v
 $(BUILD)/bench/nts-bpf-%: bench/nts_bpf_%.c $(BUILD)/bench/nts_bpf_%.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bench $< -o $@ -lbpf -lcrypto
+$(BUILD)/bench/nts-bpf-aes-ct: bench/nts_bpf_aes_ct.c | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lbearssl -lcrypto
 .PHONY: bench-bpf-crypto
 bench-bpf-crypto: bench-deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/bench/nts-bpf-crypto $(BUILD)/bench/nts-bpf-aes
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/bench/nts-bpf-crypto $(BUILD)/bench/nts-bpf-aes \
+		$(BUILD)/bench/nts-bpf-aes-ct
 	./$(BUILD)/bench/nts-bpf-crypto
 	./$(BUILD)/bench/nts-bpf-aes
+	./$(BUILD)/bench/nts-bpf-aes-ct
 
 bench-micro: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/xdp_bench
