@@ -46,6 +46,11 @@ DEB_ALL   += logrotate
 # make bench only: ntpperf (bench/ntpperf builds it from its source) needs
 # libpcap, and GnuTLS for its NTS mode; make test does not
 DEB_BENCH := libpcap-dev libgnutls28-dev
+# make bench-bpf-crypto only: clang 16 emits the BTF type tag "kptr" that a
+# bpf_crypto context in a map needs (clang 14, which builds the product, does not)
+DEB_BENCH += clang-16
+# and BearSSL, whose T-table and bitsliced AES bench/nts_bpf_aes_ct.c compares
+DEB_BENCH += libbearssl-dev
 
 LIBS := libbpf libxdp libmnl libelf libmicrohttpd libssl libcrypto jansson libseccomp
 # libcurl: its header only; `xdp-ntpd status` opens it at run time (ctl.c)
@@ -227,6 +232,32 @@ soak: deps
 
 bench-deps:
 	$(call install_missing,$(DEB_BENCH))
+
+# AES inside XDP for docs/nts.md's design note, not in make test: one
+# bpf_crypto_encrypt call (clang 16, the running kernel's BTF for the kfuncs'
+# types) and AES-128 in plain BPF instructions (the product's clang)
+CLANG_BPF_CRYPTO ?= clang-16
+.SECONDARY: $(BUILD)/bench/nts_bpf_crypto.skel.h $(BUILD)/bench/nts_bpf_aes.skel.h \
+	$(BUILD)/bench/nts_bpf_crypto.bpf.o $(BUILD)/bench/nts_bpf_aes.bpf.o
+$(BUILD)/bench/vmlinux_host.h: | $(BUILD)/bench
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+$(BUILD)/bench/nts_bpf_crypto.bpf.o: bench/nts_bpf_crypto.bpf.c $(BUILD)/bench/vmlinux_host.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG_BPF_CRYPTO) -target bpf -mcpu=v3 -O2 -g -Wall -Werror -I$(BUILD)/bench -c $< -o $@
+$(BUILD)/bench/nts-bpf-%: bench/nts_bpf_%.c $(BUILD)/bench/nts_bpf_%.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bench $< -o $@ -lbpf -lcrypto
+$(BUILD)/bench/nts-bpf-aes-ct: bench/nts_bpf_aes_ct.c | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lbearssl -lcrypto
+.PHONY: bench-bpf-crypto
+bench-bpf-crypto: bench-deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/bench/nts-bpf-crypto $(BUILD)/bench/nts-bpf-aes \
+		$(BUILD)/bench/nts-bpf-aes-ct
+	./$(BUILD)/bench/nts-bpf-crypto
+	./$(BUILD)/bench/nts-bpf-aes
+	./$(BUILD)/bench/nts-bpf-aes-ct
 
 bench-micro: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/xdp_bench
