@@ -191,6 +191,11 @@ $(BUILD)/tests/clock_eperm: tests/tools/clock_eperm.c | $(BUILD)/tests
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # the generator, with the XDP answer counter of its -X mode built in
+# the kernel's own UDP path: the floor of any socket server (bench/run's "floor" part)
+$(BUILD)/bench/udp-floor: bench/udp_floor.c | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 $(BUILD)/bench/ntp-load: bench/ntp-load.c bench/ntp_load_xdp.c bench/ntp_load_rx.h \
 		bench/nts_client.c bench/nts_client.h userspace/nts_aes_siv.c \
 		$(BUILD)/bench/ntp_load_rx.skel.h $(BPF_HDRS) | $(BUILD)/bench
@@ -216,7 +221,8 @@ test: deps
 
 # Throughput, CPU, memory and accuracy of every server on one topology.
 bench: deps bench-deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load $(BENCH_WIRE_BPF) $(BUILD)/tests/nts_probe
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load $(BENCH_WIRE_BPF) $(BUILD)/tests/nts_probe \
+		$(BUILD)/bench/udp-floor
 	bash bench/run
 
 # The same servers in the systemd guest, XDP native on virtio_net (TCG here: ratios only); not in make test.
