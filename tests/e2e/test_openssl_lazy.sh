@@ -6,12 +6,15 @@
 # with a key file libcrypto is mapped (libssl is not) and signed requests
 # are answered and signed; with NTS both are mapped and a key exchange and
 # an NTS request succeed.  Every start runs under the seccomp filter, so a
-# load after it would be refused and kill the daemon.
+# load after it would be refused and kill the daemon.  With OpenSSL's files
+# made unreadable (/dev/null bound over them in a mount namespace of the
+# daemon's own) socket mode still serves, and a key file or NTS stops the
+# start with a non-zero exit naming the library.
 set -u
 . "$(dirname "$0")/lib.sh"
 PROBE="$E2E_ROOT/build/tests/nts_probe"
 trap e2e_cleanup EXIT
-echo "1..13"
+echo "1..16"
 e2e_setup_net
 
 # mapped LIB: the running daemon has LIB (libcrypto, libssl) mapped
@@ -143,4 +146,41 @@ nts_answered() {
 }
 check "NTS: a key exchange and an authenticated NTS answer" nts_answered
 daemon_stop
-[ "$TESTS_RUN" -eq 13 ] || echo "# ran $TESTS_RUN checks of 13"
+
+# --- OpenSSL unreadable ---------------------------------------------------
+lib_path() { readlink -f "$(ldconfig -p | awk -v l="$1" '$1 == l { print $NF; exit }')"; }
+CRYPTO_SO=$(lib_path libcrypto.so.3)
+SSL_SO=$(lib_path libssl.so.3)
+# hide FILE... -- COMMAND...: COMMAND in a private mount namespace where each
+# FILE reads as empty; unshare and sh exec, so the PID is COMMAND's
+cat >"$WORK/hide.sh" <<'EOS'
+#!/bin/sh
+exec unshare -m --propagation private sh -c '
+	while [ "$1" != -- ]; do mount --bind /dev/null "$1" || exit 97; shift; done
+	shift; exec "$@"' sh "$@"
+EOS
+chmod 755 "$WORK/hide.sh"
+DAEMON_WRAPPER="$WORK/hide.sh $CRYPTO_SO $SSL_SO --"
+if daemon_start --local-stratum 10 --xdp-mode socket -i "$VETH_SRV"; then
+	check "OpenSSL unreadable: socket mode without NTS or a key file starts and answers" \
+		eval 'served >/dev/null && ! grep -q /dev/null "/proc/$DAEMON_PID/maps"'
+else
+	not_ok "OpenSSL unreadable: socket mode without NTS or a key file starts and answers"
+fi
+daemon_stop
+# refused_naming LIB ARGS...: the start exits non-zero, saying LIB
+refused_naming() {
+	local lib=$1 out rc
+	shift
+	out=$(nsenter --net="/run/netns/$NS_SRV" timeout 20 $DAEMON_WRAPPER "$BIN" --local-stratum 10 \
+		--xdp-mode socket -i "$VETH_SRV" "$@" 2>&1); rc=$?
+	echo "# exit $rc: $(grep OpenSSL <<<"$out")"
+	[ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 97 ] && grep -q "OpenSSL: .*$lib" <<<"$out"
+}
+check "libcrypto unreadable, a key file: the start fails naming libcrypto.so.3" \
+	refused_naming libcrypto.so.3 --keys "$WORK/server.keys"
+DAEMON_WRAPPER="$WORK/hide.sh $SSL_SO --"
+check "libssl unreadable, NTS: the start fails naming libssl.so.3" \
+	refused_naming libssl.so.3 --nts-cert "$WORK/server.crt" --nts-key "$WORK/server.key"
+DAEMON_WRAPPER=""
+[ "$TESTS_RUN" -eq 16 ] || echo "# ran $TESTS_RUN checks of 16"
