@@ -89,16 +89,6 @@ int openssl_lazy_load(enum openssl_lib lib)
 	return lib_err[lib];
 }
 
-int openssl_lazy_loaded(enum openssl_lib lib)
-{
-	enum openssl_sym i;
-
-	for (i = 0; i < OPENSSL_SYM_COUNT; i++)
-		if (sym_lib[i] == lib)
-			return __atomic_load_n(&openssl_lazy_table[i], __ATOMIC_ACQUIRE) != NULL;
-	return 0;
-}
-
 void *openssl_sym_slow(enum openssl_sym sym)
 {
 	/* the daemon loaded at start-up what its configuration needs; a call

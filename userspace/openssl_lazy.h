@@ -103,8 +103,6 @@ enum openssl_sym { OPENSSL_LAZY_SYMS(OPENSSL_LAZY_ENUM) OPENSSL_SYM_COUNT };
  * which library could not be opened or lacks which function.
  */
 int openssl_lazy_load(enum openssl_lib lib);
-/* Whether `lib` is open: its functions can be called without a load. */
-int openssl_lazy_loaded(enum openssl_lib lib);
 
 extern void *openssl_lazy_table[OPENSSL_SYM_COUNT];
 /* Loads the symbol's library; aborts naming it if it cannot be opened. */
