@@ -28,7 +28,7 @@ endif
 # Debian packages: build, test peers (clients, upstream, scraper), tools.
 DEB_BUILD := clang llvm gcc make pkg-config libbpf-dev libxdp-dev libelf-dev \
 	zlib1g-dev libmnl-dev bpftool libcmocka-dev libmicrohttpd-dev libssl-dev libjansson-dev \
-	libcurl4-openssl-dev libseccomp-dev
+	libcurl4-openssl-dev libseccomp-dev nettle-dev
 DEB_TEST  := iproute2 ethtool curl strace util-linux prometheus jq python3 systemd gnuplot-nox valgrind qemu-system-x86 busybox-static groff-base chrony ntpsec-ntpdate sntp xdp-tools tcpdump
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
@@ -52,10 +52,14 @@ DEB_BENCH += clang-16
 # and BearSSL, whose T-table and bitsliced AES bench/nts_bpf_aes_ct.c compares
 DEB_BENCH += libbearssl-dev
 
-LIBS := libbpf libxdp libmnl libelf libmicrohttpd libssl libcrypto jansson libseccomp
-# libcurl: its header only; `xdp-ntpd status` opens it at run time (ctl.c)
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) libcurl 2>/dev/null)
+LIBS := libbpf libxdp libmnl libelf libmicrohttpd jansson libseccomp nettle
+# libcurl: its header only; `xdp-ntpd status` opens it at run time (ctl.c).
+# OpenSSL: headers only for the daemon, which opens it when NTS or a key file
+# is configured (userspace/openssl_lazy.h); tests and tools that call it
+# themselves link it directly, OPENSSL_LIBS
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) libcurl libssl libcrypto 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
+OPENSSL_LIBS := $(shell $(PKG_CONFIG) --libs libssl libcrypto 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
@@ -152,7 +156,7 @@ $(BUILD)/xdp-ntpd: $(DAEMON_OBJS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) $(OPENSSL_LIBS) -lcmocka
 
 # counts the bpf() calls the socket path makes on XDP's rate table
 $(BUILD)/tests/test_client_policy: LDLIBS += -Wl,--wrap=bpf_map_lookup_elem,--wrap=bpf_map_update_elem
@@ -160,7 +164,7 @@ $(BUILD)/tests/test_client_policy: LDLIBS += -Wl,--wrap=bpf_map_lookup_elem,--wr
 # every BPF suite links the one fixture (load, run, read counters)
 $(BUILD)/tests/%: tests/bpf/%.c tests/bpf/fixture.c $(wildcard tests/bpf/*.h) $(SKELS) $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/bpf $< tests/bpf/fixture.c $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Itests/bpf $< tests/bpf/fixture.c $(LIB_OBJS) -o $@ $(LDLIBS) $(OPENSSL_LIBS) -lcmocka
 
 $(BUILD)/tests/ntp_rawclient: tests/tools/ntp_rawclient.c $(BPF_HDRS) | $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -173,7 +177,7 @@ $(BUILD)/tests/ntp_fakeserver: tests/tools/ntp_fakeserver.c $(BPF_HDRS) | $(BUIL
 # the crypto of one NTS answer, in the socket server's own functions (docs/nts.md)
 $(BUILD)/bench/nts-micro: bench/nts_micro.c $(LIB_OBJS) | $(BUILD)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) $(OPENSSL_LIBS)
 
 .PHONY: bench-nts
 bench-nts: $(BUILD)/bench/nts-micro
@@ -183,7 +187,8 @@ bench-nts: $(BUILD)/bench/nts-micro
 $(BUILD)/tests/nts_probe: tests/tools/nts_probe.c bench/nts_client.c bench/nts_client.h \
 		userspace/nts_aes_siv.c | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ibench $< bench/nts_client.c userspace/nts_aes_siv.c -o $@ -lssl -lcrypto
+	$(Q)$(CC) $(CFLAGS) -DOPENSSL_LAZY_DIRECT -Ibench $< bench/nts_client.c userspace/nts_aes_siv.c \
+		-o $@ $(OPENSSL_LIBS)
 
 # runs a command with the @clock calls failing EPERM, as ProtectClock=yes does
 $(BUILD)/tests/clock_eperm: tests/tools/clock_eperm.c | $(BUILD)/tests
@@ -200,12 +205,12 @@ $(BUILD)/bench/ntp-load: bench/ntp-load.c bench/ntp_load_xdp.c bench/ntp_load_rx
 		bench/nts_client.c bench/nts_client.h userspace/nts_aes_siv.c \
 		$(BUILD)/bench/ntp_load_rx.skel.h $(BPF_HDRS) | $(BUILD)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ibench bench/ntp-load.c bench/ntp_load_xdp.c bench/nts_client.c \
-		userspace/nts_aes_siv.c -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -DOPENSSL_LAZY_DIRECT -Ibench bench/ntp-load.c bench/ntp_load_xdp.c \
+		bench/nts_client.c userspace/nts_aes_siv.c -o $@ $(LDLIBS) $(OPENSSL_LIBS)
 
 $(BUILD)/bench/xdp_bench: bench/xdp_bench.c $(BENCH_SKEL) $(wildcard tests/bpf/*.h) $(LIB_OBJS) | $(BUILD)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) -o $@ $(LDLIBS) $(OPENSSL_LIBS)
 
 tests: $(TEST_BINS)
 
@@ -311,7 +316,7 @@ uninstall:
 DEB_ARM64 := gcc-aarch64-linux-gnu qemu-user-static libbpf-dev:arm64 libxdp-dev:arm64 \
 	libelf-dev:arm64 zlib1g-dev:arm64 libmnl-dev:arm64 libmicrohttpd-dev:arm64 \
 	libssl-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64 \
-	libcurl4-openssl-dev:arm64 libseccomp-dev:arm64
+	libcurl4-openssl-dev:arm64 libseccomp-dev:arm64 nettle-dev:arm64
 ARM64_BUILD := $(BUILD)/arm64-cross
 ARM64_MAKE := $(MAKE) BUILD=$(ARM64_BUILD) CC=aarch64-linux-gnu-gcc HOST_ARCH=aarch64 \
 	PKG_CONFIG="env PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config"

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <netdb.h>
-#include <openssl/evp.h>
+#include <nettle/md5.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -120,16 +120,17 @@ static int lock_bounded(struct agent *a)
 
 __be32 agent_refid_for(const struct sockaddr_storage *addr)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
-	__be32 refid = 0;
+	struct md5_ctx ctx;
+	__be32 refid;
 
 	if (addr->ss_family == AF_INET)
 		return ((const struct sockaddr_in *)addr)->sin_addr.s_addr;
-	/* RFC 5905 7.3: the first four octets of the MD5 of the IPv6 address */
-	if (EVP_Digest(&((const struct sockaddr_in6 *)addr)->sin6_addr, 16, md, &md_len,
-		       EVP_md5(), NULL) && md_len >= 4)
-		memcpy(&refid, md, 4);
+	/* RFC 5905 7.3: the first four octets of the MD5 of the IPv6 address;
+	 * nettle's MD5: upstreams come and go by the API at any time, and
+	 * OpenSSL is loaded only for NTS and key files (openssl_lazy.h) */
+	md5_init(&ctx);
+	md5_update(&ctx, 16, (const __u8 *)&((const struct sockaddr_in6 *)addr)->sin6_addr);
+	md5_digest(&ctx, sizeof(refid), (__u8 *)&refid);
 	return refid;
 }
 

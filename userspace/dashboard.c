@@ -7,10 +7,14 @@
 #include "xdp_runstats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The page, NUL-terminated, built in from userspace/dashboard.html: one
  * file a designer can open in a browser, no generated C to keep in sync. */
@@ -30,24 +34,30 @@ struct dashboard {
 	size_t chart_len;
 };
 
+/*
+ * Mapped, not read: the file's pages are resident only while /dashboard is
+ * being served (and reclaimable), not ~200 KiB of heap for the life of a
+ * daemon whose dashboard may never be opened.  Mapped at start-up, before a
+ * chroot could hide the path.  dpkg replaces the file by a rename, so the
+ * mapping keeps the old inode and never shrinks under us.
+ */
 static char *read_whole(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	long size;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	void *map;
 
-	if (!f)
+	if (fd < 0)
 		return NULL;
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) <= 0 || size > DASHBOARD_ASSET_MAX ||
-	    fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)size)) ||
-	    fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		free(buf);
-		buf = NULL;
-	} else {
-		*len = (size_t)size;
-	}
-	fclose(f);
-	return buf;
+	map = MAP_FAILED;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size <= DASHBOARD_ASSET_MAX)
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return NULL;
+	*len = (size_t)st.st_size;
+	return map;
 }
 
 int dashboard_open(struct dashboard **out, const char *chart_js)
@@ -68,7 +78,8 @@ void dashboard_close(struct dashboard *d)
 {
 	if (!d)
 		return;
-	free(d->chart_js);
+	if (d->chart_js)
+		munmap(d->chart_js, d->chart_len);
 	free(d);
 }
 

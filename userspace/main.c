@@ -25,6 +25,7 @@
 #include "leap.h"
 #include "seccomp_filter.h"
 #include "nts_server.h"
+#include "openssl_lazy.h"
 #include "refstate.h"
 #include "reqlog.h"
 #include "socket_server.h"
@@ -795,6 +796,21 @@ static int start_unprivileged(struct daemon *d)
 	return http_run(d->http, &msrc);
 }
 
+/*
+ * OpenSSL is opened only when the configuration uses it: NTS (libssl) or a
+ * key file (libcrypto).  Neither is read again by a SIGHUP without being
+ * configured at start, so this one load covers reloads too; it runs before
+ * the privilege drop and the seccomp filter, which may refuse dlopen.
+ */
+static int load_openssl(const struct ntpd_options *o)
+{
+	if (o->nts_cert || o->nts_key)
+		return openssl_lazy_load(OPENSSL_LIB_SSL);
+	if (o->keys_file)
+		return openssl_lazy_load(OPENSSL_LIB_CRYPTO);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct daemon d;
@@ -819,6 +835,8 @@ int main(int argc, char **argv)
 	if (d.opts.log_file && !d.opts.check_only && !d.opts.stats_only &&
 	    log_use_file(d.opts.log_file))
 		return EXIT_USAGE;
+	if (load_openssl(&d.opts))
+		return EXIT_RUNTIME;	/* named the library */
 	if (d.opts.check_only) {
 		/* the key file is configuration too: a bad one fails the check */
 		if (ntp_keys_load_trusted(d.opts.keys_file, &d.opts.trusted_keys, &d.keys) ||

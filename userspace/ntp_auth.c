@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+/* last: maps the OpenSSL names above to the lazily loaded library */
+#include "openssl_lazy.h"
 
 /* Longest key-file line, comment included; a longer one is an error, not a
  * key silently cut in two (the config file's limit, config.h). */

@@ -21,6 +21,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
+/* last: maps the OpenSSL names above to the lazily loaded library */
+#include "openssl_lazy.h"
 
 #define BLOCK 16
 

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+/* last: maps the OpenSSL names above to the lazily loaded library */
+#include "openssl_lazy.h"
 
 #define COOKIE_PLAIN_LEN	(2 + 2 * NTS_SIV_KEY_LEN)
 #define COOKIE_SEALED_LEN	(4 + NTS_COOKIE_NONCE_LEN + NTS_SIV_TAG_LEN + COOKIE_PLAIN_LEN)

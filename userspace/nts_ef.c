@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <string.h>
+/* last: maps the OpenSSL names above to the lazily loaded library */
+#include "openssl_lazy.h"
 
 #define COOKIE_EF_LEN	(NTS_EF_HDR_LEN + NTS_COOKIE_LEN)
 /* the answer's authenticator: header, two lengths, our 16-byte nonce, the tag */

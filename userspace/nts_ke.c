@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+/* last: maps the OpenSSL names above to the lazily loaded library */
+#include "openssl_lazy.h"
 
 /* RFC 8915 5.1: the exporter's label, and its context is the protocol id,
  * the AEAD id and 0x00 for client-to-server, 0x01 for server-to-client */

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
+/* last: maps the OpenSSL names above to the lazily loaded library */
+#include "openssl_lazy.h"
 
 static const enum nts_stat malformed_stat[] = {
 	[NTS_EF_OK] = NTS_STAT_REQ_MISSING,	/* not reached: a reason is always set */

@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/types.h>
-#include <openssl/evp.h>
+#include <nettle/base64.h>
+#include <nettle/sha1.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,20 +50,21 @@ struct ws_hub {
 
 int ws_accept_key(const char *key, char *out, size_t size)
 {
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-	char joined[128];
+	/* nettle's SHA-1, not OpenSSL's: a handshake may come at any time and
+	 * OpenSSL is loaded only for NTS and key files (openssl_lazy.h) */
+	__u8 digest[SHA1_DIGEST_SIZE];
+	struct sha1_ctx ctx;
 	size_t klen = strlen(key);
 
 	/* a key is 16 random bytes in base64: 24 characters (4.1) */
-	if (klen != 24 || size < 29)
+	if (klen != 24 || size < BASE64_ENCODE_RAW_LENGTH(SHA1_DIGEST_SIZE) + 1)
 		return -EINVAL;
-	memcpy(joined, key, klen);
-	memcpy(joined + klen, ws_guid, sizeof(ws_guid));
-	if (!EVP_Digest(joined, klen + sizeof(ws_guid) - 1, digest, &dlen, EVP_sha1(), NULL) ||
-	    dlen != 20)
-		return -EIO;
-	EVP_EncodeBlock((unsigned char *)out, digest, (int)dlen);
+	sha1_init(&ctx);
+	sha1_update(&ctx, klen, (const __u8 *)key);
+	sha1_update(&ctx, sizeof(ws_guid) - 1, (const __u8 *)ws_guid);
+	sha1_digest(&ctx, sizeof(digest), digest);
+	base64_encode_raw(out, sizeof(digest), digest);
+	out[BASE64_ENCODE_RAW_LENGTH(SHA1_DIGEST_SIZE)] = '\0';
 	return 0;
 }
 

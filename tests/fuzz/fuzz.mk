@@ -26,7 +26,7 @@ FUZZ_SAN     := address,undefined
 FUZZ_CFLAGS  := $(FUZZ_BASE_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -fno-sanitize-recover=all
 FUZZ_LDFLAGS := -fsanitize=fuzzer,$(FUZZ_SAN)
 ASAN_CFLAGS  := $(FUZZ_BASE_CFLAGS) -fsanitize=$(FUZZ_SAN) -fno-sanitize-recover=all
-FUZZ_LDLIBS  := $(PKG_LIBS) -lpthread -lm
+FUZZ_LDLIBS  := $(PKG_LIBS) $(OPENSSL_LIBS) -lpthread -lm
 
 # every daemon object but main.o, rebuilt with the sanitizers
 FUZZ_LIB_OBJS := $(patsubst $(BUILD)/%.o,$(FUZZ_DIR)/obj/%.o,$(LIB_OBJS))
