@@ -87,8 +87,9 @@ int main(int argc, char **argv)
 	fd = open_socket(argv[optind], atoi(argv[optind + 1]), stamps);
 	if (fd < 0)
 		return 1;
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	/* no SA_RESTART: the blocking recvmmsg returns EINTR and the loop ends */
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
 	for (i = 0; i < BATCH; i++)
 		iov[i] = (struct iovec){ .iov_base = buf[i], .iov_len = BUF_LEN };
 	while (!stopping) {
