@@ -14,9 +14,8 @@
 #ifdef __bpf__
 #include <bpf/bpf_helpers.h>
 #define NTPD_INLINE static __always_inline
-/* Code no answer runs (VLAN tags, the access lists, the rate limiter's
- * bucket, a kiss-o'-death, a state older than the fast conversion's
- * window): a BPF-to-BPF call, which the JIT gives an image of its own, so
+/* Code no answer runs by default (VLAN tags, the access lists, a
+ * kiss-o'-death, a state older than the fast conversion's window): a BPF-to-BPF call, which the JIT gives an image of its own, so
  * an answer's path crosses fewer cache lines; on live traffic the caches
  * are cold between packets (docs/performance.md, "The in-situ figure") */
 #define NTPD_COLD static __attribute__((noinline))

@@ -220,10 +220,12 @@ NTPD_INLINE __u8 acl_action(const struct ntpd_rate_config *cfg, int v6, const vo
  *
  * Several CPUs may serve one client at once: the new arrival time is
  * installed with compare-and-swap; losing the race twice in a row lets the
- * request through, never more than one CPU's worth.  Out of line: with
- * rate limiting off no request runs it.
+ * request through, never more than one CPU's worth.  Inline, unlike the
+ * other policy paths: the limiter is on by default, and out of line it
+ * cost answers more than it saved (docs/performance.md, "The in-situ
+ * figure").
  */
-NTPD_COLD int bucket_take(const struct ntpd_rate_config *cfg, __u64 now, int v6,
+NTPD_INLINE int bucket_take(const struct ntpd_rate_config *cfg, __u64 now, int v6,
 			    const void *saddr, __u32 *limited)
 {
 	struct ntpd_rate_entry *e, fresh = {};
