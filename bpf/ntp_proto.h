@@ -14,15 +14,27 @@
 #ifdef __bpf__
 #include <bpf/bpf_helpers.h>
 #define NTPD_INLINE static __always_inline
+/* Code no answer runs by default (VLAN tags, the access lists, a
+ * kiss-o'-death, a state older than the fast conversion's window): a BPF-to-BPF call, which the JIT gives an image of its own, so
+ * an answer's path crosses fewer cache lines; on live traffic the caches
+ * are cold between packets (docs/performance.md, "The in-situ figure") */
+#define NTPD_COLD static __attribute__((noinline))
 /* BPF has no load-acquire before v4 ISA; on the JITs we run on (x86 TSO,
  * arm64 with the sequence re-check) a compiler barrier keeps the order. */
 #define NTPD_LOAD_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
 #define NTPD_READ_BARRIER()	asm volatile("" ::: "memory")
 #else
 #define NTPD_INLINE static inline __attribute__((always_inline))
+#define NTPD_COLD static inline
 #define NTPD_LOAD_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define NTPD_READ_BARRIER()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #endif
+/* Marks the answer's path as the fall-through one, so clang lays it out
+ * straight and the refusals aside: on live traffic the branch predictors
+ * and caches are cold between packets, and straight code is what they
+ * handle best (docs/performance.md, "The in-situ figure"). */
+#define NTPD_LIKELY(x)		__builtin_expect(!!(x), 1)
+#define NTPD_UNLIKELY(x)	__builtin_expect(!!(x), 0)
 
 /* Unix nanoseconds -> NTP 32.32 timestamp.  The seconds wrap modulo 2^32,
  * which is exactly the era-0/era-1 encoding RFC 5905 6 prescribes. */
@@ -153,6 +165,15 @@ NTPD_INLINE __u64 ntp_served_unix_ns(const struct ntpd_ref_state *st, __u64 tai_
 	return ntp_linear_unix_ns(st, tai_ns) - (__u64)ntp_leap_ns(st, tai_ns);
 }
 
+/* ntp_served_ts_masked() outside its fast window: the exact conversion,
+ * with its two divisions (a state unpublished for over 4.3 s, or tests). */
+NTPD_COLD __u64 ntp_served_ts_exact(const struct ntpd_ref_state *st, __u64 tai_ns,
+				     __u64 leap_mask)
+{
+	return ntp_ts_from_unix_ns(ntp_linear_unix_ns(st, tai_ns) -
+				   (__u64)ntp_leap_ns_masked(st, leap_mask));
+}
+
 /*
  * The served NTP timestamp for a kernel CLOCK_TAI reading.  Within 2^32 ns
  * (4.3 s) of the state's base, which the publisher refreshes every second,
@@ -170,15 +191,14 @@ NTPD_INLINE __u64 ntp_served_ts_masked(const struct ntpd_ref_state *st, __u64 ta
 {
 	__u64 d = tai_ns - st->base_tai_ns;
 
-	if (d < (1ULL << 32)) {
+	if (NTPD_LIKELY(d < (1ULL << 32))) {
 		__u64 leap = leap_mask & ((__u64)(__s64)st->leap_sign << 32);
 
 		/* |drift| < 2^32 * 2^-10: d stays well inside 2^33, the product in 2^64 */
 		d += (__u64)ntp_freq_drift_ns(st, d);
 		return st->base_ntp + (d << 2) + ((d * 1266874890ULL) >> 32) - leap;
 	}
-	return ntp_ts_from_unix_ns(ntp_linear_unix_ns(st, tai_ns) -
-				   (__u64)ntp_leap_ns_masked(st, leap_mask));
+	return ntp_served_ts_exact(st, tai_ns, leap_mask);
 }
 
 /* The same for a reading whose leap mask the caller does not need itself
@@ -236,8 +256,8 @@ NTPD_INLINE int ntpd_ref_read(const struct ntpd_ref_buffer *buf,
 	/* still the active slot too: a reader that picked a slot just before
 	 * the writer refilled it would otherwise return a state the writer has
 	 * not published yet, and then an older one (time going backwards) */
-	if ((seq & 1) || *(const volatile __u32 *)&slot->seq != seq ||
-	    (*(const volatile __u32 *)&buf->active & 1) != idx)
+	if (NTPD_UNLIKELY((seq & 1) || *(const volatile __u32 *)&slot->seq != seq ||
+			  (*(const volatile __u32 *)&buf->active & 1) != idx))
 		return -1;
 	return 0;
 }
@@ -347,13 +367,13 @@ NTPD_INLINE __u32 ntp_classify_request(__u8 li_vn_mode)
 	__u8 vn = NTP_VN(li_vn_mode);
 	__u8 mode = NTP_MODE(li_vn_mode);
 
-	if (mode == NTP_MODE_SERVER)
+	if (NTPD_UNLIKELY(mode == NTP_MODE_SERVER))
 		return NTPD_CNT_DROP_MODE_SERVER;
-	if (mode == NTP_MODE_PRIVATE)
+	if (NTPD_UNLIKELY(mode == NTP_MODE_PRIVATE))
 		return NTPD_CNT_DROP_MODE_CONTROL;
-	if (vn < NTP_VERSION_MIN || vn > NTP_VERSION_MAX)
+	if (NTPD_UNLIKELY(vn < NTP_VERSION_MIN || vn > NTP_VERSION_MAX))
 		return NTPD_CNT_PASS_VERSION;
-	if (mode == NTP_MODE_CLIENT || mode == NTP_MODE_SYM_ACTIVE ||
+	if (NTPD_LIKELY(mode == NTP_MODE_CLIENT) || mode == NTP_MODE_SYM_ACTIVE ||
 	    (vn == 1 && mode == NTP_MODE_RESERVED))
 		return NTP_REQ_ANSWER;
 	return NTPD_CNT_PASS_MODE;
@@ -375,8 +395,8 @@ NTPD_INLINE __u8 ntp_reply_mode(__u8 li_vn_mode)
  */
 NTPD_INLINE __u32 ntp_classify_request_port(__u8 li_vn_mode, __be16 sport)
 {
-	if (NTP_VN(li_vn_mode) == 1 && NTP_MODE(li_vn_mode) == NTP_MODE_RESERVED &&
-	    sport == bpf_htons(NTP_PORT_DEFAULT))
+	if (NTPD_UNLIKELY(NTP_VN(li_vn_mode) == 1 && NTP_MODE(li_vn_mode) == NTP_MODE_RESERVED &&
+			  sport == bpf_htons(NTP_PORT_DEFAULT)))
 		return NTPD_CNT_DROP_V1_PORT123;
 	return ntp_classify_request(li_vn_mode);
 }

@@ -33,7 +33,7 @@ NTPD_INLINE void *cursor_pull(struct hdr_cursor *c, __u32 len)
 {
 	void *hdr = c->pos;
 
-	if (hdr + len > c->end)
+	if (NTPD_UNLIKELY(hdr + len > c->end))
 		return NULL;
 	c->pos = hdr + len;
 	return hdr;
@@ -45,24 +45,18 @@ NTPD_INLINE int is_vlan_proto(__be16 proto)
 }
 
 /*
- * Ethernet plus up to NTPD_VLAN_MAX tags.  Returns the inner EtherType, or 0
- * with *fail_reason set (an NTPD_CNT_* counter) when the frame is truncated
- * or carries more tags than we parse.  *vlan is the frame's NTPD_VLAN_PATH.
+ * The VLAN tags after the Ethernet header, whose EtherType `proto` is a tag's:
+ * the inner EtherType, or 0 with *fail_reason set as parse_ethernet() says.
+ * Out of line: an untagged request never runs it.
  */
-NTPD_INLINE __be16 parse_ethernet(struct hdr_cursor *c, struct ethhdr **eth, __u32 *vlan,
-				  __u32 *fail_reason)
+NTPD_COLD __be16 parse_vlan_tags(struct hdr_cursor *c, __be16 proto, __u32 *vlan,
+				 __u32 *fail_reason)
 {
 	struct vlan_tag *tag;
-	__be16 proto;
 	__u32 vid;
 	int i;
 
-	*vlan = 0;
 	*fail_reason = NTPD_CNT_PASS_TRUNCATED;
-	*eth = cursor_pull(c, sizeof(struct ethhdr));
-	if (!*eth)
-		return 0;
-	proto = (*eth)->h_proto;
 #pragma unroll
 	for (i = 0; i < NTPD_VLAN_MAX; i++) {
 		if (!is_vlan_proto(proto))
@@ -81,6 +75,28 @@ NTPD_INLINE __be16 parse_ethernet(struct hdr_cursor *c, struct ethhdr **eth, __u
 		return 0;
 	}
 	*fail_reason = NTPD_CNT_PASS_NOT_IP;
+	return proto;
+}
+
+/*
+ * Ethernet plus up to NTPD_VLAN_MAX tags.  Returns the inner EtherType, or 0
+ * with *fail_reason set (an NTPD_CNT_* counter) when the frame is truncated
+ * or carries more tags than we parse.  *vlan is the frame's NTPD_VLAN_PATH.
+ */
+NTPD_INLINE __be16 parse_ethernet(struct hdr_cursor *c, struct ethhdr **eth, __u32 *vlan,
+				  __u32 *fail_reason)
+{
+	__be16 proto;
+
+	*vlan = 0;
+	*fail_reason = NTPD_CNT_PASS_TRUNCATED;
+	*eth = cursor_pull(c, sizeof(struct ethhdr));
+	if (NTPD_UNLIKELY(!*eth))
+		return 0;
+	proto = (*eth)->h_proto;
+	*fail_reason = NTPD_CNT_PASS_NOT_IP;
+	if (NTPD_UNLIKELY(is_vlan_proto(proto)))
+		return parse_vlan_tags(c, proto, vlan, fail_reason);
 	return proto;
 }
 

@@ -168,34 +168,50 @@ NTPD_INLINE void log_request(const void *saddr, __be16 sport, int v6, __u8 li_vn
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/*
+ * MAC addresses as three 16-bit words: six byte moves (what a copy of an
+ * unaligned u8[6] compiles to) become one load each.  A frame starts at
+ * least 2-byte aligned (NET_IP_ALIGN is 0 or 2), so these loads pass the
+ * verifier's alignment check even where it is strict.
+ */
+typedef __u16 __attribute__((may_alias)) ntpd_mac_word;
+
 NTPD_INLINE void swap_mac(struct ethhdr *eth)
 {
-	__u8 tmp[ETH_ALEN_];
+	ntpd_mac_word *w = (ntpd_mac_word *)eth;	/* h_dest, then h_source */
+	__u16 d0 = w[0], d1 = w[1], d2 = w[2];
 
-	__builtin_memcpy(tmp, eth->h_source, ETH_ALEN_);
-	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN_);
-	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN_);
+	w[0] = w[3];
+	w[1] = w[4];
+	w[2] = w[5];
+	w[3] = d0;
+	w[4] = d1;
+	w[5] = d2;
 }
 
-/* The most specific allow/deny entry's action; 0 (no entry) means allowed. */
-NTPD_INLINE __u8 acl_action(const struct ntpd_rate_config *cfg, int v6, const void *saddr)
+/* The most specific allow/deny entry's action for a source; 0 (no entry)
+ * means allowed.  Out of line: with the lists empty no request runs it. */
+NTPD_COLD __u8 acl_lookup(int v6, const void *saddr)
 {
 	struct ntpd_acl6_key k6 = { .prefixlen = 128 };
 	struct ntpd_acl4_key k4 = { .prefixlen = 32 };
 	__u8 *action;
 
 	if (!v6) {
-		if (!cfg->acl4_enabled)
-			return 0;
 		__builtin_memcpy(k4.addr, saddr, 4);
 		action = bpf_map_lookup_elem(&ntpd_acl4, &k4);
 	} else {
-		if (!cfg->acl6_enabled)
-			return 0;
 		__builtin_memcpy(k6.addr, saddr, 16);
 		action = bpf_map_lookup_elem(&ntpd_acl6, &k6);
 	}
 	return action ? *action : 0;
+}
+
+NTPD_INLINE __u8 acl_action(const struct ntpd_rate_config *cfg, int v6, const void *saddr)
+{
+	if (!(v6 ? cfg->acl6_enabled : cfg->acl4_enabled))
+		return 0;
+	return acl_lookup(v6, saddr);
 }
 
 /*
@@ -204,7 +220,10 @@ NTPD_INLINE __u8 acl_action(const struct ntpd_rate_config *cfg, int v6, const vo
  *
  * Several CPUs may serve one client at once: the new arrival time is
  * installed with compare-and-swap; losing the race twice in a row lets the
- * request through, never more than one CPU's worth.
+ * request through, never more than one CPU's worth.  Inline, unlike the
+ * other policy paths: the limiter is on by default, and out of line it
+ * cost answers more than it saved (docs/performance.md, "The in-situ
+ * figure").
  */
 NTPD_INLINE int bucket_take(const struct ntpd_rate_config *cfg, __u64 now, int v6,
 			    const void *saddr, __u32 *limited)
@@ -245,12 +264,20 @@ NTPD_INLINE struct ntp_verdict police(__u64 now, int v6, const void *saddr)
 	__u8 acl;
 
 	cfg = bpf_map_lookup_elem(&ntpd_rate_cfg, &zero);
-	if (!cfg)
+	if (NTPD_UNLIKELY(!cfg))
 		return NTP_VERDICT(NTP_ACT_ANSWER, NTP_REQ_ANSWER);
 	acl = acl_action(cfg, v6, saddr);
 	if (ntp_policy_charges(cfg, acl))
 		over_limit = !bucket_take(cfg, now, v6, saddr, &limited);
 	return ntp_policy_verdict(cfg, acl, over_limit, limited);
+}
+
+/* A kiss-o'-death in place of the answer (ntp_fill_kod()), out of line:
+ * only a client over its limit or denied gets one. */
+NTPD_COLD void fill_kod(struct ntp_packet *ntp, const struct ntpd_ref_state *st, __u64 now,
+			__be32 kiss)
+{
+	ntp_fill_kod(ntp, st, (const struct ntpd_config *)&ntpd_cfg, now, kiss);
 }
 
 /*
@@ -281,8 +308,8 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 	int state_read, fresh;
 
 	/* RFC 768: zero means the sender did not compute one (IPv4 only). */
-	if (ntpd_cfg.verify_udp_csum && (udp->check || v6) &&
-	    csum_fold64(hdr_sum + csum_ntp_packet(ntp) + udp->check) != 0xffff)
+	if (NTPD_UNLIKELY(ntpd_cfg.verify_udp_csum && (udp->check || v6) &&
+			  csum_fold64(hdr_sum + csum_ntp_packet(ntp) + udp->check) != 0xffff))
 		return NTPD_CNT_PASS_BAD_CSUM;
 
 	/* Every reason to pass the request up comes before the bucket: the
@@ -293,18 +320,18 @@ NTPD_INLINE __u32 answer(struct ntp_packet *ntp, struct udphdr *udp, __u64 hdr_s
 	state_read = buf && !ntpd_ref_read(buf, &st);
 	fresh = state_read && ntp_state_fresh(&st, now, ntpd_cfg.max_state_age_ns);
 	v = ntp_state_verdict(state_read, fresh, ntpd_cfg.stale_action == NTPD_STALE_PASS);
-	if (v.action == NTP_ACT_PASS)
+	if (NTPD_UNLIKELY(v.action == NTP_ACT_PASS))
 		return v.counter;
 
 	v = police(now, v6, saddr);
-	if (v.action == NTP_ACT_DROP) {
+	if (NTPD_UNLIKELY(v.action == NTP_ACT_DROP)) {
 		*action = XDP_DROP;
 		return v.counter;
 	}
 
 	kiss = ntp_verdict_kiss(v);
-	if (kiss)
-		ntp_fill_kod(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, now, kiss);
+	if (NTPD_UNLIKELY(kiss))
+		fill_kod(ntp, &st, now, kiss);
 	else
 		ntp_fill_response(ntp, &st, (const struct ntpd_config *)&ntpd_cfg, now, fresh);
 	/* the same reading, so the same served timestamp: no second conversion */
@@ -334,16 +361,17 @@ NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len, __be16 
 {
 	struct udphdr *udp = cursor_pull(c, sizeof(*udp));
 
-	if (!udp)
+	if (NTPD_UNLIKELY(!udp))
 		return NTPD_CNT_PASS_TRUNCATED;
-	if (udp->dest != port)
+	if (NTPD_UNLIKELY(udp->dest != port))
 		return NTPD_CNT_PASS_OTHER_PORT;
 	/* Extension fields and MACs make it longer; the socket server owns those. */
-	if (udp->len != bpf_htons(sizeof(*udp) + NTP_PACKET_LEN) ||
-	    ip_payload_len != sizeof(*udp) + NTP_PACKET_LEN)
+	if (NTPD_UNLIKELY(udp->len != bpf_htons(sizeof(*udp) + NTP_PACKET_LEN)))
+		return ntp_is_nts(c) ? NTPD_CNT_PASS_NTS : NTPD_CNT_PASS_LENGTH;
+	if (NTPD_UNLIKELY(ip_payload_len != sizeof(*udp) + NTP_PACKET_LEN))
 		return ntp_is_nts(c) ? NTPD_CNT_PASS_NTS : NTPD_CNT_PASS_LENGTH;
 	*ntp_out = cursor_pull(c, NTP_PACKET_LEN);
-	if (!*ntp_out)
+	if (NTPD_UNLIKELY(!*ntp_out))
 		return NTPD_CNT_PASS_TRUNCATED;
 	*udp_out = udp;
 	return NTP_REQ_ANSWER;
@@ -358,30 +386,41 @@ NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len, __be16 
  * or macvlan above us still gets its frames).  A tagged frame is ours only
  * for a VLAN device the host has on this interface.
  */
+/* The link-layer verdict once the link is known (NULL: not learnt yet). */
+NTPD_INLINE __u32 check_link_dest(const struct ethhdr *eth, const struct ntpd_link *link)
+{
+	const ntpd_mac_word *got = (const ntpd_mac_word *)eth->h_dest;
+	const ntpd_mac_word *want;
+
+	if (NTPD_UNLIKELY(eth->h_dest[0] & 1))
+		return NTPD_CNT_PASS_LINK_DEST;
+	if (NTPD_UNLIKELY(!link || !link->mac_known))
+		return NTP_REQ_ANSWER;
+	want = (const ntpd_mac_word *)link->mac;
+	if (NTPD_UNLIKELY((got[0] ^ want[0]) | (got[1] ^ want[1]) | (got[2] ^ want[2])))
+		return NTPD_CNT_PASS_LINK_DEST;
+	return NTP_REQ_ANSWER;
+}
+
+/* check_link() for a tagged frame, out of line: its VLAN device's entry. */
+NTPD_COLD __u32 check_vlan_link(const struct ethhdr *eth, __u32 vlan)
+{
+	const struct ntpd_link *link = bpf_map_lookup_elem(&ntpd_vlans, &vlan);
+
+	if (!link)
+		return NTPD_CNT_PASS_VLAN_UNKNOWN;
+	return check_link_dest(eth, link);
+}
+
 NTPD_INLINE __u32 check_link(const struct ethhdr *eth, __u32 vlan)
 {
-	const struct ntpd_link *link;
-	__u32 zero = 0, want4, got4;
-	__u16 want2, got2;
+	__u32 zero = 0;
 
-	if (eth->h_source[0] & 1)
+	if (NTPD_UNLIKELY(eth->h_source[0] & 1))
 		return NTPD_CNT_DROP_LINK_SOURCE;
-	if (vlan) {
-		link = bpf_map_lookup_elem(&ntpd_vlans, &vlan);
-		if (!link)
-			return NTPD_CNT_PASS_VLAN_UNKNOWN;
-	} else {
-		link = bpf_map_lookup_elem(&ntpd_link, &zero);
-	}
-	if (eth->h_dest[0] & 1)
-		return NTPD_CNT_PASS_LINK_DEST;
-	if (!link || !link->mac_known)
-		return NTP_REQ_ANSWER;
-	__builtin_memcpy(&got4, eth->h_dest, 4);
-	__builtin_memcpy(&got2, eth->h_dest + 4, 2);
-	__builtin_memcpy(&want4, link->mac, 4);
-	__builtin_memcpy(&want2, link->mac + 4, 2);
-	return got4 == want4 && got2 == want2 ? NTP_REQ_ANSWER : NTPD_CNT_PASS_LINK_DEST;
+	if (NTPD_UNLIKELY(vlan))
+		return check_vlan_link(eth, vlan);
+	return check_link_dest(eth, bpf_map_lookup_elem(&ntpd_link, &zero));
 }
 
 /*
@@ -399,14 +438,14 @@ NTPD_INLINE int local_scan(const struct ntpd_local_addr *key, int v6, __u32 *fla
 	int found = 0;
 
 	s = bpf_map_lookup_elem(&ntpd_local_scan, &zero);
-	if (!s)
+	if (NTPD_UNLIKELY(!s))
 		return -1;
 	seq = NTPD_LOAD_ONCE(s->seq);
-	if (!seq || (seq & 1))
+	if (NTPD_UNLIKELY(!seq || (seq & 1)))
 		return -1;
 	NTPD_READ_BARRIER();
 	n = v6 ? s->n6 : s->n4;
-	if (n > NTPD_LOCAL_SCAN_MAX)
+	if (NTPD_UNLIKELY(n > NTPD_LOCAL_SCAN_MAX))
 		return -1;
 	if (!v6) {
 		__builtin_memcpy(&want4, &key->addr[12], 4);
@@ -471,35 +510,35 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 	__be16 req_sport;
 
 	iph = cursor_pull(c, sizeof(*iph));
-	if (!iph)
+	if (NTPD_UNLIKELY(!iph))
 		return NTPD_CNT_PASS_TRUNCATED;
-	if (*(__u8 *)iph != 0x45)	/* version 4, IHL 5 */
+	if (NTPD_UNLIKELY(*(__u8 *)iph != 0x45))	/* version 4, IHL 5 */
 		return NTPD_CNT_PASS_IP_OPTIONS;
-	if (iph->protocol != IPPROTO_UDP_)
+	if (NTPD_UNLIKELY(iph->protocol != IPPROTO_UDP_))
 		return NTPD_CNT_PASS_NOT_UDP;
-	if (iph->frag_off & bpf_htons(IP_MF_ | IP_OFFSET_))
+	if (NTPD_UNLIKELY(iph->frag_off & bpf_htons(IP_MF_ | IP_OFFSET_)))
 		return NTPD_CNT_PASS_FRAGMENT;
 	ret = handle_udp(c, bpf_ntohs(iph->tot_len) - sizeof(*iph), ntpd_cfg.ntp_port, &udp, &ntp);
-	if (ret != NTP_REQ_ANSWER)
+	if (NTPD_UNLIKELY(ret != NTP_REQ_ANSWER))
 		return ret;
-	if (!udp || !ntp)
+	if (NTPD_UNLIKELY(!udp || !ntp))
 		return NTPD_CNT_PASS_TRUNCATED;
-	if (ntpd_cfg.off4)
+	if (NTPD_UNLIKELY(ntpd_cfg.off4))
 		return NTPD_CNT_PASS_NOT_LISTENING;
 	/* the stack checks it before anything else (ip_rcv_core); so do we */
-	if (!ipv4_csum_ok(iph))
+	if (NTPD_UNLIKELY(!ipv4_csum_ok(iph)))
 		return NTPD_CNT_PASS_BAD_IP_CSUM;
 	ret = check_link(eth, vlan);
-	if (ret != NTP_REQ_ANSWER)
+	if (NTPD_UNLIKELY(ret != NTP_REQ_ANSWER))
 		return ret;
 
 	__builtin_memcpy(&key.addr[12], &iph->daddr, 4);
 	flags = local_flags(&key, 0);
-	if (flags < 0 || !(flags & NTPD_LOCAL_SERVE))
+	if (NTPD_UNLIKELY(flags < 0 || !(flags & NTPD_LOCAL_SERVE)))
 		return NTPD_CNT_PASS_NOT_LOCAL;
-	if (ntpd_cfg.listen4 && iph->daddr != ntpd_cfg.listen4)
+	if (NTPD_UNLIKELY(ntpd_cfg.listen4 && iph->daddr != ntpd_cfg.listen4))
 		return NTPD_CNT_PASS_NOT_LISTENING;
-	if (ntp_bad_source_v4(iph->saddr, ntpd_cfg.allow_loopback_src) || udp->source == 0)
+	if (NTPD_UNLIKELY(ntp_bad_source_v4(iph->saddr, ntpd_cfg.allow_loopback_src) || udp->source == 0))
 		return NTPD_CNT_DROP_BAD_SOURCE;
 	/* From one of our own addresses or a subnet broadcast of ours: forged
 	 * (the stack refuses both as martians, RFC 1812 5.3.7); the answer
@@ -507,13 +546,13 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 	 * addresses are the only genuine sources. */
 	if (!ntpd_cfg.allow_loopback_src) {
 		__builtin_memcpy(&key.addr[12], &iph->saddr, 4);
-		if (local_flags(&key, 0) >= 0)
+		if (NTPD_UNLIKELY(local_flags(&key, 0) >= 0))
 			return NTPD_CNT_DROP_SOURCE_LOCAL;
 	}
 	req_lvm = ntp->li_vn_mode;
 	req_sport = udp->source;	/* the answer swaps the ports */
 	ret = ntp_classify_request_port(req_lvm, udp->source);
-	if (ret != NTP_REQ_ANSWER) {
+	if (NTPD_UNLIKELY(ret != NTP_REQ_ANSWER)) {
 		log_request(&iph->saddr, req_sport, 0, req_lvm, ret);
 		return ret;
 	}
@@ -522,7 +561,7 @@ NTPD_INLINE __u32 handle_ipv4(struct hdr_cursor *c, const struct ethhdr *eth, __
 		  udp->source + udp->dest + udp->len;
 	ret = answer(ntp, udp, hdr_sum, 0, &iph->saddr, action);
 	log_request(&iph->saddr, req_sport, 0, req_lvm, ret);
-	if (*action != XDP_TX)
+	if (NTPD_UNLIKELY(*action != XDP_TX))
 		return ret;
 
 	saddr = iph->saddr;
@@ -572,45 +611,45 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 	__be16 req_sport;
 
 	ip6h = cursor_pull(c, sizeof(*ip6h));
-	if (!ip6h)
+	if (NTPD_UNLIKELY(!ip6h))
 		return NTPD_CNT_PASS_TRUNCATED;
-	if (ip6h->nexthdr != IPPROTO_UDP_)
+	if (NTPD_UNLIKELY(ip6h->nexthdr != IPPROTO_UDP_))
 		return is_ipv6_extension(ip6h->nexthdr) ? NTPD_CNT_PASS_IPV6_EXTHDR :
 							  NTPD_CNT_PASS_NOT_UDP;
 	ret = handle_udp(c, bpf_ntohs(ip6h->payload_len),
 			 ntpd_cfg.ntp_port6 ? ntpd_cfg.ntp_port6 : ntpd_cfg.ntp_port, &udp, &ntp);
-	if (ret != NTP_REQ_ANSWER)
+	if (NTPD_UNLIKELY(ret != NTP_REQ_ANSWER))
 		return ret;
-	if (!udp || !ntp)
+	if (NTPD_UNLIKELY(!udp || !ntp))
 		return NTPD_CNT_PASS_TRUNCATED;
-	if (ntpd_cfg.off6)
+	if (NTPD_UNLIKELY(ntpd_cfg.off6))
 		return NTPD_CNT_PASS_NOT_LISTENING;
 	ret = check_link(eth, vlan);
-	if (ret != NTP_REQ_ANSWER)
+	if (NTPD_UNLIKELY(ret != NTP_REQ_ANSWER))
 		return ret;
 
 	__builtin_memcpy(key.addr, &ip6h->daddr, 16);
 	flags = local_flags(&key, 1);
-	if (flags < 0 || !(flags & NTPD_LOCAL_SERVE))
+	if (NTPD_UNLIKELY(flags < 0 || !(flags & NTPD_LOCAL_SERVE)))
 		return NTPD_CNT_PASS_NOT_LOCAL;
-	if (!ipv6_is_listen_addr(&ip6h->daddr))
+	if (NTPD_UNLIKELY(!ipv6_is_listen_addr(&ip6h->daddr)))
 		return NTPD_CNT_PASS_NOT_LISTENING;
 	/* RFC 8200 8.1: a zero UDP checksum is invalid over IPv6 and the
 	 * receiver discards it; passing it up would only make the stack do so */
-	if (!udp->check)
+	if (NTPD_UNLIKELY(!udp->check))
 		return NTPD_CNT_DROP_ZERO_CSUM6;
 	if (ntp_bad_source_v6(ip6h->saddr.in6_u.u6_addr8, ntpd_cfg.allow_loopback_src) ||
 	    udp->source == 0)
 		return NTPD_CNT_DROP_BAD_SOURCE;
 	if (!ntpd_cfg.allow_loopback_src) {
 		__builtin_memcpy(key.addr, &ip6h->saddr, 16);
-		if (local_flags(&key, 1) >= 0)
+		if (NTPD_UNLIKELY(local_flags(&key, 1) >= 0))
 			return NTPD_CNT_DROP_SOURCE_LOCAL;
 	}
 	req_lvm = ntp->li_vn_mode;
 	req_sport = udp->source;	/* the answer swaps the ports */
 	ret = ntp_classify_request_port(req_lvm, udp->source);
-	if (ret != NTP_REQ_ANSWER) {
+	if (NTPD_UNLIKELY(ret != NTP_REQ_ANSWER)) {
 		log_request(&ip6h->saddr, req_sport, 1, req_lvm, ret);
 		return ret;
 	}
@@ -621,7 +660,7 @@ NTPD_INLINE __u32 handle_ipv6(struct hdr_cursor *c, const struct ethhdr *eth, __
 		  udp->source + udp->dest + udp->len;
 	ret = answer(ntp, udp, hdr_sum, 1, &ip6h->saddr, action);
 	log_request(&ip6h->saddr, req_sport, 1, req_lvm, ret);
-	if (*action != XDP_TX)
+	if (NTPD_UNLIKELY(*action != XDP_TX))
 		return ret;
 
 	saddr = ip6h->saddr;
@@ -651,14 +690,14 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 	__be16 proto;
 
 	proto = parse_ethernet(&c, &eth, &vlan, &reason);
-	if (proto == bpf_htons(ETH_P_IP_) && eth)
+	if (NTPD_LIKELY(proto == bpf_htons(ETH_P_IP_) && eth))
 		reason = handle_ipv4(&c, eth, vlan, &action);
 	else if (proto == bpf_htons(ETH_P_IPV6_) && eth)
 		reason = handle_ipv6(&c, eth, vlan, &action);
 
 	/* the policy's drops come with XDP_DROP already (the verdict says so);
 	 * these are the checks before it that refuse rather than pass */
-	if (action == XDP_TX && eth)
+	if (NTPD_LIKELY(action == XDP_TX && eth))
 		swap_mac(eth);
 	else if (reason == NTPD_CNT_DROP_MODE_SERVER || reason == NTPD_CNT_DROP_MODE_CONTROL ||
 		 reason == NTPD_CNT_DROP_BAD_SOURCE || reason == NTPD_CNT_DROP_LINK_SOURCE ||
@@ -667,7 +706,7 @@ NTPD_INLINE int ntpd_handle(struct xdp_md *ctx)
 		action = XDP_DROP;
 
 	counters = bpf_map_lookup_elem(&ntpd_counters, &zero);
-	if (counters && reason < NTPD_CNT_MAX)
+	if (NTPD_LIKELY(counters && reason < NTPD_CNT_MAX))
 		counters->packets[reason]++;
 	return action;
 }
