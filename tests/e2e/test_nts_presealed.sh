@@ -45,7 +45,9 @@ ntsservercert $WORK/srv.crt
 ntsserverkey $WORK/srv.key
 ntsdumpdir $WORK/chrony-nts
 EOC
-in_srv chronyd -x -d -u root -f "$WORK/chrony-nts.conf" >"$WORK/chrony.log" 2>&1 &
+# not through in_srv: a function run with & is a subshell, and killing
+# that would leave chronyd running; `ip netns exec` execs chronyd itself
+ip netns exec "$NS_SRV" chronyd -x -d -u root -f "$WORK/chrony-nts.conf" >"$WORK/chrony.log" 2>&1 &
 CHRONY_PID=$!
 wait_for 10 in_srv sh -c "ss -Htln | grep -q ':$CHRONY_KE '" ||
 	{ echo "Bail out! chronyd's NTS-KE did not listen"; cat "$WORK/chrony.log"; exit 1; }
