@@ -19,6 +19,16 @@
  * the eight cookies in turn) and every answer is verified as a client
  * would: its authenticator opened under S2C.  Only verified answers count
  * as answered; a NAK or an answer that does not verify is invalid.
+ *
+ * -N with -Z COUNT: pre-sealed NTS.  Sealing each request anew and opening
+ * each answer costs the generator more than a server spends answering, on
+ * the same cores: the load then measures the generator.  After the key
+ * exchange, COUNT requests (each its own UID and transmit timestamp, the
+ * cookies in turn) are sealed once into whole frames; the steps send them
+ * round-robin, and the XDP counter (-X, implied) counts the answers by
+ * their origin timestamp without opening them.  The servers keep no state
+ * per request (RFC 8915 leaves replay to the client), so a request sent
+ * again is answered again.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -50,6 +60,8 @@
 #define FRAME_MAX	512	/* an NTS request with its cookie: 232 bytes of NTP */
 #define MAX_SENDERS	16
 #define SEQ_RING	LOAD_SEQ_RING	/* send times kept for latency */
+/* -Z at most: 128 MiB of frames, and well inside the XDP counter's ring */
+#define PRESEALED_MAX	(1u << 18)
 
 struct cfg {
 	const char *ifname;
@@ -66,6 +78,7 @@ struct cfg {
 	bool malformed;		/* -M: every frame broken, in turn, one of four ways */
 	const char *nts_ca;	/* -N: NTS, trusting this CA for the key exchange */
 	uint16_t nts_port;	/* -K: the key exchange's port */
+	unsigned int presealed;	/* -Z: NTS requests sealed once, sent round-robin; 0 off */
 };
 
 static struct {
@@ -84,6 +97,8 @@ static struct {
 	pthread_mutex_t hist_lock;
 	struct nts_session nts;		/* -N: keys and cookies, read-only after the exchange */
 	volatile uint64_t nts_naks, nts_unverified;	/* over all steps */
+	uint8_t (*sealed)[FRAME_MAX];	/* -Z: the pre-sealed frames, by sequence % COUNT */
+	uint16_t *sealed_len;
 } g;
 
 static uint64_t now_ns(void)
@@ -407,16 +422,23 @@ static void *send_step(void *arg)
 
 		for (i = 0; i < n; i++) {
 			seq = s->first + (s->sent + (uint64_t)i) * s->stride;
-			size_t len = build_frame(s->frames[i], (unsigned int)(seq % g.cfg.clients), seq);
+			if (g.cfg.presealed) {
+				/* the frame's own sequence number is what its answer's
+				 * origin carries back to the counter */
+				seq %= g.cfg.presealed;
+				s->iov[i] = (struct iovec){ g.sealed[seq], g.sealed_len[seq] };
+			} else {
+				size_t len = build_frame(s->frames[i],
+							 (unsigned int)(seq % g.cfg.clients), seq);
 
-			if (!len) {
-				fprintf(stderr, "ntp-load: an NTS request could not be sealed\n");
-				g.stop = true;
-				n = i;	/* those built so far still go */
-				break;
+				if (!len) {
+					fprintf(stderr, "ntp-load: an NTS request could not be sealed\n");
+					g.stop = true;
+					n = i;	/* those built so far still go */
+					break;
+				}
+				s->iov[i] = (struct iovec){ s->frames[i], len };
 			}
-
-			s->iov[i] = (struct iovec){ s->frames[i], len };
 			s->msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &s->iov[i], .msg_iovlen = 1 } };
 			g.sent_ns[seq % SEQ_RING] = t;
 			__atomic_fetch_and(&g.seen[(seq % SEQ_RING) / 8],
@@ -473,7 +495,12 @@ static void usage(void)
 "                then every request sealed anew and every answer's\n"
 "                authenticator opened; only verified answers count\n"
 "  -K PORT       the NTS key exchange's TCP port (default 4460; needs -N)\n"
-"Stops after two consecutive steps above 1%% loss.\n");
+"  -Z COUNT      with -N: COUNT requests sealed once after the key exchange\n"
+"                (own UIDs, the cookies in turn) and sent round-robin; answers\n"
+"                counted in XDP (-X implied) by their origin, NOT verified.\n"
+"                COUNT / rate must exceed the slowest answer's time, or that\n"
+"                answer counts for the request's next send (1-%u)\n"
+"Stops after two consecutive steps above 1%% loss.\n", PRESEALED_MAX);
 	exit(2);
 }
 
@@ -506,18 +533,44 @@ static int check_nts_flags(const struct cfg *c, bool xdp_rx)
 {
 	FILE *f;
 
+	if (!c->nts_ca && c->presealed)
+		return flag_error("-Z %u: pre-sealed requests need -N CA.pem", c->presealed);
 	if (!c->nts_ca)
 		return c->nts_port ? flag_error("-K %u: the key exchange port needs -N CA.pem",
 						c->nts_port) : 0;
-	if (xdp_rx)
+	if (xdp_rx && !c->presealed)
 		return flag_error("-N with -X: NTS answers are verified here, by opening their "
-				  "authenticator, which the XDP counter cannot do");
+				  "authenticator, which the XDP counter cannot do (-Z COUNT: "
+				  "pre-sealed requests, answers counted unverified)");
 	if (c->malformed)
 		return flag_error("-N with -M: the malformed frames are plain NTP");
 	f = fopen(c->nts_ca, "r");
 	if (!f)
 		return flag_error("-N %s: cannot read the CA file", c->nts_ca);
 	fclose(f);
+	return 0;
+}
+
+/* -Z: every request sealed once, into a whole frame; 0 or -errno. */
+static int preseal(void)
+{
+	unsigned int k;
+	size_t len;
+
+	g.sealed = calloc(g.cfg.presealed, sizeof(*g.sealed));
+	g.sealed_len = calloc(g.cfg.presealed, sizeof(*g.sealed_len));
+	if (!g.sealed || !g.sealed_len)
+		return -ENOMEM;
+	for (k = 0; k < g.cfg.presealed; k++) {
+		len = build_frame(g.sealed[k], k % g.cfg.clients, k);
+		if (!len) {
+			fprintf(stderr, "ntp-load: pre-sealed request %u could not be sealed\n", k);
+			return -EINVAL;
+		}
+		g.sealed_len[k] = (uint16_t)len;
+	}
+	printf("nts: %u requests pre-sealed, sent round-robin; answers counted in XDP, "
+	       "not verified\n", g.cfg.presealed);
 	return 0;
 }
 
@@ -556,7 +609,7 @@ int main(int argc, char **argv)
 
 	*c = (struct cfg){ .clients = 1024, .port = 123, .rate_start = 10000, .rate_max = 2e6,
 			   .factor = 1.5, .step_s = 2, .max_packets = 50000000, .max_seconds = 300 };
-	while ((opt = getopt(argc, argv, "i:m:d:s:c:p:r:R:f:t:n:T:MP:XN:K:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:m:d:s:c:p:r:R:f:t:n:T:MP:XN:K:Z:")) != -1) {
 		switch (opt) {
 		case 'i': c->ifname = optarg; break;
 		case 'm':
@@ -582,6 +635,16 @@ int main(int argc, char **argv)
 			if (parse_port(optarg, &c->nts_port))
 				return flag_error("-K %s: not a TCP port (1-65535)", optarg);
 			break;
+		case 'Z': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (!*optarg || *end || *optarg == '-' || v < 1 || v > PRESEALED_MAX)
+				return flag_error("-Z %s: not a count of requests (1-%u)", optarg,
+						  PRESEALED_MAX);
+			c->presealed = (unsigned int)v;
+			break;
+		}
 		default: usage();
 		}
 	}
@@ -598,6 +661,9 @@ int main(int argc, char **argv)
 	}
 	if (check_nts_flags(c, xdp_rx))
 		return 2;
+	/* pre-sealed answers are not opened: counting them in XDP costs less */
+	if (c->presealed)
+		xdp_rx = true;
 	/* with -X the answers are counted in XDP: this socket then only names
 	 * the interface (protocol 0 receives nothing) */
 	uint16_t capture = xdp_rx ? 0 : htons(ETH_P_ALL);
@@ -635,9 +701,11 @@ int main(int argc, char **argv)
 		return 1;
 	if (c->nts_ca && nts_key_exchange(dst))
 		return 1;
+	if (c->presealed && preseal())
+		return 1;
 	if (xdp_rx) {
 		if (load_rx_open(sll.sll_ifindex, g.magic, c->family == AF_INET6, c->dst,
-				 htons(c->port), &g.sent_ns, &g.seen))
+				 htons(c->port), c->presealed != 0, &g.sent_ns, &g.seen))
 			return 1;
 	} else {
 		g.sent_ns = calloc(SEQ_RING, sizeof(*g.sent_ns));
@@ -663,7 +731,8 @@ int main(int argc, char **argv)
 		g.step_first_seq = step_first;
 		g.answered = g.invalid = 0;
 		if (xdp_rx) {
-			load_rx_set_step(step_first);
+			/* pre-sealed sequence numbers repeat: none is of an earlier step */
+			load_rx_set_step(c->presealed ? 0 : step_first);
 			if (load_rx_read(&rx0))
 				break;
 		}
@@ -701,6 +770,7 @@ int main(int argc, char **argv)
 			g.invalid_total = rx1.invalid;
 			g.late = rx1.late;
 			g.duplicate = rx1.duplicate;
+			g.nts_naks = rx1.kiss;
 		}
 		answered = g.answered;
 		invalid = g.invalid;
@@ -729,7 +799,10 @@ int main(int argc, char **argv)
 	       (unsigned long long)total_sent, (unsigned long long)g.answered_total,
 	       (unsigned long long)g.invalid_total, (unsigned long long)g.late,
 	       (unsigned long long)g.duplicate);
-	if (c->nts_ca)
+	if (c->presealed)
+		printf("nts: pre-sealed, not verified: answered %llu kiss %llu\n",
+		       (unsigned long long)g.answered_total, (unsigned long long)g.nts_naks);
+	else if (c->nts_ca)
 		printf("nts: verified %llu naks %llu unverified %llu\n",
 		       (unsigned long long)g.answered_total, (unsigned long long)g.nts_naks,
 		       (unsigned long long)g.nts_unverified);

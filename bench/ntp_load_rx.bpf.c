@@ -16,6 +16,7 @@
 const volatile __u32 magic;		/* upper half of every nonce we sent */
 const volatile __u16 server_port;	/* network order */
 const volatile __u8 family6;		/* 0: IPv4 */
+const volatile __u8 kiss_invalid;	/* a kiss-o'-death is not an answer */
 const volatile __u8 server_addr[16];
 
 __u64 step_first_seq;			/* written by ntp-load at each step */
@@ -98,6 +99,15 @@ int ntp_load_rx(struct xdp_md *ctx)
 	if ((ntp[0] & 7) != 4) {
 		s->invalid++;
 		return XDP_DROP;
+	}
+	/* stratum 0: a kiss-o'-death; under NTS an NTSN NAK, which a client
+	 * that does not open the answer would otherwise count as served */
+	if (ntp[1] == 0) {
+		s->kiss++;
+		if (kiss_invalid) {
+			s->invalid++;
+			return XDP_DROP;
+		}
 	}
 	seq = origin & 0xffffffffu;
 	key = (__u32)((seq % LOAD_SEQ_RING) / 64);

@@ -43,6 +43,7 @@ struct load_rx_stats {
 	__u64 late;		/* first answer to a request of an earlier step */
 	__u64 invalid;		/* not mode 4 */
 	__u64 duplicate;	/* a second answer to one request */
+	__u64 kiss;		/* stratum 0, a kiss-o'-death (NTS: NTSN, a NAK) */
 	__u64 hist[LOAD_LAT_SLOTS];
 };
 
@@ -52,12 +53,13 @@ struct load_rx_stats {
 
 /*
  * Load the counter, hand it our nonce's magic and the server's address and
- * port (network order), attach it in driver mode to ifindex in place of
+ * port (network order), whether a kiss-o'-death counts invalid (pre-sealed
+ * NTS: a NAK is no answer, and nothing else tells it apart), attach it in driver mode to ifindex in place of
  * what is there (put back by load_rx_close), and map its send-time ring and
  * seen bitmap for the senders.  0 or -errno.
  */
 int load_rx_open(int ifindex, uint32_t magic, bool ipv6, const uint8_t *server,
-		 uint16_t port_be, uint64_t **sent_ns, uint8_t **seen);
+		 uint16_t port_be, bool kiss_invalid, uint64_t **sent_ns, uint8_t **seen);
 void load_rx_set_step(uint64_t first_seq);
 /* the tallies summed over CPUs */
 int load_rx_read(struct load_rx_stats *sum);

@@ -30,7 +30,7 @@ static void *map_shared(struct bpf_map *map, size_t len)
 }
 
 int load_rx_open(int ifindex, uint32_t magic, bool ipv6, const uint8_t *server,
-		 uint16_t port_be, uint64_t **sent_ns, uint8_t **seen)
+		 uint16_t port_be, bool kiss_invalid, uint64_t **sent_ns, uint8_t **seen)
 {
 	__u32 old_id = 0;
 	int err;
@@ -41,6 +41,7 @@ int load_rx_open(int ifindex, uint32_t magic, bool ipv6, const uint8_t *server,
 	skel->rodata->magic = magic;
 	skel->rodata->server_port = port_be;
 	skel->rodata->family6 = ipv6;
+	skel->rodata->kiss_invalid = kiss_invalid;
 	memcpy((void *)skel->rodata->server_addr, server, ipv6 ? 16 : 4);
 	err = ntp_load_rx_bpf__load(skel);
 	if (err)
@@ -94,6 +95,7 @@ int load_rx_read(struct load_rx_stats *sum)
 		sum->late += per[c].late;
 		sum->invalid += per[c].invalid;
 		sum->duplicate += per[c].duplicate;
+		sum->kiss += per[c].kiss;
 		for (i = 0; i < LOAD_LAT_SLOTS; i++)
 			sum->hist[i] += per[c].hist[i];
 	}
