@@ -156,10 +156,12 @@ $(BUILD)/xdp-ntpd: $(DAEMON_OBJS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) $(OPENSSL_LIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(UNIT_LDFLAGS_$*) $(LDLIBS) $(OPENSSL_LIBS) -lcmocka
 
-# counts the bpf() calls the socket path makes on XDP's rate table
-$(BUILD)/tests/test_client_policy: LDLIBS += -Wl,--wrap=bpf_map_lookup_elem,--wrap=bpf_map_update_elem
+# per unit test link flags, by test name (the sanitizer builds in
+# tests/fuzz/fuzz.mk use them too): test_client_policy counts the bpf() calls
+# the socket path makes on XDP's rate table
+UNIT_LDFLAGS_test_client_policy := -Wl,--wrap=bpf_map_lookup_elem,--wrap=bpf_map_update_elem
 
 # every BPF suite links the one fixture (load, run, read counters)
 $(BUILD)/tests/%: tests/bpf/%.c tests/bpf/fixture.c $(wildcard tests/bpf/*.h) $(SKELS) $(LIB_OBJS) | $(BUILD)/tests

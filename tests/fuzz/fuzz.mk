@@ -67,7 +67,7 @@ $(FUZZ_DIR)/fuzz_xdp_diff: tests/fuzz/fuzz_xdp_diff.c tests/bpf/fixture.c tests/
 $(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	$(call msg,ASAN-LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(ASAN_CFLAGS) $< $(ASAN_LIB_OBJS) -o $@ $(FUZZ_LDLIBS) -lcmocka
+	$(Q)$(FUZZ_CC) $(ASAN_CFLAGS) $< $(ASAN_LIB_OBJS) -o $@ $(UNIT_LDFLAGS_$*) $(FUZZ_LDLIBS) -lcmocka
 
 fuzz-build: $(FUZZ_BINS)
 
