@@ -15,9 +15,10 @@
 #include <bpf/bpf_helpers.h>
 #define NTPD_INLINE static __always_inline
 /* Code no answer runs by default (VLAN tags, the access lists, a
- * kiss-o'-death, a state older than the fast conversion's window): a BPF-to-BPF call, which the JIT gives an image of its own, so
- * an answer's path crosses fewer cache lines; on live traffic the caches
- * are cold between packets (docs/performance.md, "The in-situ figure") */
+ * kiss-o'-death, a state older than the fast conversion's window): a
+ * BPF-to-BPF call, which the JIT gives an image of its own, so an answer's
+ * path crosses fewer cache lines; on live traffic the caches are cold
+ * between packets (docs/performance.md, "The in-situ figure") */
 #define NTPD_COLD static __attribute__((noinline))
 /* BPF has no load-acquire before v4 ISA; on the JITs we run on (x86 TSO,
  * arm64 with the sequence re-check) a compiler barrier keeps the order. */

@@ -366,9 +366,8 @@ NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len, __be16 
 	if (NTPD_UNLIKELY(udp->dest != port))
 		return NTPD_CNT_PASS_OTHER_PORT;
 	/* Extension fields and MACs make it longer; the socket server owns those. */
-	if (NTPD_UNLIKELY(udp->len != bpf_htons(sizeof(*udp) + NTP_PACKET_LEN)))
-		return ntp_is_nts(c) ? NTPD_CNT_PASS_NTS : NTPD_CNT_PASS_LENGTH;
-	if (NTPD_UNLIKELY(ip_payload_len != sizeof(*udp) + NTP_PACKET_LEN))
+	if (NTPD_UNLIKELY(udp->len != bpf_htons(sizeof(*udp) + NTP_PACKET_LEN) ||
+			  ip_payload_len != sizeof(*udp) + NTP_PACKET_LEN))
 		return ntp_is_nts(c) ? NTPD_CNT_PASS_NTS : NTPD_CNT_PASS_LENGTH;
 	*ntp_out = cursor_pull(c, NTP_PACKET_LEN);
 	if (NTPD_UNLIKELY(!*ntp_out))
@@ -377,15 +376,6 @@ NTPD_INLINE __u32 handle_udp(struct hdr_cursor *c, __u16 ip_payload_len, __be16 
 	return NTP_REQ_ANSWER;
 }
 
-/*
- * The link layer of a request to our port.  A group (multicast/broadcast)
- * source address is forged (IEEE 802 8.2: the I/G bit of a source is 0):
- * dropped, as a bridge would.  A group destination, or a unicast one that
- * is not ours (promiscuous mode, a bridge port): passed, not answered, so
- * the stack applies its own rules (it drops PACKET_OTHERHOST, and a bridge
- * or macvlan above us still gets its frames).  A tagged frame is ours only
- * for a VLAN device the host has on this interface.
- */
 /* The link-layer verdict once the link is known (NULL: not learnt yet). */
 NTPD_INLINE __u32 check_link_dest(const struct ethhdr *eth, const struct ntpd_link *link)
 {
@@ -412,6 +402,15 @@ NTPD_COLD __u32 check_vlan_link(const struct ethhdr *eth, __u32 vlan)
 	return check_link_dest(eth, link);
 }
 
+/*
+ * The link layer of a request to our port.  A group (multicast/broadcast)
+ * source address is forged (IEEE 802 8.2: the I/G bit of a source is 0):
+ * dropped, as a bridge would.  A group destination, or a unicast one that
+ * is not ours (promiscuous mode, a bridge port): passed, not answered, so
+ * the stack applies its own rules (it drops PACKET_OTHERHOST, and a bridge
+ * or macvlan above us still gets its frames).  A tagged frame is ours only
+ * for a VLAN device the host has on this interface.
+ */
 NTPD_INLINE __u32 check_link(const struct ethhdr *eth, __u32 vlan)
 {
 	__u32 zero = 0;
