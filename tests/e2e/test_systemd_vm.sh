@@ -239,7 +239,7 @@ vr0_answered_by_xdp() {
 		[ "$(vm_sh 'xdp-ntpd --stats -i vr0' | awk '$2 == "answered" && $3 == "ipv4" { print $4 }')" -gt "${before:-0}" ]
 }
 vr0_ready() { vr0_native && vr0_answered_by_xdp; }
-check "vr0 answered by XDP, native, before the relink" vr0_ready
+check "vr0 answered by XDP, native, before the relink" wait_for 20 vr0_ready
 pid2=$(main_pid)
 read -r _ vr0_id <<<"$(vr0_xdp)"
 check "vr0 deleted (ip link del) and made again" vm_sh "ip link del vr0 && $GUEST_VETH"
