@@ -203,6 +203,11 @@ $(BUILD)/bench/udp-floor: bench/udp_floor.c | $(BUILD)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
+# the same through AF_PACKET rings (bench/run's "packet-floor" part)
+$(BUILD)/bench/packet-floor: bench/packet_floor.c | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 $(BUILD)/bench/ntp-load: bench/ntp-load.c bench/ntp_load_xdp.c bench/ntp_load_rx.h \
 		bench/nts_client.c bench/nts_client.h userspace/nts_aes_siv.c \
 		$(BUILD)/bench/ntp_load_rx.skel.h $(BPF_HDRS) | $(BUILD)/bench
@@ -229,7 +234,7 @@ test: deps
 # Throughput, CPU, memory and accuracy of every server on one topology.
 bench: deps bench-deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/ntp-load $(BENCH_WIRE_BPF) $(BUILD)/tests/nts_probe \
-		$(BUILD)/bench/udp-floor
+		$(BUILD)/bench/udp-floor $(BUILD)/bench/packet-floor
 	bash bench/run
 
 # The same servers in the systemd guest, XDP native on virtio_net (TCG here: ratios only); not in make test.
