@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "addrwatch.h"
+#include "local_addrs.h"
 #include "localscan.h"
 #include "log.h"
 #include "testhook.h"
@@ -411,6 +412,19 @@ static int reconcile_links(const struct addrwatch_sync *s, const struct ntpd_att
 	return err;
 }
 
+/* Every IPv4 address of the host, for the socket server's packet ring
+ * (local_addrs.h): on any interface, as the kernel delivers them. */
+static void publish_local4(const struct addrwatch_sync *s)
+{
+	static __be32 addrs[AW_ADDRS_MAX];
+	int i, n = 0;
+
+	for (i = 0; i < s->n_addrs; i++)
+		if (s->addrs[i].family == AF_INET)
+			memcpy(&addrs[n++], s->addrs[i].addr, 4);
+	local_addrs_publish4(addrs, n);
+}
+
 int addrwatch_sync_commit(struct addrwatch_sync *s)
 {
 	struct aw_entry want[NTPD_LOCAL_ADDR_MAX];	/* 6 KiB of the monitor thread's stack */
@@ -460,6 +474,7 @@ int addrwatch_sync_commit(struct addrwatch_sync *s)
 		if (e || err)
 			pr_warn("%s: updating the address maps: %s\n", att->ifname, strerror(-err));
 	}
+	publish_local4(s);
 	return err;
 }
 

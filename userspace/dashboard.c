@@ -155,6 +155,12 @@ char *dashboard_data_json(const struct metrics_sources *src)
 		socket_server_counters(src->sockets, &c);
 		json_array_append_new(paths, path_json("socket", "", &c));
 	}
+	if (socket_server_has_ring(src->sockets)) {
+		__u64 drops;
+
+		socket_server_ring_counters(src->sockets, &c, &drops);
+		json_array_append_new(paths, path_json("socket_ring", "", &c));
+	}
 	for (i = 0; i < NTPD_LAT_BUCKETS - 1; i++)
 		json_array_append_new(le, json_real((double)(1ULL << (i + NTPD_LAT_SHIFT)) / 1e9));
 	if (!refstate_read(src->served, &st))

@@ -11,6 +11,7 @@
 #include "endpoint.h"
 #include "number.h"
 #include "pool.h"
+#include "packet_ring.h"
 #include "socket_server.h"
 #include "nts_ke.h"
 #include "nts_server.h"
@@ -670,6 +671,11 @@ const struct knob knob_table[] = {
 	  FIELD(socket_busy_poll_us), .min = 0, .max = 1000, .arg = "US",
 	  .help = "SO_BUSY_POLL on the sockets: spin up to US\n"
 		  "microseconds per read (default 0: off; costs a core)" },
+	{ .long_flag = "socket-ring", .directive = "socket-ring", .type = KNOB_INT,
+	  FIELD(socket_ring_ms), .min = 0, .max = PACKET_RING_MS_MAX, .arg = "MS",
+	  .help = "read plain IPv4 requests on the interface (-i, one) from\n"
+		  "AF_PACKET rings, a wake-up per block of up to MS ms\n"
+		  "(default 0: off; CAP_NET_RAW; no BPF needed)" },
 	{ .long_flag = "socket-rcvbuf", .directive = "socket-rcvbuf", .type = KNOB_INT,
 	  FIELD(socket_rcvbuf_kib), .min = 0, .max = 65536, .arg = "KIB",
 	  .help = "receive buffer per socket in KiB (default 2048; 0: the\n"

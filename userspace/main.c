@@ -35,6 +35,7 @@
 #include "watchdog.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
@@ -371,6 +372,7 @@ static int open_sockets(struct daemon *d)
 		.batch_wait_us = d->opts.socket_batch_wait_us,
 		.busy_poll_us = d->opts.socket_busy_poll_us,
 		.rcvbuf_bytes = d->opts.socket_rcvbuf_kib * 1024,
+		.ring_block_ms = d->opts.socket_ring_ms,
 		.cfg = d->opts.cfg,
 		.keys = &d->keys,
 		.listen4 = d->opts.listen4.addr,
@@ -378,6 +380,14 @@ static int open_sockets(struct daemon *d)
 	};
 	int err = mode6_open(&d->mode6, &d->opts.allow_query);
 
+	if (!err && p.ring_block_ms) {
+		p.ring_ifindex = (int)if_nametoindex(d->opts.ifaces[0]);
+		p.ring_loopback = !strcmp(d->opts.ifaces[0], "lo");
+		if (!p.ring_ifindex) {
+			err = -errno;
+			pr_warn("--socket-ring: %s: %s\n", d->opts.ifaces[0], strerror(-err));
+		}
+	}
 	p.mode6 = d->mode6;
 	return err ?: socket_server_open(&d->sockets, &p);
 }
@@ -770,7 +780,9 @@ static int start_unprivileged(struct daemon *d)
 	mode6_set_sources(d->mode6, mode6_agent_sources, d->agent);
 	d->inherited = inherits_synchronised_state(d);
 	publish_reference(d);
-	if (d->n_att) {
+	/* the packet ring answers only for the host's addresses, which the
+	 * watch publishes (local_addrs.h), attachments or none */
+	if (d->n_att || socket_server_has_ring(d->sockets)) {
 		err = addrwatch_start(&d->addrwatch, d->att, d->n_att);
 		if (err)
 			return err;

@@ -227,7 +227,8 @@ static void write_http(FILE *out, const struct http_counters *h);
 char *metrics_render(struct metrics *m, size_t *len)
 {
 	struct reqlog_stats rs;
-	struct ntpd_counters c;
+	struct ntpd_counters c, rc;
+	__u64 ring_drops;
 	char *text = NULL;
 	FILE *out;
 	int i;
@@ -258,10 +259,20 @@ char *metrics_render(struct metrics *m, size_t *len)
 	}
 	socket_server_counters(m->src.sockets, &c);
 	write_counters(out, "socket", "", &c);
+	socket_server_ring_counters(m->src.sockets, &rc, &ring_drops);
+	if (socket_server_has_ring(m->src.sockets))
+		write_counters(out, "socket_ring", "", &rc);
 	family(out, "xdp_ntpd_request_processing_seconds", "histogram",
 	       "Receive to transmit timestamp of requests the socket path answered "
 	       "(XDP answers carry one stamp as both: see xdp_ntpd_xdp_run_time_seconds_total).");
 	write_latency(out, "socket", "", &c);
+	if (socket_server_has_ring(m->src.sockets)) {
+		write_latency(out, "socket_ring", "", &rc);
+		family(out, "xdp_ntpd_socket_ring_drops_total", "counter",
+		       "Requests the kernel dropped before the packet ring: every block of it full.");
+		fprintf(out, "xdp_ntpd_socket_ring_drops_total %llu\n",
+			(unsigned long long)ring_drops);
+	}
 	write_xdp_run_time(out, &m->src);
 	write_rate_table(out, m);
 	reqlog_stats(&rs, m->src.att, m->src.n_att);

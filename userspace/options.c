@@ -151,6 +151,15 @@ static int finish(struct ntpd_options *o)
 		endpoint_parse(NTPD_UPSTREAM_DEFAULT, NTP_PORT_DEFAULT, &o->upstream[0]);
 		o->n_upstreams = 1;
 	}
+	if (o->socket_ring_ms && o->n_ifaces != 1) {
+		pr_err("--socket-ring reads one interface: give it with -i (%d given)\n",
+		       o->n_ifaces);
+		return -EINVAL;
+	}
+	if (o->socket_ring_ms && (o->threads4 == 0 || !o->listen4.resolved)) {
+		pr_err("--socket-ring serves IPv4, which is off (-4 0 or no IPv4 listen address)\n");
+		return -EINVAL;
+	}
 	if (o->n_ifaces == 0 && o->xdp_mode != NTPD_XDP_SOCKET) {
 		o->ifaces[0] = strdup("lo");
 		if (!o->ifaces[0])

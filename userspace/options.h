@@ -50,6 +50,7 @@ struct ntpd_options {
 	unsigned int socket_batch_wait_us;	/* --socket-batch-wait */
 	unsigned int socket_busy_poll_us;	/* --socket-busy-poll */
 	unsigned int socket_rcvbuf_kib;		/* --socket-rcvbuf */
+	unsigned int socket_ring_ms;		/* --socket-ring: block timeout, 0 off */
 	const char *user;		/* -u */
 	const char *chroot_dir;		/* -r */
 	bool debug;			/* -d */

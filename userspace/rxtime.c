@@ -36,6 +36,13 @@ __u64 rxtime_tai_ns(struct msghdr *msg, const struct ntpd_ref_state *st)
 
 	if (rxtime_realtime_ns(msg, &rt_ns))
 		return refstate_tai_now_ns();
+	return rxtime_realtime_to_tai(rt_ns, st);
+}
+
+__u64 rxtime_realtime_to_tai(__u64 rt_ns, const struct ntpd_ref_state *st)
+{
+	if (!rt_ns)
+		return refstate_tai_now_ns();
 	/* kernel stamps are CLOCK_REALTIME, which a kernel leap steps; our
 	 * state and T3 speak TAI, which it does not: the conversion needs a
 	 * TAI reading from after the receive only around such a leap */

@@ -33,6 +33,9 @@ int rxtime_realtime_ns(struct msghdr *msg, __u64 *realtime_ns);
  * CLOCK_TAI read now (later by however long the datagram waited).
  */
 __u64 rxtime_tai_ns(struct msghdr *msg, const struct ntpd_ref_state *st);
+/* The same for a stamp already taken out (the socket server's packet ring
+ * reads its own from the ring); 0: none, CLOCK_TAI read now. */
+__u64 rxtime_realtime_to_tai(__u64 realtime_ns, const struct ntpd_ref_state *st);
 
 /*
  * The same with the kernel's TAI offset as it is now, for the agent, which

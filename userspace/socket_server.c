@@ -5,6 +5,8 @@
 #include "ntp_auth.h"
 #include "nts_ntp.h"
 #include "ntp_verdict.h"	/* and ntp_proto.h under it */
+#include "local_addrs.h"
+#include "packet_ring.h"
 #include "refstate.h"
 #include "reqlog.h"
 #include "rxtime.h"
@@ -14,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -63,6 +66,13 @@ struct worker {
 	__u64 pass_ns;			/* CLOCK_MONOTONIC at the start of the latest pass */
 	int last_n;			/* datagrams the latest read got */
 	__u64 rx_tai[BATCH];		/* receive time of each answered request */
+	__u64 rx_realtime[BATCH];	/* the kernel's stamp of each; 0: none */
+	/* the packet ring (--socket-ring), IPv4 workers only; rx_fd 0: none */
+	struct packet_ring ring;
+	struct ntpd_counters ring_counters;	/* what the ring's requests came to */
+	__u64 ring_drops;		/* frames the kernel dropped, every block ours */
+	unsigned int ring_wakes;
+	__u8 tx_frame[RX_BUF_LEN + 64];	/* a ring answer's frame */
 	/* per-thread buffers: nothing is allocated per packet */
 	struct mmsghdr rx[BATCH];
 	struct mmsghdr tx[BATCH];
@@ -257,7 +267,6 @@ static __u32 screen_datagram(struct worker *w, int i, unsigned int len)
 		return NTPD_CNT_PASS_TRUNCATED;
 	if (bad_peer(&w->peer[i]))
 		return NTPD_CNT_DROP_BAD_SOURCE;
-	w->have_dest[i] = rx_dest(&w->rx[i].msg_hdr, &w->dest[i]);
 	/* the XDP program's reason for a destination that is not one of ours */
 	if (w->have_dest[i] && to_group(w->family, &w->dest[i]))
 		return NTPD_CNT_PASS_NOT_LOCAL;
@@ -277,7 +286,6 @@ static __u32 handle_control(struct worker *w, int i, unsigned int len,
 
 	if (!w->srv->params.mode6 || bad_peer(&w->peer[i]))
 		return NTPD_CNT_DROP_MODE_CONTROL;
-	w->have_dest[i] = rx_dest(&w->rx[i].msg_hdr, &w->dest[i]);
 	if (w->have_dest[i] && to_group(w->family, &w->dest[i]))
 		return NTPD_CNT_DROP_MODE_CONTROL;
 	return mode6_answer(w->srv->params.mode6, w->family, peer_addr(&w->peer[i]), w->buf[i],
@@ -287,7 +295,9 @@ static __u32 handle_control(struct worker *w, int i, unsigned int len,
 }
 
 /*
- * Decide on one datagram; on answer it becomes the finished response in
+ * Decide on one datagram (its bytes in w->buf[i], its source in
+ * w->peer[i], its destination and receive stamp already taken out by the
+ * path that read it: rx_dest / the ring); on answer it becomes the finished response in
  * place (transmit timestamp and MAC excepted: finish_reply) and
  * w->reply[i] says what kind.  Returns the counter to bump.
  *
@@ -333,7 +343,7 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
 	if (v.action == NTP_ACT_PASS)
 		return v.counter;
 
-	rx_tai = rxtime_tai_ns(&w->rx[i].msg_hdr, st);
+	rx_tai = rxtime_realtime_to_tai(w->rx_realtime[i], st);
 	w->rx_tai[i] = rx_tai;
 	/* the one charge for this request: XDP charges only what it answers */
 	v = client_policy_check(w->srv->params.policy, w->family, peer_addr(&w->peer[i]), rx_tai);
@@ -372,7 +382,8 @@ static __u32 handle_datagram(struct worker *w, int i, unsigned int len,
  * work is done (a timestamp per batch would be early by the work on the
  * replies after it), then the MAC over the finished header.
  */
-static size_t finish_reply(struct worker *w, int i, const struct ntpd_ref_state *st)
+static size_t finish_reply(struct worker *w, int i, const struct ntpd_ref_state *st,
+			   struct ntpd_counters *counters)
 {
 	__u8 *pkt = w->buf[i];
 	__u64 tx_tai;
@@ -381,7 +392,7 @@ static size_t finish_reply(struct worker *w, int i, const struct ntpd_ref_state 
 		return w->reply_len[i];	/* no timestamps, not an NTP answer */
 	tx_tai = refstate_tai_now_ns();
 	ntp_set_transmit((struct ntp_packet *)pkt, st, tx_tai);
-	ntp_latency_add(&w->counters, tx_tai - w->rx_tai[i]);
+	ntp_latency_add(counters, tx_tai - w->rx_tai[i]);
 	switch (w->reply[i]) {
 	case REPLY_SIGNED: {
 		size_t len = ntp_auth_sign(w->reply_key[i], pkt);
@@ -482,12 +493,166 @@ static void gather(struct worker *w, __u64 now_ns)
 	nanosleep(&ts, NULL);
 }
 
-static void *worker_main(void *arg)
+/*
+ * One read of the UDP socket and its answers.  flags: MSG_WAITFORONE
+ * (block until one, SO_RCVTIMEO's idle wake-up) or, beside a ring whose
+ * poll() said the socket is readable, MSG_DONTWAIT as well.  false when
+ * the worker must stop.
+ */
+static bool serve_socket(struct worker *w, int flags)
 {
-	struct worker *w = arg;
 	struct ntpd_ref_state st;
 	int i, n, n_tx, have_state;
 	__u32 verdict;
+
+	for (i = 0; i < BATCH; i++) {
+		w->rx[i].msg_hdr.msg_namelen = sizeof(w->peer[i]);
+		w->rx[i].msg_hdr.msg_control = w->ctrl[i].buf;
+		w->rx[i].msg_hdr.msg_controllen = sizeof(w->ctrl[i].buf);
+	}
+	n = recvmmsg(w->fd, w->rx, BATCH, flags, NULL);
+	w->last_n = n > 0 ? n : 0;
+	if (n <= 0) {
+		/* EAGAIN: SO_RCVTIMEO's idle wake-up, or nothing after all */
+		bool transient = errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK;
+
+		if (n < 0 && !transient && !w->srv->stopping)
+			pr_warn("socket server: recvmmsg: %s: worker %d stops\n", strerror(errno),
+				(int)(w - w->srv->workers));
+		return n == 0 || transient;
+	}
+	have_state = refstate_read(w->srv->params.ref, &st) == 0;
+	n_tx = 0;
+	for (i = 0; i < n; i++) {
+		__u8 req_lvm = w->buf[i][0];	/* before the answer overwrites it */
+
+		w->have_dest[i] = rx_dest(&w->rx[i].msg_hdr, &w->dest[i]);
+		if (rxtime_realtime_ns(&w->rx[i].msg_hdr, &w->rx_realtime[i]))
+			w->rx_realtime[i] = 0;
+		verdict = handle_datagram(w, i, w->rx[i].msg_len, &st, have_state);
+		if (verdict < NTPD_CNT_MAX)
+			w->counters.packets[verdict]++;
+		if (w->srv->params.cfg.log_threshold && w->rx[i].msg_len >= 1)
+			maybe_log(w, i, req_lvm, verdict);
+		if (w->reply[i] == REPLY_NONE)
+			continue;
+		w->tx[n_tx].msg_hdr = (struct msghdr){
+			.msg_name = &w->peer[i],
+			.msg_namelen = w->rx[i].msg_hdr.msg_namelen,
+			.msg_iov = &w->tx_iov[n_tx],
+			.msg_iovlen = 1,
+		};
+		set_reply_source(w, i, &w->tx[n_tx].msg_hdr);
+		/* the transmit stamp, then straight out: sent with the rest
+		 * of its batch (sendmmsg), a reply left after the work on
+		 * every later one and their sends, its T3 early by tens of
+		 * microseconds under load (p99 37 us against chronyd's 2) */
+		w->tx_iov[n_tx] = (struct iovec){
+			.iov_base = w->buf[i],
+			.iov_len = finish_reply(w, i, &st, &w->counters),
+		};
+		/* counted answered already (the outcome is the request's);
+		 * an answer the kernel refused is counted on its own */
+		if (sendmsg(w->fd, &w->tx[n_tx].msg_hdr, 0) < 0 && !w->srv->stopping) {
+			w->send_errors++;
+			pr_debug("socket server: sendmsg: %s\n", strerror(errno));
+		}
+		n_tx++;
+	}
+	return true;
+}
+
+/*
+ * The ring's view of a request before the shared decisions: what the
+ * kernel would have refused before any UDP socket saw it.  A frame to an
+ * address that is not the host's (a request routed through us for another
+ * machine) and, off loopback, a source that is one of ours or 127/8 (RFC
+ * 1812 5.3.7 martians, as the kernel drops them).  NTP_REQ_ANSWER or why not.
+ */
+static __u32 ring_screen(const struct worker *w, const struct packet_request *req)
+{
+	__be32 src = req->peer.sin_addr.s_addr, dst = req->dst.s_addr;
+
+	if (w->ring.loopback)
+		return local_addrs_has4(dst) ? NTP_REQ_ANSWER : NTPD_CNT_PASS_NOT_LOCAL;
+	if ((ntohl(dst) >> 24) == 127 || !local_addrs_has4(dst))
+		return NTPD_CNT_PASS_NOT_LOCAL;
+	if (ntp_bad_source_v4(src, 0))
+		return NTPD_CNT_DROP_BAD_SOURCE;
+	if (local_addrs_has4(src))
+		return NTPD_CNT_DROP_SOURCE_LOCAL;
+	return NTP_REQ_ANSWER;
+}
+
+struct ring_pass {
+	struct worker *w;
+	struct ntpd_ref_state st;
+	int have_state;
+};
+
+/* One frame of the ring: the same decisions and answer as a datagram of
+ * the UDP socket (slot 0 of the worker's buffers), sent as a frame. */
+static void serve_frame(const struct packet_frame *f, void *arg)
+{
+	struct ring_pass *rp = arg;
+	struct worker *w = rp->w;
+	struct packet_request req;
+	unsigned int len;
+	__u32 verdict;
+	__u8 req_lvm;
+
+	w->reply[0] = REPLY_NONE;
+	if (packet_frame_parse(f->data, f->len, &req)) {
+		w->ring_counters.packets[NTPD_CNT_PASS_TRUNCATED]++;
+		return;
+	}
+	req_lvm = req.payload[0];
+	memcpy(&w->peer[0], &req.peer, sizeof(req.peer));
+	verdict = ring_screen(w, &req);
+	if (verdict == NTP_REQ_ANSWER) {
+		memcpy(w->buf[0], req.payload, req.payload_len);
+		w->dest[0].v4 = (struct in_pktinfo){ .ipi_spec_dst = req.dst, .ipi_addr = req.dst };
+		w->have_dest[0] = true;
+		w->rx_realtime[0] = f->realtime_ns;
+		verdict = handle_datagram(w, 0, req.payload_len, &rp->st, rp->have_state);
+	}
+	if (verdict < NTPD_CNT_MAX)
+		w->ring_counters.packets[verdict]++;
+	if (w->srv->params.cfg.log_threshold)
+		maybe_log(w, 0, req_lvm, verdict);
+	if (w->reply[0] == REPLY_NONE)
+		return;
+	len = (unsigned int)finish_reply(w, 0, &rp->st, &w->ring_counters);
+	len = packet_frame_answer(w->tx_frame, f->data, w->buf[0], len,
+				  ntp_reply_tos(w->srv->params.cfg.dscp));
+	if (packet_ring_send(&w->ring, w->tx_frame, len) && !w->srv->stopping) {
+		w->send_errors++;
+		pr_debug("socket server: ring send: %s\n", strerror(errno));
+	}
+}
+
+/* Every block the ring has ready; the state read once per block. */
+static void serve_ring(struct worker *w)
+{
+	struct tpacket_block_desc *bd;
+	struct ring_pass rp = { .w = w };
+
+	while ((bd = packet_ring_block(&w->ring))) {
+		rp.have_state = refstate_read(w->srv->params.ref, &rp.st) == 0;
+		packet_ring_each(bd, serve_frame, &rp);
+		packet_ring_release(&w->ring, bd);
+	}
+}
+
+static bool has_ring(const struct worker *w)
+{
+	return w->ring.rx_fd > 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	int i;
 
 	for (i = 0; i < BATCH; i++) {
 		w->rx_iov[i] = (struct iovec){ .iov_base = w->buf[i], .iov_len = RX_BUF_LEN };
@@ -501,68 +666,63 @@ static void *worker_main(void *arg)
 	testhook_network_input("socket worker");
 	while (!w->srv->stopping) {
 		__u64 now_ns = mono_ns();
+		struct pollfd fds[2] = {
+			{ .fd = w->ring.rx_fd, .events = POLLIN },
+			{ .fd = w->fd, .events = POLLIN },
+		};
+		int ready;
 
 		__atomic_store_n(&w->heartbeat_ns, now_ns, __ATOMIC_RELAXED);
-		gather(w, now_ns);
 		if (w == &w->srv->workers[0] && testhook_due(TESTHOOK_SOCKET_EXIT)) {
 			pr_warn("socket server: test hook: worker 0 stops\n");
 			break;
 		}
-		for (i = 0; i < BATCH; i++) {
-			w->rx[i].msg_hdr.msg_namelen = sizeof(w->peer[i]);
-			w->rx[i].msg_hdr.msg_control = w->ctrl[i].buf;
-			w->rx[i].msg_hdr.msg_controllen = sizeof(w->ctrl[i].buf);
-		}
-		n = recvmmsg(w->fd, w->rx, BATCH, MSG_WAITFORONE, NULL);
-		w->last_n = n > 0 ? n : 0;
-		if (n <= 0) {
-			/* EAGAIN: SO_RCVTIMEO's idle wake-up */
-			bool transient = errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK;
-
-			if (n < 0 && !transient && !w->srv->stopping)
-				pr_warn("socket server: recvmmsg: %s: worker %d stops\n", strerror(errno),
-					(int)(w - w->srv->workers));
-			if (n < 0 && !transient)
+		if (!has_ring(w)) {
+			gather(w, now_ns);
+			if (!serve_socket(w, MSG_WAITFORONE))
 				break;
 			continue;
 		}
-		have_state = refstate_read(w->srv->params.ref, &st) == 0;
-		n_tx = 0;
-		for (i = 0; i < n; i++) {
-			__u8 req_lvm = w->buf[i][0];	/* before the answer overwrites it */
-
-			verdict = handle_datagram(w, i, w->rx[i].msg_len, &st, have_state);
-			if (verdict < NTPD_CNT_MAX)
-				w->counters.packets[verdict]++;
-			if (w->srv->params.cfg.log_threshold && w->rx[i].msg_len >= 1)
-				maybe_log(w, i, req_lvm, verdict);
-			if (w->reply[i] == REPLY_NONE)
-				continue;
-			w->tx[n_tx].msg_hdr = (struct msghdr){
-				.msg_name = &w->peer[i],
-				.msg_namelen = w->rx[i].msg_hdr.msg_namelen,
-				.msg_iov = &w->tx_iov[n_tx],
-				.msg_iovlen = 1,
-			};
-			set_reply_source(w, i, &w->tx[n_tx].msg_hdr);
-			/* the transmit stamp, then straight out: sent with the rest
-			 * of its batch (sendmmsg), a reply left after the work on
-			 * every later one and their sends, its T3 early by tens of
-			 * microseconds under load (p99 37 us against chronyd's 2) */
-			w->tx_iov[n_tx] = (struct iovec){
-				.iov_base = w->buf[i],
-				.iov_len = finish_reply(w, i, &st),
-			};
-			/* counted answered already (the outcome is the request's);
-			 * an answer the kernel refused is counted on its own */
-			if (sendmsg(w->fd, &w->tx[n_tx].msg_hdr, 0) < 0 && !w->srv->stopping) {
-				w->send_errors++;
-				pr_debug("socket server: sendmsg: %s\n", strerror(errno));
-			}
-			n_tx++;
+		/* the ring wakes us once per block; the socket for what is not the ring's */
+		ready = poll(fds, 2, IDLE_WAKE_S * 1000);
+		if (ready < 0 && errno != EINTR) {
+			pr_warn("socket server: poll: %s: worker %d stops\n", strerror(errno),
+				(int)(w - w->srv->workers));
+			break;
 		}
+		serve_ring(w);
+		if (ready > 0 && fds[1].revents && !serve_socket(w, MSG_WAITFORONE | MSG_DONTWAIT))
+			break;
+		/* PACKET_STATISTICS resets as it is read: a syscall when idle
+		 * and every 256th wake-up under load */
+		if (ready == 0 || !(++w->ring_wakes & 255))
+			w->ring_drops += packet_ring_drops(&w->ring);
 	}
 	return NULL;
+}
+
+/* The worker's ring, and the mirror filter on its UDP socket. */
+static int open_ring(struct worker *w, const struct socket_server_params *p)
+{
+	const struct sockaddr_in *l4 = (const struct sockaddr_in *)&p->listen4;
+	struct packet_ring_params rp = {
+		.ifindex = p->ring_ifindex,
+		.loopback = p->ring_loopback,
+		.listen_addr = l4->sin_addr.s_addr,
+		.port = l4->sin_port,
+		.block_ms = p->ring_block_ms,
+		/* one group per server; the kernel's ids are per network namespace */
+		.fanout_id = (int)(getpid() & 0xffff),
+	};
+	int err = packet_ring_open(&w->ring, &rp);
+
+	if (err)
+		return err;
+	err = packet_ring_partition(w->fd, &rp);
+	if (err)
+		pr_warn("socket server: the packet ring's filter on the UDP socket: %s\n",
+			strerror(-err));
+	return err;
 }
 
 int socket_server_open(struct socket_server **out, const struct socket_server_params *p)
@@ -602,6 +762,11 @@ int socket_server_open(struct socket_server **out, const struct socket_server_pa
 		if (w->fd < 0) {
 			err = w->fd;
 			goto cleanup;
+		}
+		if (i < n4 && p->ring_block_ms) {
+			err = open_ring(w, p);
+			if (err)
+				goto cleanup;
 		}
 	}
 	srv->n4 = n4;
@@ -679,6 +844,7 @@ void socket_server_stop(struct socket_server *srv)
 			pthread_join(srv->workers[i].thread, NULL);
 		if (srv->workers[i].fd >= 0)
 			close(srv->workers[i].fd);
+		packet_ring_close(&srv->workers[i].ring);
 	}
 	free(srv->workers);
 	free(srv);
@@ -691,6 +857,24 @@ void socket_server_counters(const struct socket_server *srv, struct ntpd_counter
 	memset(out, 0, sizeof(*out));
 	for (i = 0; srv && i < srv->n_workers; i++)
 		stats_add(out, &srv->workers[i].counters);
+}
+
+void socket_server_ring_counters(const struct socket_server *srv, struct ntpd_counters *out,
+				 __u64 *drops)
+{
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	*drops = 0;
+	for (i = 0; srv && i < srv->n_workers; i++) {
+		stats_add(out, &srv->workers[i].ring_counters);
+		*drops += __atomic_load_n(&srv->workers[i].ring_drops, __ATOMIC_RELAXED);
+	}
+}
+
+bool socket_server_has_ring(const struct socket_server *srv)
+{
+	return srv && srv->params.ring_block_ms && srv->n4;
 }
 
 __u64 socket_server_send_errors(const struct socket_server *srv)

@@ -9,6 +9,7 @@
 #ifndef NTPD_SOCKET_SERVER_H
 #define NTPD_SOCKET_SERVER_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "client_policy.h"
@@ -40,6 +41,12 @@ struct socket_server_params {
 	unsigned int batch_wait_us;
 	unsigned int busy_poll_us;		/* SO_BUSY_POLL, with SO_PREFER_BUSY_POLL; 0 off */
 	unsigned int rcvbuf_bytes;		/* each socket's receive buffer; 0: the kernel's */
+	/* plain IPv4 requests on this interface from AF_PACKET rings
+	 * (packet_ring.h), each waking its thread once per block of up to
+	 * ring_block_ms; 0: off */
+	unsigned int ring_block_ms;
+	int ring_ifindex;
+	bool ring_loopback;			/* the interface is lo */
 };
 
 /* Bind every socket, then start the threads.  0 or -errno (and a message
@@ -62,6 +69,12 @@ int socket_server_each_fd(const struct socket_server *srv, int (*fn)(int fd, voi
 
 /* Counters summed over the threads (same reasons as the XDP counters). */
 void socket_server_counters(const struct socket_server *srv, struct ntpd_counters *out);
+/* The same for the requests the packet ring read (socket_server_counters
+ * leaves them out), and the frames its kernel side dropped, every block
+ * full.  Zeros without a ring. */
+void socket_server_ring_counters(const struct socket_server *srv, struct ntpd_counters *out,
+				 __u64 *drops);
+bool socket_server_has_ring(const struct socket_server *srv);
 /* Answers the kernel refused to send (sendmsg failed), summed over the threads. */
 __u64 socket_server_send_errors(const struct socket_server *srv);
 

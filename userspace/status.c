@@ -176,6 +176,12 @@ char *status_json(const struct metrics_sources *src)
 	}
 	socket_server_counters(src->sockets, &c);
 	stats = json_pack("{s:o, s:o}", "xdp", xdp, "socket", counters_json(&c));
+	if (stats && socket_server_has_ring(src->sockets)) {
+		__u64 drops;
+
+		socket_server_ring_counters(src->sockets, &c, &drops);
+		json_object_set_new(stats, "socket_ring", counters_json(&c));
+	}
 	sources = sources_json(src->agent, &total);
 	root = json_pack("{s:o, s:o, s:o, s:o}", "tracking", tracking_json(src, &st),
 			 "sources", sources, "activity", activity_json(&total),
