@@ -153,8 +153,12 @@ int packet_ring_open(struct packet_ring *r, const struct packet_ring_params *p)
 fail:
 	err = -errno;
 fail_err:
-	pr_warn("socket server: packet ring on interface %d: %s: %s\n", p->ifindex, step,
-		strerror(-err));
+	pr_warn("socket server: packet ring on interface %d: %s: %s%s\n", p->ifindex, step,
+		strerror(-err),
+		/* the packaged unit's sandbox allows neither unless told to */
+		err == -EPERM || err == -EACCES || err == -EAFNOSUPPORT ?
+			" (--socket-ring needs CAP_NET_RAW and AF_PACKET sockets; under "
+			"systemd, the drop-in in /usr/share/doc/xdp-ntpd/examples/socket-ring.conf)" : "");
 	packet_ring_close(r);
 	return err;
 }
