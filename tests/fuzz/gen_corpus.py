@@ -118,3 +118,26 @@ write("fuzz_policy", "argv_misc", argv("-u", "ntp", "-r", "/var/empty", "--keys"
       "--rate-prefix6", "48", "--metrics-listen", "[::1]:9978", "-4", "2", "-6", "0"))
 write("fuzz_policy", "argv_help", argv("--help"))
 write("fuzz_policy", "argv_cluster", argv("-dX", "-a"))
+
+# --- fuzz_packet_frame: tos(1) payload_len-1(2, big endian, mod 1024) frame
+def ring_frame(ip0=0x45, frag=0, tot=76, udp_len=56, ethertype=0x0800, proto=17, trail=b""):
+    eth = bytes.fromhex("020000000001" "020000000002") + struct.pack(">H", ethertype)
+    ip = struct.pack(">BBHHHBBH4s4s", ip0, 0, tot, 0x1234, frag, 64, proto, 0,
+                     bytes([198, 18, 0, 7]), bytes([192, 0, 2, 1]))
+    udp = struct.pack(">HHHH", 40123, 123, udp_len, 0)
+    return eth + ip + udp + packet(lvm(0, 4, 3), xmt=ntp_ts(NOW_UNIX_NS)) + trail
+def ring_input(frame, tos=0, plen=48):
+    return struct.pack(">BH", tos, plen - 1) + frame
+write("fuzz_packet_frame", "plain", ring_input(ring_frame()))
+write("fuzz_packet_frame", "plain_tos_ef", ring_input(ring_frame(), tos=0xb8))
+write("fuzz_packet_frame", "mode6_long_answer", ring_input(ring_frame(), plen=468))
+write("fuzz_packet_frame", "odd_answer", ring_input(ring_frame(), plen=49))
+write("fuzz_packet_frame", "eth_padding", ring_input(ring_frame(trail=bytes(6))))
+write("fuzz_packet_frame", "df", ring_input(ring_frame(frag=0x4000)))
+write("fuzz_packet_frame", "mf", ring_input(ring_frame(frag=0x2000)))
+write("fuzz_packet_frame", "offset", ring_input(ring_frame(frag=0x0003)))
+write("fuzz_packet_frame", "ihl6", ring_input(ring_frame(ip0=0x46)))
+write("fuzz_packet_frame", "udp57", ring_input(ring_frame(udp_len=57)))
+write("fuzz_packet_frame", "tot77", ring_input(ring_frame(tot=77)))
+write("fuzz_packet_frame", "vlan", ring_input(ring_frame(ethertype=0x8100)))
+write("fuzz_packet_frame", "short", ring_input(ring_frame()[:89]))
