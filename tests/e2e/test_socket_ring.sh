@@ -244,4 +244,27 @@ else
 	not_ok "daemon starts in socket mode with --socket-ring 1 on lo"
 fi
 
+# -u nobody: CAP_NET_RAW is needed to open the ring only; reading it,
+# sending frames and its statistics work without any capability
+no_caps_anywhere() {
+	local t n=0
+	for t in /proc/"$DAEMON_PID"/task/*; do
+		grep -q '^Uid:.*\b'"$(id -u nobody)"'\b' "$t/status" &&
+			grep -q '^CapEff:[[:space:]]*0000000000000000$' "$t/status" || {
+			echo "thread ${t##*/}: $(grep -E '^(Uid|CapEff):' "$t/status" | tr '\n' ' ')"; return 1; }
+		n=$((n + 1))
+	done
+	[ "$n" -ge 2 ]
+}
+if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-ring 1 -u nobody; then
+	check "-u nobody: every thread nobody with no effective capability" no_caps_anywhere
+	check "-u nobody: ntpdig answered by the ring" by_ring client_ntpdig $SRV4
+	check "-u nobody: a raw request answered by the ring" by_ring ask $CLI4 $SRV4
+	daemon_stop
+	rc=$?
+	check "-u nobody: the daemon exits 0 on SIGTERM" test "$rc" = 0
+else
+	not_ok "daemon starts with --socket-ring 1 -u nobody"
+fi
+
 e2e_finish
