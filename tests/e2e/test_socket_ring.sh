@@ -267,4 +267,19 @@ else
 	not_ok "daemon starts with --socket-ring 1 -u nobody"
 fi
 
+# -a ADDR: the ring's filter checks the destination too; a request to
+# another of the host's addresses is neither the ring's nor the socket's
+if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-ring 1 -a $SRV4:123; then
+	in_srv ip addr add 192.0.2.5/32 dev "$VETH_SRV"
+	check "-a $SRV4:123: ntpdig answered by the ring" by_ring client_ntpdig $SRV4
+	before=$(path_total socket_ring)
+	check "-a $SRV4:123: a request to 192.0.2.5 (also ours) unanswered" not ask $CLI4 192.0.2.5
+	check "  ... and not taken by the ring (its filter has the address)" \
+		test "$(path_total socket_ring)" = "$before"
+	daemon_stop
+	in_srv ip addr del 192.0.2.5/32 dev "$VETH_SRV"
+else
+	not_ok "daemon starts with --socket-ring 1 -a $SRV4:123"
+fi
+
 e2e_finish
