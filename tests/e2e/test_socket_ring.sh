@@ -197,6 +197,12 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-rin
 	check "  ... and not by the ring" \
 		sh -c "[ $(sock_count answered ipv6) = $((a + 1)) ] && [ $(path_total socket_ring) = $ring_before ]"
 
+	a=$(sock_count answered ipv4)
+	check "a request with IPv4 options (IHL 6): answered by the socket path, not the ring" \
+		ask $CLI4 $SRV4 -O
+	check "  ... (socket answered/ipv4 +1, the ring took nothing)" \
+		sh -c "[ $(sock_count answered ipv4) = $((a + 1)) ] && [ $(path_total socket_ring) = $ring_before ]"
+
 	check "a frame to our MAC for 192.0.2.99 (not ours): no answer, ring passed/not_local" \
 		refused_by_ring passed not_local $CLI4 192.0.2.99
 	check "a spoofed source that is the server's own address: no answer, ring dropped/source_local" \
