@@ -310,6 +310,7 @@ install: $(BUILD)/xdp-ntpd
 	sed -i 's|/usr/sbin/xdp-ntpd|$(SBINDIR)/xdp-ntpd|' $(DESTDIR)$(UNITDIR)/xdp-ntpd.service
 	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -D -m 0644 docs/xdp-ntpd.conf.example $(DESTDIR)$(DOCDIR)/xdp-ntpd.conf.example
+	install -D -m 0644 docs/systemd/socket-ring.conf $(DESTDIR)$(DOCDIR)/examples/socket-ring.conf
 	for f in docs/*.md; do install -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$$(basename $$f); done
 
 uninstall:

@@ -20,8 +20,6 @@
 #define RING_BLOCK_SIZE	(1U << 16)
 #define RING_BLOCKS	16
 #define RING_FRAME_SIZE	2048
-/* what the filter takes: UDP length of a bare 48-byte NTP header */
-#define RING_UDP_LEN	(8 + NTP_PACKET_LEN)
 #define FRAME_HDR_LEN	(ETH_HLEN + 20 + 8)
 
 /* The headers at any address: after a 14-byte Ethernet header the IP
@@ -62,9 +60,8 @@ static int ring_filter(int fd, const struct packet_ring_params *p)
 		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x45, 0, 7),
 		/* 8 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, ETH_HLEN + 9),
 		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 5),
-		/* 10 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ETH_HLEN + 20 + 2),	/* port, length */
-		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-				  ((__u32)ntohs(p->port) << 16) | RING_UDP_LEN, 0, 3),
+		/* 10 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, ETH_HLEN + 20 + 2),	/* dest port */
+		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(p->port), 0, 3),
 		/* 12 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ETH_HLEN + 16),	/* destination */
 		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(p->listen_addr), 0, 1),
 		/* 14 */ TAKE,
@@ -85,17 +82,15 @@ int packet_ring_partition(int udp_fd, const struct packet_ring_params *p)
 {
 	struct sock_filter f[] = {
 		/* 0 */ LD_ANC(SKF_AD_IFINDEX),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)p->ifindex, 0, 9),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)p->ifindex, 0, 7),
 		/* 2 */ LD_ANC(SKF_AD_PKTTYPE),
-		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_HOST, 0, 7),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_HOST, 0, 5),
 		/* 4 */ LD_ANC(SKF_AD_VLAN_TAG_PRESENT),
-		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 5),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3),
 		/* 6 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF),
-		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x45, 0, 3),
-		/* 8 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),		/* UDP length */
-		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RING_UDP_LEN, 0, 1),
-		/* 10 */ LEAVE,		/* the ring has it */
-		/* 11 */ TAKE,
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x45, 0, 1),
+		/* 8 */ LEAVE,		/* the ring has it */
+		/* 9 */ TAKE,
 	};
 
 	return attach(udp_fd, f, sizeof(f) / sizeof(f[0]));
@@ -160,8 +155,12 @@ int packet_ring_open(struct packet_ring *r, const struct packet_ring_params *p)
 fail:
 	err = -errno;
 fail_err:
-	pr_warn("socket server: packet ring on interface %d: %s: %s\n", p->ifindex, step,
-		strerror(-err));
+	pr_warn("socket server: packet ring on interface %d: %s: %s%s\n", p->ifindex, step,
+		strerror(-err),
+		/* the packaged unit's sandbox allows neither unless told to */
+		err == -EPERM || err == -EACCES || err == -EAFNOSUPPORT ?
+			" (--socket-ring needs CAP_NET_RAW and AF_PACKET sockets; under "
+			"systemd, the drop-in in /usr/share/doc/xdp-ntpd/examples/socket-ring.conf)" : "");
 	packet_ring_close(r);
 	return err;
 }
@@ -219,34 +218,12 @@ void packet_ring_each(struct tpacket_block_desc *bd,
 			 * the one SO_TIMESTAMPNS would have given the UDP socket */
 			.realtime_ns = (h->tp_status & TP_STATUS_TS_SOFTWARE) ?
 				(__u64)h->tp_sec * 1000000000ULL + h->tp_nsec : 0,
+			.sum_trusted = !!(h->tp_status & (TP_STATUS_CSUM_VALID | TP_STATUS_CSUMNOTREADY)),
 		};
 
 		fn(&f, arg);
 		at += h->tp_next_offset;
 	}
-}
-
-int packet_frame_parse(const __u8 *frame, unsigned int len, struct packet_request *req)
-{
-	const iphdr_any *ip = (const void *)(frame + ETH_HLEN);
-	const udphdr_any *udp = (const void *)(frame + ETH_HLEN + 20);
-	__u16 ethertype;
-
-	if (len < FRAME_HDR_LEN + NTP_PACKET_LEN)
-		return -EINVAL;
-	memcpy(&ethertype, frame + 12, 2);
-	if (ethertype != htons(ETH_P_IP) || frame[ETH_HLEN] != 0x45 || ip->protocol != IPPROTO_UDP ||
-	    (ntohs(ip->frag_off) & 0x3fff) || ntohs(ip->tot_len) != 20 + RING_UDP_LEN ||
-	    ntohs(udp->len) != RING_UDP_LEN)
-		return -EINVAL;
-	memset(&req->peer, 0, sizeof(req->peer));
-	req->peer.sin_family = AF_INET;
-	req->peer.sin_addr.s_addr = ip->saddr;
-	req->peer.sin_port = udp->source;
-	req->dst.s_addr = ip->daddr;
-	req->payload = frame + FRAME_HDR_LEN;
-	req->payload_len = NTP_PACKET_LEN;
-	return 0;
 }
 
 /* RFC 1071 sum of 16-bit words, folded; len even or with a zero pad byte */
@@ -266,6 +243,45 @@ static __u16 fold(__u32 sum)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (__u16)~sum;
+}
+
+int packet_frame_parse(const __u8 *frame, unsigned int len, bool sum_trusted,
+		       struct packet_request *req)
+{
+	const iphdr_any *ip = (const void *)(frame + ETH_HLEN);
+	const udphdr_any *udp = (const void *)(frame + ETH_HLEN + 20);
+	unsigned int tot_len, udp_len;
+	__u16 ethertype;
+
+	if (len < FRAME_HDR_LEN)
+		return -EINVAL;
+	memcpy(&ethertype, frame + 12, 2);
+	tot_len = ntohs(ip->tot_len);
+	udp_len = ntohs(udp->len);
+	/* the IP length bounds the datagram (a short frame is padded to 60
+	 * bytes on the wire); the UDP length must agree with it, as the
+	 * kernel's UDP receive checks before a socket sees it */
+	if (ethertype != htons(ETH_P_IP) || frame[ETH_HLEN] != 0x45 || ip->protocol != IPPROTO_UDP ||
+	    (ntohs(ip->frag_off) & 0x3fff) || tot_len > len - ETH_HLEN || tot_len < 20 + 8 ||
+	    udp_len < 8 || udp_len > tot_len - 20)
+		return -EINVAL;
+	/* what ip_rcv and the UDP receive verify before any socket sees a
+	 * datagram: a ring sees it first (the driver's or the sender's word
+	 * that the sum is good, or not yet computed, stands in for ours) */
+	if (fold(sum16((const __u8 *)ip, 20, 0)))
+		return -EPROTO;
+	if (!sum_trusted && udp->check &&
+	    fold(sum16((const __u8 *)&ip->saddr, 8, IPPROTO_UDP + udp_len) +
+		 sum16((const __u8 *)udp, udp_len, 0)) != 0)
+		return -EBADMSG;
+	memset(&req->peer, 0, sizeof(req->peer));
+	req->peer.sin_family = AF_INET;
+	req->peer.sin_addr.s_addr = ip->saddr;
+	req->peer.sin_port = udp->source;
+	req->dst.s_addr = ip->daddr;
+	req->payload = frame + FRAME_HDR_LEN;
+	req->payload_len = udp_len - 8;
+	return 0;
 }
 
 unsigned int packet_frame_answer(__u8 *out, const __u8 *frame, const __u8 *payload,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The socket server's packet ring (--socket-ring MS): plain IPv4 requests
+ * The socket server's packet ring (--socket-ring MS): IPv4 requests
  * arriving on one interface read from an AF_PACKET TPACKET_V3 ring and
  * answered as whole frames, for hosts without XDP (no BPF privileges, an
  * old kernel, a small board).  Needs CAP_NET_RAW at start-up only.
@@ -16,12 +16,12 @@
  *
  * What the ring takes, exactly (its classic BPF filter): untagged frames
  * addressed to the interface's MAC, IPv4 without options, UDP to the
- * listening port (and address, if one is set), UDP length 8 + 48 (no
- * extension field, no MAC), reassembled if they came in fragments.
- * The UDP socket of each worker gets the mirror filter: it drops exactly
- * those datagrams when they arrive on that interface, so each request is
- * answered once, by one path; everything else (NTS, symmetric keys, mode
- * 6, IPv6, other interfaces, VLAN devices) is the UDP socket's as before.
+ * listening port (and address, if one is set), reassembled if they came in
+ * fragments: plain requests, MACs, NTS and mode 6 alike.  The UDP socket
+ * of each worker gets the mirror filter: it drops exactly those datagrams
+ * when they arrive on that interface, so each request is answered once, by
+ * one path; the rest (IPv6, IP options, other interfaces, VLAN devices) is
+ * the UDP socket's as before.
  */
 #ifndef NTPD_PACKET_RING_H
 #define NTPD_PACKET_RING_H
@@ -69,15 +69,21 @@ struct packet_frame {
 	const __u8 *data;	/* from the Ethernet header */
 	unsigned int len;
 	__u64 realtime_ns;	/* the kernel's receive stamp; 0: none */
+	/* the UDP checksum needs no check: the driver verified it, or a local
+	 * sender left it to offload (veth, lo: CHECKSUM_PARTIAL) */
+	bool sum_trusted;
 };
 /* Calls fn on each frame of bd, in order. */
 void packet_ring_each(struct tpacket_block_desc *bd,
 		      void (*fn)(const struct packet_frame *f, void *arg), void *arg);
 
 /*
- * The request in a frame: its source, its destination and the NTP bytes.
- * 0, or -EINVAL for a frame the filter should not have passed (checked
- * again here: the filter is the kernel's, these bytes are the wire's).
+ * The request in a frame: its source, its destination and the NTP bytes
+ * (the UDP payload, as long as the UDP length says).  0; -EINVAL for a
+ * frame the filter should not have passed or whose lengths disagree
+ * (checked again here: the filter is the kernel's, these bytes are the
+ * wire's); -EPROTO for a wrong IP header checksum, -EBADMSG for a wrong
+ * UDP checksum, unless sum_trusted: what the kernel would drop.
  */
 struct packet_request {
 	struct sockaddr_in peer;
@@ -85,7 +91,8 @@ struct packet_request {
 	const __u8 *payload;
 	unsigned int payload_len;
 };
-int packet_frame_parse(const __u8 *frame, unsigned int len, struct packet_request *req);
+int packet_frame_parse(const __u8 *frame, unsigned int len, bool sum_trusted,
+		       struct packet_request *req);
 /*
  * The answer to the request in `frame`: Ethernet, IPv4 and UDP headers
  * with the ends swapped, TTL 64 and the given TOS, then payload; lengths

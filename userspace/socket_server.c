@@ -625,23 +625,29 @@ static void serve_frame(const struct packet_frame *f, void *arg)
 	int err;
 
 	w->reply[0] = REPLY_NONE;
-	if (packet_frame_parse(f->data, f->len, &req)) {
-		w->ring_counters.packets[NTPD_CNT_PASS_TRUNCATED]++;
+	err = packet_frame_parse(f->data, f->len, f->sum_trusted, &req);
+	if (err) {
+		w->ring_counters.packets[err == -EPROTO  ? NTPD_CNT_PASS_BAD_IP_CSUM :
+					 err == -EBADMSG ? NTPD_CNT_PASS_BAD_CSUM :
+							   NTPD_CNT_PASS_TRUNCATED]++;
 		return;
 	}
-	req_lvm = req.payload[0];
+	/* a datagram longer than the socket's buffer is cut there, as
+	 * recvmmsg would cut it (and its NTS fields then fail their bounds) */
+	len = req.payload_len < RX_BUF_LEN ? req.payload_len : RX_BUF_LEN;
+	req_lvm = len ? req.payload[0] : 0;
 	memcpy(&w->peer[0], &req.peer, sizeof(req.peer));
 	verdict = ring_screen(w, &req);
 	if (verdict == NTP_REQ_ANSWER) {
-		memcpy(w->buf[0], req.payload, req.payload_len);
+		memcpy(w->buf[0], req.payload, len);
 		w->dest[0].v4 = (struct in_pktinfo){ .ipi_spec_dst = req.dst, .ipi_addr = req.dst };
 		w->have_dest[0] = true;
 		w->rx_realtime[0] = f->realtime_ns;
-		verdict = handle_datagram(w, 0, req.payload_len, &rp->st, rp->have_state);
+		verdict = handle_datagram(w, 0, len, &rp->st, rp->have_state);
 	}
 	if (verdict < NTPD_CNT_MAX)
 		w->ring_counters.packets[verdict]++;
-	if (w->srv->params.cfg.log_threshold)
+	if (w->srv->params.cfg.log_threshold && len)
 		maybe_log(w, 0, req_lvm, verdict);
 	if (w->reply[0] == REPLY_NONE)
 		return;
