@@ -3,8 +3,10 @@
  * The socket server's packet ring, its two pure functions
  * (userspace/packet_ring.c): packet_frame_parse takes exactly the frames
  * the ring's classic BPF filter takes (untagged IPv4 without options, not
- * a fragment, UDP carrying a bare 48-byte header) and nothing else, and
- * reports the request's ends; packet_frame_answer builds the whole reply
+ * a fragment, UDP) whose lengths agree and whose checksums are right, as
+ * ip_rcv and the UDP receive would (the UDP one unless the driver vouched
+ * for it), and reports the request's ends and its UDP payload, as long as
+ * the UDP length says; packet_frame_answer builds the whole reply
  * frame, every byte of which is checked here against the request, with
  * both checksums verified by a summation of the test's own.
  */
@@ -63,67 +65,108 @@ static unsigned int udp_sum(const __u8 *f)
 	return ones_sum(f + ETH_LEN + 20, udp_len, ones_sum(pseudo, sizeof(pseudo), 0));
 }
 
-/* A client's request as the wire brings it: the NTP bytes 0x30.. so that a
- * copy from the wrong place shows, IP id and TTL that the answer must not
- * keep, both checksums right. */
-static void build_request(__u8 *f)
+/* Both checksums of the IPv4 frame f computed again over its current
+ * bytes (the UDP one over the UDP length the header gives). */
+static void resum(__u8 *f)
 {
 	__u8 *ip = f + ETH_LEN, *udp = ip + 20;
-	int i;
 
-	memset(f, 0, REQ_LEN + 16);
+	put16(ip + 10, 0);
+	put16(ip + 10, (~ones_sum(ip, 20, 0)) & 0xffff);
+	put16(udp + 6, 0);
+	put16(udp + 6, (~udp_sum(f)) & 0xffff);
+}
+
+/* A client's request as the wire brings it, with plen bytes of NTP data
+ * (0x30.. so that a copy from the wrong place shows), IP id and TTL that
+ * the answer must not keep, both checksums right.  f has room for
+ * FRAME_ROOM bytes; returns the frame's length. */
+#define FRAME_ROOM	(HDRS_LEN + 128 + 16)
+static unsigned int build_request(__u8 *f, unsigned int plen)
+{
+	__u8 *ip = f + ETH_LEN, *udp = ip + 20;
+	unsigned int i;
+
+	memset(f, 0, FRAME_ROOM);
 	memcpy(f, srv_mac, 6);
 	memcpy(f + 6, cli_mac, 6);
 	put16(f + 12, 0x0800);
 	ip[0] = 0x45;
 	ip[1] = 0x10;
-	put16(ip + 2, 20 + 8 + 48);
+	put16(ip + 2, 20 + 8 + plen);
 	put16(ip + 4, 0x1234);		/* id */
 	put16(ip + 6, 0);		/* frag_off */
 	ip[8] = 7;			/* TTL: a client far away */
 	ip[9] = IPPROTO_UDP;
 	put32(ip + 12, CLI_IP);
 	put32(ip + 16, SRV_IP);
-	put16(ip + 10, (~ones_sum(ip, 20, 0)) & 0xffff);
 	put16(udp, CLI_PORT);
 	put16(udp + 2, SRV_PORT);
-	put16(udp + 4, 8 + 48);
-	for (i = 0; i < 48; i++)
+	put16(udp + 4, 8 + plen);
+	for (i = 0; i < plen; i++)
 		udp[8 + i] = (__u8)(0x30 + i);
-	udp[8] = 0x23;			/* v4 client */
-	put16(udp + 6, (~udp_sum(f)) & 0xffff);
+	if (plen)
+		udp[8] = 0x23;		/* v4 client */
+	resum(f);
+	return HDRS_LEN + plen;
 }
 
 /* --- packet_frame_parse, one row a frame ------------------------------ */
 
+enum { KEEP_SUMS, RESUM };
+
 struct parse_case {
 	const char *name;
+	unsigned int plen;	/* the request's NTP bytes */
 	unsigned int at;	/* byte to change (from the Ethernet header) */
 	unsigned int width;	/* 0: nothing changed, 1 or 2 bytes */
 	unsigned int value;
-	int len_delta;		/* the frame's length against REQ_LEN */
-	int want;		/* 0 or -EINVAL */
+	int sums;		/* RESUM: both checksums right again after the change */
+	int len_delta;		/* the frame's length against the datagram's */
+	bool sum_trusted;
+	int want;		/* 0, -EINVAL, -EPROTO or -EBADMSG */
+	unsigned int want_len;	/* the payload's length when parsed */
 };
 
+#define UDP_LEN_AT	(ETH_LEN + 20 + 4)
+#define UDP_SUM_AT	(ETH_LEN + 20 + 6)
+#define IP_LEN_AT	(ETH_LEN + 2)
+#define FRAG_AT		(ETH_LEN + 6)
+#define IP_SUM_AT	(ETH_LEN + 10)
+
 static const struct parse_case parse_cases[] = {
-	{ "a plain request", 0, 0, 0, 0, 0 },
-	{ "Ethernet padding after the datagram", 0, 0, 0, 6, 0 },
-	{ "DF set (not a fragment)", ETH_LEN + 6, 2, 0x4000, 0, 0 },
-	{ "IPv6 ethertype", 12, 2, 0x86dd, 0, -EINVAL },
-	{ "an 802.1Q tag's ethertype", 12, 2, 0x8100, 0, -EINVAL },
-	{ "ARP ethertype", 12, 2, 0x0806, 0, -EINVAL },
-	{ "IHL 6 (options)", ETH_LEN, 1, 0x46, 0, -EINVAL },
-	{ "IP version 6 in an IPv4 frame", ETH_LEN, 1, 0x65, 0, -EINVAL },
-	{ "TCP, not UDP", ETH_LEN + 9, 1, IPPROTO_TCP, 0, -EINVAL },
-	{ "MF set (a first fragment)", ETH_LEN + 6, 2, 0x2000, 0, -EINVAL },
-	{ "fragment offset 8 bytes", ETH_LEN + 6, 2, 0x0001, 0, -EINVAL },
-	{ "the last fragment (offset, no MF)", ETH_LEN + 6, 2, 0x00b9, 0, -EINVAL },
-	{ "UDP length 57", ETH_LEN + 20 + 4, 2, 57, 0, -EINVAL },
-	{ "UDP length 55", ETH_LEN + 20 + 4, 2, 55, 0, -EINVAL },
-	{ "IP total length 77", ETH_LEN + 2, 2, 77, 0, -EINVAL },
-	{ "IP total length 75", ETH_LEN + 2, 2, 75, 0, -EINVAL },
-	{ "too short by one byte", 0, 0, 0, -1, -EINVAL },
-	{ "only the headers", 0, 0, 0, -48, -EINVAL },
+	{ "a plain 48-byte request", 48, 0, 0, 0, KEEP_SUMS, 0, false, 0, 48 },
+	{ "a signed request (48 + key id + SHA1)", 72, 0, 0, 0, KEEP_SUMS, 0, false, 0, 72 },
+	{ "a 12-byte mode-6 request, padded to 60 bytes", 12, 0, 0, 0, KEEP_SUMS, 6, false, 0, 12 },
+	{ "Ethernet padding after the datagram", 48, 0, 0, 0, KEEP_SUMS, 6, false, 0, 48 },
+	{ "DF set (not a fragment)", 48, FRAG_AT, 2, 0x4000, RESUM, 0, false, 0, 48 },
+	{ "no UDP checksum (0: allowed in IPv4)", 48, UDP_SUM_AT, 2, 0, KEEP_SUMS, 0, false, 0, 48 },
+	{ "UDP length 55 inside IP's 56: the UDP length rules", 48, UDP_LEN_AT, 2, 55, RESUM, 0,
+	  false, 0, 47 },
+	{ "IPv6 ethertype", 48, 12, 2, 0x86dd, KEEP_SUMS, 0, false, -EINVAL, 0 },
+	{ "an 802.1Q tag's ethertype", 48, 12, 2, 0x8100, KEEP_SUMS, 0, false, -EINVAL, 0 },
+	{ "IHL 6 (options)", 48, ETH_LEN, 1, 0x46, RESUM, 0, false, -EINVAL, 0 },
+	{ "IP version 6 in an IPv4 frame", 48, ETH_LEN, 1, 0x65, KEEP_SUMS, 0, false, -EINVAL, 0 },
+	{ "TCP, not UDP", 48, ETH_LEN + 9, 1, IPPROTO_TCP, RESUM, 0, false, -EINVAL, 0 },
+	{ "MF set (a first fragment)", 48, FRAG_AT, 2, 0x2000, RESUM, 0, false, -EINVAL, 0 },
+	{ "fragment offset 8 bytes", 48, FRAG_AT, 2, 0x0001, RESUM, 0, false, -EINVAL, 0 },
+	{ "the last fragment (offset, no MF)", 48, FRAG_AT, 2, 0x00b9, RESUM, 0, false, -EINVAL, 0 },
+	{ "UDP length 57, past the IP payload", 48, UDP_LEN_AT, 2, 57, RESUM, 0, false, -EINVAL, 0 },
+	{ "UDP length 7", 48, UDP_LEN_AT, 2, 7, RESUM, 0, false, -EINVAL, 0 },
+	{ "IP total length 77, past the frame", 48, IP_LEN_AT, 2, 77, RESUM, 0, false, -EINVAL, 0 },
+	{ "IP total length 75, short of the UDP length", 48, IP_LEN_AT, 2, 75, RESUM, 0, false,
+	  -EINVAL, 0 },
+	{ "IP total length 27", 48, IP_LEN_AT, 2, 27, RESUM, 0, false, -EINVAL, 0 },
+	{ "too short by one byte", 48, 0, 0, 0, KEEP_SUMS, -1, false, -EINVAL, 0 },
+	{ "shorter than the headers", 0, 0, 0, 0, KEEP_SUMS, -1, false, -EINVAL, 0 },
+	{ "a wrong IP header checksum", 48, IP_SUM_AT, 2, 0x1111, KEEP_SUMS, 0, false, -EPROTO, 0 },
+	{ "  ... even when the UDP sum is trusted", 48, IP_SUM_AT, 2, 0x1111, KEEP_SUMS, 0, true,
+	  -EPROTO, 0 },
+	{ "a wrong UDP checksum", 48, UDP_SUM_AT, 2, 0x1111, KEEP_SUMS, 0, false, -EBADMSG, 0 },
+	{ "  ... a changed payload byte under a right-looking sum", 48, HDRS_LEN + 40, 1, 0xff,
+	  KEEP_SUMS, 0, false, -EBADMSG, 0 },
+	{ "  ... taken when the driver vouched for it (sum_trusted)", 48, UDP_SUM_AT, 2, 0x1111,
+	  KEEP_SUMS, 0, true, 0, 48 },
 };
 
 static void test_parse_table(void **state)
@@ -133,18 +176,21 @@ static void test_parse_table(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
 		const struct parse_case *c = &parse_cases[i];
-		__u8 f[REQ_LEN + 16];
+		__u8 f[FRAME_ROOM];
 		struct packet_request req, untouched;
+		unsigned int len = build_request(f, c->plen);
 		int rc;
 
-		build_request(f);
 		if (c->width == 1)
 			f[c->at] = (__u8)c->value;
 		else if (c->width == 2)
 			put16(f + c->at, c->value);
+		if (c->sums == RESUM)
+			resum(f);
 		memset(&req, 0xa5, sizeof(req));
 		memcpy(&untouched, &req, sizeof(req));
-		rc = packet_frame_parse(f, (unsigned int)(REQ_LEN + c->len_delta), &req);
+		rc = packet_frame_parse(f, (unsigned int)((int)len + c->len_delta), c->sum_trusted,
+					&req);
 		print_message("# parse: %s: %d\n", c->name, rc);
 		assert_int_equal(rc, c->want);
 		if (rc) {
@@ -158,7 +204,7 @@ static void test_parse_table(void **state)
 		assert_memory_equal(req.peer.sin_zero, "\0\0\0\0\0\0\0\0", 8);
 		assert_int_equal(ntohl(req.dst.s_addr), SRV_IP);
 		assert_ptr_equal(req.payload, f + HDRS_LEN);
-		assert_int_equal(req.payload_len, 48);
+		assert_int_equal(req.payload_len, c->want_len);
 	}
 }
 
@@ -209,20 +255,20 @@ static void fill(__u8 *p, unsigned int n, __u8 seed)
 
 static void test_answer_48(void **state)
 {
-	__u8 f[REQ_LEN + 16], out[REQ_LEN + 32], payload[48];
+	__u8 f[FRAME_ROOM], out[REQ_LEN + 32], payload[48];
 	unsigned int len;
 
 	(void)state;
-	build_request(f);
+	build_request(f, 48);
 	fill(payload, sizeof(payload), 0x24);
 	memset(out, 0xee, sizeof(out));
 	len = packet_frame_answer(out, f, payload, sizeof(payload), 0xb8);
 	check_answer(out, len, payload, sizeof(payload), 0xb8);
 	/* the request is read, never written */
 	{
-		__u8 again[REQ_LEN + 16];
+		__u8 again[FRAME_ROOM];
 
-		build_request(again);
+		build_request(again, 48);
 		assert_memory_equal(f, again, sizeof(f));
 	}
 }
@@ -236,10 +282,10 @@ static void test_answer_long_payloads(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-		__u8 f[REQ_LEN + 16], out[HDRS_LEN + 469 + 16], payload[469];
+		__u8 f[FRAME_ROOM], out[HDRS_LEN + 469 + 16], payload[469];
 		unsigned int len;
 
-		build_request(f);
+		build_request(f, 48);
 		fill(payload, lens[i], (__u8)(0x11 * (i + 1)));
 		memset(out, 0xee, sizeof(out));
 		len = packet_frame_answer(out, f, payload, lens[i], 0);
@@ -252,11 +298,11 @@ static void test_answer_long_payloads(void **state)
  * out + 42 (the server writes the NTP answer there first). */
 static void test_answer_in_place(void **state)
 {
-	__u8 f[REQ_LEN + 16], out[HDRS_LEN + 468 + 16], payload[468];
+	__u8 f[FRAME_ROOM], out[HDRS_LEN + 468 + 16], payload[468];
 	unsigned int len;
 
 	(void)state;
-	build_request(f);
+	build_request(f, 48);
 	fill(payload, sizeof(payload), 0x5a);
 	memset(out, 0xee, sizeof(out));
 	memcpy(out + HDRS_LEN, payload, sizeof(payload));
@@ -268,11 +314,11 @@ static void test_answer_in_place(void **state)
  * payload word is chosen so that the sum over the rest is cancelled. */
 static void test_answer_checksum_zero_is_ffff(void **state)
 {
-	__u8 f[REQ_LEN + 16], out[REQ_LEN + 32], payload[48];
+	__u8 f[FRAME_ROOM], out[REQ_LEN + 32], payload[48];
 	unsigned int len, rest;
 
 	(void)state;
-	build_request(f);
+	build_request(f, 48);
 	fill(payload, sizeof(payload), 0x42);
 	payload[46] = payload[47] = 0;
 	memset(out, 0xee, sizeof(out));
@@ -290,13 +336,13 @@ static void test_answer_checksum_zero_is_ffff(void **state)
 /* What parses answers: the pair as the server uses it, slot to frame. */
 static void test_parse_then_answer(void **state)
 {
-	__u8 f[REQ_LEN + 16], out[REQ_LEN + 32];
+	__u8 f[FRAME_ROOM], out[REQ_LEN + 32];
 	struct packet_request req;
 	unsigned int len;
 
 	(void)state;
-	build_request(f);
-	assert_int_equal(packet_frame_parse(f, REQ_LEN, &req), 0);
+	build_request(f, 48);
+	assert_int_equal(packet_frame_parse(f, REQ_LEN, false, &req), 0);
 	memset(out, 0xee, sizeof(out));
 	len = packet_frame_answer(out, f, req.payload, req.payload_len, 0);
 	check_answer(out, len, f + HDRS_LEN, 48, 0);
