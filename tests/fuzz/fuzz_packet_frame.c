@@ -3,11 +3,13 @@
  * The packet ring's frame functions (userspace/packet_ring.h) on any
  * frame.  Input: byte 0 the answer's TOS, byte 1 and 2 the answer's
  * payload length less one (big endian, taken modulo 1024: a mode-6 answer
- * is longer than the request), then the frame.
+ * is longer than the request), byte 3 bit 0 sum_trusted, then the frame.
  *
- * packet_frame_parse must take exactly the frames the ring's filter does,
- * written out again here (untagged IPv4, IHL 5, UDP, not a fragment, IP
- * total length 76 and UDP length 56), and report their bytes; the answer
+ * packet_frame_parse must take exactly the frames the ring's filter does
+ * whose lengths agree and whose checksums are right, all written out again
+ * here (untagged IPv4, IHL 5, UDP, not a fragment, 28 <= IP total length
+ * <= the frame's, 8 <= UDP length <= the IP payload, the IP header sum,
+ * the UDP sum unless trusted or 0), and report their bytes; the answer
  * built from whatever parses must verify as a frame (both checksums by this
  * file's own summation, ends swapped, TTL 64, DF, the payload copied),
  * write nothing past its length, and come out the same when built in place
@@ -38,10 +40,30 @@ static unsigned int ones_sum(const uint8_t *p, size_t len, uint32_t sum)
 	return sum;
 }
 
-static bool ring_takes(const uint8_t *f, size_t len)
+/* 0, or the error packet_frame_parse must give */
+static int ring_verdict(const uint8_t *f, size_t len, bool sum_trusted)
 {
-	return len >= HDRS + 48 && be16(f + 12) == 0x0800 && f[14] == 0x45 && f[23] == 17 &&
-	       (be16(f + 20) & 0x3fff) == 0 && be16(f + 16) == 76 && be16(f + 38) == 56;
+	unsigned int tot, ulen;
+	uint8_t pseudo[12];
+
+	if (len < HDRS)
+		return -EINVAL;
+	tot = be16(f + 16);
+	ulen = be16(f + 38);
+	if (be16(f + 12) != 0x0800 || f[14] != 0x45 || f[23] != 17 || (be16(f + 20) & 0x3fff) ||
+	    tot > len - 14 || tot < 28 || ulen < 8 || ulen > tot - 20)
+		return -EINVAL;
+	if (ones_sum(f + 14, 20, 0) != 0xffff)
+		return -EPROTO;
+	memcpy(pseudo, f + 26, 8);
+	pseudo[8] = 0;
+	pseudo[9] = 17;
+	pseudo[10] = (uint8_t)(ulen >> 8);
+	pseudo[11] = (uint8_t)ulen;
+	if (!sum_trusted && be16(f + 40) &&
+	    ones_sum(f + 34, ulen, ones_sum(pseudo, 12, 0)) != 0xffff)
+		return -EBADMSG;
+	return 0;
 }
 
 static void check_answer(const uint8_t *out, unsigned int len, const uint8_t *req,
@@ -78,29 +100,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct packet_request req;
 	unsigned int plen, len, i;
 	uint8_t tos = fuzz_u8(&c);
+	bool sum_trusted;
 	size_t flen;
 	int rc;
 
 	plen = (unsigned int)fuzz_u8(&c) << 8;
 	plen = (plen | fuzz_u8(&c)) % PAYLOAD_MAX + 1;
+	sum_trusted = fuzz_u8(&c) & 1;
 	flen = c.pos < size ? size - c.pos : 0;
 	if (flen > FRAME_MAX)
 		flen = FRAME_MAX;
 	memcpy(frame, data + c.pos, flen);
 
-	rc = packet_frame_parse(frame, (unsigned int)flen, &req);
-	FUZZ_CHECK(rc == 0 || rc == -EINVAL);
-	FUZZ_CHECK((rc == 0) == ring_takes(frame, flen));
+	rc = packet_frame_parse(frame, (unsigned int)flen, sum_trusted, &req);
+	FUZZ_CHECK(rc == ring_verdict(frame, flen, sum_trusted));
 	if (rc)
 		return 0;
 	FUZZ_CHECK(req.peer.sin_family == AF_INET);
 	FUZZ_CHECK(!memcmp(&req.peer.sin_addr, frame + 26, 4) && !memcmp(&req.dst, frame + 30, 4));
 	FUZZ_CHECK(!memcmp(&req.peer.sin_port, frame + 34, 2));
-	FUZZ_CHECK(req.payload == frame + HDRS && req.payload_len == 48);
+	FUZZ_CHECK(req.payload == frame + HDRS && req.payload_len == be16(frame + 38) - 8u);
 
-	/* the answer's payload: the request's 48 bytes, then bytes of the frame */
+	/* the answer's payload: the request's bytes, then more of the frame */
 	for (i = 0; i < plen; i++)
-		payload[i] = i < 48 ? req.payload[i] : frame[(HDRS + i) % flen];
+		payload[i] = i < req.payload_len ? req.payload[i] : frame[(HDRS + i) % flen];
 	memset(out, CANARY, sizeof(out));
 	len = packet_frame_answer(out, frame, payload, plen, tos);
 	check_answer(out, len, frame, payload, plen, tos);
