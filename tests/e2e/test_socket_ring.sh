@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The socket server's packet ring (--socket-ring), end to end.  Plain IPv4
-# requests on the one interface are the ring's (AF_PACKET TPACKET_V3,
-# answered as frames), everything else the UDP socket's; which path
-# answered is proven by the counters of each (path="socket_ring" against
-# path="socket"), and each request is answered exactly once across the two
-# paths and the two rings of the fanout group (-4 2).  The time served from
-# the ring is checked against truth: client and server share one kernel
-# clock, so every answer's offset must lie within its own delay/2.  What
-# the kernel would refuse before a UDP socket (a destination that is not
-# ours, a source that is ours, a VLAN tag) the ring refuses too, counted.
+# The socket server's packet ring (--socket-ring), end to end.  IPv4
+# requests without options on the one interface are the ring's (AF_PACKET
+# TPACKET_V3, answered as frames; signed ones too), IPv6 and IPv4 with
+# options the UDP socket's; which path answered is proven by the counters
+# of each (path="socket_ring" against path="socket"), and each request is
+# answered exactly once across the two paths and the two rings of the
+# fanout group (-4 2), in fragments too.  The time served from the ring is
+# checked against truth: client and server share one kernel clock, so
+# every answer's offset must lie within its own delay/2.  What the kernel
+# would refuse before a UDP socket (a destination that is not ours, a
+# source that is ours, wrong checksums, a VLAN tag) the ring refuses too,
+# counted.
 set -u
 . "$(dirname "$0")/lib.sh"
 LOAD="$E2E_ROOT/build/bench/ntp-load"
@@ -106,13 +108,14 @@ assert hashlib.sha1(key + r[:48]).digest() == r[52:72]
 EOP
 }
 
-# fragmented_request: one plain 48-byte request in two IPv4 fragments
-# (24 + 32 bytes of the UDP datagram), sent raw from the client end; the
-# answers to its source port counted for 1 s after the first; prints them
-fragmented_request() {
-	in_cli python3 - "$VETH_CLI" "$SRV_MAC" $CLI4 $SRV4 <<'EOP'
-import os, socket, struct, sys, time
-ifname, dmac, src, dst = sys.argv[1:5]
+# raw_request KIND: one plain 48-byte request sent raw from the client end,
+# KIND frag (two IPv4 fragments, 24 + 32 bytes of the UDP datagram),
+# bad_udp_sum or bad_ip_sum; the answers to its source port counted for
+# 1 s after the first (2 s for none); prints them
+raw_request() {
+	in_cli python3 - "$1" "$VETH_CLI" "$SRV_MAC" $CLI4 $SRV4 <<'EOP'
+import os, socket, struct, sys
+kind, ifname, dmac, src, dst = sys.argv[1:6]
 def csum(b):
     if len(b) % 2: b += b"\0"
     s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
@@ -126,19 +129,23 @@ ntp = bytes([0x23]) + bytes(39) + xmt
 sa, da = socket.inet_aton(src), socket.inet_aton(dst)
 udp = struct.pack("!HHHH", sport, 123, 56, 0) + ntp
 c = csum(sa + da + struct.pack("!BBH", 0, 17, 56) + udp) or 0xffff
+if kind == "bad_udp_sum": c ^= 0x1111
 udp = udp[:6] + struct.pack("!H", c) + udp[8:]
 smac = open("/sys/class/net/%s/address" % ifname).read().strip()
 eth = bytes.fromhex(dmac.replace(":", "")) + bytes.fromhex(smac.replace(":", "")) + b"\x08\x00"
 ident = int.from_bytes(os.urandom(2), "big")
-def frag(data, off8, more):
+def ip_frame(data, off8=0, more=False):
     h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(data), ident,
                     (0x2000 if more else 0) | off8, 64, 17, 0, sa, da)
-    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
-    return eth + h + data
+    ck = csum(h) ^ (0x1111 if kind == "bad_ip_sum" else 0)
+    return eth + h[:10] + struct.pack("!H", ck) + h[12:] + data
 raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 raw.bind((ifname, 0))
-raw.send(frag(udp[:24], 0, True))
-raw.send(frag(udp[24:], 3, False))
+if kind == "frag":
+    raw.send(ip_frame(udp[:24], 0, True))
+    raw.send(ip_frame(udp[24:], 3, False))
+else:
+    raw.send(ip_frame(udp))
 rx.settimeout(2)
 answers = 0
 try:
@@ -151,6 +158,17 @@ except socket.timeout:
     pass
 print(answers)
 EOP
+}
+# raw_refused KIND REASON: no answer, the ring's passed/REASON moved by one,
+# nothing answered by either path
+raw_refused() {
+	local before ra sa n
+	before=$(ring_count passed "$2"); ra=$(ring_count answered ipv4); sa=$(socket_answered_total)
+	n=$(raw_request "$1") || return 1
+	[ "$n" = 0 ] || { echo "$n answers"; return 1; }
+	wait_for 5 ring_moved_by passed "$2" "$before" 1 ||
+		{ echo "ring passed/$2: $before -> $(ring_count passed "$2")"; return 1; }
+	[ "$(ring_count answered ipv4)" = "$ra" ] && [ "$(socket_answered_total)" = "$sa" ]
 }
 
 # load_once N: N requests from 1024 clients (bench/ntp-load, answers counted
@@ -185,12 +203,12 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-rin
 	check "  ... exactly 600 answered by the two rings, none by the socket" \
 		sh -c "[ $(($(ring_count answered ipv4) - r)) = 600 ] && [ $(sock_count answered ipv4) = $s ]"
 
-	ring_before=$(path_total socket_ring)
-	a=$(sock_count answered authenticated)
+	a=$(ring_count answered authenticated); sock_before=$(path_total socket)
 	check "a SHA1-signed request: a signed answer" signed_request
-	check "  ... by the socket path (answered/authenticated +1), the ring took nothing" \
-		sh -c "[ $(sock_count answered authenticated) = $((a + 1)) ] &&
-			[ $(path_total socket_ring) = $ring_before ]"
+	check "  ... by the ring (answered/authenticated +1), the socket counted nothing" \
+		sh -c "[ $(ring_count answered authenticated) = $((a + 1)) ] &&
+			[ $(path_total socket) = $sock_before ]"
+	ring_before=$(path_total socket_ring)
 	a=$(sock_count answered ipv6)
 	check "ntpdig over IPv6: answered by the socket path (answered/ipv6 +1)" \
 		sh -c "timeout 10 ip netns exec $NS_CLI ntpdig -t 2 $SRV6 | grep -q ' s10 '"
@@ -208,6 +226,10 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-rin
 	check "a spoofed source that is the server's own address: no answer, ring dropped/source_local" \
 		refused_by_ring dropped source_local $SRV4 $SRV4
 
+	check "a wrong UDP checksum: no answer, ring passed/bad_checksum" raw_refused bad_udp_sum bad_checksum
+	check "a wrong IP header checksum: no answer, ring passed/bad_ip_checksum" \
+		raw_refused bad_ip_sum bad_ip_checksum
+
 	# a tagged frame: no VLAN device here, so nothing takes it; it must
 	# reach the interface and be counted by neither path
 	ring_before=$(path_total socket_ring); sock_before=$(path_total socket)
@@ -218,7 +240,7 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-rin
 			[ $(path_total socket_ring) = $ring_before ] && [ $(path_total socket) = $sock_before ]"
 
 	r=$(ring_count answered ipv4); s=$(socket_answered_total)
-	frag_answers=$(fragmented_request 2>"$WORK/frag.err")
+	frag_answers=$(raw_request frag 2>"$WORK/frag.err")
 	echo "# fragmented request: ${frag_answers:-none} answer(s) $(tr '\n' ' ' <"$WORK/frag.err")"
 	check "a request in two IPv4 fragments: exactly one answer" test "${frag_answers:-0}" = 1
 	check "  ... from the ring (reassembled by the fanout group), the socket answered nothing" \
