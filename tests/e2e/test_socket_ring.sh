@@ -14,6 +14,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 LOAD="$E2E_ROOT/build/bench/ntp-load"
+NTPQ="$(bash "$E2E_ROOT/tests/tools/ntpsec.sh" 2>/dev/null)/usr/bin/ntpq"
 trap e2e_cleanup EXIT
 e2e_setup_net
 in_srv ip route add 198.18.0.0/15 via $CLI4	# ntp-load's clients, for the socket path
@@ -180,7 +181,7 @@ load_once() {
 }
 
 if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-ring 1 -4 2 \
-	--keys "$WORK/server.keys"; then
+	--keys "$WORK/server.keys" --allow-query $CLI4/32; then
 	check "socket mode: no XDP program on the interface" \
 		sh -c "! ip -n $NS_SRV link show $VETH_SRV | grep -qw xdp"
 	check "/metrics has the ring's counters (path=\"socket_ring\") and its drops" has_ring_metrics
@@ -208,6 +209,17 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-rin
 	check "  ... by the ring (answered/authenticated +1), the socket counted nothing" \
 		sh -c "[ $(ring_count answered authenticated) = $((a + 1)) ] &&
 			[ $(path_total socket) = $sock_before ]"
+	# mode 6: a 12-byte request, an answer longer than any request
+	a=$(ring_count control answered); sock_before=$(path_total socket)
+	if [ -x "$NTPQ" ]; then
+		check "ntpq -c rv from the client (--allow-query): our variables in the answer" \
+			sh -c "ip netns exec $NS_CLI $NTPQ -n -c 'timeout 1000' -c rv $SRV4 2>&1 | grep -q 'version=\"xdp-ntpd'"
+		check "  ... answered by the ring (control/answered), the socket counted nothing" \
+			sh -c "[ $(ring_count control answered) -gt $a ] && [ $(path_total socket) = $sock_before ]"
+	else
+		ok "# SKIP ntpq -c rv: no NTPsec ntpq"
+		ok "# SKIP   ... answered by the ring"
+	fi
 	ring_before=$(path_total socket_ring)
 	a=$(sock_count answered ipv6)
 	check "ntpdig over IPv6: answered by the socket path (answered/ipv6 +1)" \
