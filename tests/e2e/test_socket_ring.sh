@@ -24,6 +24,17 @@ cat >"$WORK/server.keys" <<'EOK'
 EOK
 chmod 600 "$WORK/server.keys"
 
+# NTS: a CA and a server certificate for our address (as test_nts.sh makes them)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-keyout "$WORK/ca.key" -out "$WORK/ca.crt" -subj "/CN=xdp-ntpd test CA" 2>/dev/null &&
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/nts.key" \
+	-out "$WORK/nts.csr" -subj /CN=ntp.test 2>/dev/null &&
+printf 'subjectAltName=IP:%s\nbasicConstraints=CA:FALSE\n' $SRV4 >"$WORK/nts.ext" &&
+openssl x509 -req -in "$WORK/nts.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial \
+	-days 2 -extfile "$WORK/nts.ext" -out "$WORK/nts.crt" 2>/dev/null && chmod 600 "$WORK/nts.key" ||
+	{ echo "Bail out! openssl could not make the test CA"; exit 1; }
+PROBE="$E2E_ROOT/build/tests/nts_probe"
+
 metrics() { in_srv curl -sf http://127.0.0.1:9123/metrics; }
 # ring_count OUTCOME REASON: the ring's counter (0 when absent), from /metrics
 ring_count() {
@@ -181,7 +192,7 @@ load_once() {
 }
 
 if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-ring 1 -4 2 \
-	--keys "$WORK/server.keys" --allow-query $CLI4/32; then
+	--keys "$WORK/server.keys" --allow-query $CLI4/32 --nts-cert "$WORK/nts.crt" --nts-key "$WORK/nts.key"; then
 	check "socket mode: no XDP program on the interface" \
 		sh -c "! ip -n $NS_SRV link show $VETH_SRV | grep -qw xdp"
 	check "/metrics has the ring's counters (path=\"socket_ring\") and its drops" has_ring_metrics
@@ -209,6 +220,14 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-rin
 	check "  ... by the ring (answered/authenticated +1), the socket counted nothing" \
 		sh -c "[ $(ring_count answered authenticated) = $((a + 1)) ] &&
 			[ $(path_total socket) = $sock_before ]"
+	# NTS: the key exchange over TCP, then authenticated requests of some
+	# hundred bytes, sealed answers
+	a=$(ring_count answered nts); sock_before=$(path_total socket)
+	check "NTS: a key exchange, then 3 requests: 3 authenticated answers" \
+		sh -c "ip netns exec $NS_CLI $PROBE -c $WORK/ca.crt -k $SRV4 -n 3 | grep -c '^answer .* stratum=10 li=0 ' | grep -qx 3"
+	check "  ... answered by the ring (answered/nts +3), the socket counted nothing" \
+		sh -c "[ $(ring_count answered nts) = $((a + 3)) ] && [ $(path_total socket) = $sock_before ]"
+
 	# mode 6: a 12-byte request, an answer longer than any request
 	a=$(ring_count control answered); sock_before=$(path_total socket)
 	if [ -x "$NTPQ" ]; then
