@@ -22,6 +22,13 @@
 #define RING_FRAME_SIZE	2048
 #define FRAME_HDR_LEN	(ETH_HLEN + 20 + 8)
 
+/* The headers at any address: after a 14-byte Ethernet header the IP
+ * header is 2 bytes off a 4-byte boundary in an ordinary buffer (the
+ * worker's answer frame is one), and a strict-alignment CPU faults on a
+ * struct iphdr access there.  A typedef may lower the alignment. */
+typedef struct iphdr __attribute__((aligned(1))) iphdr_any;
+typedef struct udphdr __attribute__((aligned(1))) udphdr_any;
+
 /* classic BPF: accept the whole frame, or nothing */
 #define TAKE		BPF_STMT(BPF_RET | BPF_K, 0xffffffff)
 #define LEAVE		BPF_STMT(BPF_RET | BPF_K, 0)
@@ -241,8 +248,8 @@ static __u16 fold(__u32 sum)
 int packet_frame_parse(const __u8 *frame, unsigned int len, bool sum_trusted,
 		       struct packet_request *req)
 {
-	const struct iphdr *ip = (const void *)(frame + ETH_HLEN);
-	const struct udphdr *udp = (const void *)(frame + ETH_HLEN + 20);
+	const iphdr_any *ip = (const void *)(frame + ETH_HLEN);
+	const udphdr_any *udp = (const void *)(frame + ETH_HLEN + 20);
 	unsigned int tot_len, udp_len;
 	__u16 ethertype;
 
@@ -280,10 +287,10 @@ int packet_frame_parse(const __u8 *frame, unsigned int len, bool sum_trusted,
 unsigned int packet_frame_answer(__u8 *out, const __u8 *frame, const __u8 *payload,
 				 unsigned int payload_len, __u8 tos)
 {
-	const struct iphdr *rip = (const void *)(frame + ETH_HLEN);
-	const struct udphdr *rudp = (const void *)(frame + ETH_HLEN + 20);
-	struct iphdr *ip = (void *)(out + ETH_HLEN);
-	struct udphdr *udp = (void *)(out + ETH_HLEN + 20);
+	const iphdr_any *rip = (const void *)(frame + ETH_HLEN);
+	const udphdr_any *rudp = (const void *)(frame + ETH_HLEN + 20);
+	iphdr_any *ip = (void *)(out + ETH_HLEN);
+	udphdr_any *udp = (void *)(out + ETH_HLEN + 20);
 	__u16 udp_len = (__u16)(8 + payload_len), check;
 	__u32 sum;
 

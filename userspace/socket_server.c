@@ -573,8 +573,10 @@ static __u32 ring_screen(const struct worker *w, const struct packet_request *re
 {
 	__be32 src = req->peer.sin_addr.s_addr, dst = req->dst.s_addr;
 
+	/* lo delivers the whole of 127/8, not only the address it carries */
 	if (w->ring.loopback)
-		return local_addrs_has4(dst) ? NTP_REQ_ANSWER : NTPD_CNT_PASS_NOT_LOCAL;
+		return (ntohl(dst) >> 24) == 127 || local_addrs_has4(dst) ?
+			NTP_REQ_ANSWER : NTPD_CNT_PASS_NOT_LOCAL;
 	if ((ntohl(dst) >> 24) == 127 || !local_addrs_has4(dst))
 		return NTPD_CNT_PASS_NOT_LOCAL;
 	if (ntp_bad_source_v4(src, 0))
@@ -589,6 +591,26 @@ struct ring_pass {
 	struct ntpd_ref_state st;
 	int have_state;
 };
+
+/*
+ * A ring answer on loopback leaves through the worker's UDP socket: a frame
+ * written to lo arrives without the route a locally sent packet carries,
+ * and the kernel's input routing drops it as a martian (a 127/8
+ * destination, or a source that is one of the host's: every source on lo).
+ */
+static int ring_reply_loopback(struct worker *w, unsigned int len)
+{
+	struct iovec iov = { .iov_base = w->buf[0], .iov_len = len };
+	struct msghdr msg = {
+		.msg_name = &w->peer[0],
+		.msg_namelen = sizeof(struct sockaddr_in),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+
+	set_reply_source(w, 0, &msg);
+	return sendmsg(w->fd, &msg, 0) < 0 ? -errno : 0;
+}
 
 /* One frame of the ring: the same decisions and answer as a datagram of
  * the UDP socket (slot 0 of the worker's buffers), sent as a frame. */
@@ -630,11 +652,16 @@ static void serve_frame(const struct packet_frame *f, void *arg)
 	if (w->reply[0] == REPLY_NONE)
 		return;
 	len = (unsigned int)finish_reply(w, 0, &rp->st, &w->ring_counters);
-	len = packet_frame_answer(w->tx_frame, f->data, w->buf[0], len,
-				  ntp_reply_tos(w->srv->params.cfg.dscp));
-	if (packet_ring_send(&w->ring, w->tx_frame, len) && !w->srv->stopping) {
+	if (w->ring.loopback) {
+		err = ring_reply_loopback(w, len);
+	} else {
+		len = packet_frame_answer(w->tx_frame, f->data, w->buf[0], len,
+					  ntp_reply_tos(w->srv->params.cfg.dscp));
+		err = packet_ring_send(&w->ring, w->tx_frame, len);
+	}
+	if (err && !w->srv->stopping) {
 		w->send_errors++;
-		pr_debug("socket server: ring send: %s\n", strerror(errno));
+		pr_debug("socket server: ring send: %s\n", strerror(-err));
 	}
 }
 

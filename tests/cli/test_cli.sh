@@ -25,6 +25,20 @@ rejects "a chroot without a user" "-r needs -u" -r /var/empty
 rejects "an over-long interface name" "-i: 'abcdefghijklmnopq'" -i abcdefghijklmnopq
 rejects "a metrics address that is not an address" "--metrics-listen: 'nowhere'" --metrics-listen nowhere
 rejects "status: a word that is neither address nor view" "'bogus' is not ADDR:PORT" status bogus
+# the packet ring: one interface, IPv4 on, a block timeout the kernel takes
+# (an interface that does not exist and test ports: a check that regressed
+# exits 1 at start-up rather than serving on the host)
+ring=(--xdp-mode socket -a 127.0.0.1:10999 -b '[::1]:10999' --metrics-listen 127.0.0.1:10998)
+rejects "--socket-ring without -i" "--socket-ring reads one interface: give it with -i (0 given)" \
+	--socket-ring 1 "${ring[@]}"
+rejects "--socket-ring with two interfaces" "--socket-ring reads one interface: give it with -i (2 given)" \
+	--socket-ring 1 -i nosuch0 -i nosuch1 "${ring[@]}"
+rejects "--socket-ring 101 (above 100 ms)" "--socket-ring: '101' is not a number in [0, 100]" \
+	--socket-ring 101 -i nosuch0 "${ring[@]}"
+rejects "--socket-ring -1" "--socket-ring: '-1' is not a number in [0, 100]" \
+	--socket-ring -1 -i nosuch0 "${ring[@]}"
+rejects "--socket-ring with IPv4 off (-4 0)" "--socket-ring serves IPv4, which is off" \
+	--socket-ring 1 -i nosuch0 -4 0 "${ring[@]}"
 # port 1 on loopback: nothing listens there on a test machine
 expect 1 "status: a daemon that is not there is named with its URL" \
 	"http://127.0.0.1:1/status" status 127.0.0.1:1

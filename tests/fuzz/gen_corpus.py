@@ -118,3 +118,49 @@ write("fuzz_policy", "argv_misc", argv("-u", "ntp", "-r", "/var/empty", "--keys"
       "--rate-prefix6", "48", "--metrics-listen", "[::1]:9978", "-4", "2", "-6", "0"))
 write("fuzz_policy", "argv_help", argv("--help"))
 write("fuzz_policy", "argv_cluster", argv("-dX", "-a"))
+
+# --- fuzz_packet_frame: tos(1) payload_len-1(2, big endian, mod 1024)
+#     flags(1, bit 0 sum_trusted) frame; both checksums right unless said
+def csum16(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack(">%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+def ring_frame(data=None, ip0=0x45, frag=0, tot=None, udp_len=None, ethertype=0x0800, proto=17,
+               trail=b"", ip_sum=None, udp_sum=None):
+    data = packet(lvm(0, 4, 3), xmt=ntp_ts(NOW_UNIX_NS)) if data is None else data
+    udp_len = 8 + len(data) if udp_len is None else udp_len
+    tot = 20 + 8 + len(data) if tot is None else tot
+    sa, da = bytes([198, 18, 0, 7]), bytes([192, 0, 2, 1])
+    eth = bytes.fromhex("020000000001" "020000000002") + struct.pack(">H", ethertype)
+    ip = struct.pack(">BBHHHBBH4s4s", ip0, 0, tot, 0x1234, frag, 64, proto, 0, sa, da)
+    ip = ip[:10] + struct.pack(">H", csum16(ip) if ip_sum is None else ip_sum) + ip[12:]
+    udp = struct.pack(">HHHH", 40123, 123, udp_len, 0) + data
+    c = csum16(sa + da + struct.pack(">BBH", 0, 17, udp_len) + udp[:udp_len]) or 0xffff
+    udp = udp[:6] + struct.pack(">H", c if udp_sum is None else udp_sum) + udp[8:]
+    return eth + ip + udp + trail
+def ring_input(frame, tos=0, plen=48, trusted=0):
+    return struct.pack(">BHB", tos, plen - 1, trusted) + frame
+signed_req = packet(lvm(0, 4, 3), xmt=ntp_ts(NOW_UNIX_NS)) + struct.pack(">I", 10) + bytes(20)
+write("fuzz_packet_frame", "plain", ring_input(ring_frame()))
+write("fuzz_packet_frame", "plain_tos_ef", ring_input(ring_frame(), tos=0xb8))
+write("fuzz_packet_frame", "signed", ring_input(ring_frame(signed_req), plen=72))
+write("fuzz_packet_frame", "mode6_12", ring_input(ring_frame(bytes([0x16, 1]) + bytes(10),
+      trail=bytes(6)), plen=468))
+write("fuzz_packet_frame", "odd_answer", ring_input(ring_frame(), plen=49))
+write("fuzz_packet_frame", "eth_padding", ring_input(ring_frame(trail=bytes(6))))
+write("fuzz_packet_frame", "df", ring_input(ring_frame(frag=0x4000)))
+write("fuzz_packet_frame", "no_udp_sum", ring_input(ring_frame(udp_sum=0)))
+write("fuzz_packet_frame", "udp_len_short", ring_input(ring_frame(udp_len=55)))
+write("fuzz_packet_frame", "bad_ip_sum", ring_input(ring_frame(ip_sum=0x1111)))
+write("fuzz_packet_frame", "bad_udp_sum", ring_input(ring_frame(udp_sum=0x1111)))
+write("fuzz_packet_frame", "bad_udp_sum_trusted", ring_input(ring_frame(udp_sum=0x1111), trusted=1))
+write("fuzz_packet_frame", "mf", ring_input(ring_frame(frag=0x2000)))
+write("fuzz_packet_frame", "offset", ring_input(ring_frame(frag=0x0003)))
+write("fuzz_packet_frame", "ihl6", ring_input(ring_frame(ip0=0x46)))
+write("fuzz_packet_frame", "udp57", ring_input(ring_frame(udp_len=57)))
+write("fuzz_packet_frame", "tot77", ring_input(ring_frame(tot=77)))
+write("fuzz_packet_frame", "vlan", ring_input(ring_frame(ethertype=0x8100)))
+write("fuzz_packet_frame", "short", ring_input(ring_frame()[:89]))
