@@ -452,6 +452,7 @@ _Static_assert(sizeof(struct ntpd_request_event) == 24, "ntpd_request_event size
 enum ntpd_event_path {
 	NTPD_PATH_XDP = 0,
 	NTPD_PATH_SOCKET = 1,
+	NTPD_PATH_SOCKET_RING = 2,	/* the socket server's packet ring */
 };
 
 #define NTPD_EVENTS_RING_BYTES	(256 * 1024)	/* ~10,000 events between two reads */

@@ -90,7 +90,8 @@ void reqlog_event(const struct ntpd_request_event *ev)
 	pr_info("request: %s%s%s:%u v%u mode %u -> %s/%s (%s)\n", v6 ? "[" : "", addr,
 		v6 ? "]" : "", ntohs(ev->port), ev->version, ev->mode,
 		stats_counter_outcome((int)ev->outcome), stats_counter_reason((int)ev->outcome),
-		ev->path == NTPD_PATH_XDP ? "xdp" : "socket");
+		ev->path == NTPD_PATH_XDP ? "xdp" :
+		ev->path == NTPD_PATH_SOCKET_RING ? "socket_ring" : "socket");
 }
 
 static int on_ring_event(void *ctx, void *data, size_t size)

@@ -444,9 +444,9 @@ static void set_reply_source(struct worker *w, int i, struct msghdr *msg)
 }
 
 /* The request log's sample: as the XDP program's, 1 in N by a random number. */
-static void maybe_log(struct worker *w, int i, __u8 li_vn_mode, __u32 verdict)
+static void maybe_log(struct worker *w, int i, __u8 li_vn_mode, __u32 verdict, __u8 path)
 {
-	struct ntpd_request_event ev = { .outcome = (__u16)verdict, .path = NTPD_PATH_SOCKET };
+	struct ntpd_request_event ev = { .outcome = (__u16)verdict, .path = path };
 
 	w->rng ^= w->rng << 13;
 	w->rng ^= w->rng >> 17;
@@ -533,7 +533,7 @@ static bool serve_socket(struct worker *w, int flags)
 		if (verdict < NTPD_CNT_MAX)
 			w->counters.packets[verdict]++;
 		if (w->srv->params.cfg.log_threshold && w->rx[i].msg_len >= 1)
-			maybe_log(w, i, req_lvm, verdict);
+			maybe_log(w, i, req_lvm, verdict, NTPD_PATH_SOCKET);
 		if (w->reply[i] == REPLY_NONE)
 			continue;
 		w->tx[n_tx].msg_hdr = (struct msghdr){
@@ -648,7 +648,7 @@ static void serve_frame(const struct packet_frame *f, void *arg)
 	if (verdict < NTPD_CNT_MAX)
 		w->ring_counters.packets[verdict]++;
 	if (w->srv->params.cfg.log_threshold && len)
-		maybe_log(w, 0, req_lvm, verdict);
+		maybe_log(w, 0, req_lvm, verdict, NTPD_PATH_SOCKET_RING);
 	if (w->reply[0] == REPLY_NONE)
 		return;
 	len = (unsigned int)finish_reply(w, 0, &rp->st, &w->ring_counters);

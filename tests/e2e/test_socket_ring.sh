@@ -341,4 +341,15 @@ else
 	not_ok "daemon starts with --socket-ring 1 -a $SRV4:123"
 fi
 
+# the request log names the path that read the request
+if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-ring 1 \
+		--log-requests 100; then
+	for i in 1 2 3; do in_cli ntpdig -t 2 $SRV4 >/dev/null 2>&1; done
+	check "the request log says socket_ring for the ring's requests" wait_for 10 sh -c \
+		"[ \$(grep -c 'request: $CLI4:[0-9]* v4 mode 3 -> answered/ipv4 (socket_ring)' '$WORK/daemon.log') = 3 ]"
+	daemon_stop
+else
+	not_ok "daemon starts with --socket-ring 1 --log-requests 100"
+fi
+
 e2e_finish
