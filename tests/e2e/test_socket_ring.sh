@@ -280,6 +280,12 @@ if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-rin
 	check "after all that, a plain request is still answered by the ring" by_ring ask $CLI4 $SRV4
 	check "no frame dropped by the ring's kernel side (xdp_ntpd_socket_ring_drops_total 0)" \
 		test "$(metrics | awk '$1 == "xdp_ntpd_socket_ring_drops_total" { print $2 }')" = 0
+	in_srv curl -sf http://127.0.0.1:9123/status >"$WORK/status.json"
+	check "/status: serverstats.socket_ring has the ring's answers, and validates against the schema" \
+		sh -c "jq -e '.serverstats.socket_ring.answered_ipv4 == $(ring_count answered ipv4)' '$WORK/status.json' &&
+		python3 -c 'import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[2])),
+			json.load(open(sys.argv[1])), cls=jsonschema.Draft202012Validator)' \
+			'$E2E_ROOT/docs/status.schema.json' '$WORK/status.json'"
 	daemon_stop
 	rc=$?
 	check "the daemon exits 0 on SIGTERM" test "$rc" = 0
