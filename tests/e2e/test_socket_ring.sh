@@ -347,6 +347,33 @@ else
 	not_ok "daemon starts with --socket-ring 1 -a $SRV4:123"
 fi
 
+# With XDP attached on the same interface the ring reads what XDP passes
+# up: XDP answers the plain requests, the ring a signed one
+plain_by_xdp_not_ring() {
+	local x r
+	x=$(xdp_answered); r=$(ring_count answered ipv4)
+	client_ntpdig $SRV4 || return 1
+	[ "$(xdp_answered)" -gt "$x" ] || { echo "XDP answered: $x -> $(xdp_answered)"; return 1; }
+	[ "$(ring_count answered ipv4)" = "$r" ] || { echo "ring answered/ipv4 moved from $r"; return 1; }
+}
+signed_by_ring() {
+	local a s
+	a=$(ring_count answered authenticated); s=$(path_total socket)
+	signed_request || return 1
+	wait_for 5 ring_moved_by answered authenticated "$a" 1 ||
+		{ echo "ring answered/authenticated: $a -> $(ring_count answered authenticated)"; return 1; }
+	[ "$(path_total socket)" = "$s" ] || { echo "the socket counted: $s -> $(path_total socket)"; return 1; }
+}
+if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode native --socket-ring 1 \
+		--keys "$WORK/server.keys"; then
+	check "XDP native beside the ring: ntpdig answered by XDP, not by the ring" plain_by_xdp_not_ring
+	check "XDP native beside the ring: a signed request (XDP passes it up) answered signed by the ring" \
+		signed_by_ring
+	daemon_stop
+else
+	not_ok "daemon starts with --xdp-mode native --socket-ring 1"
+fi
+
 # the request log names the path that read the request
 if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-ring 1 \
 		--log-requests 100; then
