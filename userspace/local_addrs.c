@@ -2,6 +2,7 @@
 #include "local_addrs.h"
 #include "log.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,18 @@ static int cmp_u32(const void *a, const void *b)
 	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+static pthread_mutex_t subscriber_lock = PTHREAD_MUTEX_INITIALIZER;
+static void (*subscriber)(void *arg);
+static void *subscriber_arg;
+
+void local_addrs_on_publish(void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&subscriber_lock);
+	subscriber = fn;
+	subscriber_arg = arg;
+	pthread_mutex_unlock(&subscriber_lock);
 }
 
 int local_addrs_publish4(const __be32 *addrs, int n)
@@ -53,7 +66,32 @@ int local_addrs_publish4(const __be32 *addrs, int n)
 	__atomic_store_n(&set.n, kept, __ATOMIC_RELAXED);
 	__atomic_store_n(&set.ready, true, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&set.seq, 1, __ATOMIC_RELEASE);
+	/* after the set: for an address added, the ring answers it a moment
+	 * before the sockets stop (an answer twice), never the reverse (none) */
+	pthread_mutex_lock(&subscriber_lock);
+	if (subscriber)
+		subscriber(subscriber_arg);
+	pthread_mutex_unlock(&subscriber_lock);
 	return kept;
+}
+
+int local_addrs_snapshot4(__be32 *out, int max)
+{
+	unsigned int seq;
+	int i, n;
+
+	do {
+		seq = __atomic_load_n(&set.seq, __ATOMIC_ACQUIRE);
+		n = __atomic_load_n(&set.n, __ATOMIC_RELAXED);
+		if (n > max)
+			n = max;
+		if (n > LOCAL_ADDRS_MAX)
+			n = LOCAL_ADDRS_MAX;	/* a torn count: the seq check retries */
+		for (i = 0; i < n; i++)
+			out[i] = __builtin_bswap32(__atomic_load_n(&set.addr[i], __ATOMIC_RELAXED));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((seq & 1) || seq != __atomic_load_n(&set.seq, __ATOMIC_RELAXED));
+	return n;
 }
 
 bool local_addrs_has4(__be32 addr)

@@ -30,4 +30,14 @@ int local_addrs_publish4(const __be32 *addrs, int n);
 bool local_addrs_has4(__be32 addr);
 /* Has anything been published yet (the ring answers nothing before)? */
 bool local_addrs_ready(void);
+/* The set as last published, up to max addresses (network order, sorted):
+ * how many were copied. */
+int local_addrs_snapshot4(__be32 *out, int max);
+/*
+ * fn(arg) after each publish, on the publishing thread, once the new set
+ * is readable (the socket server re-attaches its sockets' mirror filters).
+ * One subscriber; fn NULL removes it, and once that returns fn is not
+ * running and will not run again.
+ */
+void local_addrs_on_publish(void (*fn)(void *arg), void *arg);
 #endif /* NTPD_LOCAL_ADDRS_H */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "packet_ring.h"
+#include "local_addrs.h"
 #include "log.h"
 #include "ntp_proto.h"
 
@@ -75,25 +76,56 @@ static int ring_filter(int fd, const struct packet_ring_params *p)
 
 /*
  * The mirror, on the UDP socket, where the filter sees the datagram from
- * its UDP header (SKF_NET_OFF reaches the IP header).  The address needs
- * no check: a socket bound to one gets only that one.
+ * its UDP header (SKF_NET_OFF reaches the IP header).  The listen address
+ * needs no check (a socket bound to one gets only that one); the
+ * destination does: the ring answers only for the addresses it was given
+ * (local_addrs.h, and all of 127/8 on loopback), so the socket leaves it
+ * exactly those, and anything else the kernel delivers (an address
+ * reached by a local route, beyond the set's capacity, before the first
+ * publish) is the socket's to answer.  Every branch is short (the 8-bit
+ * jump offsets of classic BPF): a "no" returns TAKE at once, each address
+ * is a compare and a LEAVE.
  */
-int packet_ring_partition(int udp_fd, const struct packet_ring_params *p)
+#define PARTITION_HEAD	13
+#define PARTITION_MAX	(PARTITION_HEAD + 5 + 2 * LOCAL_ADDRS_MAX + 1)
+int packet_ring_partition(int udp_fd, const struct packet_ring_params *p, const __be32 *addrs,
+			  int n_addrs)
 {
-	struct sock_filter f[] = {
+	static const struct sock_filter head[PARTITION_HEAD] = {
 		/* 0 */ LD_ANC(SKF_AD_IFINDEX),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)p->ifindex, 0, 7),
-		/* 2 */ LD_ANC(SKF_AD_PKTTYPE),
-		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_HOST, 0, 5),
-		/* 4 */ LD_ANC(SKF_AD_VLAN_TAG_PRESENT),
-		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3),
-		/* 6 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF),
-		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x45, 0, 1),
-		/* 8 */ LEAVE,		/* the ring has it */
-		/* 9 */ TAKE,
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0 /* ifindex */, 1, 0),
+		/* 2 */ TAKE,
+		/* 3 */ LD_ANC(SKF_AD_PKTTYPE),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_HOST, 1, 0),
+		/* 5 */ TAKE,
+		/* 6 */ LD_ANC(SKF_AD_VLAN_TAG_PRESENT),
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+		/* 8 */ TAKE,
+		/* 9 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF),
+		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x45, 1, 0),
+		/* 11 */ TAKE,
+		/* 12 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 16),	/* destination */
 	};
+	static __thread struct sock_filter f[PARTITION_MAX];
+	unsigned short n = PARTITION_HEAD;
+	int i;
 
-	return attach(udp_fd, f, sizeof(f) / sizeof(f[0]));
+	if (n_addrs > LOCAL_ADDRS_MAX)
+		n_addrs = LOCAL_ADDRS_MAX;
+	memcpy(f, head, sizeof(head));
+	f[1].k = (__u32)p->ifindex;
+	if (p->loopback) {	/* 127/8, then the destination again for the list */
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xff000000);
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x7f000000, 0, 1);
+		f[n++] = (struct sock_filter)LEAVE;
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 16);
+	}
+	for (i = 0; i < n_addrs; i++) {
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(addrs[i]), 0, 1);
+		f[n++] = (struct sock_filter)LEAVE;	/* the ring has it */
+	}
+	f[n++] = (struct sock_filter)TAKE;
+	return attach(udp_fd, f, n);
 }
 
 int packet_ring_open(struct packet_ring *r, const struct packet_ring_params *p)

@@ -54,8 +54,11 @@ struct packet_ring {
 /* 0 or -errno (the message names the interface and the step). */
 int packet_ring_open(struct packet_ring *r, const struct packet_ring_params *p);
 void packet_ring_close(struct packet_ring *r);
-/* The mirror filter on a worker's UDP socket.  0 or -errno. */
-int packet_ring_partition(int udp_fd, const struct packet_ring_params *p);
+/* The mirror filter on a worker's UDP socket, for the ring's address set
+ * addrs[0..n) (network order): attached again after each publish of the
+ * set (socket_server.c).  0 or -errno. */
+int packet_ring_partition(int udp_fd, const struct packet_ring_params *p, const __be32 *addrs,
+			  int n_addrs);
 
 /* The block ready to read, or NULL; packet_ring_release hands it back. */
 struct tpacket_block_desc *packet_ring_block(struct packet_ring *r);

@@ -103,6 +103,8 @@ struct socket_server {
 	int n_workers;
 	int n4;			/* workers[0..n4) are IPv4 */
 	volatile bool stopping;
+	struct packet_ring_params ring;	/* with --socket-ring */
+	bool ring_subscribed;		/* to the address set's publishes */
 	bool warned_no_stamps;	/* said once per server, not per socket */
 	bool warned_rcvbuf;
 };
@@ -735,28 +737,36 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* The worker's ring, and the mirror filter on its UDP socket. */
-static int open_ring(struct worker *w, const struct socket_server_params *p)
+/* The mirror filter on one worker's UDP socket, for the set as it is now. */
+static int partition(struct socket_server *srv, struct worker *w)
 {
-	const struct sockaddr_in *l4 = (const struct sockaddr_in *)&p->listen4;
-	struct packet_ring_params rp = {
-		.ifindex = p->ring_ifindex,
-		.loopback = p->ring_loopback,
-		.listen_addr = l4->sin_addr.s_addr,
-		.port = l4->sin_port,
-		.block_ms = p->ring_block_ms,
-		/* one group per server; the kernel's ids are per network namespace */
-		.fanout_id = (int)(getpid() & 0xffff),
-	};
-	int err = packet_ring_open(&w->ring, &rp);
+	static __thread __be32 addrs[LOCAL_ADDRS_MAX];
+	int n = local_addrs_snapshot4(addrs, LOCAL_ADDRS_MAX);
+	int err = packet_ring_partition(w->fd, &srv->ring, addrs, n);
 
-	if (err)
-		return err;
-	err = packet_ring_partition(w->fd, &rp);
 	if (err)
 		pr_warn("socket server: the packet ring's filter on the UDP socket: %s\n",
 			strerror(-err));
 	return err;
+}
+
+/* After each publish of the host's addresses: the sockets leave the ring
+ * exactly the destinations it now answers for. */
+static void repartition(void *arg)
+{
+	struct socket_server *srv = arg;
+	int i;
+
+	for (i = 0; i < srv->n4; i++)
+		partition(srv, &srv->workers[i]);
+}
+
+/* The worker's ring, and the mirror filter on its UDP socket. */
+static int open_ring(struct socket_server *srv, struct worker *w)
+{
+	int err = packet_ring_open(&w->ring, &srv->ring);
+
+	return err ?: partition(srv, w);
 }
 
 int socket_server_open(struct socket_server **out, const struct socket_server_params *p)
@@ -779,6 +789,15 @@ int socket_server_open(struct socket_server **out, const struct socket_server_pa
 	}
 	for (i = 0; i < srv->n_workers; i++)
 		srv->workers[i].fd = -1;
+	srv->ring = (struct packet_ring_params){
+		.ifindex = p->ring_ifindex,
+		.loopback = p->ring_loopback,
+		.listen_addr = ((const struct sockaddr_in *)&p->listen4)->sin_addr.s_addr,
+		.port = ((const struct sockaddr_in *)&p->listen4)->sin_port,
+		.block_ms = p->ring_block_ms,
+		/* one group per server; the kernel's ids are per network namespace */
+		.fanout_id = (int)(getpid() & 0xffff),
+	};
 	/* gather()'s wait, not the default 50 us more: the threads inherit
 	 * this thread's slack (set now, while prctl is not filtered yet) */
 	if (p->batch_wait_us)
@@ -798,12 +817,16 @@ int socket_server_open(struct socket_server **out, const struct socket_server_pa
 			goto cleanup;
 		}
 		if (i < n4 && p->ring_block_ms) {
-			err = open_ring(w, p);
+			err = open_ring(srv, w);
 			if (err)
 				goto cleanup;
 		}
 	}
 	srv->n4 = n4;
+	if (p->ring_block_ms && n4) {
+		local_addrs_on_publish(repartition, srv);
+		srv->ring_subscribed = true;
+	}
 	*out = srv;
 	return 0;
 
@@ -868,6 +891,8 @@ void socket_server_stop(struct socket_server *srv)
 
 	if (!srv)
 		return;
+	if (srv->ring_subscribed)	/* no repartition() over what is freed below */
+		local_addrs_on_publish(NULL, NULL);
 	srv->stopping = true;
 	/* shutdown() wakes a thread blocked in recvmmsg on a UDP socket */
 	for (i = 0; i < srv->n_workers; i++)

@@ -374,6 +374,37 @@ else
 	not_ok "daemon starts with --xdp-mode native --socket-ring 1"
 fi
 
+# The sockets leave the ring exactly the addresses it answers for: one the
+# kernel accepts only by a local route (AnyIP) is the socket's, and one
+# added while serving moves to the ring once the address watch publishes it
+# (each answered once: the other path's counters stay)
+answered_by() {	# PATH DST: one answer to DST, counted answered/ipv4 on PATH only
+	local path=$1 dst=$2 r s
+	r=$(ring_count answered ipv4); s=$(sock_count answered ipv4)
+	ask $CLI4 "$dst" || { echo "no answer from $dst"; return 1; }
+	if [ "$path" = socket_ring ]; then
+		wait_for 5 ring_moved_by answered ipv4 "$r" 1 && [ "$(sock_count answered ipv4)" = "$s" ]
+	else
+		wait_for 5 sock_moved_by answered ipv4 "$s" 1 && [ "$(ring_count answered ipv4)" = "$r" ]
+	fi || { echo "ring $r -> $(ring_count answered ipv4), socket $s -> $(sock_count answered ipv4)"; return 1; }
+}
+if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-ring 1; then
+	in_srv ip route add local 198.51.100.0/24 dev lo
+	in_cli ip route add 198.51.100.0/24 via $SRV4
+	check "a destination ours only by a local route: answered once, by the socket" \
+		answered_by socket 198.51.100.7
+	in_srv ip addr add 192.0.2.77/32 dev "$VETH_SRV"
+	check "an address added while serving: answered once, by the ring, once published" \
+		wait_for 10 answered_by socket_ring 192.0.2.77
+	check "  ... and again (no answer from the socket beside it)" answered_by socket_ring 192.0.2.77
+	daemon_stop
+	in_srv ip addr del 192.0.2.77/32 dev "$VETH_SRV"
+	in_cli ip route del 198.51.100.0/24 via $SRV4
+	in_srv ip route del local 198.51.100.0/24 dev lo
+else
+	not_ok "daemon starts with --socket-ring 1 (address changes)"
+fi
+
 # the request log names the path that read the request
 if daemon_start --local-stratum 10 -i "$VETH_SRV" --xdp-mode socket --socket-ring 1 \
 		--log-requests 100; then
