@@ -150,6 +150,7 @@ int packet_ring_open(struct packet_ring *r, const struct packet_ring_params *p)
 	memset(r, 0, sizeof(*r));
 	r->map = MAP_FAILED;
 	r->loopback = p->loopback;
+	r->opened = true;	/* from here on close() owns the fds, 0 included */
 	/* protocol 0 until the filter is on: nothing is queued unfiltered */
 	step = "AF_PACKET socket";
 	r->rx_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
@@ -183,6 +184,7 @@ int packet_ring_open(struct packet_ring *r, const struct packet_ring_params *p)
 	if (setsockopt(r->tx_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) ||
 	    bind(r->tx_fd, (struct sockaddr *)&ll, sizeof(ll)))
 		goto fail;
+	r->ready = true;
 	return 0;
 fail:
 	err = -errno;
@@ -197,15 +199,17 @@ fail_err:
 	return err;
 }
 
-/* A zeroed ring (never opened) closes harmlessly: fd 0 is stdin, never ours. */
+/* A zeroed ring (never opened) closes harmlessly. */
 void packet_ring_close(struct packet_ring *r)
 {
-	if (r->map && r->map != MAP_FAILED)
-		munmap(r->map, r->map_len);
-	if (r->rx_fd > 0)
-		close(r->rx_fd);
-	if (r->tx_fd > 0)
-		close(r->tx_fd);
+	if (r->opened) {
+		if (r->map && r->map != MAP_FAILED)
+			munmap(r->map, r->map_len);
+		if (r->rx_fd >= 0)
+			close(r->rx_fd);
+		if (r->tx_fd >= 0)
+			close(r->tx_fd);
+	}
 	memset(r, 0, sizeof(*r));
 	r->rx_fd = r->tx_fd = -1;
 }

@@ -49,6 +49,8 @@ struct packet_ring {
 	size_t map_len;
 	unsigned int block;	/* the next block to read */
 	bool loopback;
+	bool opened;		/* packet_ring_open began: the fds are ours */
+	bool ready;		/* open and serving (a thread without a ring: false) */
 };
 
 /* 0 or -errno (the message names the interface and the step). */

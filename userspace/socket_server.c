@@ -67,7 +67,7 @@ struct worker {
 	int last_n;			/* datagrams the latest read got */
 	__u64 rx_tai[BATCH];		/* receive time of each answered request */
 	__u64 rx_realtime[BATCH];	/* the kernel's stamp of each; 0: none */
-	/* the packet ring (--socket-ring), IPv4 workers only; rx_fd 0: none */
+	/* the packet ring (--socket-ring), IPv4 workers only; ring.ready false: none */
 	struct packet_ring ring;
 	struct ntpd_counters ring_counters;	/* what the ring's requests came to */
 	__u64 ring_drops;		/* frames the kernel dropped, every block ours */
@@ -682,7 +682,7 @@ static void serve_ring(struct worker *w)
 
 static bool has_ring(const struct worker *w)
 {
-	return w->ring.rx_fd > 0;
+	return w->ring.ready;
 }
 
 static void *worker_main(void *arg)
