@@ -2,7 +2,7 @@
 #include "packet_ring.h"
 #include "local_addrs.h"
 #include "log.h"
-#include "ntp_proto.h"
+#include "csum.h"	/* and ntp_proto.h under it */
 
 #include <errno.h>
 #include <linux/filter.h>
@@ -262,7 +262,8 @@ void packet_ring_each(struct tpacket_block_desc *bd,
 	}
 }
 
-/* RFC 1071 sum of 16-bit words, folded; len even or with a zero pad byte */
+/* RFC 1071 sum of 16-bit words (host order), a zero pad byte after an odd
+ * length; bpf/csum.h folds it, as it does the XDP program's sums */
 static __u32 sum16(const __u8 *p, unsigned int len, __u32 sum)
 {
 	unsigned int i;
@@ -274,11 +275,10 @@ static __u32 sum16(const __u8 *p, unsigned int len, __u32 sum)
 	return sum;
 }
 
+/* the checksum field's value for a sum: its complement, folded */
 static __u16 fold(__u32 sum)
 {
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
+	return (__u16)~csum_fold64(sum);
 }
 
 int packet_frame_parse(const __u8 *frame, unsigned int len, bool sum_trusted,
